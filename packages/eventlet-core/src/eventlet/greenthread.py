@@ -1,0 +1,286 @@
+"""Green threads: spawning, sleeping, waiting for results, killing.
+
+A :class:`GreenThread` is a greenlet whose parent is the hub.  ``spawn`` puts its start on the hub's
+ready queue (no timer, no allocation beyond the greenlet), so spawning is cheap; the thread's result
+or exception is kept on the object until someone calls :meth:`GreenThread.wait`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from greenlet import GreenletExit, getcurrent, greenlet
+
+from eventlet.hubs import get_hub
+from eventlet.hubs.hub import Timer
+
+__all__ = [
+    "GreenThread",
+    "getcurrent",
+    "kill",
+    "sleep",
+    "spawn",
+    "spawn_after",
+    "spawn_after_local",
+    "spawn_n",
+]
+
+logger = logging.getLogger("eventlet.hub")
+
+T = TypeVar("T")
+
+_NOT_DONE = object()
+
+
+def sleep(seconds: float = 0) -> None:
+    """Yield to other green threads for ``seconds`` (``0``: just let the others run once).
+
+    Never blocks the OS thread.  Raises RuntimeError when called from the hub itself.
+    """
+    hub = get_hub()
+    current = getcurrent()
+    if current is hub.greenlet:
+        raise RuntimeError("Cannot sleep in the hub: it would block forever")
+    if seconds <= 0:
+        entry = (current.switch, ())
+        hub._ready.append(entry)
+        try:
+            hub.switch()
+        except BaseException:
+            try:
+                hub._ready.remove(entry)  # woken by an exception: do not wake it again later
+            except ValueError:
+                pass
+            raise
+        return
+    timer = hub.schedule_call_global(seconds, current.switch)
+    try:
+        hub.switch()
+    finally:
+        timer.cancel()
+
+
+class GreenThread(greenlet):
+    """A green thread whose result can be waited for, and that others can be linked to.
+
+    Create them with :func:`spawn`, not directly.
+    """
+
+    def __init__(self, parent: greenlet) -> None:
+        greenlet.__init__(self, self.main, parent)
+        self._result: Any = _NOT_DONE
+        self._exception: BaseException | None = None
+        self._observers: list[Any] | None = None  # waiting greenlets and link tuples
+        self._start_timer: Timer | None = None
+
+    def main(self, function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Run ``function`` and record how it ended (called when the thread starts)."""
+        try:
+            result = function(*args, **kwargs)
+        except BaseException as exc:
+            self._result = None
+            self._exception = exc
+            observed = self._resolve()
+            if not observed and not isinstance(exc, GreenletExit):
+                # Nobody waits or is linked yet: say so now rather than let it pass unseen.
+                # A later wait() still raises it.
+                logger.error(
+                    "Unhandled exception in green thread %r",
+                    self,
+                    exc_info=(type(exc), exc, exc.__traceback__),
+                )
+            return None
+        self._result = result
+        self._resolve()
+        return result
+
+    def _resolve(self) -> bool:
+        """Wake the waiters and call the links; True if there were any."""
+        observers = self._observers
+        if not observers:
+            return False
+        self._observers = None
+        hub = get_hub()
+        for observer in observers:
+            if isinstance(observer, tuple):
+                func, args, kwargs = observer
+                try:
+                    func(self, *args, **kwargs)
+                except Exception:
+                    logger.exception("Exception in a link of green thread %r", self)
+            else:
+                hub.call_soon(observer.switch, self)
+        return True
+
+    @property
+    def done(self) -> bool:
+        """True once the thread has finished, by returning, raising or being killed."""
+        return self._result is not _NOT_DONE
+
+    def ready(self) -> bool:
+        """True once :meth:`wait` would return without blocking."""
+        return self._result is not _NOT_DONE
+
+    def wait(self) -> Any:
+        """Block until the thread finishes; return its result or raise its exception."""
+        while self._result is _NOT_DONE:
+            current = getcurrent()
+            if current is self:
+                raise RuntimeError("A green thread cannot wait for itself")
+            if self._observers is None:
+                self._observers = [current]
+            else:
+                self._observers.append(current)
+            hub = get_hub()
+            try:
+                hub.switch()
+            finally:
+                observers = self._observers
+                if observers is not None and current in observers:
+                    observers.remove(current)
+        if self._exception is not None:
+            raise self._exception
+        return self._result
+
+    def link(self, func: Callable[..., Any], *curried_args: Any, **curried_kwargs: Any) -> None:
+        """Call ``func(self, *curried_args, **curried_kwargs)`` when the thread finishes.
+
+        If it has finished already, ``func`` is called now.  Inside ``func``, ``self.wait()`` gives
+        the result (or raises the exception) without blocking.
+        """
+        if self._result is not _NOT_DONE:
+            func(self, *curried_args, **curried_kwargs)
+            return
+        entry = (func, curried_args, curried_kwargs)
+        if self._observers is None:
+            self._observers = [entry]
+        else:
+            self._observers.append(entry)
+
+    def unlink(self, func: Callable[..., Any], *curried_args: Any, **curried_kwargs: Any) -> bool:
+        """Remove a link made by :meth:`link` with the same arguments; True if one was removed."""
+        observers = self._observers
+        if observers:
+            entry = (func, curried_args, curried_kwargs)
+            for index, observer in enumerate(observers):
+                if observer == entry:
+                    del observers[index]
+                    return True
+        return False
+
+    def kill(self, *throw_args: Any) -> Any:
+        """Kill the thread (by raising ``GreenletExit``, or ``throw_args``, inside it)."""
+        return kill(self, *throw_args)
+
+    def cancel(self, *throw_args: Any) -> None:
+        """Kill the thread only if it has not started running yet."""
+        if not self:
+            kill(self, *throw_args)
+
+    def __await__(self) -> Any:
+        """Let an asyncio coroutine ``await`` this thread (with the asyncio hub)."""
+        from eventlet.asyncio import _await_green_thread
+
+        return _await_green_thread(self).__await__()
+
+    def __repr__(self) -> str:
+        state = "done" if self.done else ("running" if self else "pending")
+        return f"<GreenThread {state} at {id(self):#x}>"
+
+
+def spawn(func: Callable[..., Any], *args: Any, **kwargs: Any) -> GreenThread:
+    """Run ``func(*args, **kwargs)`` in a new green thread; return its :class:`GreenThread`.
+
+    The thread starts at the hub's next turn, after the caller yields.
+    """
+    hub = get_hub()
+    thread = GreenThread(hub.greenlet)
+    hub._ready.append((thread.switch, (func, args, kwargs)))
+    return thread
+
+
+def _start_n(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    try:
+        func(*args, **kwargs)
+    except GreenletExit:
+        pass
+    except BaseException:
+        logger.error("Unhandled exception in green thread started by spawn_n", exc_info=True)
+
+
+def spawn_n(func: Callable[..., Any], *args: Any, **kwargs: Any) -> greenlet:
+    """Like :func:`spawn`, but faster, returning a bare greenlet whose result cannot be waited for.
+
+    An exception it raises is logged (logger ``eventlet.hub``) and never stops the hub.
+    """
+    hub = get_hub()
+    thread = greenlet(_start_n, hub.greenlet)
+    hub._ready.append((thread.switch, (func, args, kwargs)))
+    return thread
+
+
+def _spawn_later(
+    local: bool, seconds: float, func: Callable[..., Any], args: Any, kwargs: Any
+) -> GreenThread:
+    hub = get_hub()
+    thread = GreenThread(hub.greenlet)
+    schedule = hub.schedule_call_local if local else hub.schedule_call_global
+    thread._start_timer = schedule(seconds, thread.switch, func, args, kwargs)
+    return thread
+
+
+def spawn_after(seconds: float, func: Callable[..., Any], *args: Any, **kwargs: Any) -> GreenThread:
+    """Like :func:`spawn`, but start ``func`` after ``seconds``.  ``cancel()`` stops it first."""
+    return _spawn_later(False, seconds, func, args, kwargs)
+
+
+def spawn_after_local(seconds: float, func: Callable[..., Any], *args: Any, **kwargs: Any) -> GreenThread:
+    """Like :func:`spawn_after`, but cancelled if the calling green thread exits before then."""
+    return _spawn_later(True, seconds, func, args, kwargs)
+
+
+def _raise_now(exc: BaseException) -> None:
+    raise exc
+
+
+def kill(thread: greenlet, *throw_args: Any) -> None:
+    """Kill ``thread`` by raising ``GreenletExit`` (or ``throw_args``) in it; return when done.
+
+    A thread that has not started never runs; one that has finished is left alone.  The calling
+    green thread resumes at the hub's next turn.
+    """
+    if thread.dead:
+        return
+    hub = get_hub()
+    if not thread:  # not started: make it as though its function raised at once
+        exc: BaseException
+        if throw_args:
+            first = throw_args[0]
+            exc = first if isinstance(first, BaseException) else first(*throw_args[1:2])
+        else:
+            exc = GreenletExit()
+        if isinstance(thread, GreenThread):
+            timer = thread._start_timer
+            if timer is not None:
+                timer.cancel()
+            green_thread = thread
+            thread.run = lambda *_a, **_k: green_thread.main(_raise_now, (exc,), {})
+        else:
+            thread.run = lambda *_a, **_k: None
+        # Run it to its end right here: with the caller as parent, control comes back to us;
+        # then give it back to the hub, where a stale start entry in the ready queue is harmless.
+        thread.parent = getcurrent()
+        thread.switch()
+        thread.parent = hub.greenlet
+        return
+    current = getcurrent()
+    if current is not hub.greenlet:
+        hub._ready.append((current.switch, ()))
+    thread.throw(*throw_args)
+
+
+def getcurrent_thread() -> greenlet:
+    """The running greenlet (alias of :func:`greenlet.getcurrent`)."""
+    return getcurrent()

@@ -1,0 +1,217 @@
+"""Hubs: choosing one, getting the current thread's, and waiting on file descriptors.
+
+Each OS thread has its own hub, created on first use by :func:`get_hub`.  Which kind is created is,
+in order: what :func:`use_hub` chose, the ``EVENTLET_HUB`` environment variable, then the best
+backend the platform has (epolls on Linux, kqueue on macOS and the BSDs, poll elsewhere on POSIX,
+selects on Windows).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from greenlet import getcurrent
+
+from eventlet.hubs.hub import EV_READ, EV_WRITE, READ, WRITE, BaseHub, FdListener, Timer
+
+__all__ = [
+    "READ",
+    "WRITE",
+    "BaseHub",
+    "FdListener",
+    "Timer",
+    "get_default_hub",
+    "get_hub",
+    "notify_close",
+    "notify_opened",
+    "trampoline",
+    "use_hub",
+    "wait_fd",
+]
+
+#: Backends by name, in order of preference for the platform default.
+BUILTIN_HUBS = ("epolls", "kqueue", "poll", "selects", "asyncio")
+_DEFAULT_ORDER = ("epolls", "kqueue", "poll", "selects")
+
+
+class _HubRegistry:
+    """Which hub class to create, and the hub of each thread."""
+
+    def __init__(self) -> None:
+        self.hub_class: type[BaseHub] | None = None
+        self.local = threading.local()
+        self.fork_hook_installed = False
+
+    def create(self) -> BaseHub:
+        hub_class = self.hub_class
+        if hub_class is None:
+            hub_class = self.hub_class = _resolve(os.environ.get("EVENTLET_HUB") or None)
+        if not self.fork_hook_installed and hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self.after_fork)
+            self.fork_hook_installed = True
+        hub = hub_class()
+        self.local.hub = hub
+        return hub
+
+    def after_fork(self) -> None:
+        """In a forked child, only the forking thread survives: renew its hub's kernel objects."""
+        hub = getattr(self.local, "hub", None)
+        if hub is not None:
+            hub._reinit_after_fork()
+
+
+_registry = _HubRegistry()
+
+
+def _load_module(name: str) -> ModuleType:
+    if name in BUILTIN_HUBS:
+        return importlib.import_module(f"eventlet.hubs.{name}")
+    return importlib.import_module(name)
+
+
+def _resolve(hub: str | ModuleType | type[BaseHub] | None) -> type[BaseHub]:
+    """Turn a name, a module or a class into a hub class."""
+    if hub is None:
+        for name in _DEFAULT_ORDER:
+            module = importlib.import_module(f"eventlet.hubs.{name}")
+            if module.is_available():
+                return module.Hub  # type: ignore[no-any-return]
+        raise RuntimeError("No hub backend is available")  # pragma: no cover - selects always is
+    if isinstance(hub, type):
+        if not issubclass(hub, BaseHub):
+            raise TypeError(f"{hub!r} is not a hub class (a subclass of eventlet.hubs.BaseHub)")
+        return hub
+    if isinstance(hub, str):
+        if hub == "epoll":
+            hub = "epolls"
+        if ":" in hub:
+            module_name, _, class_name = hub.partition(":")
+            return _resolve(getattr(_load_module(module_name), class_name))
+        try:
+            module = _load_module(hub)
+        except ImportError as exc:
+            choices = ", ".join(BUILTIN_HUBS)
+            raise ValueError(f"Unknown hub {hub!r}: choose one of {choices}") from exc
+    else:
+        module = hub
+    is_available = getattr(module, "is_available", None)
+    if is_available is not None and not is_available():
+        raise ValueError(f"The {module.__name__} hub is not available on this platform")
+    hub_class = getattr(module, "Hub", None)
+    if hub_class is None:
+        raise ValueError(f"{module.__name__} has no Hub class")
+    return _resolve(hub_class)
+
+
+def use_hub(hub: str | ModuleType | type[BaseHub] | None = None) -> None:
+    """Choose the kind of hub to create from now on, by name, module or class.
+
+    ``None`` goes back to the platform default.  The calling thread's current hub, if it has one
+    and it is not running, is closed and replaced on next use.
+    """
+    _registry.hub_class = _resolve(hub)
+    current = getattr(_registry.local, "hub", None)
+    if current is not None:
+        if current.running:
+            raise RuntimeError("Cannot change the hub while it is running in this thread")
+        del _registry.local.hub
+        current.close()
+
+
+def get_default_hub() -> ModuleType:
+    """The module of the hub kind that :func:`get_hub` creates in a new thread."""
+    hub_class = _registry.hub_class or _resolve(os.environ.get("EVENTLET_HUB") or None)
+    return importlib.import_module(hub_class.__module__)
+
+
+def get_hub() -> BaseHub:
+    """The current OS thread's hub, created on first use."""
+    try:
+        return _registry.local.hub  # type: ignore[no-any-return]
+    except AttributeError:
+        return _registry.create()
+
+
+def _hub_if_exists() -> BaseHub | None:
+    return getattr(_registry.local, "hub", None)
+
+
+def wait_fd(
+    fileno: int,
+    mask: int,
+    timeout: float | None = None,
+    timeout_exc: BaseException | type[BaseException] = TimeoutError,
+    serial: int = 0,
+    mark_as_closed: Callable[[], Any] | None = None,
+) -> Any:
+    """Block the current green thread until ``fileno`` is ready (the fast path behind sockets).
+
+    ``mask`` is ``EV_READ`` or ``EV_WRITE``.  ``serial`` is the owner's identity (see
+    :func:`eventlet.hubs.hub.new_serial`); an owner that promises :func:`notify_close` before
+    closing lets the hub keep the fd registered between waits.
+    """
+    hub = get_hub()
+    current = getcurrent()
+    if current is hub.greenlet:
+        raise RuntimeError("Cannot wait for a file descriptor from the hub itself")
+    listener = FdListener(
+        READ if mask == EV_READ else WRITE, fileno, current.switch, current.throw, mark_as_closed
+    )
+    hub._add_listener(listener, mask, serial)
+    if timeout is None:
+        try:
+            return hub.switch()
+        finally:
+            if not listener.spent:
+                hub._remove_listener(listener)
+    timer = hub.schedule_call_global(timeout, current.throw, timeout_exc)
+    try:
+        return hub.switch()
+    finally:
+        timer.cancel()
+        if not listener.spent:
+            hub._remove_listener(listener)
+
+
+def trampoline(
+    fd: Any,
+    read: bool = False,
+    write: bool = False,
+    timeout: float | None = None,
+    timeout_exc: BaseException | type[BaseException] | None = None,
+    mark_as_closed: Callable[[], Any] | None = None,
+) -> Any:
+    """Suspend the current green thread until ``fd`` is readable (``read``) or writable (``write``).
+
+    ``fd`` is an int or has a ``fileno()`` method.  With ``timeout``, raise ``timeout_exc`` once it
+    passes (default: :class:`eventlet.Timeout`, as upstream).  Raises ``OSError(EBADF)`` if the fd
+    is closed through :func:`notify_close` meanwhile; ``mark_as_closed`` is called first then.
+    """
+    if timeout_exc is None:
+        from eventlet.timeout import Timeout
+
+        timeout_exc = Timeout
+    if read == write:
+        raise ValueError("trampoline waits for exactly one of read=True or write=True")
+    fileno = fd if isinstance(fd, int) else fd.fileno()
+    mask = EV_READ if read else EV_WRITE
+    return wait_fd(fileno, mask, timeout, timeout_exc, mark_as_closed=mark_as_closed)
+
+
+def notify_close(fd: int) -> None:
+    """Tell this thread's hub that ``fd`` is being closed; its waiters get ``OSError(EBADF)``."""
+    hub = _hub_if_exists()
+    if hub is not None:
+        hub.notify_close(fd)
+
+
+def notify_opened(fd: int) -> None:
+    """Tell this thread's hub that ``fd`` is a newly opened file (drop any kept registration)."""
+    hub = _hub_if_exists()
+    if hub is not None:
+        hub.mark_as_reopened(fd)
