@@ -1,0 +1,1 @@
+"""The benchmark harness: cached virtualenvs, child-process runner and reports."""

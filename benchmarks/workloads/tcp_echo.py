@@ -1,0 +1,153 @@
+"""TCP echo server: server CPU per round trip under 100 concurrent lock-step clients.
+
+The measured process is the server (pinned to the measured core): ``listen`` plus one
+green thread per connection doing ``recv`` / ``sendall``.  The load generator
+(``loadgen/echo_client.py``, plain CPython over ``select.epoll``, pinned to the other
+core) opens 100 connections and keeps one 64-byte message in flight on each.  The server
+takes a CPU snapshot when it accepts the last connection and another when the last one
+closes; round trips in that window are counted from the bytes it echoed.
+
+``impl="reference"`` runs the same protocol on a raw ``select.epoll`` loop (each
+connection registered once, ``recv`` then ``send``): the ceiling a CPython server can
+reach, run with the harness's own interpreter.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import time
+from typing import Any
+
+from workloads._adapter import load
+from workloads._measure import check_loadgen, finish_loadgen, start_loadgen
+from workloads._spec import WorkloadSpec, beats
+
+CLIENTS = 100
+MESSAGE = 64
+
+SPEC = WorkloadSpec(
+    name="tcp_echo",
+    title="TCP echo, 100 clients, 64-byte messages (server CPU)",
+    issue="green I/O",
+    metric="cpu_us_per_op",
+    unit="µs/round trip",
+    size=100_000,
+    quick_size=10_000,
+    order=110,
+    goals=(beats("eventlet", 2), beats("gevent")),
+    throughput=True,
+    reference=True,
+    details=("client_cpu_us_per_op",),
+)
+
+
+class _Window:
+    """Counters shared by the server's green threads."""
+
+    def __init__(self) -> None:
+        self.accepted = 0
+        self.closed = 0
+        self.echoed = 0
+        self.start_cpu = 0.0
+        self.start_echoed = 0
+
+
+def _green_server(impl: str, per_client: int) -> tuple[_Window, float, dict[str, Any]]:
+    """Serve the load with green threads; return the window, end CPU and client report."""
+    green = load(impl)
+    listener = green.listen(backlog=1024)
+    port = listener.getsockname()[1]
+    window = _Window()
+
+    def handle(conn: Any) -> None:
+        recv, sendall = conn.recv, conn.sendall
+        try:
+            while True:
+                data = recv(65536)
+                if not data:
+                    break
+                window.echoed += len(data)
+                sendall(data)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+            window.closed += 1
+
+    def accept_loop() -> None:
+        spawn = green.spawn
+        while window.accepted < CLIENTS:
+            conn, _ = listener.accept()
+            window.accepted += 1
+            if window.accepted == CLIENTS:
+                window.start_cpu, window.start_echoed = time.process_time(), window.echoed
+            spawn(handle, conn)
+
+    acceptor = green.spawn(accept_loop)
+    proc = start_loadgen("echo_client.py", port, CLIENTS, per_client, MESSAGE)
+    while window.closed < CLIENTS:
+        green.sleep(0.02)
+        check_loadgen(proc)
+    end_cpu = time.process_time()
+    green.join_all([acceptor])
+    listener.close()
+    return window, end_cpu, finish_loadgen(proc)
+
+
+def _epoll_server(per_client: int) -> tuple[_Window, float, dict[str, Any]]:
+    """The same service on a bare ``select.epoll`` loop (the CPython ceiling)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1024)
+    listener.setblocking(False)
+    poller = select.epoll()
+    poller.register(listener.fileno(), select.EPOLLIN)
+    conns: dict[int, socket.socket] = {}
+    window = _Window()
+    proc = start_loadgen("echo_client.py", listener.getsockname()[1], CLIENTS, per_client, MESSAGE)
+    lfd = listener.fileno()
+    while window.closed < CLIENTS:
+        for fd, _ in poller.poll(0.05):
+            if fd == lfd:
+                conn, _ = listener.accept()
+                conn.setblocking(False)
+                conns[conn.fileno()] = conn
+                poller.register(conn.fileno(), select.EPOLLIN)
+                window.accepted += 1
+                if window.accepted == CLIENTS:
+                    window.start_cpu, window.start_echoed = time.process_time(), window.echoed
+                continue
+            conn = conns[fd]
+            data = conn.recv(65536)
+            if data:
+                window.echoed += len(data)
+                conn.send(data)
+            else:
+                poller.unregister(fd)
+                del conns[fd]
+                conn.close()
+                window.closed += 1
+        check_loadgen(proc)
+    end_cpu = time.process_time()
+    poller.close()
+    listener.close()
+    return window, end_cpu, finish_loadgen(proc)
+
+
+def main(impl: str, size: int) -> dict[str, Any]:
+    """``size`` round trips in all, spread evenly over the 100 connections."""
+    per_client = max(1, size // CLIENTS)
+    if impl == "reference":
+        window, end_cpu, client = _epoll_server(per_client)
+    else:
+        window, end_cpu, client = _green_server(impl, per_client)
+    round_trips = (window.echoed - window.start_echoed) // MESSAGE
+    if round_trips <= 0:
+        raise RuntimeError("no round trips inside the measured window")
+    result: dict[str, Any] = {"ops": round_trips, "cpu_s": end_cpu - window.start_cpu}
+    if client.get("client_cpu_s"):
+        result["client_cpu_us_per_op"] = client["client_cpu_s"] * 1e6 / client["round_trips"]
+        result["client_wall_s"] = client["client_wall_s"]
+    return result
