@@ -1,0 +1,418 @@
+"""Sans-IO HTTP/1.1 request parser.
+
+The parser owns one ``bytearray`` of received bytes.  The driver appends to it
+with :meth:`RequestParser.feed` and pulls results out: a :class:`Request` from
+:meth:`~RequestParser.next_request`, body bytes from
+:meth:`~RequestParser.read_body`.  ``None`` / :data:`NEED_DATA` mean "feed me
+more"; malformed input raises :class:`ProtocolError` carrying the status to
+answer with, after which the parser stays failed (it re-raises the same error).
+
+Speed.  A request head normally arrives in one ``recv``.  The hot path is
+then: one ``find(b"\\r\\n\\r\\n")``, one latin-1 decode of the head, two
+precompiled regular expressions that validate the request line and the whole
+field section in C, one ``split`` and a short loop that lower-cases names.
+Only when a regex fails does the slow path in ``_errors`` walk the lines to
+say *why*.
+
+Incremental input.  While the head is incomplete the parser checks each newly
+completed line for the errors more data cannot cure (a line or the header
+section already over its limit, a line ending in a bare LF) and remembers how
+far it has scanned.  So feeding a head byte by byte costs linear time, a
+LF-only client is rejected at once instead of waiting for a ``CRLF CRLF`` that
+never comes, and the outcome is exactly that of feeding the whole input at
+once: checks run in line order, and on a partial line only the errors its
+completion would certainly produce are raised.  The chunked body decoder
+follows the same discipline for chunk-size lines and trailers.
+
+Strictness, decided once: line endings must be CRLF (a lone LF is rejected;
+RFC 9112 2.2 allows either choice); obs-fold, whitespace before a colon,
+control characters in values, malformed chunk sizes or extensions are
+rejected.  Header names containing ``_`` are *kept* in
+:attr:`Request.headers` but skipped by :meth:`Request.cgi_headers`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NoReturn
+
+from ._chunked import EOF, NEED_DATA, ChunkedDecoder, Marker
+from ._errors import REQUEST_LINE_RE, TCHAR, ProtocolError, diagnose_head
+from ._request import HOST_RE, SPECIAL, Request, apply_framing, split_target
+
+__all__ = ["EOF", "NEED_DATA", "RequestParser"]
+
+
+_HEAD_RE = re.compile(REQUEST_LINE_RE.pattern + rf"(?:\r\n[{TCHAR}]+:[\t\x20-\x7e\x80-\xff]*)*")
+_VERSIONS = frozenset(("HTTP/1.1", "HTTP/1.0"))
+_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"))
+# Header names that need no token check (any other passes a cheap one or the regex).
+_COMMON_NAMES = (
+    "host user-agent accept accept-encoding accept-language connection content-length "
+    "content-type cookie referer origin cache-control upgrade-insecure-requests "
+    "x-forwarded-for x-forwarded-proto x-forwarded-host x-real-ip x-requested-with "
+    "authorization if-none-match if-modified-since range pragma priority dnt upgrade "
+    "expect transfer-encoding sec-fetch-dest sec-fetch-mode sec-fetch-site "
+    "sec-fetch-user sec-ch-ua sec-ch-ua-mobile sec-ch-ua-platform sec-websocket-key "
+    "sec-websocket-version sec-websocket-extensions sec-websocket-protocol"
+)
+_NAMES = frozenset(_COMMON_NAMES.split())
+
+# Parser states.
+_HEAD, _BODY, _CHUNKED, _DONE, _DETACHED, _FAILED = range(6)
+
+
+class RequestParser:
+    """Incremental HTTP/1.1 request parser for one connection.
+
+    ``max_line`` bounds the request line (414), ``max_header_bytes`` the
+    header section and, separately, the trailer section (431),
+    ``max_headers`` the number of header or trailer fields (431),
+    ``max_body`` the body (413; ``None`` for no limit), ``max_chunk_line``
+    a chunk-size line with its extensions (400).  ``require_host`` makes an
+    HTTP/1.1 request without ``Host`` a 400 (RFC 9112 3.2).
+
+    Typical driver loop::
+
+        parser.feed(sock.recv(65536))
+        request = parser.next_request()      # None: recv and feed more
+        chunk = parser.read_body(65536)      # bytes, NEED_DATA or EOF
+        ...                                  # after the response:
+        parser.start_next()                  # if request.keep_alive
+    """
+
+    __slots__ = (
+        "_buf",
+        "_chunked",
+        "_error",
+        "_field_bytes",
+        "_left",
+        "_line_pos",
+        "_nl_scan",
+        "_nlines",
+        "_partial",
+        "_request",
+        "_scan",
+        "_state",
+        "_valid_host",
+        "max_body",
+        "max_chunk_line",
+        "max_header_bytes",
+        "max_headers",
+        "max_line",
+        "require_host",
+    )
+
+    def __init__(
+        self,
+        *,
+        max_line: int = 8190,
+        max_header_bytes: int = 65536,
+        max_headers: int = 100,
+        max_body: int | None = None,
+        max_chunk_line: int = 4096,
+        require_host: bool = True,
+    ) -> None:
+        self.max_line = max_line
+        self.max_header_bytes = max_header_bytes
+        self.max_headers = max_headers
+        self.max_body = max_body
+        self.max_chunk_line = max_chunk_line
+        self.require_host = require_host
+        self._buf = bytearray()
+        self._state = _HEAD
+        self._request: Request | None = None
+        self._error: ProtocolError | None = None
+        self._scan = 0  # next offset to search for CRLF CRLF
+        self._line_pos = 0  # start of the first line not yet checked
+        self._nl_scan = 0  # offset up to which no LF follows _line_pos
+        self._nlines = 0  # lines of the head checked so far
+        self._field_bytes = 0  # header (or trailer) bytes checked so far
+        self._left = 0  # Content-Length body bytes still to come
+        self._chunked: ChunkedDecoder | None = None
+        self._partial = False  # whether the scan state below needs a reset
+        self._valid_host = ""  # last Host value found valid
+
+    # -- input ---------------------------------------------------------------
+
+    def feed(self, data: bytes) -> None:
+        """Append received bytes to the parser's buffer."""
+        self._buf += data
+
+    @property
+    def buffered(self) -> int:
+        """Number of received bytes not yet consumed."""
+        return len(self._buf)
+
+    @property
+    def request(self) -> Request | None:
+        """The request being processed, if any."""
+        return self._request
+
+    @property
+    def body_complete(self) -> bool:
+        """Whether the current request's body has been read to its end."""
+        return self._state == _DONE
+
+    @property
+    def in_progress(self) -> bool:
+        """Whether a request is partly received (EOF now would truncate it)."""
+        if self._state == _HEAD:
+            return bool(self._buf)
+        return self._state in (_BODY, _CHUNKED)
+
+    # -- head ----------------------------------------------------------------
+
+    def next_request(self) -> Request | None:
+        """Parse the next request head; ``None`` if more bytes are needed.
+
+        Call it again after the previous request's body is complete (this
+        implies :meth:`start_next`).  Raises :class:`ProtocolError`.
+        """
+        if self._state != _HEAD:
+            self.start_next()
+        buf = self._buf
+        try:
+            if buf[:2] == b"\r\n":  # RFC 9112 2.2: ignore leading empty lines
+                skip = 2
+                while buf.startswith(b"\r\n", skip):
+                    skip += 2
+                del buf[:skip]
+                self._scan = self._nl_scan = 0
+            end = buf.find(b"\r\n\r\n", self._scan)
+            if end == -1:
+                self._partial = True
+                self._scan = max(len(buf) - 3, 0)
+                self._check_lines(len(buf))
+                self._check_tail()
+                return None
+            req = self._parse_head(buf[:end].decode("latin-1"), end)
+            del buf[: end + 4]
+            if self._partial:
+                self._reset_scan()
+        except ProtocolError as exc:
+            self._fail(exc)
+            raise
+        self._request = req
+        if req.chunked:
+            self._state = _CHUNKED
+            self._chunked = ChunkedDecoder(
+                buf,
+                req.trailers,
+                max_body=self.max_body,
+                max_chunk_line=self.max_chunk_line,
+                max_trailer_bytes=self.max_header_bytes,
+                max_trailers=self.max_headers,
+            )
+        elif req.content_length:
+            self._state = _BODY
+            self._left = req.content_length
+        else:
+            self._state = _DONE
+        return req
+
+    def _parse_head(self, text: str, end: int) -> Request:
+        """Validate and interpret the complete head ``text`` (``end`` long)."""
+        lines = text.split("\r\n")
+        rl_end = len(lines[0])
+        req = None
+        # Fast path: when every CR/LF is part of a CRLF and all else is
+        # printable, only the sizes and a few cheap token checks remain.
+        if "".join(lines).isprintable():
+            self._check_sizes(rl_end, end)
+            req = self._build(lines, False)
+        if req is None:
+            if _HEAD_RE.fullmatch(text) is None:
+                self._check_lines(end + 2)
+                raise diagnose_head(text)
+            self._check_sizes(rl_end, end)
+            req = self._build(lines, True)
+            assert req is not None
+        return req
+
+    def _check_sizes(self, rl_end: int, end: int) -> None:
+        if rl_end > self.max_line:
+            raise ProtocolError(414, "request line too long")
+        if end - rl_end > self.max_header_bytes:
+            raise ProtocolError(431, "request header section too large")
+
+    def _build(self, lines: list[str], checked: bool) -> Request | None:
+        """Make a :class:`Request` from the head split into ``lines``.
+
+        With ``checked`` false the head is only known to be printable with
+        clean CRLFs; return ``None`` when a cheap check cannot vouch for a
+        token, so that the caller falls back to the exact regex.
+        """
+        parts = lines[0].split(" ")
+        if len(parts) != 3:
+            return None
+        method, target, version = parts
+        if not checked and (
+            not target
+            or version not in _VERSIONS
+            or (method not in _METHODS and not (method.isascii() and method.isalpha()))
+        ):
+            return None
+        headers: list[tuple[str, str]] = []
+        special: list[tuple[str, str]] = []
+        if len(lines) > 1:
+            for line in lines[1:]:
+                name, colon, value = line.partition(":")
+                name = name.lower()
+                if not checked and (
+                    not colon
+                    or (name not in _NAMES and not (name.isascii() and name.replace("-", "").isalnum()))
+                ):
+                    return None
+                value = value.strip(" \t")
+                headers.append((name, value))
+                if name in SPECIAL:
+                    special.append((name, value))
+            if len(headers) > self.max_headers:
+                raise ProtocolError(431, "too many request headers")
+        if version != "HTTP/1.1" and version != "HTTP/1.0":
+            raise ProtocolError(505, "only HTTP/1.0 and HTTP/1.1 are supported")
+        if target[0] == "/" and method != "CONNECT" and "#" not in target:
+            path, _, query = target.partition("?")
+            req = Request(method, target, path, query, version, headers)
+        else:
+            path, query, authority = split_target(method, target)
+            req = Request(method, target, path, query, version, headers)
+            req.authority = authority
+        if len(special) == 1 and special[0][0] == "host":  # the usual case
+            host = special[0][1]
+            if host != self._valid_host:
+                if HOST_RE.fullmatch(host) is None:
+                    raise ProtocolError(400, "invalid Host header")
+                self._valid_host = host
+        elif special or (self.require_host and version == "HTTP/1.1"):
+            self._valid_host = apply_framing(req, special, self.max_body, self.require_host, self._valid_host)
+        return req
+
+    def _reset_scan(self) -> None:
+        self._scan = self._line_pos = self._nl_scan = self._nlines = self._field_bytes = 0
+        self._partial = False
+
+    def _check_lines(self, stop: int) -> None:
+        """Check the complete head lines in ``buf[_line_pos:stop]`` (see module doc)."""
+        buf = self._buf
+        pos = self._line_pos
+        while True:
+            nl = buf.find(b"\n", max(pos, self._nl_scan), stop)
+            if nl == -1:
+                break
+            size = nl + 1 - pos
+            if self._nlines == 0:
+                if size > self.max_line + 2:
+                    raise ProtocolError(414, "request line too long")
+            else:
+                self._field_bytes += size
+                if self._field_bytes > self.max_header_bytes:
+                    raise ProtocolError(431, "request header section too large")
+            if nl == pos or buf[nl - 1] != 13:
+                raise ProtocolError(400, "line ending without CR (bare LF)")
+            self._nlines += 1
+            pos = nl + 1
+        self._line_pos = pos
+        self._nl_scan = stop
+
+    def _check_tail(self) -> None:
+        """Raise if the incomplete last line of the head is certainly too long."""
+        tail = len(self._buf) - self._line_pos
+        if not tail:
+            return
+        if self._nlines == 0:
+            if tail > self.max_line + 1:
+                raise ProtocolError(414, "request line too long")
+        elif (tail > 1 or self._buf[-1] != 13) and (  # a lone CR may start the empty line
+            self._field_bytes + tail + 1 > self.max_header_bytes
+        ):
+            raise ProtocolError(431, "request header section too large")
+
+    # -- body ----------------------------------------------------------------
+
+    def read_body(self, max_bytes: int = -1) -> bytes | Marker:
+        """Return up to ``max_bytes`` body bytes (any amount if negative).
+
+        Returns non-empty ``bytes`` (``b""`` only for ``max_bytes == 0``),
+        :data:`NEED_DATA` when the buffer holds no body bytes yet, or
+        :data:`EOF` once the body is complete.  Raises :class:`ProtocolError`.
+        """
+        state = self._state
+        if state == _BODY:
+            buf = self._buf
+            if not buf:
+                return NEED_DATA
+            size = min(self._left, len(buf))
+            if 0 <= max_bytes < size:
+                size = max_bytes
+            data = bytes(buf[:size])
+            del buf[:size]
+            self._left -= size
+            if not self._left:
+                self._state = _DONE
+            return data
+        if state == _CHUNKED:
+            assert self._chunked is not None
+            try:
+                result = self._chunked.read(max_bytes)
+            except ProtocolError as exc:
+                self._fail(exc)
+                raise
+            if result is EOF:
+                self._state = _DONE
+                self._chunked = None
+            return result
+        if state == _DONE:
+            return EOF
+        return self._misuse("read_body")
+
+    def drain_body(self) -> bool:
+        """Discard buffered body bytes; return whether the body is complete."""
+        while True:
+            data = self.read_body()
+            if data is EOF:
+                return True
+            if data is NEED_DATA:
+                return False
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def start_next(self) -> None:
+        """Get ready for the next pipelined request on a persistent connection.
+
+        Raises ``RuntimeError`` unless the current body is complete and the
+        request allowed keep-alive.
+        """
+        if self._state == _HEAD:
+            return
+        if self._state != _DONE:
+            self._misuse("start_next")
+        assert self._request is not None
+        if not self._request.keep_alive:
+            raise RuntimeError("the request asked to close the connection")
+        self._state = _HEAD
+        self._request = None
+
+    def take_buffer(self) -> bytes:
+        """Detach: return the unconsumed bytes (for CONNECT / Upgrade tunnels).
+
+        Only valid once the current request's body is complete; the parser
+        accepts no further calls except :meth:`feed`.
+        """
+        if self._state != _DONE:
+            self._misuse("take_buffer")
+        self._state = _DETACHED
+        data = bytes(self._buf)
+        self._buf.clear()
+        return data
+
+    def _fail(self, exc: ProtocolError) -> None:
+        self._state = _FAILED
+        self._error = exc
+
+    def _misuse(self, what: str) -> NoReturn:
+        if self._state == _FAILED:
+            assert self._error is not None
+            raise self._error
+        raise RuntimeError(f"{what}() is not valid in parser state {self._state}")

@@ -1,0 +1,259 @@
+"""Sans-IO HTTP/1.1 response encoding.
+
+:class:`ResponseWriter` turns a WSGI-style ``status`` and header list into
+the bytes of a response head and decides how the body is framed:
+
+* no body at all for ``HEAD``, 1xx, 204, 304 and a 2xx answer to
+  ``CONNECT`` (and no ``Content-Length`` for 1xx, 204 and ``CONNECT`` 2xx,
+  RFC 9110 8.6);
+* else ``Content-Length`` when the application sent one or the driver knows
+  the length, ``chunked`` for an HTTP/1.1 client, and for an HTTP/1.0 client
+  a close-delimited body (the connection is closed afterwards).
+
+It adds ``Date`` (formatted at most once per second by a :class:`DateCache`)
+and ``Server`` unless present, and the ``Connection`` header the outcome
+needs.  Application headers are validated cheaply: names against a cache of names
+already seen to be tokens, values with ``str.isprintable`` (true for the
+usual printable-ASCII value; anything else, including CR, LF and other
+controls, takes a slow exact check against the RFC 9110 field-value
+grammar), so no CR/LF injection can pass.  Invalid input raises
+``ValueError``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+from ._errors import TOKEN_RE, ProtocolError
+from ._request import Request
+
+__all__ = [
+    "DateCache",
+    "ResponseHead",
+    "ResponseWriter",
+    "continue_response",
+    "encode_chunk",
+    "end_chunks",
+]
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_STATUS_RE = re.compile(r"[1-5][0-9][0-9] [\t\x20-\x7e\x80-\xff]*")
+_CTL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_VALUE_RE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+_isprintable = str.isprintable
+_new_tuple = tuple.__new__
+_WATCHED = frozenset(("content-length", "transfer-encoding", "connection", "date", "server"))
+_NAME_CACHE_SIZE = 512
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+class ResponseHead(NamedTuple):
+    """An encoded response head and the body framing it promised.
+
+    ``data`` is the head to send.  ``has_body`` false: send no body bytes at
+    all (discard what the application produces).  ``chunked``: send body data
+    through :func:`encode_chunk` and finish with :func:`end_chunks`.
+    ``content_length``: the promised length, if any.  ``keep_alive``: whether
+    the connection may carry another request after this response.
+    """
+
+    data: bytes
+    has_body: bool
+    chunked: bool
+    content_length: int | None
+    keep_alive: bool
+
+
+class DateCache:
+    """Formats the IMF-fixdate for the ``Date`` header once per second."""
+
+    __slots__ = ("_clock", "_second", "_value")
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._second = -1
+        self._value = ""
+
+    def get(self) -> str:
+        """The current date, e.g. ``"Sun, 06 Nov 1994 08:49:37 GMT"``."""
+        second = int(self._clock())
+        if second != self._second:
+            t = time.gmtime(second)
+            self._value = (
+                f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
+                f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+            )
+            self._second = second
+        return self._value
+
+
+def continue_response() -> bytes:
+    """The bytes of an interim ``100 Continue`` response."""
+    return _CONTINUE
+
+
+def encode_chunk(data: bytes) -> bytes:
+    """Frame ``data`` as one chunk; ``b""`` for empty data (never the last-chunk)."""
+    if not data:
+        return b""
+    return b"%x\r\n%b\r\n" % (len(data), data)
+
+
+def end_chunks(trailers: Iterable[tuple[str, str]] = ()) -> bytes:
+    """The last-chunk, optional trailer fields and the final CRLF."""
+    fields = list(trailers)
+    for name, value in fields:
+        _check_field(name, value)
+    lines = [f"{name}: {value}\r\n" for name, value in fields]
+    return ("0\r\n" + "".join(lines) + "\r\n").encode("latin-1")
+
+
+def _check_field(name: str, value: str) -> None:
+    if not isinstance(name, str) or TOKEN_RE.fullmatch(name) is None:
+        raise ValueError(f"invalid header name {name!r}")
+    _check_value(name, value)
+
+
+def _check_value(name: str, value: str) -> None:
+    """Exact check of a value that failed the ``isprintable`` fast test."""
+    if _VALUE_RE.fullmatch(value) is None:
+        raise ValueError(f"invalid character (CR, LF, control or non-latin-1) in value of header {name!r}")
+
+
+class ResponseWriter:
+    """Encodes response heads for one server (shared by its connections).
+
+    ``server`` is the ``Server`` header value (``None`` to send none);
+    ``date_cache`` lets several writers share one :class:`DateCache`.
+    """
+
+    __slots__ = ("_date", "_names", "_statuses", "server")
+
+    def __init__(self, server: str | None = "eventlet-httpd", date_cache: DateCache | None = None) -> None:
+        if server is not None:
+            _check_field("Server", server)
+        self.server = server
+        self._date = date_cache or DateCache()
+        self._names: dict[str, str] = {}  # valid name -> lower-cased name
+        self._statuses: dict[str, int] = {}  # valid status line -> code
+
+    def head(
+        self,
+        request: Request,
+        status: str,
+        headers: Iterable[tuple[str, str]],
+        body_length: int | None = None,
+    ) -> ResponseHead:
+        """Encode the head answering ``request``.
+
+        ``status`` is a WSGI status (``"200 OK"``), ``headers`` the
+        application's ``(name, value)`` pairs, ``body_length`` the body size
+        when the driver knows it (e.g. a one-element WSGI iterable).
+        Raises ``ValueError`` for an invalid status, header name or value,
+        an application ``Transfer-Encoding`` or a bad ``Content-Length``.
+        """
+        code = self._statuses.get(status)
+        if code is None:
+            code = self._check_status(status)
+        names = self._names
+        parts = ["HTTP/1.1 ", status, "\r\n"]
+        length: int | None = None
+        has_date = has_server = close = False
+        for name, value in headers:
+            lname = names.get(name)
+            if lname is None:
+                lname = self._check_name(name)
+            if not _isprintable(value):
+                _check_value(name, value)
+            if lname in _WATCHED:
+                if lname == "content-length":
+                    if not (value.isdigit() and value.isascii()):
+                        raise ValueError(f"invalid Content-Length {value!r}")
+                    length = int(value)
+                    if code < 200 or code == 204 or (request.method == "CONNECT" and code < 300):
+                        continue  # RFC 9110 8.6: MUST NOT be sent
+                elif lname == "date":
+                    has_date = True
+                elif lname == "server":
+                    has_server = True
+                elif lname == "transfer-encoding":
+                    raise ValueError("Transfer-Encoding is set by the server, not the app")
+                elif code != 101:  # connection
+                    close = close or "close" in (t.strip(" \t") for t in value.lower().split(","))
+                    continue
+            parts += (name, ": ", value, "\r\n")
+        if not has_date:
+            parts += ("Date: ", self._date.get(), "\r\n")
+        if not has_server and self.server is not None:
+            parts += ("Server: ", self.server, "\r\n")
+        http11 = request.version == "HTTP/1.1"
+        keep_alive = request.keep_alive and not close
+        chunked = False
+        if (
+            code < 200
+            or code == 204
+            or code == 304
+            or request.method == "HEAD"
+            or (request.method == "CONNECT" and code < 300)
+        ):
+            has_body = False
+            if length is None and body_length is not None and request.method == "HEAD":
+                parts += ("Content-Length: ", str(body_length), "\r\n")
+            if code == 101:
+                keep_alive = False
+        else:
+            has_body = True
+            if length is None and body_length is not None:
+                length = body_length
+                parts += ("Content-Length: ", str(body_length), "\r\n")
+            elif length is None and http11:
+                chunked = True
+                parts.append("Transfer-Encoding: chunked\r\n")
+            elif length is None:
+                keep_alive = False
+        if code != 101:
+            if not keep_alive:
+                parts.append("Connection: close\r\n")
+            elif not http11:
+                parts.append("Connection: keep-alive\r\n")
+        parts.append("\r\n")
+        try:
+            data = "".join(parts).encode("latin-1")
+        except UnicodeEncodeError:
+            raise ValueError("header values must be latin-1 encodable") from None
+        # tuple.__new__ skips the slow generated NamedTuple constructor.
+        return _new_tuple(ResponseHead, (data, has_body, chunked, length if has_body else None, keep_alive))
+
+    def _check_status(self, status: str) -> int:
+        if _STATUS_RE.fullmatch(status) is None:
+            raise ValueError(f"invalid status {status!r}")
+        code = int(status[:3])
+        if len(self._statuses) < _NAME_CACHE_SIZE:
+            self._statuses[status] = code
+        return code
+
+    def _check_name(self, name: str) -> str:
+        _check_field(name, "")
+        lname = name.lower()
+        if len(self._names) < _NAME_CACHE_SIZE:
+            self._names[name] = lname
+        return lname
+
+    def error_response(self, error: ProtocolError) -> bytes:
+        """A complete ``Connection: close`` response reporting ``error``."""
+        reason = _CTL_RE.sub("?", error.reason.replace("\r", "?").replace("\n", "?"))
+        body = f"{error.status} {error.phrase}: {reason}\n".encode("latin-1", "replace")
+        head = (
+            f"HTTP/1.1 {error.status} {error.phrase}\r\n"
+            "Content-Type: text/plain; charset=latin-1\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            "Connection: close\r\n"
+            f"Date: {self._date.get()}\r\n"
+        )
+        if self.server is not None:
+            head += f"Server: {self.server}\r\n"
+        return (head + "\r\n").encode("latin-1") + body

@@ -1,0 +1,264 @@
+"""RequestParser and Request API behaviour beyond the conformance table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from eventlet.httpd._protocol import (
+    EOF,
+    NEED_DATA,
+    ProtocolError,
+    Request,
+    RequestParser,
+    continue_response,
+)
+
+from .test_protocol_conformance import run_parser, split_bytes
+
+H = b"Host: example.com\r\n"
+
+
+def parse(raw: bytes, **options: Any) -> tuple[RequestParser, Request]:
+    parser = RequestParser(**options)
+    parser.feed(raw)
+    req = parser.next_request()
+    assert req is not None
+    return parser, req
+
+
+def test_request_fields_and_helpers() -> None:
+    raw = (
+        b"GET /a/b?x=1&y=%20 HTTP/1.1\r\nHost: example.com:8080\r\n"
+        b"Accept: a\r\nAccept: b\r\nConnection: Upgrade, keep-alive\r\n\r\n"
+    )
+    parser, req = parse(raw)
+    assert (req.method, req.target, req.path, req.query) == ("GET", "/a/b?x=1&y=%20", "/a/b", "x=1&y=%20")
+    assert req.version == "HTTP/1.1" and req.keep_alive
+    assert req.get("accept") == "a" and req.get_all("accept") == ["a", "b"]
+    assert req.get("missing") is None and req.get("missing", "d") == "d"
+    assert req.host == "example.com:8080" and req.authority is None
+    assert req.connection == frozenset({"upgrade", "keep-alive"})
+    assert not req.has_body and req.content_length == 0 and not req.chunked
+    assert repr(req) == "<Request GET '/a/b?x=1&y=%20' HTTP/1.1>"
+    assert parser.body_complete and parser.request is req
+    assert parser.read_body() is EOF
+
+
+def test_absolute_form_authority_overrides_host() -> None:
+    _, req = parse(b"GET http://other.example:81/p?q HTTP/1.1\r\n" + H + b"\r\n")
+    assert (req.path, req.query, req.authority, req.host) == (
+        "/p",
+        "q",
+        "other.example:81",
+        "other.example:81",
+    )
+
+
+def test_connect_and_asterisk_targets() -> None:
+    _, req = parse(b"CONNECT [::1]:443 HTTP/1.1\r\n" + H + b"\r\n")
+    assert (req.path, req.query, req.authority) == ("[::1]:443", "", "[::1]:443")
+    _, req = parse(b"OPTIONS * HTTP/1.1\r\n" + H + b"\r\n")
+    assert (req.path, req.query, req.authority) == ("*", "", None)
+
+
+def test_cgi_headers_drop_underscores_and_join_duplicates() -> None:
+    raw = (
+        b"POST / HTTP/1.1\r\n" + H + b"Content-Type: text/plain\r\nContent-Length: 0\r\n"
+        b"X-Forwarded-For: 1.1.1.1\r\nX_Forwarded_For: 6.6.6.6\r\nX-A: 1\r\nx-a: 2\r\n"
+        b"Cookie: a=1\r\nCookie: b=2\r\n\r\n"
+    )
+    _, req = parse(raw)
+    assert req.get("x_forwarded_for") == "6.6.6.6"  # kept, visible to the driver
+    assert req.cgi_headers() == {
+        "HTTP_HOST": "example.com",
+        "CONTENT_TYPE": "text/plain",
+        "CONTENT_LENGTH": "0",
+        "HTTP_X_FORWARDED_FOR": "1.1.1.1",
+        "HTTP_X_A": "1, 2",
+        "HTTP_COOKIE": "a=1; b=2",
+    }
+
+
+def test_content_length_body_incremental_reads() -> None:
+    parser = RequestParser()
+    parser.feed(b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 10\r\n\r\nabc")
+    req = parser.next_request()
+    assert req is not None and req.content_length == 10 and req.has_body
+    assert parser.in_progress and not parser.body_complete
+    assert parser.read_body(0) == b""
+    assert parser.read_body(2) == b"ab"
+    assert parser.read_body() == b"c"
+    assert parser.read_body() is NEED_DATA
+    parser.feed(b"defghijGET")
+    assert parser.read_body(-1) == b"defghij"
+    assert parser.body_complete and parser.read_body() is EOF
+    assert parser.buffered == 3  # the start of the next request stays buffered
+    assert parser.next_request() is None and parser.in_progress
+
+
+def test_chunked_small_reads_and_trailers() -> None:
+    parser, req = parse(b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n")
+    assert req.chunked and req.content_length is None and req.has_body
+    assert parser.read_body() is NEED_DATA
+    parser.feed(b"a;x=y\r\n0123456789\r\n0\r\nDigest: z\r\n\r\nNEXT")
+    assert parser.read_body(0) == b""
+    assert parser.read_body(4) == b"0123"
+    assert parser.read_body() == b"456789"
+    assert parser.read_body() is EOF
+    assert req.trailers == [("digest", "z")]
+    assert parser.body_complete and parser.buffered == 4
+
+
+def test_drain_body() -> None:
+    parser, _ = parse(b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 4\r\n\r\nab")
+    assert parser.drain_body() is False
+    parser.feed(b"cd" + b"GET / HTTP/1.1\r\n" + H + b"\r\n")
+    assert parser.drain_body() is True
+    req = parser.next_request()  # implies start_next()
+    assert req is not None and req.method == "GET"
+
+
+def test_expect_continue() -> None:
+    _, req = parse(b"PUT / HTTP/1.1\r\n" + H + b"Expect: 100-Continue\r\nContent-Length: 1\r\n\r\n")
+    assert req.expect_continue
+    _, req = parse(b"PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n")
+    assert not req.expect_continue  # RFC 9110 10.1.1: ignored for HTTP/1.0
+    assert continue_response() == b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+def test_take_buffer_for_tunnels() -> None:
+    parser, req = parse(
+        b"GET /ws HTTP/1.1\r\n" + H + b"Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x05"
+    )
+    assert "upgrade" in req.connection and parser.body_complete
+    assert parser.take_buffer() == b"\x81\x05"
+    assert parser.buffered == 0
+    with pytest.raises(RuntimeError):
+        parser.next_request()
+    with pytest.raises(RuntimeError):
+        parser.read_body()
+
+
+def test_misuse_raises_runtime_error() -> None:
+    parser = RequestParser()
+    with pytest.raises(RuntimeError):
+        parser.read_body()
+    with pytest.raises(RuntimeError):
+        parser.take_buffer()
+    parser.start_next()  # harmless while waiting for a head
+    parser.feed(b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 5\r\n\r\n")
+    assert parser.next_request() is not None
+    with pytest.raises(RuntimeError):
+        parser.next_request()  # body not consumed yet
+    parser.feed(b"hello" + b"GET / HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n")
+    assert parser.read_body() == b"hello"
+    req = parser.next_request()
+    assert req is not None and not req.keep_alive
+    with pytest.raises(RuntimeError):
+        parser.start_next()  # the client asked to close
+
+
+def test_failed_parser_keeps_failing() -> None:
+    parser = RequestParser()
+    parser.feed(b"GET / HTTP/1.1\r\nBad Header: x\r\n\r\n")
+    with pytest.raises(ProtocolError) as first:
+        parser.next_request()
+    with pytest.raises(ProtocolError) as again:
+        parser.next_request()
+    assert again.value is first.value
+    with pytest.raises(ProtocolError):
+        parser.read_body()
+    assert not parser.in_progress
+
+
+def test_failed_chunked_body_keeps_failing() -> None:
+    parser, _ = parse(b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n")
+    with pytest.raises(ProtocolError) as first:
+        parser.read_body()
+    assert first.value.status == 400
+    with pytest.raises(ProtocolError):
+        parser.read_body()
+
+
+def test_markers_repr() -> None:
+    assert (repr(NEED_DATA), repr(EOF)) == ("NEED_DATA", "EOF")
+
+
+def test_protocol_error_text() -> None:
+    err = ProtocolError(431, "too many")
+    assert (err.status, err.reason, err.phrase) == (431, "too many", "Request Header Fields Too Large")
+    assert str(err) == "431 Request Header Fields Too Large: too many"
+    assert ProtocolError(599, "odd").phrase == "Error"
+
+
+def test_require_host_can_be_disabled() -> None:
+    _, req = parse(b"GET / HTTP/1.1\r\n\r\n", require_host=False)
+    assert req.host is None
+    _, req = parse(b"GET / HTTP/1.1\r\nAccept: x\r\n\r\n", require_host=False)
+    assert req.get("accept") == "x"
+
+
+def test_host_validation_cache_does_not_hide_errors() -> None:
+    parser = RequestParser()
+    parser.feed(b"GET / HTTP/1.1\r\nHost: good\r\n\r\nGET / HTTP/1.1\r\nHost: good\r\n\r\n")
+    assert parser.next_request() is not None
+    assert parser.next_request() is not None
+    parser.feed(b"GET / HTTP/1.1\r\nHost: b@d\r\n\r\n")
+    with pytest.raises(ProtocolError):
+        parser.next_request()
+
+
+@pytest.mark.parametrize(
+    ("options", "raw", "status"),
+    [
+        ({"max_line": 20}, b"GET /123456789012345 HTTP/1.1\r\n" + H + b"\r\n", 414),
+        ({"max_line": 30}, b"GET /123456789012345 HTTP/1.1\r\n" + H + b"\r\n", None),
+        ({"max_header_bytes": 19}, b"GET / HTTP/1.1\r\n" + H + b"\r\n", None),
+        ({"max_header_bytes": 18}, b"GET / HTTP/1.1\r\n" + H + b"\r\n", 431),
+        ({"max_headers": 1}, b"GET / HTTP/1.1\r\n" + H + b"X: y\r\n\r\n", 431),
+        (
+            {"max_chunk_line": 5},
+            b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n1;a=b\r\nx\r\n0\r\n\r\n",
+            None,
+        ),
+        (
+            {"max_chunk_line": 4},
+            b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n1;a=b\r\nx\r\n0\r\n\r\n",
+            400,
+        ),
+        (
+            {"max_header_bytes": 19},
+            b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n0\r\nA: 1\r\n\r\n",
+            431,
+        ),
+    ],
+)
+def test_limits_are_exact_and_incremental_agrees(
+    options: dict[str, int], raw: bytes, status: int | None
+) -> None:
+    whole = run_parser([raw], **options)
+    assert whole.status == status, whole.reason
+    assert run_parser(split_bytes(raw), **options) == whole
+
+
+def test_lone_cr_at_head_end_is_not_counted_early() -> None:
+    # 19 header bytes exactly; the final CR arrives alone and must not trip 431.
+    parser = RequestParser(max_header_bytes=19)
+    parser.feed(b"GET / HTTP/1.1\r\n" + H + b"\r")
+    assert parser.next_request() is None
+    parser.feed(b"\n")
+    assert parser.next_request() is not None
+
+
+def test_byte_by_byte_head_is_linear() -> None:
+    # A long header fed one byte at a time: each feed rescans only new bytes.
+    parser = RequestParser()
+    head = b"GET / HTTP/1.1\r\n" + H + b"X-Long: " + b"v" * 60000 + b"\r\n\r\n"
+    for i in range(len(head) - 1):
+        parser.feed(head[i : i + 1])
+        assert parser.next_request() is None
+    parser.feed(head[-1:])
+    req = parser.next_request()
+    assert req is not None and len(req.get("x-long") or "") == 60000
