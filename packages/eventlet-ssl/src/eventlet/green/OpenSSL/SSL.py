@@ -1,0 +1,113 @@
+"""pyOpenSSL's ``OpenSSL.SSL`` module with a green :class:`Connection`.
+
+How it works
+------------
+pyOpenSSL drives OpenSSL directly on the socket's file descriptor, so the descriptor must be
+non-blocking or every TLS call could stall the OS thread.  :class:`Connection` therefore takes over
+the socket it is given (a plain or green ``socket.socket``: it is detached, and its timeout kept)
+and puts a :class:`~eventlet.ssl._raw.GreenRawSocket` under itself.  Each TLS operation is then
+tried first and, when OpenSSL answers ``WantReadError`` / ``WantWriteError``, the green thread
+waits on the hub for that direction and tries again (with the same arguments, as OpenSSL
+requires).  The socket's timeout bounds each operation and ends it with ``TimeoutError``; with a
+timeout of ``0.0`` the ``Want*`` exceptions reach the caller, as in plain pyOpenSSL.
+
+Everything else (errors, certificates, ``pending()``, memory BIOs) is pyOpenSSL's own behaviour.
+A connection over a memory BIO (no socket) never waits.
+"""
+
+from __future__ import annotations
+
+import socket as _stdsocket
+from collections.abc import Callable
+from typing import Any
+
+from eventlet.hubs.hub import EV_READ, EV_WRITE
+from eventlet.ssl._raw import GreenRawSocket, deadline_after
+from OpenSSL import SSL as _SSL
+
+globals().update({name: getattr(_SSL, name) for name in _SSL.__all__})
+__all__ = list(_SSL.__all__)
+
+_BaseConnection = _SSL.Connection
+_WantRead = _SSL.WantReadError
+_WantWrite = _SSL.WantWriteError
+_FIRST = -1.0  # sentinel deadline: "compute it from the socket's timeout on the first wait"
+
+
+def green_call(sock: GreenRawSocket, deadline: float | None, func: Callable[..., Any], *args: Any) -> Any:
+    """Call a pyOpenSSL operation until it stops wanting I/O, waiting on the hub meanwhile."""
+    while True:
+        try:
+            return func(*args)
+        except _WantRead:
+            if deadline == _FIRST and sock._green_timeout == 0.0:
+                raise
+            mask = EV_READ
+        except _WantWrite:
+            if deadline == _FIRST and sock._green_timeout == 0.0:
+                raise
+            mask = EV_WRITE
+        if deadline == _FIRST:
+            deadline = deadline_after(sock._green_timeout)
+        sock._wait(mask, deadline)
+
+
+class Connection(_BaseConnection):
+    """``OpenSSL.SSL.Connection`` whose I/O suspends only the calling green thread."""
+
+    def __init__(self, context: _SSL.Context, socket: _stdsocket.socket | None = None) -> None:
+        if socket is not None and not isinstance(socket, GreenRawSocket):
+            socket = GreenRawSocket.take_over(socket)
+        super().__init__(context, socket)
+
+    def _green(self, func: Callable[..., Any], *args: Any) -> Any:
+        sock = self._socket
+        if sock is None:
+            return func(self, *args)
+        return green_call(sock, _FIRST, func, self, *args)  # type: ignore[arg-type]
+
+    def do_handshake(self) -> None:
+        """Run the TLS handshake."""
+        self._green(_BaseConnection.do_handshake)
+
+    def send(self, buf: Any, flags: int = 0) -> int:
+        """Send some of ``buf``; return how many bytes went."""
+        return self._green(_BaseConnection.send, buf, flags)
+
+    write = send
+
+    def sendall(self, buf: Any, flags: int = 0) -> int:
+        """Send all of ``buf``; the timeout bounds the whole call."""
+        sock = self._socket
+        if sock is None:
+            return _BaseConnection.sendall(self, buf, flags)
+        timeout = sock._green_timeout  # type: ignore[attr-defined]
+        deadline = _FIRST if timeout == 0.0 else deadline_after(timeout)
+        with memoryview(buf) as view, view.cast("B") as octets:
+            total = len(octets)
+            sent = 0
+            while sent < total:
+                chunk = octets[sent : sent + 1048576]
+                sent += green_call(sock, deadline, _BaseConnection.send, self, chunk)  # type: ignore[arg-type]
+        return total
+
+    def recv(self, bufsiz: int, flags: int | None = None) -> bytes:
+        """Receive up to ``bufsiz`` decrypted bytes."""
+        return self._green(_BaseConnection.recv, bufsiz, flags)
+
+    read = recv
+
+    def recv_into(self, buffer: Any, nbytes: int | None = None, flags: int | None = None) -> int:
+        """Receive into ``buffer``; return the byte count."""
+        return self._green(_BaseConnection.recv_into, buffer, nbytes, flags)
+
+    def shutdown(self) -> bool:
+        """Send the TLS close alert (True once both sides have sent theirs)."""
+        return self._green(_BaseConnection.shutdown)
+
+    def accept(self) -> tuple[Connection, Any]:
+        """Accept a connection on the listening socket; return a green server Connection."""
+        client, address = self._socket.accept()  # type: ignore[union-attr]
+        conn = Connection(self._context, client)
+        conn.set_accept_state()
+        return conn, address

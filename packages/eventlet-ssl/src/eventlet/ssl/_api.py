@@ -1,0 +1,247 @@
+"""The one API over both TLS backends: making contexts and wrapping sockets.
+
+The backend is chosen by the context: an ``ssl.SSLContext`` (any, not only ours) gives a
+:class:`~eventlet.ssl._stdlib.GreenSSLSocket`, an ``OpenSSL.SSL.Context`` gives a
+:class:`~eventlet.ssl._pyopenssl.PyOpenSSLSocket`, a
+:class:`~eventlet.ssl._reload.ReloadableServerContext` gives whichever its current context is.
+Without a context, ``backend`` ("stdlib", the default, or "pyopenssl") picks one and a secure
+default context is made for it.  pyOpenSSL is imported only when it is used.
+"""
+
+from __future__ import annotations
+
+import socket as _stdsocket
+import ssl as _stdssl
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from eventlet.ssl._stdlib import GreenSSLContext, GreenSSLSocket, wrap_stdlib
+
+if TYPE_CHECKING:
+    from eventlet.ssl._pyopenssl import PyOpenSSLSocket
+
+__all__ = ["BACKENDS", "create_default_context", "wrap_socket", "wrap_ssl"]
+
+BACKENDS = ("stdlib", "pyopenssl")
+Purpose = _stdssl.Purpose
+
+
+def backend_of(context: Any) -> str:
+    """``"stdlib"`` or ``"pyopenssl"``: the backend a context object belongs to."""
+    if isinstance(context, _stdssl.SSLContext):
+        return "stdlib"
+    if type(context).__module__.startswith("OpenSSL."):
+        return "pyopenssl"
+    raise TypeError(f"Expected an ssl.SSLContext or an OpenSSL.SSL.Context, got {type(context).__name__}")
+
+
+def _check_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise ValueError(f"Unknown TLS backend {backend!r}: choose one of {', '.join(BACKENDS)}")
+    return backend
+
+
+def create_default_context(
+    purpose: _stdssl.Purpose = Purpose.SERVER_AUTH,
+    *,
+    cafile: str | None = None,
+    capath: str | None = None,
+    cadata: str | bytes | None = None,
+    certfile: str | None = None,
+    keyfile: str | None = None,
+    password: str | bytes | None = None,
+    alpn_protocols: Sequence[str] | None = None,
+    require_client_cert: bool = False,
+    backend: str = "stdlib",
+) -> Any:
+    """A context with secure defaults, for either backend.
+
+    ``Purpose.SERVER_AUTH`` (the default) makes a *client* context: it verifies the server's
+    certificate (against ``cafile``/``capath``/``cadata``, or the system's CAs) and its host name.
+    ``Purpose.CLIENT_AUTH`` makes a *server* context; with ``require_client_cert`` it demands a
+    client certificate signed by the given CAs (mutual TLS).  TLS 1.2 is the minimum version.
+    ``certfile``/``keyfile``/``password`` load this side's certificate chain and key;
+    ``alpn_protocols`` offers (client) or accepts (server: its first protocol the client also
+    offers) ALPN protocols.  Returns a :class:`GreenSSLContext` for ``backend="stdlib"``,
+    an ``OpenSSL.SSL.Context`` for ``backend="pyopenssl"``.
+    """
+    if purpose not in (Purpose.SERVER_AUTH, Purpose.CLIENT_AUTH):
+        raise ValueError(f"Unknown purpose {purpose!r}")
+    if _check_backend(backend) == "pyopenssl":
+        from eventlet.ssl._contexts import pyopenssl_context
+
+        return pyopenssl_context(
+            client=purpose == Purpose.SERVER_AUTH,
+            cafile=cafile,
+            capath=capath,
+            cadata=cadata,
+            certfile=certfile,
+            keyfile=keyfile,
+            password=password,
+            alpn_protocols=alpn_protocols,
+            require_client_cert=require_client_cert,
+        )
+    if purpose == Purpose.SERVER_AUTH:
+        context = GreenSSLContext(_stdssl.PROTOCOL_TLS_CLIENT)
+        context.verify_mode = _stdssl.CERT_REQUIRED
+        context.check_hostname = True
+    else:
+        context = GreenSSLContext(_stdssl.PROTOCOL_TLS_SERVER)
+        if require_client_cert:
+            context.verify_mode = _stdssl.CERT_REQUIRED
+    context.minimum_version = _stdssl.TLSVersion.TLSv1_2
+    if cafile or capath or cadata:
+        context.load_verify_locations(cafile, capath, cadata)
+    elif context.verify_mode != _stdssl.CERT_NONE:
+        context.load_default_certs(purpose)
+    if certfile:
+        context.load_cert_chain(certfile, keyfile, password)
+    if alpn_protocols:
+        context.set_alpn_protocols(list(alpn_protocols))
+    return context
+
+
+def wrap_socket(
+    sock: _stdsocket.socket,
+    context: Any = None,
+    server_side: bool = False,
+    server_hostname: str | None = None,
+    do_handshake_on_connect: bool = True,
+    suppress_ragged_eofs: bool = True,
+    session: Any = None,
+    *,
+    handshake_timeout: float | None = None,
+    backend: str | None = None,
+) -> GreenSSLSocket | PyOpenSSLSocket:
+    """Wrap a connected or unconnected stream socket (plain or green) in a green TLS socket.
+
+    ``sock`` is taken over (detached); use the returned socket from then on.  ``context`` is an
+    ``ssl.SSLContext``, an ``OpenSSL.SSL.Context`` or a
+    :class:`~eventlet.ssl.ReloadableServerContext`; without one a default context is made for
+    ``backend`` (see :func:`create_default_context`).  ``handshake_timeout`` bounds the handshake
+    instead of the socket's timeout (useful on servers: a client that stalls mid-handshake is
+    dropped after it).  The handshake runs now if the socket is connected and
+    ``do_handshake_on_connect``, otherwise on ``connect()``, or on first use.
+    """
+    from eventlet.ssl._reload import ReloadableServerContext
+
+    if isinstance(context, ReloadableServerContext):
+        source = context
+        wrapped = wrap_socket(
+            sock,
+            source.context,
+            server_side,
+            server_hostname,
+            do_handshake_on_connect,
+            suppress_ragged_eofs,
+            session,
+            handshake_timeout=handshake_timeout,
+            backend=backend,
+        )
+        wrapped.context_source = source
+        return wrapped
+    if context is None:
+        purpose = Purpose.CLIENT_AUTH if server_side else Purpose.SERVER_AUTH
+        context = create_default_context(purpose, backend=backend or "stdlib")
+    kind = backend_of(context)
+    if backend is not None and _check_backend(backend) != kind:
+        raise TypeError(f"backend={backend!r} does not match the context given ({kind})")
+    if kind == "stdlib":
+        return wrap_stdlib(
+            sock,
+            context,
+            server_side=server_side,
+            do_handshake_on_connect=do_handshake_on_connect,
+            suppress_ragged_eofs=suppress_ragged_eofs,
+            server_hostname=server_hostname,
+            session=session,
+            handshake_timeout=handshake_timeout,
+        )
+    from eventlet.ssl._pyopenssl import wrap_pyopenssl
+
+    return wrap_pyopenssl(
+        sock,
+        context,
+        server_side=server_side,
+        do_handshake_on_connect=do_handshake_on_connect,
+        suppress_ragged_eofs=suppress_ragged_eofs,
+        server_hostname=server_hostname,
+        session=session,
+        handshake_timeout=handshake_timeout,
+    )
+
+
+_PINNED_VERSIONS = {
+    getattr(_stdssl, "PROTOCOL_TLSv1_2", None): _stdssl.TLSVersion.TLSv1_2,
+}
+_DEFAULT_PROTOCOLS = (
+    None,
+    _stdssl.PROTOCOL_TLS_CLIENT,
+    _stdssl.PROTOCOL_TLS_SERVER,
+    _stdssl.PROTOCOL_TLS,  # deprecated alias, same value
+)
+
+
+def wrap_ssl(
+    sock: _stdsocket.socket,
+    keyfile: str | None = None,
+    certfile: str | None = None,
+    server_side: bool = False,
+    cert_reqs: _stdssl.VerifyMode | None = None,
+    ssl_version: int | None = None,
+    ca_certs: str | None = None,
+    do_handshake_on_connect: bool = True,
+    suppress_ragged_eofs: bool = True,
+    ciphers: str | None = None,
+    *,
+    server_hostname: str | None = None,
+    context: Any = None,
+) -> GreenSSLSocket | PyOpenSSLSocket:
+    """Upstream eventlet's ``wrap_ssl``: wrap ``sock`` from the old ``ssl.wrap_socket`` arguments.
+
+    Unlike the old function this is secure by default: a client verifies the server's certificate
+    (against ``ca_certs`` or the system's CAs) unless ``cert_reqs=ssl.CERT_NONE`` is passed, and
+    checks the host name when ``server_hostname`` is given.  TLS 1.2 is the minimum version.
+    ``context`` (either backend) overrides all the context arguments.
+    """
+    if context is not None:
+        return wrap_socket(
+            sock,
+            context,
+            server_side=server_side,
+            server_hostname=server_hostname,
+            do_handshake_on_connect=do_handshake_on_connect,
+            suppress_ragged_eofs=suppress_ragged_eofs,
+        )
+    if ssl_version in _DEFAULT_PROTOCOLS:
+        pinned = None
+    elif ssl_version in _PINNED_VERSIONS:
+        pinned = _PINNED_VERSIONS[ssl_version]
+    else:
+        raise ValueError(f"ssl_version {ssl_version!r} is not supported: TLS 1.2 is the minimum")
+    if server_side:
+        ctx = GreenSSLContext(_stdssl.PROTOCOL_TLS_SERVER)
+        ctx.verify_mode = _stdssl.CERT_NONE if cert_reqs is None else cert_reqs
+    else:
+        ctx = GreenSSLContext(_stdssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = bool(server_hostname) and cert_reqs != _stdssl.CERT_NONE
+        ctx.verify_mode = _stdssl.CERT_REQUIRED if cert_reqs is None else cert_reqs
+    ctx.minimum_version = pinned or _stdssl.TLSVersion.TLSv1_2
+    if pinned is not None:
+        ctx.maximum_version = pinned
+    if ca_certs:
+        ctx.load_verify_locations(ca_certs)
+    elif ctx.verify_mode != _stdssl.CERT_NONE:
+        ctx.load_default_certs(Purpose.CLIENT_AUTH if server_side else Purpose.SERVER_AUTH)
+    if certfile:
+        ctx.load_cert_chain(certfile, keyfile)
+    if ciphers:
+        ctx.set_ciphers(ciphers)
+    return wrap_stdlib(
+        sock,
+        ctx,
+        server_side=server_side,
+        do_handshake_on_connect=do_handshake_on_connect,
+        suppress_ragged_eofs=suppress_ragged_eofs,
+        server_hostname=server_hostname if not server_side else None,
+    )

@@ -1,0 +1,452 @@
+"""Green TLS on pyOpenSSL, behind the standard library's ``SSLSocket`` API.
+
+How it works
+------------
+:class:`PyOpenSSLSocket` *is* the socket (a :class:`~eventlet.ssl._raw.GreenRawSocket`, so
+``fileno``, ``getpeername``, ``settimeout``, ``makefile`` and closing behave as on any socket) and
+it owns a green :class:`eventlet.green.OpenSSL.SSL.Connection` bound to its own file descriptor.
+Reads and writes go through the connection, which waits on the hub whenever OpenSSL wants I/O.
+pyOpenSSL's exceptions are translated into the standard library's, so code written against
+``ssl.SSLSocket`` works unchanged on either backend:
+
+===============================================  ==============================================
+pyOpenSSL                                        here
+===============================================  ==============================================
+``ZeroReturnError`` (close alert received)       ``b""`` / ``0`` from reads
+``SysCallError(-1, "Unexpected EOF")``           ``b""`` if ``suppress_ragged_eofs``, otherwise
+                                                 ``ssl.SSLEOFError``
+``SysCallError(errno, ...)``                     ``OSError`` of that errno
+``WantReadError`` / ``WantWriteError``           waited on; ``ssl.SSLWantReadError`` /
+                                                 ``ssl.SSLWantWriteError`` if non-blocking
+``Error`` with a failed certificate check        ``ssl.SSLCertVerificationError`` (with
+                                                 ``verify_code`` and ``verify_message``)
+any other ``Error``                              ``ssl.SSLError``
+===============================================  ==============================================
+
+Secure by default: a client whose context verifies peers (``VERIFY_PEER``) also checks the host
+name, inside the handshake, the way the standard library does (OpenSSL's ``X509_VERIFY_PARAM``
+host/IP check, reached through the cffi bindings pyOpenSSL itself uses, since pyOpenSSL has no
+public call for it).
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import os
+import socket as _stdsocket
+import ssl as _stdssl
+from typing import Any
+
+from OpenSSL import SSL
+from OpenSSL._util import ffi as _ffi
+from OpenSSL._util import lib as _lib
+
+from eventlet.green.OpenSSL.SSL import Connection
+from eventlet.ssl._raw import GreenRawSocket
+
+__all__ = ["PyOpenSSLSocket", "translate_error", "wrap_pyopenssl"]
+
+#: Set on a Context (by create_default_context) to force hostname checking on or off.
+CHECK_HOSTNAME_ATTR = "_eventlet_check_hostname"
+
+
+def _verify_message(conn: SSL.Connection) -> tuple[int, str]:
+    code = _lib.SSL_get_verify_result(conn._ssl)
+    return code, _ffi.string(_lib.X509_verify_cert_error_string(code)).decode()
+
+
+def translate_error(exc: SSL.Error, conn: SSL.Connection | None = None) -> OSError:
+    """The standard library's exception for a pyOpenSSL one (see the module docstring)."""
+    if isinstance(exc, SSL.WantReadError):
+        return _stdssl.SSLWantReadError(_stdssl.SSL_ERROR_WANT_READ, "The operation did not complete (read)")
+    if isinstance(exc, SSL.WantWriteError):
+        return _stdssl.SSLWantWriteError(
+            _stdssl.SSL_ERROR_WANT_WRITE, "The operation did not complete (write)"
+        )
+    if isinstance(exc, SSL.ZeroReturnError):
+        return _stdssl.SSLZeroReturnError(
+            _stdssl.SSL_ERROR_ZERO_RETURN, "TLS/SSL connection has been closed (EOF)"
+        )
+    if isinstance(exc, SSL.SysCallError):
+        code = exc.args[0] if exc.args else -1
+        if isinstance(code, int) and code > 0:
+            return OSError(code, os.strerror(code))
+        return _stdssl.SSLEOFError(_stdssl.SSL_ERROR_EOF, "EOF occurred in violation of protocol")
+    text = "; ".join(":".join(str(part) for part in entry) for entry in (exc.args[0] if exc.args else []))
+    if conn is not None and "certificate verify failed" in text:
+        code, message = _verify_message(conn)
+        error = _stdssl.SSLCertVerificationError(
+            1, f"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {message}"
+        )
+        error.verify_code = code
+        error.verify_message = message
+        error.reason = "CERTIFICATE_VERIFY_FAILED"
+        return error
+    return _stdssl.SSLError(1, text or repr(exc))
+
+
+def _set_expected_host(conn: SSL.Connection, hostname: str) -> None:
+    """Make the handshake fail unless the peer's certificate is valid for ``hostname``."""
+    param = _lib.SSL_get0_param(conn._ssl)
+    try:
+        packed = ipaddress.ip_address(hostname).packed
+    except ValueError:
+        _lib.X509_VERIFY_PARAM_set_hostflags(param, _lib.X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS)
+        name = hostname.encode("idna")
+        ok = _lib.X509_VERIFY_PARAM_set1_host(param, name, len(name))
+    else:
+        ok = _lib.X509_VERIFY_PARAM_set1_ip(param, packed, len(packed))
+    if ok != 1:  # pragma: no cover - names OpenSSL refuses here were refused by SNI already
+        raise ValueError(f"Cannot check the certificate against the host name {hostname!r}")
+
+
+def _format_time(when: Any) -> str:
+    return f"{when:%b} {when.day:2d} {when:%H:%M:%S %Y} GMT"
+
+
+def _name_tuple(name: Any) -> tuple[tuple[tuple[str, str], ...], ...]:
+    return tuple(tuple((attr.oid._name, str(attr.value)) for attr in rdn) for rdn in name.rdns)
+
+
+def cert_to_dict(cert: Any) -> dict[str, Any]:
+    """A ``cryptography`` certificate in the shape ``ssl.SSLSocket.getpeercert()`` returns."""
+    from cryptography import x509
+
+    result: dict[str, Any] = {
+        "subject": _name_tuple(cert.subject),
+        "issuer": _name_tuple(cert.issuer),
+        "version": cert.version.value + 1,
+        "serialNumber": f"{cert.serial_number:X}",
+        "notBefore": _format_time(cert.not_valid_before_utc),
+        "notAfter": _format_time(cert.not_valid_after_utc),
+    }
+    try:
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return result
+    alt: list[tuple[str, str]] = [("DNS", name) for name in names.get_values_for_type(x509.DNSName)]
+    alt += [("IP Address", str(ip)) for ip in names.get_values_for_type(x509.IPAddress)]
+    result["subjectAltName"] = tuple(alt)
+    return result
+
+
+class PyOpenSSLSocket(GreenRawSocket):
+    """A green TLS socket on pyOpenSSL with the ``ssl.SSLSocket`` API (see the module docstring).
+
+    Created by :func:`eventlet.ssl.wrap_socket` when given an ``OpenSSL.SSL.Context``.
+    """
+
+    _conn: Connection | None
+    _context: SSL.Context
+    server_side: bool
+    server_hostname: str | None
+    suppress_ragged_eofs: bool
+    do_handshake_on_connect: bool
+    handshake_timeout: float | None
+    _handshaken: bool
+    _deferred: bool = False
+    #: Where ``accept()`` takes the context of new connections from (a ReloadableServerContext).
+    context_source: Any = None
+    _session: Any
+
+    # ------------------------------------------------------------------ the TLS connection
+    def _tls(self) -> Connection:
+        conn = self._conn
+        if conn is None:
+            raise ValueError("Read or write on closed or unwrapped TLS socket.")
+        return conn
+
+    def _start(self) -> None:
+        """Create the TLS connection over this socket (once it is connected)."""
+        conn = Connection(self._context, self)
+        if self.server_side:
+            conn.set_accept_state()
+        else:
+            conn.set_connect_state()
+            hostname = self.server_hostname
+            if hostname:
+                try:
+                    ipaddress.ip_address(hostname)
+                except ValueError:
+                    conn.set_tlsext_host_name(hostname.encode("idna"))
+                if self._check_hostname:
+                    _set_expected_host(conn, hostname)
+            if self._session is not None:
+                conn.set_session(self._session)
+        self._conn = conn
+
+    @property
+    def _check_hostname(self) -> bool:
+        forced = getattr(self._context, CHECK_HOSTNAME_ATTR, None)
+        if forced is not None:
+            return bool(forced)
+        return bool(self._context.get_verify_mode() & SSL.VERIFY_PEER)
+
+    @property
+    def context(self) -> SSL.Context:
+        """The ``OpenSSL.SSL.Context`` this socket uses."""
+        return self._context
+
+    # ------------------------------------------------------------------ handshake
+    def do_handshake(self, block: bool = False) -> None:
+        """Run the TLS handshake (``block=True`` waits even on a non-blocking socket)."""
+        conn = self._tls()
+        timeout = self._green_timeout
+        if self.handshake_timeout is not None:
+            timeout = self.handshake_timeout
+        if timeout == 0.0 and block:
+            timeout = None
+        saved, self._green_timeout = self._green_timeout, timeout
+        try:
+            conn.do_handshake()
+        except TimeoutError:
+            raise TimeoutError("The handshake operation timed out") from None
+        except SSL.Error as exc:
+            raise translate_error(exc, conn) from exc
+        finally:
+            self._green_timeout = saved
+        self._handshaken = True
+        self._deferred = False
+
+    def _ensure_handshake(self) -> Connection:
+        conn = self._tls()
+        if not self._handshaken:
+            self.do_handshake()
+        return conn
+
+    def connect(self, address: Any) -> None:
+        """Connect, then (with ``do_handshake_on_connect``) run the handshake."""
+        self._before_connect()
+        GreenRawSocket.connect(self, address)
+        self._after_connect()
+
+    def connect_ex(self, address: Any) -> int:
+        """Like :meth:`connect`, returning an errno instead of raising OSError."""
+        self._before_connect()
+        err = GreenRawSocket.connect_ex(self, address)
+        if not err:
+            self._after_connect()
+        return err
+
+    def _before_connect(self) -> None:
+        if self.server_side:
+            raise ValueError("can't connect in server-side mode")
+        if self._conn is not None:
+            raise ValueError("attempt to connect already-connected SSLSocket!")
+
+    def _after_connect(self) -> None:
+        self._start()
+        if self.do_handshake_on_connect:
+            self.do_handshake()
+
+    def accept(self) -> tuple[PyOpenSSLSocket, Any]:
+        """Accept a connection, wrapped server-side; its handshake runs on first use."""
+        fd, address = self._accept()
+        plain = _stdsocket.socket(self.family, self.type, self.proto, fileno=fd)
+        if _stdsocket.getdefaulttimeout() is None and self._green_timeout:
+            plain.setblocking(True)
+        source = self.context_source
+        conn = wrap_pyopenssl(
+            plain,
+            self._context if source is None else source.context,
+            server_side=True,
+            do_handshake_on_connect=False,
+            suppress_ragged_eofs=self.suppress_ragged_eofs,
+            handshake_timeout=self.handshake_timeout,
+        )
+        conn._deferred = self.do_handshake_on_connect
+        return conn, address
+
+    # ------------------------------------------------------------------ data
+    def read(self, len: int = 1024, buffer: Any = None) -> Any:
+        """Read up to ``len`` decrypted bytes (into ``buffer`` if given); ``b""``/0 at EOF."""
+        conn = self._ensure_handshake()
+        try:
+            if buffer is None:
+                return conn.recv(len)
+            return conn.recv_into(buffer, len)
+        except (SSL.ZeroReturnError, SSL.SysCallError) as exc:
+            if isinstance(exc, SSL.ZeroReturnError) or (self.suppress_ragged_eofs and exc.args[0] == -1):
+                return b"" if buffer is None else 0
+            raise translate_error(exc, conn) from exc
+        except SSL.Error as exc:
+            raise translate_error(exc, conn) from exc
+
+    def recv(self, buflen: int = 1024, flags: int = 0) -> bytes:
+        """Receive up to ``buflen`` decrypted bytes (plain recv once unwrapped)."""
+        if self._conn is None:
+            return GreenRawSocket.recv(self, buflen, flags)
+        if flags:
+            raise ValueError("non-zero flags not allowed in calls to recv() on a TLS socket")
+        return self.read(buflen)
+
+    def recv_into(self, buffer: Any, nbytes: int | None = None, flags: int = 0) -> int:
+        """Receive into ``buffer``; return the byte count."""
+        if self._conn is None:
+            return GreenRawSocket.recv_into(self, buffer, nbytes or 0, flags)
+        if flags:
+            raise ValueError("non-zero flags not allowed in calls to recv_into() on a TLS socket")
+        if not nbytes:
+            with memoryview(buffer) as view:
+                nbytes = view.nbytes or 1024
+        return self.read(nbytes, buffer)
+
+    def write(self, data: Any) -> int:
+        """Encrypt and send all of ``data``; return its length."""
+        conn = self._ensure_handshake()
+        try:
+            return conn.sendall(data)
+        except SSL.Error as exc:
+            raise translate_error(exc, conn) from exc
+
+    def send(self, data: Any, flags: int = 0) -> int:
+        """Send ``data`` over TLS (plain send once unwrapped)."""
+        if self._conn is None:
+            return GreenRawSocket.send(self, data, flags)
+        if flags:
+            raise ValueError("non-zero flags not allowed in calls to send() on a TLS socket")
+        return self.write(data)
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        """Send all of ``data``; the timeout bounds the whole call."""
+        if self._conn is None:
+            GreenRawSocket.sendall(self, data, flags)
+            return
+        if flags:
+            raise ValueError("non-zero flags not allowed in calls to sendall() on a TLS socket")
+        self.write(data)
+
+    def pending(self) -> int:
+        """Decrypted bytes buffered inside OpenSSL, readable without touching the socket."""
+        return 0 if self._conn is None else self._conn.pending()
+
+    # ------------------------------------------------------------------ closing
+    def unwrap(self) -> PyOpenSSLSocket:
+        """Run the TLS closing handshake; return this socket, now a plain green socket."""
+        conn = self._tls()
+        try:
+            while not conn.shutdown():
+                # Our alert went; wait for the peer's (reading raises ZeroReturnError on it).
+                try:
+                    conn.recv(1)
+                except SSL.ZeroReturnError:
+                    break
+        except SSL.Error as exc:
+            raise translate_error(exc, conn) from exc
+        self._conn = None
+        return self
+
+    def shutdown(self, how: int) -> None:
+        """Shut down the socket (TLS is abandoned: no close alert)."""
+        self._conn = None
+        GreenRawSocket.shutdown(self, how)
+
+    def _real_close(self, *args: Any) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            # Closing without a close alert must not spoil the session for resumption (OpenSSL
+            # drops the session of a connection it sees as not shut down; TLS >= 1.1 allows it,
+            # and the standard library's sockets keep it too).
+            conn.set_shutdown(conn.get_shutdown() | SSL.SENT_SHUTDOWN)
+        super()._real_close(*args)
+
+    # ------------------------------------------------------------------ information
+    def getpeercert(self, binary_form: bool = False) -> Any:
+        """The peer's certificate: a dict (empty if unverified), DER bytes, or None."""
+        conn = self._ensure_handshake()
+        cert = conn.get_peer_certificate(as_cryptography=True)
+        if cert is None:
+            return None
+        if binary_form:
+            from cryptography.hazmat.primitives.serialization import Encoding
+
+            return cert.public_bytes(Encoding.DER)
+        if not self._context.get_verify_mode() & SSL.VERIFY_PEER:
+            return {}
+        return cert_to_dict(cert)
+
+    def selected_alpn_protocol(self) -> str | None:
+        """The protocol ALPN selected, or None."""
+        if self._conn is None:
+            return None
+        protocol = self._ensure_handshake().get_alpn_proto_negotiated()
+        return protocol.decode() if protocol else None
+
+    def version(self) -> str | None:
+        """The TLS version negotiated (``"TLSv1.3"``...), or None."""
+        if self._deferred and self._conn is not None:
+            self._ensure_handshake()
+        if self._conn is None or not self._handshaken:
+            return None
+        return self._conn.get_protocol_version_name()
+
+    def cipher(self) -> tuple[str, str, int] | None:
+        """``(name, protocol, secret bits)`` of the cipher in use, or None."""
+        if self._deferred and self._conn is not None:
+            self._ensure_handshake()
+        if self._conn is None or not self._handshaken:
+            return None
+        conn = self._conn
+        return (conn.get_cipher_name(), conn.get_cipher_version(), conn.get_cipher_bits())  # type: ignore[return-value]
+
+    @property
+    def session(self) -> SSL.Session | None:
+        """The TLS session, to pass as ``session=`` to a later connection for resumption."""
+        return None if self._conn is None else self._conn.get_session()
+
+    @property
+    def session_reused(self) -> bool | None:
+        """Whether the handshake resumed an earlier session (None before there is one)."""
+        if self._conn is None:
+            return None
+        return bool(_lib.SSL_session_reused(self._conn._ssl))
+
+
+def wrap_pyopenssl(
+    sock: _stdsocket.socket,
+    context: SSL.Context,
+    server_side: bool = False,
+    do_handshake_on_connect: bool = True,
+    suppress_ragged_eofs: bool = True,
+    server_hostname: str | None = None,
+    session: SSL.Session | None = None,
+    handshake_timeout: float | None = None,
+) -> PyOpenSSLSocket:
+    """Wrap ``sock`` (plain or green, connected or not) in a :class:`PyOpenSSLSocket`."""
+    if sock.type != _stdsocket.SOCK_STREAM:
+        raise NotImplementedError("only stream sockets are supported")
+    if server_side and server_hostname:
+        raise ValueError("server_hostname can only be specified in client mode")
+    if server_side and session is not None:
+        raise ValueError("session can only be specified in client mode")
+    timeout = sock.gettimeout()
+    self = PyOpenSSLSocket(sock.family, sock.type, sock.proto, sock.detach())
+    try:
+        self._green_timeout = timeout
+        self._context = context
+        self._conn = None
+        self._handshaken = False
+        self._session = session
+        self.server_side = server_side
+        self.server_hostname = server_hostname
+        self.suppress_ragged_eofs = suppress_ragged_eofs
+        self.do_handshake_on_connect = do_handshake_on_connect
+        self.handshake_timeout = handshake_timeout
+        if self._check_hostname and not server_side and not server_hostname:
+            raise ValueError("check_hostname requires server_hostname")
+        try:
+            self.getpeername()
+        except OSError as exc:
+            if exc.errno != errno.ENOTCONN:
+                raise
+            return self
+        self._start()
+        if do_handshake_on_connect:
+            if timeout == 0.0:
+                raise ValueError("do_handshake_on_connect should not be specified for non-blocking sockets")
+            self.do_handshake()
+    except BaseException:
+        self.close()
+        raise
+    return self

@@ -1,0 +1,295 @@
+"""Upstream-compatible entry points (wrap_ssl, eventlet.green.ssl, eventlet.green.OpenSSL),
+monkey patching, backend selection errors and reloadable server certificates."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import eventlet
+import eventlet.ssl
+from eventlet.green import socket as green_socket
+from tests.ssl.conftest import Certs, client_context, connect, server_context
+
+
+def _serve_legacy(certs: Certs) -> tuple[Any, Any]:
+    listener = eventlet.wrap_ssl(
+        eventlet.listen(("127.0.0.1", 0)), certfile=str(certs.server), server_side=True
+    )
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.sendall(conn.recv(100))
+
+    return listener, eventlet.spawn(serve)
+
+
+def test_wrap_ssl_legacy_signature(certs: Certs, green_hub: Any) -> None:
+    listener, server = _serve_legacy(certs)
+    port = listener.getsockname()[1]
+    conn = eventlet.wrap_ssl(
+        green_socket.create_connection(("127.0.0.1", port)),
+        ca_certs=str(certs.ca),
+        server_hostname="localhost",
+        ciphers="ECDHE+AESGCM",
+        ssl_version=ssl.PROTOCOL_TLS_CLIENT,
+    )
+    with conn:
+        conn.sendall(b"legacy")
+        assert conn.recv(100) == b"legacy"
+    server.wait()
+    listener.close()
+
+
+def test_wrap_ssl_verifies_by_default(certs: Certs, green_hub: Any) -> None:
+    listener, server = _serve_legacy(certs)
+    port = listener.getsockname()[1]
+    with pytest.raises(ssl.SSLCertVerificationError):
+        eventlet.ssl.GreenSSLSocket(green_socket.create_connection(("127.0.0.1", port)))
+    server.kill()
+    listener.close()
+
+
+def test_wrap_ssl_unverified_pinned_and_context(certs: Certs, green_hub: Any) -> None:
+    listener, server = _serve_legacy(certs)
+    port = listener.getsockname()[1]
+    conn = eventlet.ssl.GreenSSLSocket(
+        green_socket.create_connection(("127.0.0.1", port)),
+        cert_reqs=ssl.CERT_NONE,
+        ssl_version=ssl.PROTOCOL_TLSv1_2,
+    )
+    with conn:
+        assert conn.version() == "TLSv1.2"
+        assert conn.getpeercert() == {}
+        conn.sendall(b"ok")
+        assert conn.recv(2) == b"ok"
+    server.wait()
+    listener.close()
+    with pytest.raises(ValueError, match=r"TLS 1\.2"):
+        eventlet.wrap_ssl(socket.socket(), ssl_version=ssl.PROTOCOL_TLSv1)
+    with eventlet.wrap_ssl(
+        socket.socket(), context=client_context(certs, "pyopenssl"), server_hostname="x"
+    ) as s:
+        assert eventlet.ssl.backend_of(s.context) == "pyopenssl"
+
+
+def test_green_ssl_module(certs: Certs, green_hub: Any) -> None:
+    from eventlet.green import ssl as green_ssl
+
+    assert green_ssl.CERT_REQUIRED is ssl.CERT_REQUIRED and green_ssl.SSLError is ssl.SSLError
+    assert green_ssl.wrap_socket is eventlet.ssl.wrap_ssl
+    assert set(green_ssl.__patched__) <= set(vars(green_ssl))
+    server_ctx = green_ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(str(certs.server))
+    listener = server_ctx.wrap_socket(green_socket.socket(), server_side=True)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    assert isinstance(listener, green_ssl.SSLSocket)
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.sendall(conn.recv(100))
+
+    server = eventlet.spawn(serve)
+    ctx = green_ssl.create_default_context(cafile=str(certs.ca))
+    assert isinstance(ctx, green_ssl.SSLContext)
+    assert isinstance(green_ssl._create_unverified_context(), green_ssl.SSLContext)
+    with ctx.wrap_socket(socket.socket(), server_hostname="localhost") as conn:
+        conn.connect(listener.getsockname())
+        conn.sendall(b"green module")
+        assert conn.recv(100) == b"green module"
+    server.wait()
+    listener.close()
+
+
+def test_green_openssl_connection(certs: Certs, green_hub: Any) -> None:
+    from eventlet.green.OpenSSL import SSL, crypto
+
+    assert crypto.X509 is not None
+    server_ctx = SSL.Context(SSL.TLS_SERVER_METHOD)
+    server_ctx.use_certificate_chain_file(str(certs.server))
+    server_ctx.use_privatekey_file(str(certs.server))
+    listener = SSL.Connection(server_ctx, eventlet.listen(("127.0.0.1", 0)))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        assert isinstance(conn, SSL.Connection)
+        conn.do_handshake()
+        data = conn.recv(100)
+        conn.sendall(data * 2)
+        conn.shutdown()
+        conn.close()
+
+    server = eventlet.spawn(serve)
+    client_ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
+    client_ctx.load_verify_locations(str(certs.ca))
+    client_ctx.set_verify(SSL.VERIFY_PEER)
+    conn = SSL.Connection(client_ctx, socket.socket())
+    conn.settimeout(5.0)
+    conn.connect(("127.0.0.1", port))
+    conn.do_handshake()
+    conn.send(b"abc")
+    out = bytearray(6)
+    got = 0
+    while got < 6:
+        got += conn.recv_into(memoryview(out)[got:])
+    assert out == b"abcabc"
+    with pytest.raises(SSL.ZeroReturnError):
+        conn.read(10)
+    conn.shutdown()
+    conn.close()
+    server.wait()
+    listener.close()
+    memory = SSL.Connection(client_ctx)  # memory BIO: never waits
+    with pytest.raises(SSL.WantReadError):
+        memory.set_connect_state()
+        memory.do_handshake()
+    with pytest.raises(SSL.Error):
+        memory.sendall(b"x")
+
+
+def test_monkey_patched_http_client(certs: Certs, tmp_path: Path) -> None:
+    """http.client HTTPS under monkey_patch, served by a green server in the same process."""
+    script = tmp_path / "patched.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import eventlet
+            eventlet.monkey_patch()
+            import http.client, ssl, threading
+            import eventlet.ssl
+            from eventlet.ssl import GreenSSLContext
+            assert ssl.SSLContext is GreenSSLContext
+            ctx = eventlet.ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, certfile={str(certs.server)!r})
+            listener = eventlet.listen(("127.0.0.1", 0))
+            port = listener.getsockname()[1]
+            def serve():
+                sock, _ = listener.accept()
+                conn = eventlet.ssl.wrap_socket(sock, ctx, server_side=True)
+                while b"\\r\\n\\r\\n" not in conn.recv(4096):
+                    pass
+                head = b"HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\nConnection: close\\r\\n\\r\\n"
+                conn.sendall(head + b"hello")
+                conn.close()
+            eventlet.spawn(serve)
+            https = http.client.HTTPSConnection(
+                "127.0.0.1", port, context=ssl.create_default_context(cafile={str(certs.ca)!r}))
+            https.request("GET", "/")
+            assert type(https.sock).__name__ == "GreenSSLSocket", type(https.sock)
+            response = https.getresponse()
+            print(response.status, response.read().decode())
+            """
+        )
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.stdout.strip() == "200 hello", result.stderr
+
+
+def test_backend_selection_errors(certs: Certs, green_hub: Any) -> None:
+    with pytest.raises(TypeError, match="does not match"):
+        eventlet.ssl.wrap_socket(socket.socket(), client_context(certs), backend="pyopenssl")
+    with pytest.raises(ValueError, match="Unknown TLS backend"):
+        eventlet.ssl.create_default_context(backend="gnutls")
+    with pytest.raises(TypeError, match="SSLContext"):
+        eventlet.ssl.wrap_socket(socket.socket(), object())
+    with pytest.raises(ValueError, match="purpose"):
+        eventlet.ssl.create_default_context("bogus")  # type: ignore[arg-type]
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    with pytest.raises(NotImplementedError):
+        eventlet.ssl.wrap_socket(udp, client_context(certs, "pyopenssl"), server_hostname="x")
+    udp.close()
+    for bad in ({"session": object()}, {"server_hostname": "x"}):
+        with pytest.raises(ValueError, match="client mode"):
+            eventlet.ssl.wrap_socket(socket.socket(), server_context(certs, "pyopenssl"), True, **bad)
+
+
+def test_default_server_context_without_certificate_fails_handshake(certs: Certs, green_hub: Any) -> None:
+    a, b = green_socket.socketpair()
+    server = eventlet.spawn(eventlet.ssl.wrap_socket, a, server_side=True, backend="pyopenssl")
+    with pytest.raises(ssl.SSLError):
+        eventlet.ssl.wrap_socket(b, client_context(certs), server_hostname="localhost")
+    with pytest.raises(ssl.SSLError):
+        server.wait()
+
+
+def _cn(port: int, certs: Certs, backend: str) -> str:
+    with connect(port, client_context(certs, backend)) as conn:
+        conn.sendall(b"?")
+        conn.recv(1)
+        return dict(rdn[0] for rdn in conn.getpeercert()["subject"])["commonName"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("backend", ["stdlib", "pyopenssl"])
+def test_reloadable_server_context(certs: Certs, tls_server: Any, tmp_path: Path, backend: str) -> None:
+    live = tmp_path / "live.pem"
+    shutil.copy(certs.server, live)
+    configured: list[Any] = []
+    reloadable = eventlet.ssl.ReloadableServerContext(str(live), backend=backend, configure=configured.append)
+    server = tls_server(reloadable)  # a ReloadableServerContext is accepted where a context is
+    old = connect(server.port, client_context(certs, backend))
+    assert _cn(server.port, certs, backend) == "server-a"
+    shutil.copy(certs.server_b, live)
+    reloadable.reload()
+    assert reloadable.generation == 2 and len(configured) == 2
+    assert _cn(server.port, certs, backend) == "server-b"
+    old.sendall(b"still")  # the established connection is unaffected
+    assert old.recv(5) == b"still"
+    old.close()
+    live.write_text("not a certificate")
+    with pytest.raises(Exception):
+        reloadable.reload()
+    assert _cn(server.port, certs, backend) == "server-b"  # the old pair stays
+
+
+def test_reloadable_context_watches_files(
+    certs: Certs, tls_server: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    live_cert, live_key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    shutil.copy(certs.server, live_cert)
+    shutil.copy(certs.server, live_key)
+    now = [0.0]
+    reloadable = eventlet.ssl.ReloadableServerContext(
+        str(live_cert), str(live_key), check_interval=10.0, clock=lambda: now[0]
+    )
+    listener = reloadable.wrap_socket(eventlet.listen(("127.0.0.1", 0)))
+    port = listener.getsockname()[1]
+
+    def serve_forever() -> None:
+        while True:
+            conn, _ = listener.accept()
+            with conn:
+                conn.sendall(conn.recv(1))
+
+    server = eventlet.spawn(serve_forever)
+    try:
+        assert _cn(port, certs, "stdlib") == "server-a"
+        shutil.copy(certs.server_b, live_cert)
+        shutil.copy(certs.server_b, live_key)
+        os.utime(live_cert, ns=(1, 1))  # a different mtime, whatever the file system's resolution
+        assert _cn(port, certs, "stdlib") == "server-a"  # too early: not checked yet
+        now[0] = 11.0
+        assert _cn(port, certs, "stdlib") == "server-b"  # accept() took the reloaded context
+        assert reloadable.generation == 2
+        live_key.write_text("garbage")
+        now[0] = 22.0
+        with caplog.at_level(logging.ERROR, logger="eventlet.ssl"):
+            assert reloadable.context is not None
+        assert reloadable.generation == 2 and "keeping the current TLS certificate" in caplog.text
+    finally:
+        server.kill()
+        listener.close()
