@@ -1,0 +1,183 @@
+"""Shortcuts for the common server and client chores: listen, connect, serve.
+
+``serve`` is an accept loop that hands each connection to a handler in its own green thread, at most
+``concurrency`` at a time.  A handler that raises :class:`StopServe` ends the loop; any other exception
+is logged and the loop carries on.  When the process runs out of file descriptors (``EMFILE``,
+``ENFILE``) the loop backs off, sleeping a little longer each time up to half a second, instead of
+spinning on a listening socket that stays readable; it recovers by itself once descriptors are freed.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket as _stdsocket
+import sys
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from greenlet import GreenletExit, getcurrent, greenlet
+
+from eventlet.greenio.socket import GreenSocket
+from eventlet.greenthread import kill, sleep, spawn_n
+from eventlet.hubs import get_hub
+
+__all__ = ["StopServe", "connect", "listen", "serve"]
+
+logger = logging.getLogger("eventlet.convenience")
+
+#: Accept errors meaning "out of resources for now": back off and retry.
+_RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+#: Accept errors about one connection that went away before it was accepted: just go on.
+_TRANSIENT_ERRNOS = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR})
+_FIRST_BACKOFF = 0.01
+_MAX_BACKOFF = 0.5
+
+
+class StopServe(Exception):
+    """Raise this from a handler given to :func:`serve` to make ``serve`` return."""
+
+
+def listen(
+    addr: Any,
+    family: int = _stdsocket.AF_INET,
+    backlog: int = 50,
+    reuse_addr: bool = True,
+    reuse_port: bool | None = None,
+) -> GreenSocket:
+    """A green socket listening on ``addr``.
+
+    ``SO_REUSEADDR`` is set unless ``reuse_addr`` is false (never on Windows, where it means something
+    else); ``SO_REUSEPORT`` only when ``reuse_port`` is true.  For ``AF_UNIX``, ``addr`` is a path.
+    """
+    sock = GreenSocket(family, _stdsocket.SOCK_STREAM)
+    try:
+        if reuse_addr and not sys.platform.startswith("win"):
+            sock.setsockopt(_stdsocket.SOL_SOCKET, _stdsocket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(_stdsocket.SOL_SOCKET, _stdsocket.SO_REUSEPORT, 1)
+        sock.bind(addr)
+        sock.listen(backlog)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def connect(addr: Any, family: int = _stdsocket.AF_INET, bind: Any = None) -> GreenSocket:
+    """A green stream socket connected to ``addr`` (bound to ``bind`` first, if given)."""
+    sock = GreenSocket(family, _stdsocket.SOCK_STREAM)
+    try:
+        if bind is not None:
+            sock.bind(bind)
+        sock.connect(addr)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class _ServeState:
+    """What the handlers of one ``serve`` call share: how to stop it, once."""
+
+    __slots__ = ("active", "server")
+
+    def __init__(self, server: greenlet) -> None:
+        self.server = server
+        self.active = True
+
+    def stop(self) -> None:
+        """Stop the accept loop (from a handler's green thread); later calls do nothing."""
+        if self.active:
+            self.active = False
+            kill(self.server, StopServe())
+
+
+class _Limiter:
+    """Run at most ``size`` green threads at once (when eventlet.greenpool is not installed)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.running = 0
+        self._waiters: deque[greenlet] = deque()
+
+    def spawn_n(self, func: Callable[..., Any], *args: Any) -> None:
+        """Start ``func(*args)`` in a green thread, first waiting for a free slot."""
+        while self.running >= self.size:
+            current = getcurrent()
+            self._waiters.append(current)
+            try:
+                get_hub().switch()
+            finally:
+                self._waiters.remove(current)
+        self.running += 1
+        spawn_n(self._run, func, args)
+
+    def _run(self, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        try:
+            func(*args)
+        finally:
+            self.running -= 1
+            if self._waiters:
+                get_hub().call_soon(self._wake_first)
+
+    def _wake_first(self) -> None:
+        if self._waiters and self.running < self.size:
+            self._waiters[0].switch()
+
+
+def _make_pool(concurrency: int) -> Any:
+    try:
+        from eventlet.greenpool import GreenPool
+    except ImportError:
+        return _Limiter(concurrency)
+    return GreenPool(concurrency)
+
+
+def _run_handler(handle: Callable[..., Any], conn: GreenSocket, addr: Any, state: _ServeState) -> None:
+    try:
+        handle(conn, addr)
+    except StopServe:
+        state.stop()
+    except (GreenletExit, KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:
+        logger.exception("serve: the handler %r failed on the connection from %r", handle, addr)
+    finally:
+        conn.close()
+
+
+def serve(sock: Any, handle: Callable[[Any, Any], Any], concurrency: int = 1000) -> None:
+    """Accept connections on ``sock`` forever, calling ``handle(conn, addr)`` in a green thread each.
+
+    At most ``concurrency`` handlers run at once (the loop waits for one to finish).  The connection
+    is closed when its handler returns.  ``serve`` returns when a handler raises :class:`StopServe`;
+    other handler exceptions are logged (logger ``eventlet.convenience``).  Errors of the listening
+    socket itself (it was closed, say) propagate.
+    """
+    pool = _make_pool(concurrency)
+    state = _ServeState(getcurrent())
+    delay = 0.0
+    try:
+        while True:
+            try:
+                conn, addr = sock.accept()
+            except OSError as exc:
+                if exc.errno in _TRANSIENT_ERRNOS:
+                    continue
+                if exc.errno not in _RESOURCE_ERRNOS:
+                    raise
+                if delay == 0.0:
+                    logger.warning("serve: cannot accept (%s); backing off until it clears", exc)
+                delay = min(delay * 2, _MAX_BACKOFF) if delay else _FIRST_BACKOFF
+                logger.debug("serve: accept failed (%s), retrying in %.3fs", exc, delay)
+                sleep(delay)
+                continue
+            delay = 0.0
+            pool.spawn_n(_run_handler, handle, conn, addr, state)
+            conn = addr = None
+    except StopServe:
+        return
+    finally:
+        state.active = False

@@ -1,0 +1,65 @@
+"""A drop-in ``selectors`` module whose selectors wait on the hub.
+
+The classes are the standard library's, with their underlying primitive swapped for the green one
+from :mod:`eventlet.green.select`; so ``subprocess``, ``socketserver`` and anything else built on
+``selectors`` runs unchanged in green threads.  ``DefaultSelector`` is the best green selector the
+platform has (epoll, then poll, then select).  The kqueue and devpoll selectors are not offered:
+they would block.
+"""
+
+from __future__ import annotations
+
+import selectors as _selectors
+from selectors import EVENT_READ, EVENT_WRITE, BaseSelector, SelectorKey
+from types import ModuleType
+
+from eventlet.green import select as _green_select
+
+_HIDDEN = {"KqueueSelector", "DevpollSelector", "DefaultSelector"}
+
+globals().update(
+    {
+        name: value
+        for name, value in vars(_selectors).items()
+        if not (name.startswith("__") or isinstance(value, ModuleType) or name in _HIDDEN)
+    }
+)
+
+__all__ = [
+    "EVENT_READ",
+    "EVENT_WRITE",
+    "BaseSelector",
+    "DefaultSelector",
+    "SelectSelector",
+    "SelectorKey",
+]
+__patched__ = ["DefaultSelector", "EpollSelector", "PollSelector", "SelectSelector"]
+
+
+class SelectSelector(_selectors.SelectSelector):
+    """``selectors.SelectSelector`` over the green ``select``."""
+
+    _select = staticmethod(_green_select.select)
+
+
+DefaultSelector: type[_selectors.BaseSelector] = SelectSelector
+
+if hasattr(_selectors, "PollSelector"):  # pragma: no branch - absent only on Windows
+
+    class PollSelector(_selectors.PollSelector):
+        """``selectors.PollSelector`` over a green ``poll`` object."""
+
+        _selector_cls = _green_select.poll
+
+    __all__.append("PollSelector")
+    DefaultSelector = PollSelector
+
+if hasattr(_selectors, "EpollSelector"):  # pragma: no branch - Linux
+
+    class EpollSelector(_selectors.EpollSelector):
+        """``selectors.EpollSelector`` over a green ``epoll`` object."""
+
+        _selector_cls = _green_select.epoll
+
+    __all__.append("EpollSelector")
+    DefaultSelector = EpollSelector

@@ -1,0 +1,463 @@
+"""The green socket: a real ``socket.socket`` whose blocking calls suspend only the green thread.
+
+How it works
+------------
+The operating-system socket under a :class:`GreenSocket` is *always* non-blocking.  The timeout the
+user sees (``settimeout``, ``gettimeout``, ``setblocking``) is kept in a slot of the object and never
+reaches the kernel.  Every potentially blocking call first makes the system call; only when the kernel
+answers "would block" (``BlockingIOError``) does the green thread wait on the hub, and then it tries
+again.  So the common case costs one method lookup and one system call, exactly like a plain socket.
+
+Waiting goes through :func:`eventlet.hubs.wait_fd` with a *serial* the socket receives at creation:
+the hub can then keep the fd registered between waits (no ``epoll_ctl`` per wait), on the promise that
+the socket calls :func:`eventlet.hubs.notify_close` before its fd is closed or detached.  That call is
+also what wakes a green thread blocked on the socket when another one closes it: the waiter gets
+``OSError(EBADF)`` instead of sleeping forever.
+
+Timeout semantics are the standard library's: ``None`` blocks, ``0.0`` raises ``BlockingIOError``,
+a positive value raises ``TimeoutError("timed out")`` once that long has passed (for ``sendall``,
+across the whole call).  Host names in addresses given to ``connect``, ``bind`` and ``sendto`` are
+resolved through :mod:`eventlet._resolver` (worker threads) rather than inside the C call, which would
+block the hub.
+"""
+
+from __future__ import annotations
+
+import _socket
+import errno
+import io
+import operator
+import os
+import socket as _stdsocket
+import time
+from collections.abc import Callable
+from typing import Any
+
+from eventlet import _resolver
+from eventlet.greenthread import sleep
+from eventlet.hubs import notify_close, wait_fd
+from eventlet.hubs.hub import EV_READ, EV_WRITE, new_serial
+
+__all__ = ["GreenSocket"]
+
+_ss = _socket.socket
+_c_recv = _ss.recv
+_c_recv_into = _ss.recv_into
+_c_recvfrom = _ss.recvfrom
+_c_recvfrom_into = _ss.recvfrom_into
+_c_send = _ss.send
+_c_sendto = _ss.sendto
+_c_accept = vars(_ss)["_accept"]
+_c_connect = _ss.connect
+_c_fileno = _ss.fileno
+_c_gettimeout = _ss.gettimeout
+_c_settimeout = _ss.settimeout
+_c_setblocking = _ss.setblocking
+_c_recvmsg: Any = getattr(_ss, "recvmsg", None)
+_c_recvmsg_into: Any = getattr(_ss, "recvmsg_into", None)
+_c_sendmsg: Any = getattr(_ss, "sendmsg", None)
+_family_of = _ss.__dict__["family"].__get__
+_type_of = _ss.__dict__["type"].__get__
+_clock = time.monotonic
+_MSG_DONTWAIT = getattr(_socket, "MSG_DONTWAIT", 0)
+
+_INET_FAMILIES = frozenset(
+    family for family in (_socket.AF_INET, getattr(_socket, "AF_INET6", None)) if family is not None
+)
+_GiveupOnSendfile: type[Exception] = vars(_stdsocket)["_GiveupOnSendfile"]
+_check_sendfile_params = vars(_stdsocket.socket)["_check_sendfile_params"]
+
+
+def _timed_out() -> TimeoutError:
+    return TimeoutError("timed out")
+
+
+def _recvmsg_flags(args: tuple[Any, ...]) -> int:
+    return int(args[2]) if len(args) > 2 else 0
+
+
+def parse_timeout(value: Any) -> float | None:
+    """Validate a timeout the way ``socket.settimeout`` does; return it as a float (or None)."""
+    if value is None:
+        return None
+    seconds = value if isinstance(value, float) else float(operator.index(value))
+    if seconds != seconds:
+        raise ValueError("Invalid value NaN (not a number)")
+    if seconds < 0.0:
+        raise ValueError("Timeout value out of range")
+    return seconds
+
+
+def _needs_lookup(host: object) -> bool:
+    """True for a host name that only a resolver can turn into an address."""
+    return (
+        isinstance(host, str)
+        and host not in ("", "<broadcast>")
+        and "%" not in host
+        and not _resolver.is_numeric_host(host)
+    )
+
+
+def _resolve_address(sock: _ss, address: Any) -> Any:
+    """Resolve the host of an (host, port, ...) address through the resolver threads."""
+    if type(address) is tuple and address and _needs_lookup(address[0]):
+        family = _family_of(sock)
+        if family in _INET_FAMILIES:
+            infos = _resolver.getaddrinfo(address[0], None, family)
+            return (infos[0][4][0], *address[1:])
+    return address
+
+
+class GreenSocket(_stdsocket.socket):
+    """A ``socket.socket`` that cooperates with the hub (see the module docstring).
+
+    Created like a standard socket (``GreenSocket(family, type, proto, fileno)``), or around an
+    existing socket object (``GreenSocket(sock)``, upstream eventlet's form), which it takes over:
+    the object passed in is detached and must not be used afterwards.
+    """
+
+    __slots__ = ("_sent", "_serial", "_user_timeout")
+
+    _user_timeout: float | None
+    _serial: int
+    #: True after a send: the next receive waits for readability before trying (see recv).
+    _sent: bool
+
+    def __init__(self, family: Any = -1, type: int = -1, proto: int = -1, fileno: Any = None) -> None:
+        if isinstance(family, _ss):
+            sock = family
+            timeout = sock.gettimeout()
+            family, type, proto = _family_of(sock), sock.type, sock.proto
+            _stdsocket.socket.__init__(self, family, type, proto, sock.detach())
+        else:
+            _stdsocket.socket.__init__(self, family, type, proto, fileno)
+            timeout = _c_gettimeout(self)
+        self._user_timeout = timeout
+        _c_settimeout(self, 0.0)
+        self._serial = new_serial()
+        self._sent = False
+
+    # ------------------------------------------------------------------ timeouts
+    def settimeout(self, value: float | None) -> None:
+        """Set the timeout of blocking operations: None (block), 0.0 (non-blocking) or seconds."""
+        self._user_timeout = parse_timeout(value)
+
+    def gettimeout(self) -> float | None:
+        """The timeout set by :meth:`settimeout` (None: blocking)."""
+        return self._user_timeout
+
+    def setblocking(self, flag: bool) -> None:
+        """``setblocking(True)`` is ``settimeout(None)``; ``setblocking(False)``, ``settimeout(0.0)``."""
+        self._user_timeout = None if operator.index(flag) else 0.0
+
+    def getblocking(self) -> bool:
+        """False only when the timeout is 0.0 (non-blocking mode)."""
+        return self._user_timeout != 0.0
+
+    @property
+    def timeout(self) -> float | None:
+        """The timeout set by :meth:`settimeout` (read-only, like the standard attribute)."""
+        return self._user_timeout
+
+    @property
+    def fd(self) -> GreenSocket:
+        """This socket (upstream eventlet's GreenSocket kept the real socket in ``fd``)."""
+        return self
+
+    # ------------------------------------------------------------------ waiting
+    def _wait_until(self, mask: int, deadline: float | None) -> None:
+        fd = _c_fileno(self)
+        if fd < 0:
+            raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+        if deadline is None:
+            wait_fd(fd, mask, None, TimeoutError, self._serial)
+            return
+        remaining = deadline - _clock()
+        if remaining <= 0.0:
+            raise _timed_out()
+        wait_fd(fd, mask, remaining, _timed_out(), self._serial)
+
+    def _deadline(self) -> float | None:
+        timeout = self._user_timeout
+        return None if timeout is None else _clock() + timeout
+
+    def _recv_after_send(self, func: Callable[..., Any], args: tuple[Any, ...], flags: int) -> Any:
+        """A receive right after a send on this socket: the answer is unlikely to be there yet.
+
+        Wait for readability first instead of making a receive call that would very probably fail
+        with EAGAIN (a system call saved per request/response round trip).  The hub watches the fd
+        level-triggered, so data that is already there wakes the wait at once.
+        """
+        self._sent = False
+        timeout = self._user_timeout
+        if timeout is None and not flags & _MSG_DONTWAIT:
+            # The common case, inlined: a blocking socket waiting for its answer.
+            fd = _c_fileno(self)
+            if fd >= 0:
+                wait_fd(fd, EV_READ, None, TimeoutError, self._serial)
+                try:
+                    return func(self, *args)
+                except BlockingIOError:
+                    pass
+        elif timeout == 0.0 or flags & _MSG_DONTWAIT:
+            return func(self, *args)
+        return self._retry(func, EV_READ, args)
+
+    def _retry(self, func: Callable[..., Any], mask: int, args: tuple[Any, ...]) -> Any:
+        """The slow path: the call would have blocked; wait and try again until it completes."""
+        deadline = self._deadline()
+        while True:
+            self._wait_until(mask, deadline)
+            try:
+                return func(self, *args)
+            except BlockingIOError:
+                pass
+
+    # ------------------------------------------------------------------ receiving
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        """Receive up to ``bufsize`` bytes (``b""`` at end of stream)."""
+        if self._sent:
+            return self._recv_after_send(_c_recv, (bufsize, flags), flags)
+        try:
+            return _c_recv(self, bufsize, flags)
+        except BlockingIOError:
+            if self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
+                raise
+        return self._retry(_c_recv, EV_READ, (bufsize, flags))
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
+        """Receive into ``buffer``; return the number of bytes received."""
+        if self._sent:
+            return self._recv_after_send(_c_recv_into, (buffer, nbytes, flags), flags)
+        try:
+            return _c_recv_into(self, buffer, nbytes, flags)
+        except BlockingIOError:
+            if self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
+                raise
+        return self._retry(_c_recv_into, EV_READ, (buffer, nbytes, flags))
+
+    def recvfrom(self, bufsize: int, flags: int = 0) -> tuple[bytes, Any]:
+        """Receive up to ``bufsize`` bytes and the sender's address."""
+        if self._sent:
+            return self._recv_after_send(_c_recvfrom, (bufsize, flags), flags)
+        try:
+            return _c_recvfrom(self, bufsize, flags)
+        except BlockingIOError:
+            if self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
+                raise
+        return self._retry(_c_recvfrom, EV_READ, (bufsize, flags))
+
+    def recvfrom_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> tuple[int, Any]:
+        """Receive into ``buffer``; return the byte count and the sender's address."""
+        if self._sent:
+            return self._recv_after_send(_c_recvfrom_into, (buffer, nbytes, flags), flags)
+        try:
+            return _c_recvfrom_into(self, buffer, nbytes, flags)
+        except BlockingIOError:
+            if self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
+                raise
+        return self._retry(_c_recvfrom_into, EV_READ, (buffer, nbytes, flags))
+
+    if _c_recvmsg is not None:  # pragma: no branch - every POSIX system has them
+
+        def recvmsg(self, *args: Any) -> tuple[bytes, list[tuple[int, int, bytes]], int, Any]:
+            """``recvmsg(bufsize[, ancbufsize[, flags]])``: data, ancillary data, flags, address."""
+            if self._sent:
+                return self._recv_after_send(_c_recvmsg, args, _recvmsg_flags(args))
+            try:
+                return _c_recvmsg(self, *args)
+            except BlockingIOError:
+                if self._user_timeout == 0.0:
+                    raise
+            return self._retry(_c_recvmsg, EV_READ, args)
+
+        def recvmsg_into(self, *args: Any) -> tuple[int, list[tuple[int, int, bytes]], int, Any]:
+            """``recvmsg_into(buffers[, ancbufsize[, flags]])``: like recvmsg, into buffers."""
+            if self._sent:
+                return self._recv_after_send(_c_recvmsg_into, args, _recvmsg_flags(args))
+            try:
+                return _c_recvmsg_into(self, *args)
+            except BlockingIOError:
+                if self._user_timeout == 0.0:
+                    raise
+            return self._retry(_c_recvmsg_into, EV_READ, args)
+
+        def sendmsg(self, *args: Any) -> int:
+            """``sendmsg(buffers[, ancdata[, flags[, address]]])``: return the bytes sent."""
+            self._sent = True
+            try:
+                return _c_sendmsg(self, *args)
+            except BlockingIOError:
+                if self._user_timeout == 0.0:
+                    raise
+            return self._retry(_c_sendmsg, EV_WRITE, args)
+
+    # ------------------------------------------------------------------ sending
+    def send(self, data: Any, flags: int = 0) -> int:
+        """Send some of ``data``; return how many bytes went."""
+        self._sent = True
+        try:
+            return _c_send(self, data, flags)
+        except BlockingIOError:
+            if self._user_timeout == 0.0:
+                raise
+        return self._retry(_c_send, EV_WRITE, (data, flags))
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        """Send all of ``data``; with a timeout, it bounds the whole call."""
+        self._sent = True
+        try:
+            sent = _c_send(self, data, flags)
+        except BlockingIOError:
+            if self._user_timeout == 0.0:
+                raise
+            sent = 0
+        else:
+            if type(data) is bytes and sent == len(data):
+                return
+        self._sendall_rest(data, sent, flags)
+
+    def _sendall_rest(self, data: Any, sent: int, flags: int) -> None:
+        with memoryview(data) as view, view.cast("B") as octets:
+            total = len(octets)
+            deadline = self._deadline()
+            while sent < total:
+                try:
+                    sent += _c_send(self, octets[sent:], flags)
+                except BlockingIOError:
+                    if self._user_timeout == 0.0:
+                        raise
+                    self._wait_until(EV_WRITE, deadline)
+
+    def sendto(self, data: Any, *args: Any) -> int:
+        """``sendto(data[, flags], address)``: send a datagram; return the bytes sent."""
+        if args and type(args[-1]) is tuple:
+            args = (*args[:-1], _resolve_address(self, args[-1]))
+        self._sent = True
+        try:
+            return _c_sendto(self, data, *args)
+        except BlockingIOError:
+            if self._user_timeout == 0.0:
+                raise
+        return self._retry(_c_sendto, EV_WRITE, (data, *args))
+
+    def _sendfile_use_sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
+        """``sendfile``'s zero-copy path (os.sendfile), waiting on the hub when the socket is full."""
+        _check_sendfile_params(self, file, offset, count)
+        if not hasattr(os, "sendfile"):  # pragma: no cover - Windows
+            raise _GiveupOnSendfile("os.sendfile() not available on this platform")
+        try:
+            fileno = file.fileno()
+            size = os.fstat(fileno).st_size
+        except (AttributeError, io.UnsupportedOperation, OSError) as err:
+            raise _GiveupOnSendfile(err)
+        if not size:
+            return 0
+        if self._user_timeout == 0.0:
+            raise ValueError("non-blocking sockets are not supported")
+        deadline = self._deadline()
+        block = min(count or size, 1 << 30)
+        total = 0
+        try:
+            while True:
+                if count:
+                    block = count - total
+                    if block <= 0:
+                        break
+                try:
+                    sent = os.sendfile(_c_fileno(self), fileno, offset, block)
+                except BlockingIOError:
+                    self._wait_until(EV_WRITE, deadline)
+                    continue
+                except OSError as err:
+                    if total == 0:
+                        raise _GiveupOnSendfile(err)
+                    raise
+                if sent == 0:
+                    break
+                offset += sent
+                total += sent
+            return total
+        finally:
+            if total > 0 and hasattr(file, "seek"):
+                file.seek(offset)
+
+    # ------------------------------------------------------------------ connections
+    def _accept(self) -> tuple[int, Any]:
+        """Accept a connection: return its raw fd and the peer's address."""
+        try:
+            return _c_accept(self)
+        except BlockingIOError:
+            if self._user_timeout == 0.0:
+                raise
+        return self._retry(_c_accept, EV_READ, ())
+
+    def accept(self) -> tuple[GreenSocket, Any]:
+        """Accept a connection: return a new green socket and the peer's address."""
+        fd, address = self._accept()
+        sock = GreenSocket(_family_of(self), _type_of(self), self.proto, fileno=fd)
+        if _stdsocket.getdefaulttimeout() is None and self._user_timeout:
+            sock._user_timeout = None
+        return sock, address
+
+    def _connect_errno(self, address: Any) -> int:
+        """Connect; return 0 or the errno of the failure (TimeoutError once the timeout passes)."""
+        address = _resolve_address(self, address)
+        try:
+            _c_connect(self, address)
+            return 0
+        except BlockingIOError as exc:
+            if self._user_timeout == 0.0:
+                raise
+            pending = exc.errno != errno.EAGAIN
+        deadline = self._deadline()
+        while not pending:
+            # A UNIX socket whose listener's backlog is full: nothing is in progress, try again.
+            remaining = 0.005 if deadline is None else min(0.005, deadline - _clock())
+            if remaining <= 0.0:
+                raise _timed_out()
+            sleep(remaining)
+            try:
+                _c_connect(self, address)
+                return 0
+            except BlockingIOError as exc:
+                pending = exc.errno != errno.EAGAIN
+        self._wait_until(EV_WRITE, deadline)
+        return self.getsockopt(_socket.SOL_SOCKET, _socket.SO_ERROR)
+
+    def connect(self, address: Any) -> None:
+        """Connect to ``address``; raise the stdlib's exception on failure."""
+        err = self._connect_errno(address)
+        if err:
+            raise OSError(err, os.strerror(err))
+
+    def connect_ex(self, address: Any) -> int:
+        """Connect to ``address``; return 0 or an errno instead of raising OSError."""
+        try:
+            return self._connect_errno(address)
+        except TimeoutError:
+            return errno.EWOULDBLOCK
+        except OSError as exc:
+            if exc.errno is None or isinstance(exc, _socket.gaierror):
+                raise
+            return exc.errno
+
+    def bind(self, address: Any) -> None:
+        """Bind to ``address`` (a host name is resolved without blocking the hub)."""
+        _ss.bind(self, _resolve_address(self, address))
+
+    # ------------------------------------------------------------------ closing
+    def _real_close(self, _ss: type[_socket.socket] = _ss, _notify: Any = notify_close) -> None:
+        fd = _c_fileno(self)
+        if fd >= 0:
+            _notify(fd)
+        _ss.close(self)
+
+    def detach(self) -> int:
+        """Give up the fd without closing it (blocking again if the timeout is None)."""
+        fd = _c_fileno(self)
+        if fd >= 0:
+            notify_close(fd)
+            if self._user_timeout is None:
+                _c_setblocking(self, True)
+        return super().detach()

@@ -1,0 +1,240 @@
+"""eventlet.listen / connect / serve / StopServe."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import socket as stdsocket
+import sys
+import tempfile
+from typing import Any
+
+import pytest
+
+import eventlet
+from eventlet import convenience
+from eventlet.green import socket
+from eventlet.greenio import GreenSocket
+
+pytestmark = pytest.mark.usefixtures("any_hub")
+
+
+def test_top_level_names() -> None:
+    assert eventlet.listen is convenience.listen
+    assert eventlet.connect is convenience.connect
+    assert eventlet.serve is convenience.serve
+    assert eventlet.StopServe is convenience.StopServe
+
+
+def test_listen_options() -> None:
+    with eventlet.listen(("127.0.0.1", 0)) as server:
+        assert isinstance(server, GreenSocket)
+        assert server.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
+        assert not server.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
+    with eventlet.listen(("127.0.0.1", 0), reuse_addr=False, reuse_port=True) as server:
+        assert not server.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
+        assert server.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
+    with eventlet.listen(("127.0.0.1", 0)) as busy, pytest.raises(OSError):
+        eventlet.listen(busy.getsockname(), reuse_addr=False)
+
+
+def test_listen_unix_and_ipv6() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "s")
+        with eventlet.listen(path, family=socket.AF_UNIX) as server:
+            with eventlet.connect(path, family=socket.AF_UNIX) as client:
+                conn, _ = server.accept()
+                with conn:
+                    client.sendall(b"u")
+                    assert conn.recv(1) == b"u"
+    try:
+        server = eventlet.listen(("::1", 0), family=socket.AF_INET6)
+    except OSError:  # pragma: no cover - IPv6 disabled in this container
+        pytest.skip("IPv6 unavailable")
+    with server, eventlet.connect(server.getsockname()[:2], family=socket.AF_INET6) as client:
+        assert client.family == socket.AF_INET6
+        server.accept()[0].close()
+
+
+def test_connect_with_bind_and_failure() -> None:
+    with eventlet.listen(("127.0.0.1", 0)) as server:
+        with eventlet.connect(server.getsockname(), bind=("127.0.0.1", 0)) as client:
+            conn, addr = server.accept()
+            conn.close()
+            assert addr == client.getsockname()
+        port = server.getsockname()[1]
+    with pytest.raises(ConnectionRefusedError):
+        eventlet.connect(("127.0.0.1", port))
+
+
+def _roundtrip(port: int, message: bytes) -> bytes:
+    with eventlet.connect(("127.0.0.1", port)) as client:
+        client.sendall(message)
+        client.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := client.recv(100):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _echo_handler(conn: GreenSocket, addr: Any) -> None:
+    data = conn.recv(100)
+    if data == b"stop":
+        raise eventlet.StopServe()
+    if data == b"fail":
+        raise ValueError("handler failure")
+    conn.sendall(data.upper())
+
+
+def test_serve_runs_handlers_and_stops_on_stopserve(caplog: pytest.LogCaptureFixture) -> None:
+    server = eventlet.listen(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    serving = eventlet.spawn(eventlet.serve, server, _echo_handler, 10)
+    assert _roundtrip(port, b"hello") == b"HELLO"
+    with caplog.at_level(logging.ERROR, logger="eventlet.convenience"):
+        assert _roundtrip(port, b"fail") == b""  # logged; the connection is closed; serve goes on
+    assert "handler failure" in caplog.text
+    assert _roundtrip(port, b"again") == b"AGAIN"
+    assert _roundtrip(port, b"stop") == b""
+    assert serving.wait() is None
+    server.close()
+
+
+def test_serve_limits_concurrency_with_the_fallback_limiter(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "eventlet.greenpool", None)  # as if greenpool were missing
+    server = eventlet.listen(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    active = []
+    peak = []
+    release = eventlet.Event()
+
+    def handler(conn: GreenSocket, addr: Any) -> None:
+        active.append(addr)
+        peak.append(len(active))
+        if conn.recv(10) == b"stop":
+            raise eventlet.StopServe()
+        release.wait()
+        conn.sendall(b"done")
+        active.remove(addr)
+
+    serving = eventlet.spawn(eventlet.serve, server, handler, 2)
+    clients = [eventlet.connect(("127.0.0.1", port)) for _ in range(4)]
+    for client in clients:
+        client.sendall(b"go")
+    eventlet.sleep(0.02)
+    assert max(peak) == 2  # the other two wait in the accept loop
+    release.send()
+    for client in clients:
+        assert client.recv(10) == b"done"
+        client.close()
+    assert max(peak) == 2
+    assert _roundtrip(port, b"stop") == b""
+    serving.wait()
+    server.close()
+
+
+def test_limiter_waiter_that_is_killed_leaves_the_queue() -> None:
+    limiter = convenience._Limiter(1)
+    gate = eventlet.Event()
+    limiter.spawn_n(gate.wait)
+    blocked = eventlet.spawn(limiter.spawn_n, lambda: None)
+    eventlet.sleep(0)
+    blocked.kill()
+    assert not limiter._waiters
+    gate.send()
+    eventlet.sleep(0)
+    assert limiter.running == 0
+
+
+def test_serve_uses_greenpool_when_present() -> None:
+    pytest.importorskip("eventlet.greenpool")
+    from eventlet.greenpool import GreenPool
+
+    assert isinstance(convenience._make_pool(3), GreenPool)
+
+
+def test_serve_propagates_errors_of_the_listening_socket() -> None:
+    server = eventlet.listen(("127.0.0.1", 0))
+    serving = eventlet.spawn(eventlet.serve, server, _echo_handler)
+    eventlet.sleep(0.01)
+    server.close()
+    with pytest.raises(OSError):
+        serving.wait()
+
+
+def test_serve_skips_connections_aborted_before_accept() -> None:
+    attempts = []
+
+    class FlakyListener:
+        def __init__(self, real: GreenSocket) -> None:
+            self.real = real
+
+        def accept(self) -> tuple[GreenSocket, Any]:
+            attempts.append(1)
+            if len(attempts) == 1:
+                raise ConnectionAbortedError(errno.ECONNABORTED, "aborted")
+            return self.real.accept()
+
+    server = eventlet.listen(("127.0.0.1", 0))
+    serving = eventlet.spawn(eventlet.serve, FlakyListener(server), _echo_handler)
+    assert _roundtrip(server.getsockname()[1], b"ok") == b"OK"
+    assert _roundtrip(server.getsockname()[1], b"stop") == b""
+    serving.wait()
+    server.close()
+    assert len(attempts) >= 2
+
+
+def test_stopserve_from_two_handlers_stops_once() -> None:
+    server = eventlet.listen(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    gate = eventlet.Event()
+
+    def handler(conn: GreenSocket, addr: Any) -> None:
+        conn.recv(10)
+        gate.wait()
+        raise eventlet.StopServe()
+
+    serving = eventlet.spawn(eventlet.serve, server, handler)
+    a = eventlet.connect(("127.0.0.1", port))
+    b = eventlet.connect(("127.0.0.1", port))
+    a.sendall(b"x")
+    b.sendall(b"x")
+    eventlet.sleep(0.01)
+    gate.send()
+    serving.wait()
+    eventlet.sleep(0.01)  # the second StopServe finds serve gone and does nothing
+    for sock in (a, b, server):
+        sock.close()
+
+
+def test_plain_stdlib_listener_works_too() -> None:
+    plain = stdsocket.create_server(("127.0.0.1", 0))
+    green = GreenSocket(plain)
+    serving = eventlet.spawn(eventlet.serve, green, _echo_handler)
+    assert _roundtrip(green.getsockname()[1], b"plain") == b"PLAIN"
+    assert _roundtrip(green.getsockname()[1], b"stop") == b""
+    serving.wait()
+    green.close()
+
+
+def test_a_killed_handler_is_not_logged_as_a_failure(caplog: pytest.LogCaptureFixture) -> None:
+    from greenlet import getcurrent
+
+    server = eventlet.listen(("127.0.0.1", 0))
+    handlers = []
+
+    def handler(conn: GreenSocket, addr: Any) -> None:
+        handlers.append(getcurrent())
+        conn.recv(10)
+
+    serving = eventlet.spawn(eventlet.serve, server, handler)
+    client = eventlet.connect(server.getsockname())
+    eventlet.sleep(0.01)
+    with caplog.at_level(logging.ERROR, logger="eventlet.convenience"):
+        eventlet.kill(handlers[0])
+    assert "failed" not in caplog.text
+    assert client.recv(1) == b""  # the connection was closed all the same
+    client.close()
+    serving.kill()
+    server.close()
