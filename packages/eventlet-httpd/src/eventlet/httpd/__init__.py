@@ -1,1 +1,50 @@
-"""eventlet.httpd"""
+"""eventlet.httpd: a strict, fast HTTP/1.1 WSGI server with websockets, for Eventlet.
+
+>>> from eventlet.httpd import serve
+>>> def app(environ, start_response):
+...     start_response("200 OK", [("Content-Type", "text/plain")])
+...     return [b"Hello, World!"]
+>>> serve(app, host="127.0.0.1", port=8000)  # doctest: +SKIP
+
+:class:`Server` gives control over the lifetime (``serve_forever``, ``stop`` with a grace
+period, the bound ``address``).  :class:`WebSocketWSGI` turns a handler taking a
+:class:`WebSocket` into a WSGI application.  ``eventlet.wsgi`` and ``eventlet.websocket`` keep
+upstream eventlet's names working on top of this package.  ``python -m eventlet.httpd
+module:app`` runs an application from the command line, with worker processes if asked.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._connection import HttpProtocol
+from ._log import COMBINED, COMMON, AccessLog
+from ._server import Server, serve
+from ._wsgi import ALREADY_HANDLED, ChunkReadError, ClientDisconnected, FileWrapper, Input
+
+if TYPE_CHECKING:
+    from ._websocket import WebSocket, WebSocketWSGI
+
+__all__ = [
+    "ALREADY_HANDLED",
+    "COMBINED",
+    "COMMON",
+    "AccessLog",
+    "ChunkReadError",
+    "ClientDisconnected",
+    "FileWrapper",
+    "HttpProtocol",
+    "Input",
+    "Server",
+    "WebSocket",
+    "WebSocketWSGI",
+    "serve",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("WebSocket", "WebSocketWSGI"):
+        from . import _websocket
+
+        return getattr(_websocket, name)
+    raise AttributeError(f"module 'eventlet.httpd' has no attribute {name!r}")

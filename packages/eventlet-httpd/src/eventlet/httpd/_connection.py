@@ -1,0 +1,661 @@
+"""The per-connection driver: feeds the sans-IO parser from a green socket and runs the app.
+
+One green thread per connection runs :meth:`HttpProtocol.run`: read until a request head is
+complete, build the environ, call the application, send the response, drain what is left of the
+request body, and go round again while the connection may be kept alive.  Pipelined requests
+need no special care: they wait in the parser's buffer and are answered in order.
+
+Speed.  For the common keep-alive request the loop does one ``recv``, one parse, one
+``dict.copy`` for the environ, one application call and one ``sendall`` of head and body
+joined.  No per-request closure is made: ``start_response`` and ``write`` are bound methods of the driver,
+whose response state is reset per request.
+
+Timeouts cost no timer per read or write.  Before a socket call that may block, the driver
+sets ``waiting`` and a ``deadline`` (for a request head: the header timeout from the first
+byte of a head, the keep-alive timeout while idle between requests; for body reads and
+response writes: ``socket_timeout``), and the server's periodic sweep throws :class:`Expired`
+into drivers whose deadline passed.  A partial head then gets ``408``; an idle connection is
+closed silently; a stalled body read or write ends the connection.  (The green socket itself
+waits for readability before a ``recv`` that follows a send, so the keep-alive loop makes no
+failing ``recv`` call either.)
+
+Failures.  A malformed request gets its status from the parser's :class:`ProtocolError`, with
+``Connection: close``, and a lingering close (shut down writing, read what the client still
+sends for a moment) so the client sees the response rather than a reset.  An application
+exception becomes a ``500`` if nothing was sent yet, else the connection is closed mid-response;
+a client that went away is logged at debug level only.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket as _stdsocket
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from greenlet import getcurrent, greenlet
+
+from ._errors import ProtocolError
+from ._parser import RequestParser
+from ._request import Request
+from ._writer import ResponseHead, end_chunks
+from ._wsgi import (
+    ALREADY_HANDLED,
+    ChunkReadError,
+    ClientDisconnected,
+    FileWrapper,
+    Input,
+    environ_key,
+)
+
+if TYPE_CHECKING:
+    from ._server import Server
+
+__all__ = ["HEAD_WAIT", "IO_WAIT", "Expired", "HttpProtocol", "Shutdown"]
+
+HEAD_WAIT = 1
+"""``HttpProtocol.waiting``: waiting for request head bytes."""
+IO_WAIT = 2
+"""``HttpProtocol.waiting``: blocked reading a body or writing a response."""
+
+error_log = logging.getLogger("eventlet.httpd.error")
+
+_monotonic = time.monotonic
+_RECV_SIZE = 65536
+_JOIN_LIMIT = 1 << 18  # join a list body into one send up to this size
+_LINGER_BYTES = 1 << 20
+
+
+class Expired(Exception):
+    """Thrown into a driver waiting for a request head past its deadline."""
+
+
+class Shutdown(Exception):
+    """Thrown into an idle driver when the server stops."""
+
+
+def _peer(addr: Any) -> tuple[str, str]:
+    if isinstance(addr, tuple) and len(addr) >= 2:
+        return str(addr[0]), str(addr[1])
+    return (addr if isinstance(addr, str) else ""), ""
+
+
+class HttpProtocol:
+    """Serves the requests of one client connection (see the module docstring).
+
+    Created by the server for each accepted socket; :meth:`run` is the green thread's body.
+    Also exported as ``eventlet.wsgi.HttpProtocol``; a subclass may be given to the server as
+    ``protocol`` to customise it.
+    """
+
+    __slots__ = (
+        "addr",
+        "body_error",
+        "continue_headers",
+        "deadline",
+        "expect_pending",
+        "greenlet",
+        "head",
+        "headers",
+        "hijacked",
+        "input",
+        "parser",
+        "request",
+        "sent",
+        "server",
+        "sock",
+        "status",
+        "waiting",
+    )
+
+    def __init__(self, server: Server, sock: Any, addr: Any) -> None:
+        self.server = server
+        self.sock = sock
+        self.addr = addr
+        self.parser = RequestParser(
+            max_line=server.max_request_line,
+            max_header_bytes=server.max_header_bytes,
+            max_headers=server.max_headers,
+            max_body=server.max_body,
+        )
+        self.greenlet: greenlet | None = None
+        self.waiting = 0
+        """``HEAD_WAIT`` or ``IO_WAIT`` while in a socket call the sweeper may expire, else 0."""
+        self.deadline = 0.0
+        """When the current wait expires (``time.monotonic()`` seconds)."""
+        self.hijacked = False
+        self.input: Input | None = None
+        self.expect_pending = False
+        self.continue_headers: list[tuple[str, str]] | None = None
+        self.body_error: ProtocolError | None = None
+        self.request: Request | None = None
+        self.status: str | None = None
+        self.headers: list[tuple[str, str]] = []
+        self.head: ResponseHead | None = None
+        self.sent = 0
+
+    def __repr__(self) -> str:
+        return f"<HttpProtocol {self.addr!r}>"
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Serve the connection until it closes; never raises (except to be killed)."""
+        server = self.server
+        self.greenlet = getcurrent()
+        try:
+            if server.ssl_context is not None:
+                self._start_tls()
+            self._serve()
+        except OSError as exc:  # ClientDisconnected included
+            error_log.debug("connection from %r ended: %s", self.addr, exc)
+        except Exception:
+            error_log.exception("internal error on the connection from %r", self.addr)
+        finally:
+            self.waiting = 0
+            try:
+                self.sock.close()
+            finally:
+                server._forget(self)
+
+    def _start_tls(self) -> None:
+        from eventlet.ssl import wrap_socket
+
+        self.sock = wrap_socket(
+            self.sock,
+            self.server.ssl_context,
+            server_side=True,
+            handshake_timeout=self.server.header_timeout,
+        )
+
+    def expire(self, exc: BaseException) -> None:
+        """Throw ``exc`` into the driver if it is in an expirable wait (from hub or green thread)."""
+        glet = self.greenlet
+        if self.waiting and glet is not None and not glet.dead:
+            if getcurrent() is glet.parent:
+                glet.throw(exc)
+            else:
+                from eventlet.greenthread import kill
+
+                kill(glet, exc)
+
+    def kill(self) -> None:
+        """Stop the driver wherever it is (the server's grace period is over)."""
+        from eventlet.greenthread import kill
+
+        glet = self.greenlet
+        started = glet is not None and bool(glet)
+        if glet is not None and not glet.dead:
+            kill(glet)
+        if not started:  # its run() never began: nobody else will close the socket
+            self.sock.close()
+            self.server._forget(self)
+
+    # -- the request loop ----------------------------------------------------------------
+
+    def _serve(self) -> None:
+        server = self.server
+        parser = self.parser
+        sock = self.sock
+        remote_addr, remote_port = _peer(self.addr)
+        env_base = server.base_environ.copy()
+        env_base["REMOTE_ADDR"] = remote_addr
+        env_base["REMOTE_PORT"] = remote_port
+        self.deadline = _monotonic() + server.header_timeout
+        idle = parse = False  # idle: between requests; parse: the buffer may hold a head
+        recv = sock.recv
+        while True:
+            if parse:
+                try:
+                    req = parser.next_request()
+                except ProtocolError as exc:
+                    self._reject(exc)
+                    return
+                if req is not None:
+                    if not self._respond(req, env_base):
+                        if parser.in_progress:
+                            self._linger()
+                        return
+                    if not parser.body_complete and not self._drain():
+                        return
+                    parse = parser.buffered > 0
+                    idle = not parse
+                    timeout = server.header_timeout if parse else server.keepalive_timeout
+                    self.deadline = _monotonic() + timeout
+                    continue
+                if idle:  # the first bytes of a new head: the header timeout starts now
+                    idle = False
+                    self.deadline = _monotonic() + server.header_timeout
+            self.waiting = HEAD_WAIT
+            try:
+                data = recv(_RECV_SIZE)
+            except Expired:
+                self.waiting = 0
+                if parser.buffered:
+                    self._reject(ProtocolError(408, "request head not received in time"))
+                return
+            except Shutdown:
+                self.waiting = 0
+                data = self._last_bytes()
+            finally:
+                self.waiting = 0
+            if not data:
+                if parser.in_progress:
+                    error_log.debug("client %r closed mid-request", self.addr)
+                return
+            parser.feed(data)
+            parse = True
+
+    def _last_bytes(self) -> bytes:
+        """On shutdown of an idle connection: a request already sent is still served."""
+        try:
+            return bytes(self.sock.recv(_RECV_SIZE, _stdsocket.MSG_DONTWAIT))
+        except OSError:
+            return b""
+
+    def _drain(self) -> bool:
+        """Discard the unread rest of the request body; False if the connection must close."""
+        parser = self.parser
+        left = self.server.max_drain
+        try:
+            while not parser.drain_body():
+                if left <= 0:
+                    return False
+                data = self._recv_io()
+                if not data:
+                    return False
+                left -= len(data)
+                parser.feed(data)
+        except (ProtocolError, ClientDisconnected):
+            return False
+        return True
+
+    def _recv_io(self) -> bytes:
+        """Receive body bytes under ``socket_timeout``; errors become ClientDisconnected."""
+        timeout = self.server.socket_timeout
+        if timeout is not None:
+            self.deadline = _monotonic() + timeout
+            self.waiting = IO_WAIT
+        try:
+            return self.sock.recv(_RECV_SIZE)
+        except Expired:
+            raise ClientDisconnected("timed out receiving the request body") from None
+        except OSError as exc:
+            raise ClientDisconnected(f"receiving the request body failed: {exc}") from exc
+        finally:
+            self.waiting = 0
+
+    def _reject(self, exc: ProtocolError) -> None:
+        """Answer a malformed request with its status and close cleanly."""
+        error_log.debug("bad request from %r: %s", self.addr, exc)
+        try:
+            self.sock.sendall(self.server.writer.error_response(exc))
+        except OSError:  # pragma: no cover - the client reset the connection first (a race)
+            return
+        self._linger()
+
+    def _linger(self) -> None:
+        """Shut down writing, then read (briefly) what the client still sends, then close."""
+        sock = self.sock
+        try:
+            sock.shutdown(_stdsocket.SHUT_WR)
+            sock.settimeout(self.server.linger_timeout)
+            left = _LINGER_BYTES
+            while left > 0:
+                data = sock.recv(_RECV_SIZE)
+                if not data:
+                    break
+                left -= len(data)
+        except OSError:
+            pass
+
+    # -- one request ---------------------------------------------------------------------
+
+    def _respond(self, req: Request, env_base: dict[str, Any]) -> bool:
+        """Run the application for ``req``; return whether the connection may be reused."""
+        server = self.server
+        env = env_base.copy()
+        env["REQUEST_METHOD"] = req.method
+        path = req.path
+        env["PATH_INFO"] = unquote(path, "latin-1") if "%" in path else path
+        env["RAW_PATH_INFO"] = path
+        env["REQUEST_URI"] = req.target
+        env["QUERY_STRING"] = req.query
+        env["SERVER_PROTOCOL"] = req.version
+        keys = server.environ_keys
+        for name, value in req.headers:
+            try:
+                key = keys[name]
+            except KeyError:
+                key = environ_key(keys, name)
+            if key is None:
+                continue
+            if key in env:
+                value = env[key] + ("; " if key == "HTTP_COOKIE" else ", ") + value
+            env[key] = value
+        inp = self.input = Input(self, req.content_length, req.chunked)
+        env["wsgi.input"] = env["eventlet.input"] = inp
+        env["eventlet.posthooks"] = []
+        self.request = req
+        self.expect_pending = req.expect_continue
+        self.status = None
+        self.head = None
+        self.sent = 0
+        access_log = server.access_log
+        started = _monotonic() if access_log is not None else 0.0
+        keep = False
+        result: Any = None
+        try:
+            result = server.app(env, self.start_response)
+            if self.hijacked or result is ALREADY_HANDLED:
+                keep = False
+            elif type(result) is list and len(result) == 1 and self.head is None:
+                body = result[0]
+                if type(body) is not bytes:
+                    body = _as_bytes(body)
+                head = self._head(len(body))
+                if head.has_body and head.content_length == len(body):
+                    self._send(head.data + body)  # the common case: one send
+                    self.sent = len(body)
+                    keep = head.keep_alive
+                else:
+                    keep = self._write_first(body)
+            else:
+                keep = self._send_iterable(result)
+        except ClientDisconnected as exc:
+            error_log.debug("client %r went away: %s", self.addr, exc)
+        except Exception as exc:
+            self._app_failed(exc, env)
+        finally:
+            if result is not None and type(result) is not list:
+                self._close_result(result)
+            self.input = None
+            self.request = None
+        if access_log is not None and self.status is not None and access_log.enabled:
+            access_log.write(env, self.status, self.sent, _monotonic() - started)
+        hooks = env["eventlet.posthooks"]
+        if hooks:
+            self._run_posthooks(env, hooks)
+        return keep and self.body_error is None
+
+    def _close_result(self, result: Any) -> None:
+        close = getattr(result, "close", None)
+        if close is None:
+            return
+        try:
+            close()
+        except Exception:
+            error_log.exception("the close() of the response iterable failed")
+
+    def _run_posthooks(self, env: dict[str, Any], hooks: list[Any]) -> None:
+        for hook, args, kwargs in hooks:
+            try:
+                hook(env, *args, **kwargs)
+            except Exception:
+                error_log.exception("eventlet.posthooks callback %r failed", hook)
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
+        """WSGI ``start_response``: remember status and headers; return ``write``."""
+        if exc_info is not None:
+            try:
+                if self.head is not None:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif self.status is not None:
+            raise RuntimeError("start_response() called a second time without exc_info")
+        if type(status) is not str:
+            raise TypeError(f"status must be str, not {type(status).__name__}")
+        self.status = status
+        self.headers = headers
+        return self.write
+
+    def write(self, data: bytes) -> None:
+        """The legacy WSGI ``write`` callable: send ``data`` now."""
+        if self.status is None:
+            raise RuntimeError("write() called before start_response()")
+        if not self._write_body(_as_bytes(data)):
+            raise ClientDisconnected("the response body exceeded its Content-Length")
+
+    def _head(self, body_length: int | None) -> ResponseHead:
+        """Encode the response head (once) for the app's status and headers."""
+        status = self.status
+        if status is None:
+            raise RuntimeError("the application returned without calling start_response()")
+        server = self.server
+        req = self.request
+        assert req is not None
+        headers: Iterable[tuple[str, str]] = self.headers
+        if server.capitalize_response_headers:
+            headers = server.capitalized(headers)
+        if (
+            server.stopping
+            or not server.keepalive
+            or ((req.content_length or req.chunked) and self._must_close())
+        ):
+            headers = [*headers, ("Connection", "close")]
+        head = self.head = server.writer.head(req, status, headers, body_length)
+        return head
+
+    def _must_close(self) -> bool:
+        """Whether the request body left unread forbids reusing the connection."""
+        if self.parser.body_complete:
+            return False
+        if self.expect_pending:
+            return True  # the client may never send the body it was not invited to send
+        req = self.request
+        assert req is not None and self.input is not None
+        if req.content_length is None:
+            return False  # chunked: try to drain it afterwards
+        return req.content_length - self.input.position > self.server.max_drain
+
+    def _send(self, data: bytes) -> None:
+        timeout = self.server.socket_timeout
+        if timeout is not None:
+            self.deadline = _monotonic() + timeout
+            self.waiting = IO_WAIT
+        try:
+            self.sock.sendall(data)
+        except Expired:
+            raise ClientDisconnected("timed out sending the response") from None
+        except OSError as exc:
+            raise ClientDisconnected(str(exc) or type(exc).__name__) from exc
+        finally:
+            self.waiting = 0
+
+    def send_continue(self) -> None:
+        """Send the interim ``100 Continue`` (first read of a body the client holds back)."""
+        self.expect_pending = False
+        extra = self.continue_headers or ()
+        lines = "".join(f"{name}: {value}\r\n" for name, value in extra)
+        self._send(b"HTTP/1.1 100 Continue\r\n" + lines.encode("latin-1") + b"\r\n")
+
+    def receive_body(self) -> None:
+        """Receive more request body bytes into the parser (for :class:`Input`)."""
+        data = self._recv_io()
+        if not data:
+            raise ClientDisconnected("the client closed the connection in the request body")
+        self.parser.feed(data)
+
+    def hijack(self) -> Any:
+        """Hand the socket to the application; no response will be written by the server."""
+        self.hijacked = True
+        return self.sock
+
+    def _write_body(self, chunk: bytes) -> bool:
+        """Send one body chunk (the head first if still unsent); False if it overflowed."""
+        head = self.head
+        prefix = b""
+        if head is None:
+            head = self._head(None)
+            prefix = head.data
+        if not head.has_body or not chunk:
+            if prefix:
+                self._send(prefix)
+            return True
+        fits = True
+        if head.chunked:
+            data = b"%x\r\n%b\r\n" % (len(chunk), chunk)
+        elif head.content_length is not None:
+            room = head.content_length - self.sent
+            if len(chunk) > room:
+                error_log.error(
+                    "application sent more than its Content-Length (%d) for %r",
+                    head.content_length,
+                    self.request,
+                )
+                chunk = chunk[:room]
+                fits = False
+            data = chunk
+        else:
+            data = chunk
+        self._send(prefix + data if prefix else data)
+        self.sent += len(chunk)
+        return fits
+
+    def _finish(self) -> bool:
+        """End the body; return whether the framing is intact (the connection reusable)."""
+        head = self.head
+        if head is None:
+            head = self._head(0)
+            self._send(head.data)
+            return head.keep_alive
+        if head.chunked:
+            self._send(end_chunks())
+        elif head.has_body and head.content_length is not None and self.sent < head.content_length:
+            error_log.error(
+                "application sent %d bytes of its Content-Length %d for %r",
+                self.sent,
+                head.content_length,
+                self.request,
+            )
+            return False
+        return head.keep_alive
+
+    def _send_iterable(self, result: Iterable[Any]) -> bool:
+        """Send a response body of any shape; return whether the connection may be reused."""
+        if self.head is None:
+            if type(result) is list or type(result) is tuple:
+                return self._send_sequence(result)
+            if type(result) is FileWrapper and self.server.sendfile:
+                span = result.sendfile_span()
+                if span is not None:
+                    return self._send_file(result, span)
+        minimum = self.server.minimum_chunk_size
+        pending: list[bytes] = []
+        size = 0
+        for chunk in result:
+            chunk = _as_bytes(chunk)
+            if minimum:
+                pending.append(chunk)
+                size += len(chunk)
+                if size < minimum:
+                    continue
+                chunk = b"".join(pending)
+                pending.clear()
+                size = 0
+            if not self._write_body(chunk):
+                return False
+        if pending:
+            chunk = b"".join(pending)
+            if self.head is None:
+                self._head(len(chunk))
+                return self._write_first(chunk)
+            if not self._write_body(chunk):
+                return False
+        return self._finish()
+
+    def _write_first(self, body: bytes) -> bool:
+        """Send the encoded head with the whole body ``body``; return reusability."""
+        head = self.head
+        assert head is not None
+        if not head.has_body:
+            self._send(head.data)
+            return head.keep_alive
+        if head.content_length == len(body):
+            self._send(head.data + body)
+            self.sent = len(body)
+            return head.keep_alive
+        self._send(head.data)  # the application's Content-Length disagrees with its body
+        return self._write_body(body) and self._finish()
+
+    def _send_sequence(self, result: list[Any] | tuple[Any, ...]) -> bool:
+        chunks = [_as_bytes(chunk) for chunk in result]
+        total = sum(map(len, chunks))
+        head = self._head(total)
+        if total <= _JOIN_LIMIT:
+            return self._write_first(b"".join(chunks))
+        self._send(head.data)
+        if head.has_body:
+            for chunk in chunks:
+                if not self._write_body(chunk):
+                    return False
+        return self._finish()
+
+    def _send_file(self, wrapper: FileWrapper, span: tuple[int, int, int]) -> bool:
+        _fd, offset, size = span
+        head = self._head(size)
+        self._send(head.data)
+        if not head.has_body:
+            return head.keep_alive
+        count = size if head.content_length is None else min(size, head.content_length)
+        if count:
+            try:
+                self.sent = self.sock.sendfile(wrapper.filelike, offset, count)
+            except OSError as exc:
+                raise ClientDisconnected(f"sendfile failed: {exc}") from exc
+        return self._finish()
+
+    def _app_failed(self, exc: Exception, env: dict[str, Any]) -> None:
+        """Report an application failure to the client (if still possible) and the log."""
+        if self.hijacked:
+            error_log.error("application failed after taking the socket", exc_info=exc)
+            return
+        body_error = self.body_error
+        if body_error is not None and isinstance(exc, ChunkReadError):
+            error_log.debug("bad request body from %r: %s", self.addr, body_error)
+            if self.head is None:
+                self.status = f"{body_error.status} {body_error.phrase}"
+                self._send_quietly(self.server.writer.error_response(body_error))
+            return
+        error_log.error(
+            "application error on %s %s",
+            env.get("REQUEST_METHOD"),
+            env.get("RAW_PATH_INFO"),
+            exc_info=exc,
+        )
+        if self.head is not None:
+            return  # the response started: all we can do is cut it short
+        text = "500 Internal Server Error\n"
+        if self.server.debug:
+            text += "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        body = text.encode("utf-8", "replace")
+        self.status = "500 Internal Server Error"
+        head = (
+            "HTTP/1.1 500 Internal Server Error\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n"
+        ).encode("latin-1")
+        self._send_quietly(head + body)
+        self.sent = len(body)
+
+    def _send_quietly(self, data: bytes) -> None:
+        try:
+            self._send(data)
+        except ClientDisconnected as exc:
+            error_log.debug("client %r went away: %s", self.addr, exc)
+
+
+def _as_bytes(chunk: Any) -> bytes:
+    """A body chunk as ``bytes`` (bytes-like accepted; ``str`` is an application error)."""
+    if type(chunk) is bytes:
+        return chunk
+    if isinstance(chunk, (bytes, bytearray, memoryview)):
+        return bytes(chunk)
+    raise TypeError(f"response body chunks must be bytes, not {type(chunk).__name__}")

@@ -1,0 +1,403 @@
+"""The server: listening socket, accept loop, connection limits, timeouts and graceful stop.
+
+:class:`Server` owns a listening green socket and an accept loop (:meth:`Server.serve_forever`)
+that starts one :class:`~eventlet.httpd._connection.HttpProtocol` green thread per connection.
+
+Limits.  At ``max_connections`` open connections the loop stops calling ``accept`` (new clients
+wait in the kernel's backlog) and resumes as soon as one closes.  Accept errors meaning "out of
+file descriptors for now" back off instead of spinning.
+
+Timeouts.  One periodic *sweep* (a hub timer, every quarter of the shortest head timeout, at
+most once a second) looks at the connections waiting for a request head and expires those past
+their deadline: that bounds slow-loris clients and idle keep-alive connections without a timer
+per read.
+
+Graceful stop (:meth:`Server.stop`): stop accepting; close the idle keep-alive connections at
+once (a request that already reached the socket is still read and answered); let requests in
+flight finish, each response carrying ``Connection: close``, for up to the grace period; then
+kill whatever is left.  ``stop`` may be called from any green thread, from a signal handler
+through ``hub.call_threadsafe``, or from another OS thread (it then blocks that thread until the
+server has stopped).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import socket as _stdsocket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from greenlet import getcurrent, greenlet
+
+from eventlet.event import Event
+from eventlet.greenio.socket import GreenSocket
+from eventlet.greenthread import kill, sleep, spawn_n
+from eventlet.hubs import get_hub
+
+from ._connection import HEAD_WAIT, Expired, HttpProtocol, Shutdown
+from ._log import COMBINED, AccessLog
+from ._writer import ResponseWriter
+from ._wsgi import base_environ
+
+__all__ = ["Server", "serve"]
+
+logger = logging.getLogger("eventlet.httpd")
+
+_RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+_TRANSIENT_ERRNOS = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR})
+_MAX_BACKOFF = 0.5
+_CAPITAL_CACHE_SIZE = 512
+
+
+class _StopAccepting(Exception):
+    """Thrown into the accept loop by :meth:`Server.stop`."""
+
+
+def _capitalize(name: str) -> str:
+    return "-".join(part.capitalize() for part in name.split("-"))
+
+
+class Server:
+    """An HTTP/1.1 WSGI server on one listening socket.
+
+    ``app`` is the WSGI application.  Listen on ``host``/``port`` (port 0: any free port; read
+    :attr:`address` afterwards) or serve the already listening ``sock``.  Options:
+
+    * ``backlog`` (1024), ``reuse_port`` (False): for the socket the server creates;
+    * ``max_connections`` (10000): stop accepting at this many open connections;
+    * ``keepalive`` (True): allow persistent connections; ``keepalive_timeout`` (75 s): close a
+      connection idle that long between requests;
+    * ``header_timeout`` (10 s): the time a client has to send a request head (slow loris);
+    * ``socket_timeout`` (60 s, None for no limit): bound of each blocking body read or write;
+    * ``access_log``: None (logger ``eventlet.httpd.access``), False (off), a logger, a file
+      object or a path; ``access_log_format`` (Apache combined); ``log_x_forwarded_for``;
+    * ``debug`` (False): put the traceback in the body of 500 responses;
+    * ``max_request_line`` (8190), ``max_header_bytes`` (65536), ``max_headers`` (100),
+      ``max_body`` (None): request limits (414, 431, 413);
+    * ``server_header`` ("eventlet-httpd", None for none), ``environ`` (extra environ keys),
+      ``url_scheme``, ``capitalize_response_headers`` (False), ``minimum_chunk_size`` (0);
+    * ``certfile``/``keyfile`` or ``ssl_context``: serve TLS (needs eventlet-ssl);
+    * ``grace_period`` (30 s): default of :meth:`stop`'s ``timeout``;
+    * ``protocol``: the per-connection driver class; ``pool``: a GreenPool to run them in.
+    """
+
+    def __init__(
+        self,
+        app: Callable[..., Any],
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        *,
+        sock: Any = None,
+        backlog: int = 1024,
+        reuse_port: bool = False,
+        max_connections: int = 10000,
+        keepalive: bool = True,
+        keepalive_timeout: float = 75.0,
+        header_timeout: float = 10.0,
+        socket_timeout: float | None = 60.0,
+        linger_timeout: float = 2.0,
+        access_log: Any = None,
+        access_log_format: str = COMBINED,
+        log_x_forwarded_for: bool = False,
+        debug: bool = False,
+        max_request_line: int = 8190,
+        max_header_bytes: int = 65536,
+        max_headers: int = 100,
+        max_body: int | None = None,
+        max_drain: int = 1 << 20,
+        server_header: str | None = "eventlet-httpd",
+        environ: dict[str, Any] | None = None,
+        url_scheme: str | None = None,
+        capitalize_response_headers: bool = False,
+        minimum_chunk_size: int = 0,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        ssl_context: Any = None,
+        grace_period: float = 30.0,
+        protocol: type[HttpProtocol] = HttpProtocol,
+        pool: Any = None,
+    ) -> None:
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
+        for name, value in (("keepalive_timeout", keepalive_timeout), ("header_timeout", header_timeout)):
+            if not value > 0:
+                raise ValueError(f"{name} must be positive")
+        self.app = app
+        self.max_connections = max_connections
+        self.keepalive = keepalive
+        self.keepalive_timeout = keepalive_timeout
+        self.header_timeout = header_timeout
+        self.socket_timeout = socket_timeout
+        self.linger_timeout = linger_timeout
+        self.debug = debug
+        self.max_request_line = max_request_line
+        self.max_header_bytes = max_header_bytes
+        self.max_headers = max_headers
+        self.max_body = max_body
+        self.max_drain = max_drain
+        self.capitalize_response_headers = capitalize_response_headers
+        self.minimum_chunk_size = minimum_chunk_size
+        self.grace_period = grace_period
+        self.protocol = protocol
+        self.pool = pool
+        self.writer = ResponseWriter(server_header)
+        self.environ_keys: dict[str, str | None] = {}
+        self._capitals: dict[str, str] = {}
+        self._owned_file: Any = None
+        self.access_log = self._make_access_log(access_log, access_log_format, log_x_forwarded_for)
+        self.ssl_context = self._make_ssl_context(certfile, keyfile, ssl_context)
+        self._owns_socket = sock is None or not isinstance(sock, GreenSocket)
+        self.socket = self._make_socket(host, port, sock, backlog, reuse_port)
+        self.sendfile = type(self.socket) is GreenSocket and self.ssl_context is None
+        scheme = url_scheme or ("https" if self.ssl_context is not None or _is_tls(sock) else "http")
+        name, port_text = self._server_name()
+        self.base_environ = base_environ(name, port_text, scheme, environ)
+        self.stopping = False
+        self._connections: set[HttpProtocol] = set()
+        self._acceptor: greenlet | None = None
+        self._waiting_capacity = False
+        self._drained = Event()
+        self._stopped = Event()
+        self._hub: Any = get_hub()  # the hub (and OS thread) the server will run in
+        self._thread = threading.get_ident()
+        self._sweeper: Any = None
+        shortest = min(header_timeout, keepalive_timeout, socket_timeout or header_timeout)
+        self._sweep_interval = max(0.01, min(1.0, shortest / 4))
+
+    # -- construction helpers --------------------------------------------------------------
+
+    def _make_access_log(self, target: Any, fmt: str, forwarded_for: bool) -> AccessLog | None:
+        if target is False:
+            return None
+        if isinstance(target, (str, os.PathLike)):
+            target = self._owned_file = open(target, "a", encoding="utf-8")  # noqa: SIM115
+        return AccessLog(target, fmt, forwarded_for)
+
+    @staticmethod
+    def _make_ssl_context(certfile: str | None, keyfile: str | None, context: Any) -> Any:
+        if context is not None or certfile is not None:
+            try:
+                import eventlet.ssl as green_ssl
+            except ImportError as exc:
+                raise RuntimeError("serving TLS needs eventlet-ssl: pip install eventlet-ssl") from exc
+            if context is None:
+                context = green_ssl.create_default_context(
+                    green_ssl.Purpose.CLIENT_AUTH, certfile=certfile, keyfile=keyfile
+                )
+        return context
+
+    @staticmethod
+    def _make_socket(host: str, port: int, sock: Any, backlog: int, reuse_port: bool) -> Any:
+        if sock is None:
+            family = _stdsocket.AF_INET6 if ":" in host else _stdsocket.AF_INET
+            from eventlet.convenience import listen
+
+            return listen((host, port), family, backlog, reuse_port=reuse_port)
+        if isinstance(sock, GreenSocket) or _is_tls(sock):
+            return sock
+        return GreenSocket(sock.family, sock.type, sock.proto, os.dup(sock.fileno()))
+
+    def _server_name(self) -> tuple[str, str]:
+        address = self.address
+        if isinstance(address, tuple):
+            return str(address[0]), str(address[1])
+        return "localhost", ""
+
+    # -- public properties -----------------------------------------------------------------
+
+    @property
+    def address(self) -> Any:
+        """The bound address (``(host, port)`` for TCP)."""
+        return self.socket.getsockname()
+
+    @property
+    def port(self) -> int:
+        """The bound TCP port."""
+        return int(self.address[1])
+
+    @property
+    def connections(self) -> int:
+        """The number of open client connections."""
+        return len(self._connections)
+
+    def capitalized(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """``headers`` with names capitalised per word (``content-type`` -> ``Content-Type``)."""
+        cache = self._capitals
+        out = []
+        for name, value in headers:
+            cap = cache.get(name)
+            if cap is None:
+                cap = _capitalize(name)
+                if len(cache) < _CAPITAL_CACHE_SIZE:
+                    cache[name] = cap
+            out.append((cap, value))
+        return out
+
+    # -- serving ---------------------------------------------------------------------------
+
+    def serve_forever(self) -> None:
+        """Accept and serve connections until :meth:`stop`; return once fully stopped.
+
+        ``KeyboardInterrupt`` and ``SystemExit`` stop the server gracefully, then propagate.
+        """
+        if self._acceptor is not None:
+            raise RuntimeError("the server is already serving")
+        if self.stopping:
+            self._stopped.wait()
+            return
+        self._acceptor = getcurrent()
+        self._hub = get_hub()
+        self._thread = threading.get_ident()
+        self._sweeper = self._hub.schedule_call_global(self._sweep_interval, self._sweep)
+        try:
+            self._accept_loop()
+        except _StopAccepting:
+            pass
+        except (KeyboardInterrupt, SystemExit):
+            self._acceptor = None
+            self.stop()
+            raise
+        finally:
+            self._acceptor = None
+            if not self.stopping and self._sweeper is not None:  # a fatal error, or killed
+                self._sweeper.cancel()
+                self._sweeper = None
+        self._stopped.wait()
+
+    def start(self) -> Any:
+        """Run :meth:`serve_forever` in a new green thread; return that green thread."""
+        from eventlet.greenthread import spawn
+
+        return spawn(self.serve_forever)
+
+    def _accept_loop(self) -> None:
+        lsock = self.socket
+        conns = self._connections
+        cap = self.max_connections
+        protocol = self.protocol
+        pool = self.pool
+        delay = 0.0
+        while True:
+            if len(conns) >= cap:
+                self._wait_capacity()
+            try:
+                sock, addr = lsock.accept()
+            except OSError as exc:
+                if exc.errno in _TRANSIENT_ERRNOS:
+                    continue
+                if exc.errno not in _RESOURCE_ERRNOS:
+                    raise
+                if not delay:
+                    logger.warning("cannot accept (%s): backing off until it clears", exc)
+                delay = min(delay * 2, _MAX_BACKOFF) if delay else 0.01
+                sleep(delay)
+                continue
+            delay = 0.0
+            conn = protocol(self, sock, addr)
+            conns.add(conn)
+            if pool is None:
+                conn.greenlet = spawn_n(conn.run)
+            else:
+                pool.spawn_n(conn.run)
+
+    def _wait_capacity(self) -> None:
+        hub = self._hub
+        self._waiting_capacity = True
+        try:
+            while len(self._connections) >= self.max_connections:
+                hub.switch()
+        finally:
+            self._waiting_capacity = False
+
+    def _wake_acceptor(self) -> None:
+        acceptor = self._acceptor
+        if self._waiting_capacity and acceptor is not None:  # pragma: no branch - a stale wake-up
+            acceptor.switch()
+
+    def _forget(self, conn: HttpProtocol) -> None:
+        """Called by a driver when its connection is closed."""
+        conns = self._connections
+        conns.discard(conn)
+        if self._waiting_capacity and len(conns) < self.max_connections:
+            self._hub.call_soon(self._wake_acceptor)
+        if self.stopping and not conns and not self._drained.ready():
+            self._drained.send()
+
+    def _sweep(self) -> None:
+        """Expire connections whose wait for a request head passed its deadline (in the hub)."""
+        self._sweeper = self._hub.schedule_call_global(self._sweep_interval, self._sweep)
+        now = time.monotonic()
+        for conn in [c for c in self._connections if c.waiting and c.deadline <= now]:
+            conn.expire(Expired())
+
+    # -- stopping --------------------------------------------------------------------------
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop gracefully, waiting up to ``timeout`` (default: ``grace_period``) seconds.
+
+        Returns once every connection is closed.  Callable from any green thread of the
+        server's OS thread, or from another OS thread (which it then blocks).
+        """
+        if self._stopped.ready():
+            return
+        hub = self._hub
+        if self._thread != threading.get_ident():
+            done = threading.Event()
+
+            def stop_there() -> None:
+                try:
+                    self.stop(timeout)
+                finally:
+                    done.set()
+
+            hub.call_threadsafe(spawn_n, stop_there)
+            done.wait()
+            return
+        if self.stopping:
+            self._stopped.wait()
+            return
+        self.stopping = True
+        grace = self.grace_period if timeout is None else timeout
+        try:
+            acceptor = self._acceptor
+            if acceptor is not None and acceptor is not getcurrent():
+                kill(acceptor, _StopAccepting())
+            idle = [c for c in self._connections if c.waiting == HEAD_WAIT and not c.parser.buffered]
+            for conn in idle:
+                conn.expire(Shutdown())
+            if self._connections:
+                self._drained.wait(grace)
+            for conn in list(self._connections):
+                conn.kill()
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+        if self._owns_socket:
+            self.socket.close()
+        if self._owned_file is not None:
+            self._owned_file.close()
+        self._stopped.send()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.stopping:
+            self.stop()
+
+
+def _is_tls(sock: Any) -> bool:
+    return sock is not None and hasattr(sock, "do_handshake")
+
+
+def serve(app: Callable[..., Any], host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
+    """Serve ``app`` on ``host``/``port`` (or ``sock=``) until stopped; see :class:`Server`."""
+    Server(app, host, port, **options).serve_forever()

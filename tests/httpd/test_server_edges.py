@@ -1,0 +1,493 @@
+"""eventlet.httpd edge cases: the rarer branches of the driver, server, websocket and helpers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import struct
+import sys
+import time
+import types
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import eventlet
+from eventlet.httpd import HttpProtocol, Server, WebSocket, WebSocketWSGI, serve
+from eventlet.httpd._log import AccessLog
+from eventlet.httpd._wsgi import FileWrapper, environ_key
+from tests.httpd._live import exchange, hello_app, live, parse_responses, read_all
+
+GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+StartResponse = Callable[..., Any]
+UPGRADE = (
+    b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+)
+RST = struct.pack("ii", 1, 0)
+
+
+def _frame(opcode: int, payload: bytes) -> bytes:
+    """A masked client frame (payload under 126 bytes)."""
+    mask = b"abcd"
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked
+
+
+def _upgrade(sock: socket.socket) -> None:
+    sock.sendall(UPGRADE)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(4096)
+    assert data.startswith(b"HTTP/1.1 101")
+
+
+# -- the driver --------------------------------------------------------------------------
+
+
+def test_internal_error_in_driver_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    class Broken(HttpProtocol):
+        __slots__ = ()
+
+        def _serve(self) -> None:
+            raise RuntimeError("driver bug")
+
+    with caplog.at_level(logging.ERROR, "eventlet.httpd.error"), live(hello_app, protocol=Broken) as server:
+        with server.connect() as sock:
+            assert read_all(sock) == b""
+    assert any("internal error" in r.getMessage() for r in caplog.records)
+
+
+def test_kill_and_expire_of_a_driver_that_never_ran() -> None:
+    server = Server(hello_app, port=0, access_log=False)
+    a, b = socket.socketpair()
+    conn = HttpProtocol(server, a, "")
+    server._connections.add(conn)
+    conn.expire(RuntimeError("not waiting: ignored"))
+    conn.kill()
+    assert a.fileno() == -1 and server.connections == 0
+    b.close()
+    server.stop(0)
+
+
+def test_drain_limit_reached_while_receiving() -> None:
+    with live(hello_app, max_drain=10) as server, server.connect() as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n")
+        data = b""
+        while b"Hello, World!" not in data:
+            data += sock.recv(4096)
+        sock.sendall(b"y" * 20)
+        time.sleep(0.05)
+        sock.sendall(b"y" * 20)
+        assert read_all(sock) == b""  # closed: too much left to drain
+
+
+def test_body_read_failure_and_no_socket_timeout() -> None:
+    seen = []
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        try:
+            environ["wsgi.input"].read()
+        except ConnectionError as exc:
+            seen.append(type(exc).__name__)
+            raise
+        return hello_app(environ, start_response)  # pragma: no cover
+
+    with live(app, socket_timeout=None) as server:
+        sock = server.connect()
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")
+        time.sleep(0.05)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RST)
+        sock.close()
+        server.call(eventlet.sleep, 0.05)
+    assert seen == ["ClientDisconnected"]
+
+
+def test_linger_is_bounded_by_time_and_size() -> None:
+    with live(hello_app, linger_timeout=0.1) as server:
+        with server.connect() as sock:  # never closes its side: the linger times out
+            sock.sendall(b"BAD\r\n\r\n")
+            assert parse_responses(read_all(sock))[0].status == 400
+        with server.connect() as sock:  # keeps sending: the linger stops reading after 1 MiB
+            sock.sendall(b"BAD\r\n\r\n")
+            sent = 0
+            try:
+                while sent < 3 << 20:
+                    sock.sendall(b"z" * 65536)
+                    sent += 65536
+            except OSError:
+                pass
+            assert b"400 Bad Request" in read_all(sock)
+
+
+def test_empty_iterable_and_late_small_chunks() -> None:
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Any:
+        if environ["PATH_INFO"] == "/empty":
+            start_response("200 OK", [])
+            return iter([])
+        write = start_response("200 OK", [])
+        write(b"first ")
+        return iter([b"a", b"b"])
+
+    with live(app, minimum_chunk_size=100) as server:
+        empty = exchange(server, b"GET /empty HTTP/1.1\r\nHost: x\r\n\r\n")[0]
+        late = exchange(server, GET)[0]
+    assert empty.getheader("Content-Length") == "0" and empty.body == b""
+    assert late.body == b"first ab"
+
+    def overflow(environ: dict[str, Any], start_response: StartResponse) -> Any:
+        write = start_response("200 OK", [("Content-Length", "7")])
+        write(b"first ")
+        return iter([b"a", b"b"])
+
+    with live(overflow, minimum_chunk_size=100) as server, server.connect() as sock:
+        sock.sendall(GET + GET)
+        assert read_all(sock).endswith(b"\r\n\r\nfirst a")
+
+
+def test_big_list_for_head_and_overflowing_big_list(caplog: pytest.LogCaptureFixture) -> None:
+    part = b"x" * (1 << 17)
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        headers = [("Content-Length", "10")] if environ["PATH_INFO"] == "/over" else []
+        start_response("200 OK", headers)
+        return [part, part, part]
+
+    with caplog.at_level(logging.ERROR, "eventlet.httpd.error"), live(app) as server:
+        head = exchange(server, b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n" + GET, ["HEAD", "GET"])
+        with server.connect() as sock:
+            sock.sendall(b"GET /over HTTP/1.1\r\nHost: x\r\n\r\n" + GET)
+            over = read_all(sock)
+    assert head[0].getheader("Content-Length") == str(3 << 17) and head[0].body == b""
+    assert head[1].body == part * 3
+    assert over.endswith(b"\r\n\r\n" + b"x" * 10)
+
+
+def test_sendfile_to_a_vanishing_client(tmp_path: Any, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "big"
+    with open(path, "wb") as f:
+        f.truncate(64 << 20)
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Any:
+        start_response("200 OK", [])
+        return environ["wsgi.file_wrapper"](open(path, "rb"))
+
+    with caplog.at_level(logging.DEBUG, "eventlet.httpd.error"), live(app) as server:
+        sock = server.connect()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(GET)
+        sock.recv(100)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RST)
+        sock.close()
+        server.call(eventlet.sleep, 0.1)
+    assert any("sendfile failed" in r.getMessage() for r in caplog.records)
+
+
+def test_500_to_a_client_that_is_gone(caplog: pytest.LogCaptureFixture) -> None:
+    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        eventlet.sleep(0.1)
+        raise RuntimeError("too late to tell anyone")
+
+    with caplog.at_level(logging.DEBUG, "eventlet.httpd.error"), live(app) as server:
+        sock = server.connect()
+        sock.sendall(GET)
+        time.sleep(0.02)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RST)
+        sock.close()
+        server.call(eventlet.sleep, 0.2)
+    assert any("went away" in r.getMessage() for r in caplog.records)
+
+
+# -- the server --------------------------------------------------------------------------
+
+
+def test_serve_function_in_a_green_thread() -> None:
+    listener = eventlet.listen(("127.0.0.1", 0))
+    thread = eventlet.spawn(serve, hello_app, sock=listener, access_log=False)
+    client = eventlet.connect(listener.getsockname())
+    client.sendall(GET)
+    assert client.recv(4096).startswith(b"HTTP/1.1 200")
+    client.close()
+    thread.kill()
+    listener.close()
+
+
+def test_exit_after_explicit_stop_and_tls_without_eventlet_ssl(monkeypatch: pytest.MonkeyPatch) -> None:
+    with Server(hello_app, port=0, access_log=False) as server:
+        server.stop(0)
+    assert server.stopping
+    monkeypatch.setitem(sys.modules, "eventlet.ssl", None)
+    with pytest.raises(RuntimeError, match="eventlet-ssl"):
+        Server(hello_app, port=0, certfile="x.pem")
+
+
+def test_emfile_backoff_grows() -> None:
+    import errno
+
+    class Exhausted:
+        def __init__(self, real: Any) -> None:
+            self.real = real
+            self.left = 3
+
+        def accept(self) -> Any:
+            if self.left:
+                self.left -= 1
+                raise OSError(errno.EMFILE, "too many open files")
+            return self.real.accept()
+
+    server = Server(hello_app, port=0, access_log=False)
+    real = server.socket
+    server.socket = Exhausted(real)  # type: ignore[assignment]
+    thread = server.start()
+    client = eventlet.connect(real.getsockname())
+    client.sendall(GET)
+    assert client.recv(4096).startswith(b"HTTP/1.1 200")
+    client.close()
+    server.socket = real
+    server.stop(1)
+    thread.wait()
+
+
+# -- websockets --------------------------------------------------------------------------
+
+
+def test_websocket_closing_paths(caplog: pytest.LogCaptureFixture) -> None:
+    events: list[Any] = []
+
+    def handler(ws: WebSocket) -> None:
+        events.append(repr(ws))
+        mode = ws.wait()
+        events.append(mode)
+        if mode == "send-after-close":
+            ws.close()
+            ws.send("too late")  # ConnectionClosedError: logged at debug level
+        elif mode == "vanish-then-fail":
+            assert ws.wait() is None
+            raise RuntimeError("after the peer left")
+        # "linger": return at once; the wrapper closes and reads until the peer's close
+
+    app = WebSocketWSGI(handler, deflate=False)
+    with caplog.at_level(logging.DEBUG, "eventlet.websocket"), live(app) as server:
+        with server.connect() as sock:
+            _upgrade(sock)
+            sock.sendall(_frame(1, b"send-after-close"))
+            assert sock.recv(100).startswith(b"\x88")
+            sock.sendall(_frame(8, b"\x03\xe8"))
+            read_all(sock)
+        with server.connect() as sock:
+            _upgrade(sock)
+            sock.sendall(_frame(1, b"linger"))
+            assert sock.recv(100).startswith(b"\x88")  # the server's close
+            sock.sendall(_frame(1, b"late message") + _frame(8, b"\x03\xe8"))
+            read_all(sock)
+        sock = server.connect()
+        _upgrade(sock)
+        sock.sendall(_frame(1, b"vanish-then-fail"))
+        time.sleep(0.05)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RST)
+        sock.close()
+        server.call(eventlet.sleep, 0.1)
+    assert events[1::2] == ["send-after-close", "linger", "vanish-then-fail"]
+    assert events[0].startswith("<WebSocket '/ws' closed=False>")
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("ended" in m for m in messages) and any("failed" in m for m in messages)
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def test_capitalized_cache_is_bounded_and_concurrent_stop_waits() -> None:
+    server = Server(hello_app, port=0, access_log=False)
+    server._capitals.update({f"n{i}": f"N{i}" for i in range(512)})
+    assert server.capitalized([("x-new", "1")]) == [("X-New", "1")]
+    assert "x-new" not in server._capitals
+    thread = server.start()
+    eventlet.sleep(0)
+    first = eventlet.spawn(server.stop, 1)
+    second = eventlet.spawn(server.stop, 1)  # already stopping: waits for the first
+    first.wait()
+    second.wait()
+    thread.wait()
+
+
+def test_environ_key_cache_is_bounded() -> None:
+    cache: dict[str, str | None] = {f"x-{i}": f"HTTP_X_{i}" for i in range(1024)}
+    assert environ_key(cache, "x-new") == "HTTP_X_NEW"
+    assert "x-new" not in cache
+
+
+def test_input_edge_reads() -> None:
+    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        inp = environ["wsgi.input"]
+        first = inp.readline(4)  # no newline within the limit
+        rest = inp.read1(3)  # from what is buffered
+        inp.set_hundred_continue_response_headers([("x-a", "1")], capitalize_response_headers=False)
+        start_response("200 OK", [])
+        return [first + b"|" + rest]
+
+    with live(app) as server:
+        response = exchange(server, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\nabcdefghi")[0]
+    assert response.body == b"abcd|efg"
+
+
+def test_file_wrapper_on_a_device() -> None:
+    with open(os.devnull, "rb") as devnull:
+        assert FileWrapper(devnull).sendfile_span() is None
+
+
+def test_access_log_file_without_flush() -> None:
+    class Sink:
+        def __init__(self) -> None:
+            self.data = ""
+
+        def write(self, text: str) -> None:
+            self.data += text
+
+    sink = Sink()
+    AccessLog(sink, "%(status_code)s").write({}, "204 No Content", 0, 0.0)
+    assert sink.data == "204\n"
+
+
+def test_load_app_adds_cwd_to_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    from eventlet.httpd import _cli
+
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != os.getcwd()])
+    assert callable(_cli.load_app("tests.httpd._cli_app:app"))
+    assert sys.path[0] == os.getcwd()
+
+
+def test_compat_server_without_event_returns_on_interrupt() -> None:
+    from eventlet import wsgi
+
+    listener = eventlet.listen(("127.0.0.1", 0))
+    thread = eventlet.spawn(wsgi.server, listener, hello_app, log_output=False)
+    eventlet.sleep(0.01)
+    thread.kill(KeyboardInterrupt())
+    assert thread.dead
+    assert listener.fileno() == -1
+
+
+def test_workers_helpers_in_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    from eventlet.httpd import _workers
+
+    class FakeServer:
+        def __init__(self) -> None:
+            self.stopping = False
+
+        def stop(self) -> None:
+            self.stopping = True
+
+    parent = FakeServer()
+    monkeypatch.setattr(os, "getppid", lambda: -1 if parent_gone else real_ppid)
+    real_ppid = os.getpid()
+    parent_gone = False
+    thread = eventlet.spawn(_workers.watch_parent, parent, 0.001)
+    eventlet.sleep(0.01)
+    parent_gone = True
+    thread.wait()
+    assert parent.stopping
+
+    source = tmp_path / "watched_mod.py"
+    source.write_text("x = 1\n")
+    fake = types.ModuleType("watched_mod")
+    fake.__file__ = str(source)
+    gone = types.ModuleType("gone_mod")
+    gone.__file__ = str(tmp_path / "missing.py")
+    monkeypatch.setitem(sys.modules, "watched_mod", fake)
+    monkeypatch.setitem(sys.modules, "gone_mod", gone)
+    watched, changed = FakeServer(), []
+    thread = eventlet.spawn(_workers.watch_sources, watched, changed, 0.001)
+    eventlet.sleep(0.01)
+    os.utime(source, (time.time() + 10, time.time() + 10))
+    thread.wait()
+    assert changed == [True] and watched.stopping
+
+    stopped = FakeServer()
+    stopped.stopping = True
+    _workers.watch_sources(stopped, [], 0.001)  # returns at once
+
+
+def test_supervisor_pieces_in_process() -> None:
+    import subprocess
+
+    from eventlet.httpd import _workers
+
+    class FakeProc:
+        def __init__(self, status: int | None, stubborn: bool = False) -> None:
+            self.status = status
+            self.pid = 4242
+            self.stubborn = stubborn
+            self.killed = False
+
+        def poll(self) -> int | None:
+            return self.status
+
+        def send_signal(self, signum: int) -> None:
+            pass
+
+        def wait(self, timeout: float | None = None) -> int:
+            if self.stubborn and not self.killed:
+                raise subprocess.TimeoutExpired("worker", timeout or 0)
+            return 0
+
+        def kill(self) -> None:
+            self.killed = True
+
+    listener = socket.socket()
+    sup = _workers.Supervisor(listener, [], 1, 0.0)
+    sup.workers[FakeProc(1)] = 0.0  # type: ignore[index]  # lived long: replaced at once
+    assert sup._reap() and sup.restart_at == 0.0
+    crashed = FakeProc(1)
+    sup.workers[crashed] = time.monotonic()  # type: ignore[index]
+    assert sup._reap()
+    assert sup.restart_at > time.monotonic() and not sup.workers
+    spawned: list[int] = []
+
+    def fake_spawn() -> None:
+        spawned.append(1)
+        sup.workers[FakeProc(None)] = time.monotonic()  # type: ignore[index]
+
+    sup.spawn = fake_spawn  # type: ignore[method-assign,assignment]
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    sup.restart_at = time.monotonic() + 0.05
+    assert sup._turn(r) and spawned == [1]  # waited for the pause to end, then replaced it
+    os.close(r)
+    os.close(w)
+    stubborn = FakeProc(None, stubborn=True)
+    sup.workers = {stubborn: 0.0}  # type: ignore[dict-item]
+    sup._stop_all()
+    assert stubborn.killed
+    listener.close()
+
+
+def test_gunicorn_option_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("gunicorn")
+    from eventlet.httpd.gunicorn import EventletWorker
+
+    worker = EventletWorker.__new__(EventletWorker)
+    worker.cfg = types.SimpleNamespace(
+        worker_connections=5,
+        keepalive=0,
+        graceful_timeout=3,
+        limit_request_line=0,
+        limit_request_fields=0,
+        limit_request_field_size=0,
+        is_ssl=False,
+        accesslog=None,
+    )
+    worker.log = types.SimpleNamespace(access_log=logging.getLogger("gunicorn.access"))
+    options = worker._options()
+    assert options["keepalive"] is False and "max_request_line" not in options
+    assert options["access_log"] is False
+    worker.cfg.accesslog = "-"
+    assert worker._options()["access_log"] is worker.log.access_log
+    worker._exit = types.SimpleNamespace(ready=lambda: True)
+    worker._wake()  # already woken: nothing to do
+    import gunicorn.sock
+
+    monkeypatch.setattr(gunicorn.sock, "ssl_context", lambda cfg: "a context")
+    worker.cfg.is_ssl = True
+    assert worker._options()["ssl_context"] == "a context"
