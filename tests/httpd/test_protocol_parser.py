@@ -262,3 +262,99 @@ def test_byte_by_byte_head_is_linear() -> None:
     parser.feed(head[-1:])
     req = parser.next_request()
     assert req is not None and len(req.get("x-long") or "") == 60000
+
+
+def _next(parser: RequestParser, raw: bytes) -> Request:
+    parser.feed(raw)
+    req = parser.next_request()
+    assert req is not None
+    return req
+
+
+def test_repeated_heads_are_parsed_like_fresh_ones() -> None:
+    # A keep-alive client repeats its request line and fields: the parser reuses
+    # its previous parse, but every request still gets its own header list.
+    raw = b"GET /x?q=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t/1\r\nAccept: */*\r\n\r\n"
+    parser = RequestParser()
+    first = _next(parser, raw)
+    second = _next(parser, raw)
+    assert second is not first and second.headers == first.headers
+    assert second.headers is not first.headers
+    first.headers.append(("x-mutated", "1"))
+    third = _next(parser, raw)
+    assert ("x-mutated", "1") not in third.headers
+    assert (third.method, third.path, third.query) == ("GET", "/x", "q=1")
+    # Same fields, new request line; same request line, new fields.
+    other = _next(parser, b"POST /y HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t/1\r\nAccept: */*\r\n\r\n")
+    assert (other.method, other.path) == ("POST", "/y")
+    again = _next(parser, b"POST /y HTTP/1.1\r\nHost: example.com\r\nContent-Length: 2\r\n\r\nok")
+    assert again.content_length == 2 and parser.read_body() == b"ok"
+    absolute = b"GET http://example.com/a HTTP/1.1\r\n" + H + b"\r\n"
+    for _ in range(2):
+        req = _next(parser, absolute)
+        assert req.authority == "example.com" and req.path == "/a"
+
+
+def test_repeated_heads_still_meet_changed_limits() -> None:
+    raw = b"GET / HTTP/1.1\r\n" + H + b"Accept: a\r\nAccept: b\r\n\r\n"
+    parser = RequestParser()
+    _next(parser, raw)
+    parser.max_headers = 2
+    parser.feed(raw)
+    with pytest.raises(ProtocolError) as info:
+        parser.next_request()
+    assert info.value.status == 431
+    for limit, status in (("max_line", 414), ("max_header_bytes", 431)):
+        parser = RequestParser()
+        _next(parser, raw)
+        setattr(parser, limit, 10)
+        parser.feed(raw)
+        with pytest.raises(ProtocolError) as info:
+            parser.next_request()
+        assert info.value.status == status
+
+
+def test_repeated_fields_with_a_bad_request_line_are_rejected() -> None:
+    parser = RequestParser()
+    _next(parser, b"GET / HTTP/1.1\r\n" + H + b"\r\n")
+    for bad, status in ((b"GET / HTTP/2.0", 505), (b"GET /\x01 HTTP/1.1", 400), (b"GET  / HTTP/1.1", 400)):
+        fresh = RequestParser()
+        _next(fresh, b"GET / HTTP/1.1\r\n" + H + b"\r\n")
+        fresh.feed(bad + b"\r\n" + H + b"\r\n")
+        with pytest.raises(ProtocolError) as info:
+            fresh.next_request()
+        assert info.value.status == status
+
+
+def test_repeated_line_with_bad_fields_is_rejected() -> None:
+    parser = RequestParser()
+    _next(parser, b"GET / HTTP/1.1\r\n" + H + b"\r\n")
+    parser.feed(b"GET / HTTP/1.1\r\n" + H + b"Bad Name: 1\r\n\r\n")
+    with pytest.raises(ProtocolError) as info:
+        parser.next_request()
+    assert info.value.status == 400
+
+
+def test_unusual_but_valid_names_and_spellings() -> None:
+    raw = b"GET / HTTP/1.1\r\nHOST: example.com\r\nX_Under.Dot: 1\r\nuser-agent:\tt \r\n\r\n"
+    for _ in range(2):
+        _, req = parse(raw)
+        assert req.headers == [("host", "example.com"), ("x_under.dot", "1"), ("user-agent", "t")]
+
+
+def test_pending_method_names_a_rejected_head() -> None:
+    parser = RequestParser()
+    assert parser.pending_method is None
+    parser.feed(b"HEAD / HTTP/1.1\r\nHost: a b\r\n\r\n")
+    with pytest.raises(ProtocolError):
+        parser.next_request()
+    assert parser.pending_method == "HEAD"
+
+
+def test_start_next_then_next_request() -> None:
+    parser = RequestParser()
+    first = _next(parser, b"GET /a HTTP/1.1\r\n" + H + b"\r\nGET /b HTTP/1.1\r\n" + H + b"\r\n")
+    assert parser.request is first and parser.body_complete
+    parser.start_next()
+    assert parser.request is None
+    assert _next(parser, b"").path == "/b"

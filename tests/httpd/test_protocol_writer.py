@@ -253,3 +253,79 @@ def test_error_response_sanitises_reason() -> None:
     head, _, body = data.partition(b"\r\n\r\n")
     assert b"X-Evil" not in head and b"Server" not in head
     assert body == b"400 Bad Request: a??X-Evil: 1??\n"
+
+
+def test_connect_success_ends_http_on_the_connection() -> None:
+    # Regression: a 2xx answer to CONNECT left keep_alive true, so the driver
+    # would have parsed the tunnel's bytes as HTTP requests.
+    head = writer().head(CONNECT, "200 Connection Established", [])
+    assert not head.keep_alive and not head.has_body
+    assert not any(line.startswith(b"Connection") for line in lines(head.data))
+    failed = writer().head(CONNECT, "407 Proxy Authentication Required", [("Content-Length", "0")])
+    assert failed.keep_alive  # no tunnel: the client may try again on this connection
+
+
+@pytest.mark.parametrize("status", [400, 413, 431, 505])
+def test_error_response_to_head_has_no_body(status: int) -> None:
+    # Regression: error_response sent a body even when answering HEAD.
+    full = writer().error_response(ProtocolError(status, "why"), "GET")
+    bare = writer().error_response(ProtocolError(status, "why"), "HEAD")
+    head, _, body = full.partition(b"\r\n\r\n")
+    assert bare == head + b"\r\n\r\n"  # the same head, Content-Length included
+    assert b"Content-Length: %d" % len(body) in lines(bare) and body
+
+
+# The pre-rendered head: whatever path encodes it, a head must be byte-identical.
+
+SHAPES: list[tuple[str, list[tuple[str, str]], int | None]] = [
+    ("200 OK", [("Content-Type", "text/plain")], 13),
+    ("200 OK", [("Content-Type", "text/plain")], 0),
+    ("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")], None),
+    ("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")], 9),
+    ("200 OK", [("Content-Type", "text/plain")], None),
+    ("404 Not Found", [], 3),
+    ("200 OK", [("Connection", "keep-alive"), ("X-A", "b")], 2),
+    ("200 OK", [("Connection", "close")], 2),
+    ("200 OK", [("Date", "Sun, 06 Nov 1994 08:49:37 GMT")], 2),
+    ("200 OK", [("Server", "app")], 2),
+    ("204 No Content", [], 0),
+    ("304 Not Modified", [("ETag", '"x"')], 0),
+    ("101 Switching Protocols", [("Upgrade", "websocket"), ("Connection", "Upgrade")], None),
+]
+REQUESTS = [GET11, GET11_CLOSE, GET10, GET10_KA, HEAD11, CONNECT]
+
+
+@pytest.mark.parametrize("server", ["test", None])
+def test_repeated_heads_are_identical_to_fresh_ones(server: str | None) -> None:
+    now = [FIXED]
+    shared = ResponseWriter(server=server, date_cache=DateCache(lambda: now[0]))
+    for _ in range(3):
+        for req in REQUESTS:
+            for status, headers, body_length in SHAPES:
+                fresh = ResponseWriter(server=server, date_cache=DateCache(lambda: now[0]))
+                want = fresh.head(req, status, list(headers), body_length)
+                assert shared.head(req, status, list(headers), body_length) == want
+                assert shared.head(req, status, iter(headers), body_length) == want
+        now[0] += 1  # the Date line changes between rounds
+    shared.server = "renamed"  # the pre-rendered Date/Server lines follow the attribute
+    head = shared.head(GET11, "200 OK", [("Content-Type", "text/plain")], 13)
+    assert b"Server: renamed" in lines(head.data) and b"Content-Length: 13" in lines(head.data)
+
+
+def test_pre_rendered_heads_still_reject_bad_headers() -> None:
+    w = writer()
+    good = [("Content-Type", "text/plain")]
+    w.head(GET11, "200 OK", good, 5)
+    w.head(GET11, "200 OK", good, 5)
+    with pytest.raises(ValueError, match="invalid header name"):
+        w.head(GET11, "200 OK", [["Content-Type", "text/plain"], ["X y", "1"]], 5)  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="invalid character"):
+        w.head(GET11, "200 OK", [("Content-Type", "text/plain\r\nX-Evil: 1")], 5)
+
+
+def test_pre_rendered_head_cache_is_bounded() -> None:
+    w = writer()
+    for i in range(1200):
+        head = w.head(GET11, "200 OK", [("X-N", str(i))], 1)
+        assert b"X-N: %d" % i in lines(head.data)
+    assert len(w._rendered) <= 512

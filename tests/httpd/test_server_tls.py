@@ -92,3 +92,35 @@ def test_ssl_context_and_a_plain_text_client(cert: tuple[str, str]) -> None:
         conn.request("GET", "/")
         assert conn.getresponse().read() == b"secure"
         conn.close()
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_curl_over_https(tmp_path: Path) -> None:
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    issued = ca.issue_cert("localhost", "127.0.0.1")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    issued.configure_cert(context)
+    cafile = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(cafile))
+    with live(app, ssl_context=context) as server:
+        url = f"https://localhost:{server.port}/"
+        resolve = f"localhost:{server.port}:127.0.0.1"
+        common = ["curl", "-sS", "--http1.1", "--cacert", str(cafile), "--resolve", resolve]
+        # Two requests on one verified keep-alive connection, then a POST body.
+        got = subprocess.run([*common, "-i", url, url], capture_output=True, check=True, timeout=20).stdout
+        assert got.count(b"HTTP/1.1 200 OK") == 2 and got.count(b"secure") == 2
+        assert b"X-Scheme: https" in got
+        posted = subprocess.run(
+            [*common, "--data-binary", "@-", url],
+            input=b"p" * 100_000,
+            capture_output=True,
+            check=True,
+            timeout=20,
+        ).stdout
+        assert posted == b"p" * 100_000
+        # An untrusted certificate is refused by curl (exit 60), the server carries on.
+        refused = subprocess.run(["curl", "-sS", "--resolve", resolve, url], capture_output=True, timeout=20)
+        assert refused.returncode == 60
+        again = subprocess.run([*common, url], capture_output=True, check=True, timeout=20).stdout
+        assert again == b"secure"

@@ -292,7 +292,7 @@ class HttpProtocol:
         """Answer a malformed request with its status and close cleanly."""
         error_log.debug("bad request from %r: %s", self.addr, exc)
         try:
-            self.sock.sendall(self.server.writer.error_response(exc))
+            self.sock.sendall(self.server.writer.error_response(exc, self.parser.pending_method))
         except OSError:  # pragma: no cover - the client reset the connection first (a race)
             return
         self._linger()
@@ -621,7 +621,8 @@ class HttpProtocol:
             error_log.debug("bad request body from %r: %s", self.addr, body_error)
             if self.head is None:
                 self.status = f"{body_error.status} {body_error.phrase}"
-                self._send_quietly(self.server.writer.error_response(body_error))
+                method = self.request.method if self.request is not None else None
+                self._send_quietly(self.server.writer.error_response(body_error, method))
             return
         error_log.error(
             "application error on %s %s",
@@ -642,6 +643,9 @@ class HttpProtocol:
             f"Content-Length: {len(body)}\r\n"
             "Connection: close\r\n\r\n"
         ).encode("latin-1")
+        req = self.request
+        if req is not None and req.method == "HEAD":
+            body = b""  # RFC 9110 9.3.2: the same head, no body
         self._send_quietly(head + body)
         self.sent = len(body)
 

@@ -8,11 +8,16 @@ more"; malformed input raises :class:`ProtocolError` carrying the status to
 answer with, after which the parser stays failed (it re-raises the same error).
 
 Speed.  A request head normally arrives in one ``recv``.  The hot path is
-then: one ``find(b"\\r\\n\\r\\n")``, one latin-1 decode of the head, two
-precompiled regular expressions that validate the request line and the whole
-field section in C, one ``split`` and a short loop that lower-cases names.
-Only when a regex fails does the slow path in ``_errors`` walk the lines to
-say *why*.
+then: one ``find(b"\\r\\n\\r\\n")``, one latin-1 decode of the head, and a
+split into the request line and the field section.  Each half is compared
+with the previous head's (a keep-alive client usually repeats both exactly):
+an identical string has passed every syntax check already, so only what
+depends on the settings (sizes, header count) or on the request (Host,
+framing) runs again.  A new half gets cheap C-level checks (``isprintable``,
+a table of common header names that need no token check or ``lower``); when
+those cannot vouch for it, one precompiled regular expression validates the
+whole head, and only when that fails does the slow path in ``_errors`` walk
+the lines to say *why*.
 
 Incremental input.  While the head is incomplete the parser checks each newly
 completed line for the errors more data cannot cure (a line or the header
@@ -46,17 +51,83 @@ __all__ = ["EOF", "NEED_DATA", "RequestParser"]
 _HEAD_RE = re.compile(REQUEST_LINE_RE.pattern + rf"(?:\r\n[{TCHAR}]+:[\t\x20-\x7e\x80-\xff]*)*")
 _VERSIONS = frozenset(("HTTP/1.1", "HTTP/1.0"))
 _METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"))
-# Header names that need no token check (any other passes a cheap one or the regex).
+# Common header names as clients spell them -> lower-cased: a hit needs no token check
+# and no str.lower (any other name passes a cheap check or the exact regex).
 _COMMON_NAMES = (
     "host user-agent accept accept-encoding accept-language connection content-length "
     "content-type cookie referer origin cache-control upgrade-insecure-requests "
     "x-forwarded-for x-forwarded-proto x-forwarded-host x-real-ip x-requested-with "
     "authorization if-none-match if-modified-since range pragma priority dnt upgrade "
-    "expect transfer-encoding sec-fetch-dest sec-fetch-mode sec-fetch-site "
+    "expect transfer-encoding te sec-fetch-dest sec-fetch-mode sec-fetch-site "
     "sec-fetch-user sec-ch-ua sec-ch-ua-mobile sec-ch-ua-platform sec-websocket-key "
-    "sec-websocket-version sec-websocket-extensions sec-websocket-protocol"
+    "sec-websocket-version sec-websocket-extensions sec-websocket-protocol keep-alive"
 )
-_NAMES = frozenset(_COMMON_NAMES.split())
+_LOWER: dict[str, str] = {
+    spelling: name
+    for name in _COMMON_NAMES.split()
+    for spelling in (name, "-".join(part.capitalize() for part in name.split("-")), name.upper())
+}
+_Fields = tuple[list[tuple[str, str]], list[tuple[str, str]]]  # headers, SPECIAL ones
+_LineInfo = tuple[str, str, str, str, str, str | None]  # method ... version, authority
+
+
+def _split_line(line: str, checked: bool) -> list[str] | None:
+    """``[method, target, version]`` of a request line, or ``None``.
+
+    With ``checked`` false the line is unvalidated: return ``None`` when the
+    cheap checks cannot vouch for it (the caller then runs the exact regex).
+    """
+    parts = line.split(" ")
+    if not checked and (
+        len(parts) != 3
+        or not line.isprintable()
+        or not parts[1]
+        or parts[2] not in _VERSIONS
+        or (parts[0] not in _METHODS and not (parts[0].isascii() and parts[0].isalpha()))
+    ):
+        return None
+    return parts
+
+
+def _line_info(method: str, target: str, version: str) -> _LineInfo:
+    """Apply the request line's semantic rules (RFC 9112 2.3, 3.2) or raise."""
+    if version != "HTTP/1.1" and version != "HTTP/1.0":
+        raise ProtocolError(505, "only HTTP/1.0 and HTTP/1.1 are supported")
+    if target[0] == "/" and method != "CONNECT" and "#" not in target:
+        path, _, query = target.partition("?")
+        return method, target, path, query, version, None
+    path, query, authority = split_target(method, target)
+    return method, target, path, query, version, authority
+
+
+def _parse_fields(fields: str, checked: bool) -> _Fields | None:
+    """Headers of the field section ``fields`` (each line preceded by CRLF), or ``None``.
+
+    With ``checked`` false the section is unvalidated: return ``None`` when
+    the cheap checks cannot vouch for it (the caller then runs the exact
+    regex).
+    """
+    lines = fields.split("\r\n")
+    if not checked and not "".join(lines).isprintable():
+        return None
+    headers: list[tuple[str, str]] = []
+    special: list[tuple[str, str]] = []
+    lower = _LOWER
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        if not colon:
+            return None
+        lname = lower.get(name)
+        if lname is None:
+            if not checked and not (name.isascii() and name.replace("-", "").isalnum()):
+                return None
+            lname = name.lower()
+        field = (lname, value.strip(" \t"))
+        headers.append(field)
+        if lname in SPECIAL:
+            special.append(field)
+    return headers, special
+
 
 # Parser states.
 _HEAD, _BODY, _CHUNKED, _DONE, _DETACHED, _FAILED = range(6)
@@ -86,6 +157,10 @@ class RequestParser:
         "_chunked",
         "_error",
         "_field_bytes",
+        "_last_fields",
+        "_last_info",
+        "_last_line",
+        "_last_text",
         "_left",
         "_line_pos",
         "_nl_scan",
@@ -132,6 +207,11 @@ class RequestParser:
         self._chunked: ChunkedDecoder | None = None
         self._partial = False  # whether the scan state below needs a reset
         self._valid_host = ""  # last Host value found valid
+        # The previous head's request line and field section, parsed (see _parse_head).
+        self._last_line: str | None = None
+        self._last_info: _LineInfo = ("", "", "", "", "", None)
+        self._last_text: str | None = None
+        self._last_fields: _Fields = ([], [])
 
     # -- input ---------------------------------------------------------------
 
@@ -161,6 +241,16 @@ class RequestParser:
             return bool(self._buf)
         return self._state in (_BODY, _CHUNKED)
 
+    @property
+    def pending_method(self) -> str | None:
+        """The method that starts the buffered, not yet accepted head, if complete.
+
+        For answering a rejected head properly (no body for ``HEAD``).
+        """
+        buf = self._buf
+        space = buf.find(b" ", 0, 64)
+        return buf[:space].decode("latin-1") if space > 0 else None
+
     # -- head ----------------------------------------------------------------
 
     def next_request(self) -> Request | None:
@@ -170,10 +260,14 @@ class RequestParser:
         implies :meth:`start_next`).  Raises :class:`ProtocolError`.
         """
         if self._state != _HEAD:
-            self.start_next()
+            prev = self._request
+            if self._state != _DONE or prev is None or not prev.keep_alive:
+                self.start_next()  # raises
+            self._state = _HEAD
+            self._request = None
         buf = self._buf
         try:
-            if buf[:2] == b"\r\n":  # RFC 9112 2.2: ignore leading empty lines
+            if buf.startswith(b"\r\n"):  # RFC 9112 2.2: ignore leading empty lines
                 skip = 2
                 while buf.startswith(b"\r\n", skip):
                     skip += 2
@@ -212,72 +306,48 @@ class RequestParser:
         return req
 
     def _parse_head(self, text: str, end: int) -> Request:
-        """Validate and interpret the complete head ``text`` (``end`` long)."""
-        lines = text.split("\r\n")
-        rl_end = len(lines[0])
-        req = None
-        # Fast path: when every CR/LF is part of a CRLF and all else is
-        # printable, only the sizes and a few cheap token checks remain.
-        if "".join(lines).isprintable():
-            self._check_sizes(rl_end, end)
-            req = self._build(lines, False)
-        if req is None:
+        """Validate and interpret the complete head ``text`` (``end`` long).
+
+        The request line and the field section are each compared with the
+        previous head's first (a keep-alive client usually repeats them
+        exactly): an identical string has already passed every syntax check,
+        so only the checks that depend on settings or on the other half run
+        again.  A new string gets the cheap checks, and when those cannot
+        vouch for it the exact regular expression.
+        """
+        rl_end = text.find("\r\n")
+        if rl_end == -1:
+            rl_end = len(text)
+        line = text[:rl_end]
+        fields = text[rl_end:]
+        known = line == self._last_line
+        parts = None if known else _split_line(line, False)
+        parsed = self._last_fields if fields == self._last_text else _parse_fields(fields, False)
+        if (parts is None and not known) or parsed is None:
             if _HEAD_RE.fullmatch(text) is None:
                 self._check_lines(end + 2)
                 raise diagnose_head(text)
-            self._check_sizes(rl_end, end)
-            req = self._build(lines, True)
-            assert req is not None
-        return req
-
-    def _check_sizes(self, rl_end: int, end: int) -> None:
+            parts = _split_line(line, True)
+            parsed = _parse_fields(fields, True)
+            assert parts is not None and parsed is not None
         if rl_end > self.max_line:
             raise ProtocolError(414, "request line too long")
         if end - rl_end > self.max_header_bytes:
             raise ProtocolError(431, "request header section too large")
-
-    def _build(self, lines: list[str], checked: bool) -> Request | None:
-        """Make a :class:`Request` from the head split into ``lines``.
-
-        With ``checked`` false the head is only known to be printable with
-        clean CRLFs; return ``None`` when a cheap check cannot vouch for a
-        token, so that the caller falls back to the exact regex.
-        """
-        parts = lines[0].split(" ")
-        if len(parts) != 3:
-            return None
-        method, target, version = parts
-        if not checked and (
-            not target
-            or version not in _VERSIONS
-            or (method not in _METHODS and not (method.isascii() and method.isalpha()))
-        ):
-            return None
-        headers: list[tuple[str, str]] = []
-        special: list[tuple[str, str]] = []
-        if len(lines) > 1:
-            for line in lines[1:]:
-                name, colon, value = line.partition(":")
-                name = name.lower()
-                if not checked and (
-                    not colon
-                    or (name not in _NAMES and not (name.isascii() and name.replace("-", "").isalnum()))
-                ):
-                    return None
-                value = value.strip(" \t")
-                headers.append((name, value))
-                if name in SPECIAL:
-                    special.append((name, value))
-            if len(headers) > self.max_headers:
-                raise ProtocolError(431, "too many request headers")
-        if version != "HTTP/1.1" and version != "HTTP/1.0":
-            raise ProtocolError(505, "only HTTP/1.0 and HTTP/1.1 are supported")
-        if target[0] == "/" and method != "CONNECT" and "#" not in target:
-            path, _, query = target.partition("?")
-            req = Request(method, target, path, query, version, headers)
+        headers, special = parsed
+        if len(headers) > self.max_headers:
+            raise ProtocolError(431, "too many request headers")
+        if parts is None:
+            info = self._last_info
         else:
-            path, query, authority = split_target(method, target)
-            req = Request(method, target, path, query, version, headers)
+            info = _line_info(*parts)
+            self._last_line = line
+            self._last_info = info
+        self._last_text = fields
+        self._last_fields = parsed
+        method, target, path, query, version, authority = info
+        req = Request(method, target, path, query, version, headers.copy())
+        if authority is not None:
             req.authority = authority
         if len(special) == 1 and special[0][0] == "host":  # the usual case
             host = special[0][1]

@@ -6,6 +6,9 @@ the bytes of a response head and decides how the body is framed:
 * no body at all for ``HEAD``, 1xx, 204, 304 and a 2xx answer to
   ``CONNECT`` (and no ``Content-Length`` for 1xx, 204 and ``CONNECT`` 2xx,
   RFC 9110 8.6);
+* after ``101`` or a 2xx answer to ``CONNECT`` the connection carries
+  another protocol or a tunnel: ``keep_alive`` is false, so the driver hands
+  the socket over or closes it, and never parses those bytes as HTTP;
 * else ``Content-Length`` when the application sent one or the driver knows
   the length, ``chunked`` for an HTTP/1.1 client, and for an HTTP/1.0 client
   a close-delimited body (the connection is closed afterwards).
@@ -18,6 +21,13 @@ usual printable-ASCII value; anything else, including CR, LF and other
 controls, takes a slow exact check against the RFC 9110 field-value
 grammar), so no CR/LF injection can pass.  Invalid input raises
 ``ValueError``.
+
+The common shape (an HTTP/1.1 keep-alive response with a body, no
+application ``Date``, ``Server`` or ``Connection``) is pre-rendered: the
+encoded status line and application headers are kept, keyed by the exact
+``(status, *headers)`` that passed the checks, and joined with the cached
+``Date``/``Server`` lines and the ``Content-Length``.  The bytes are those
+the general path would produce.
 """
 
 from __future__ import annotations
@@ -131,7 +141,16 @@ class ResponseWriter:
     ``date_cache`` lets several writers share one :class:`DateCache`.
     """
 
-    __slots__ = ("_date", "_names", "_statuses", "server")
+    __slots__ = (
+        "_block",
+        "_block_date",
+        "_block_server",
+        "_date",
+        "_names",
+        "_rendered",
+        "_statuses",
+        "server",
+    )
 
     def __init__(self, server: str | None = "eventlet-httpd", date_cache: DateCache | None = None) -> None:
         if server is not None:
@@ -140,6 +159,12 @@ class ResponseWriter:
         self._date = date_cache or DateCache()
         self._names: dict[str, str] = {}  # valid name -> lower-cased name
         self._statuses: dict[str, int] = {}  # valid status line -> code
+        # (status, *headers) -> (encoded status line and headers, app Content-Length)
+        # for heads that took the common shape (see _fast_head).
+        self._rendered: dict[tuple[object, ...], tuple[bytes, int | None]] = {}
+        self._block = b""  # the encoded Date and Server lines
+        self._block_date = ""
+        self._block_server: str | None = ""
 
     def head(
         self,
@@ -156,6 +181,19 @@ class ResponseWriter:
         Raises ``ValueError`` for an invalid status, header name or value,
         an application ``Transfer-Encoding`` or a bad ``Content-Length``.
         """
+        if (
+            type(headers) is list
+            and request.keep_alive
+            and request.version == "HTTP/1.1"
+            and request.method != "HEAD"
+            and request.method != "CONNECT"
+        ):
+            try:
+                entry = self._rendered.get((status, *headers))
+            except TypeError:  # an unhashable header: the checks below reject it
+                entry = None
+            if entry is not None and (entry[1] is not None or body_length is not None):
+                return self._fast_head(entry, body_length)
         code = self._statuses.get(status)
         if code is None:
             code = self._check_status(status)
@@ -186,6 +224,7 @@ class ResponseWriter:
                     close = close or "close" in (t.strip(" \t") for t in value.lower().split(","))
                     continue
             parts += (name, ": ", value, "\r\n")
+        app_end, app_length = len(parts), length
         if not has_date:
             parts += ("Date: ", self._date.get(), "\r\n")
         if not has_server and self.server is not None:
@@ -193,6 +232,7 @@ class ResponseWriter:
         http11 = request.version == "HTTP/1.1"
         keep_alive = request.keep_alive and not close
         chunked = False
+        http_next = True  # whether HTTP may follow on the connection
         if (
             code < 200
             or code == 204
@@ -203,8 +243,11 @@ class ResponseWriter:
             has_body = False
             if length is None and body_length is not None and request.method == "HEAD":
                 parts += ("Content-Length: ", str(body_length), "\r\n")
-            if code == 101:
-                keep_alive = False
+            if code == 101 or (code >= 200 and request.method == "CONNECT"):
+                # The connection now carries another protocol (Upgrade) or a
+                # tunnel (CONNECT 2xx): it is never parsed as HTTP again.  The
+                # driver hands the socket over or closes it.
+                keep_alive = http_next = False
         else:
             has_body = True
             if length is None and body_length is not None:
@@ -215,7 +258,7 @@ class ResponseWriter:
                 parts.append("Transfer-Encoding: chunked\r\n")
             elif length is None:
                 keep_alive = False
-        if code != 101:
+        if http_next:
             if not keep_alive:
                 parts.append("Connection: close\r\n")
             elif not http11:
@@ -225,8 +268,53 @@ class ResponseWriter:
             data = "".join(parts).encode("latin-1")
         except UnicodeEncodeError:
             raise ValueError("header values must be latin-1 encodable") from None
+        if (
+            has_body
+            and keep_alive
+            and http11
+            and not (has_date or has_server)
+            and request.method != "CONNECT"
+            and type(headers) is list
+        ):
+            self._remember(status, headers, "".join(parts[:app_end]).encode("latin-1"), app_length)
         # tuple.__new__ skips the slow generated NamedTuple constructor.
         return _new_tuple(ResponseHead, (data, has_body, chunked, length if has_body else None, keep_alive))
+
+    def _remember(
+        self, status: str, headers: list[tuple[str, str]], prefix: bytes, length: int | None
+    ) -> None:
+        """Keep the encoded start of a common-shape head for :meth:`_fast_head`.
+
+        Only heads whose status and headers passed every check get here, so
+        an identical ``(status, *headers)`` later needs no check again.
+        """
+        rendered = self._rendered
+        if len(rendered) >= _NAME_CACHE_SIZE:
+            rendered.clear()
+        key = (status, *headers)
+        rendered[key] = (prefix, length)
+
+    def _fast_head(self, entry: tuple[bytes, int | None], body_length: int | None) -> ResponseHead:
+        """The head of an HTTP/1.1 keep-alive response with a body, from ``entry``.
+
+        The same bytes as the general path: the application's lines, then
+        ``Date`` and ``Server``, then ``Content-Length`` if the application
+        sent none.
+        """
+        date = self._date.get()
+        if date is not self._block_date or self.server is not self._block_server:
+            block = f"Date: {date}\r\n"
+            if self.server is not None:
+                block += f"Server: {self.server}\r\n"
+            self._block = block.encode("latin-1")
+            self._block_date = date
+            self._block_server = self.server
+        prefix, length = entry
+        if length is None:
+            assert body_length is not None
+            data = b"%b%bContent-Length: %d\r\n\r\n" % (prefix, self._block, body_length)
+            return _new_tuple(ResponseHead, (data, True, False, body_length, True))
+        return _new_tuple(ResponseHead, (prefix + self._block + b"\r\n", True, False, length, True))
 
     def _check_status(self, status: str) -> int:
         if _STATUS_RE.fullmatch(status) is None:
@@ -243,8 +331,12 @@ class ResponseWriter:
             self._names[name] = lname
         return lname
 
-    def error_response(self, error: ProtocolError) -> bytes:
-        """A complete ``Connection: close`` response reporting ``error``."""
+    def error_response(self, error: ProtocolError, method: str | None = None) -> bytes:
+        """A complete ``Connection: close`` response reporting ``error``.
+
+        ``method`` is the request's method when known: the answer to ``HEAD``
+        has the same head but no body (RFC 9110 9.3.2).
+        """
         reason = _CTL_RE.sub("?", error.reason.replace("\r", "?").replace("\n", "?"))
         body = f"{error.status} {error.phrase}: {reason}\n".encode("latin-1", "replace")
         head = (
@@ -256,4 +348,5 @@ class ResponseWriter:
         )
         if self.server is not None:
             head += f"Server: {self.server}\r\n"
-        return (head + "\r\n").encode("latin-1") + body
+        data = (head + "\r\n").encode("latin-1")
+        return data if method == "HEAD" else data + body
