@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
+from eventlet import hubs as _hubs_module
 from eventlet.hubs import get_hub
 from eventlet.hubs.hub import Timer
 
@@ -33,21 +34,33 @@ T = TypeVar("T")
 
 _NOT_DONE = object()
 
+#: where get_hub() keeps each OS thread's hub (read directly on the hottest path, sleep(0))
+_thread_hubs = _hubs_module._registry.local
+
 
 def sleep(seconds: float = 0) -> None:
     """Yield to other green threads for ``seconds`` (``0``: just let the others run once).
 
     Never blocks the OS thread.  Raises RuntimeError when called from the hub itself.
     """
-    hub = get_hub()
+    try:
+        hub = _thread_hubs.hub
+    except AttributeError:
+        hub = get_hub()
     current = getcurrent()
-    if current is hub.greenlet:
+    hub_greenlet = hub.greenlet
+    if current is hub_greenlet:
         raise RuntimeError("Cannot sleep in the hub: it would block forever")
     if seconds <= 0:
         entry = (current.switch, ())
         hub._ready.append(entry)
         try:
-            hub.switch()
+            # The hot path of cooperative yielding: straight to the loop when it is alive and the
+            # greenlet cannot have a switch_out hook (hub.switch handles the other cases).
+            if type(current) in _PLAIN_GREENLETS and not hub_greenlet.dead:
+                hub_greenlet.switch()
+            else:
+                hub.switch()
         except BaseException:
             try:
                 hub._ready.remove(entry)  # woken by an exception: do not wake it again later
@@ -62,27 +75,52 @@ def sleep(seconds: float = 0) -> None:
         timer.cancel()
 
 
+def _wake_token(token: list[Any], value: Any) -> None:
+    """Switch to the greenlet held by ``token`` unless it has stopped waiting (then ``None``)."""
+    waiter = token[0]
+    if waiter is not None:
+        token[0] = None
+        waiter.switch(value)
+
+
+def _make_exception(throw_args: tuple[Any, ...]) -> BaseException:
+    """The exception ``greenlet.throw(*throw_args)`` would raise."""
+    if not throw_args:
+        return GreenletExit()
+    first = throw_args[0]
+    if isinstance(first, BaseException):
+        return first
+    value = throw_args[1] if len(throw_args) > 1 else None
+    if isinstance(value, first):
+        return value
+    if value is None:
+        return first()
+    return first(*value) if isinstance(value, tuple) else first(value)
+
+
 class GreenThread(greenlet):
     """A green thread whose result can be waited for, and that others can be linked to.
 
-    Create them with :func:`spawn`, not directly.
+    Create them with :func:`spawn`, not directly.  The result (or exception) is kept on the object;
+    waiters and links are kept in one list, so a thread nobody watches costs nothing extra.
     """
 
-    def __init__(self, parent: greenlet) -> None:
-        greenlet.__init__(self, self.main, parent)
-        self._result: Any = _NOT_DONE
-        self._exception: BaseException | None = None
-        self._observers: list[Any] | None = None  # waiting greenlets and link tuples
-        self._start_timer: Timer | None = None
+    _result: Any = _NOT_DONE
+    _exception: BaseException | None = None
+    _observers: list[Any] | None = None  # wait tokens ([greenlet]) and link tuples
+    _start_timer: Timer | None = None
 
-    def main(self, function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """Run ``function`` and record how it ended (called when the thread starts)."""
+    def __init__(self, parent: greenlet) -> None:
+        greenlet.__init__(self, None, parent)
+
+    def run(self, function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Run ``function`` and record how it ended (greenlet calls this when the thread starts)."""
         try:
             result = function(*args, **kwargs)
         except BaseException as exc:
             self._result = None
             self._exception = exc
-            observed = self._resolve()
+            observed = self._observers is not None and self._resolve()
             if not observed and not isinstance(exc, GreenletExit):
                 # Nobody waits or is linked yet: say so now rather than let it pass unseen.
                 # A later wait() still raises it.
@@ -91,27 +129,33 @@ class GreenThread(greenlet):
                     self,
                     exc_info=(type(exc), exc, exc.__traceback__),
                 )
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise  # through the hub to the main greenlet, as in a program without threads
             return None
         self._result = result
-        self._resolve()
+        if self._observers is not None:
+            self._resolve()
         return result
+
+    #: upstream eventlet's name for the thread body
+    main = run
 
     def _resolve(self) -> bool:
         """Wake the waiters and call the links; True if there were any."""
         observers = self._observers
+        self._observers = None
         if not observers:
             return False
-        self._observers = None
-        hub = get_hub()
+        ready = get_hub()._ready
         for observer in observers:
-            if isinstance(observer, tuple):
+            if type(observer) is list:
+                ready.append((_wake_token, (observer, self)))
+            else:
                 func, args, kwargs = observer
                 try:
                     func(self, *args, **kwargs)
                 except Exception:
                     logger.exception("Exception in a link of green thread %r", self)
-            else:
-                hub.call_soon(observer.switch, self)
         return True
 
     @property
@@ -125,21 +169,25 @@ class GreenThread(greenlet):
 
     def wait(self) -> Any:
         """Block until the thread finishes; return its result or raise its exception."""
-        while self._result is _NOT_DONE:
+        if self._result is _NOT_DONE:
             current = getcurrent()
             if current is self:
                 raise RuntimeError("A green thread cannot wait for itself")
-            if self._observers is None:
-                self._observers = [current]
-            else:
-                self._observers.append(current)
             hub = get_hub()
+            token = [current]
+            observers = self._observers
+            if observers is None:
+                self._observers = [token]
+            else:
+                observers.append(token)
             try:
-                hub.switch()
+                while self._result is _NOT_DONE:
+                    hub.switch()
             finally:
+                token[0] = None  # a wake-up still queued for us must not resume us later
                 observers = self._observers
-                if observers is not None and current in observers:
-                    observers.remove(current)
+                if observers is not None and self._result is _NOT_DONE:
+                    observers.remove(token)
         if self._exception is not None:
             raise self._exception
         return self._result
@@ -147,8 +195,9 @@ class GreenThread(greenlet):
     def link(self, func: Callable[..., Any], *curried_args: Any, **curried_kwargs: Any) -> None:
         """Call ``func(self, *curried_args, **curried_kwargs)`` when the thread finishes.
 
-        If it has finished already, ``func`` is called now.  Inside ``func``, ``self.wait()`` gives
-        the result (or raises the exception) without blocking.
+        If it has finished already, ``func`` is called now.  Links run in the finishing thread,
+        in the order they were made; inside ``func``, ``self.wait()`` gives the result (or raises
+        the exception) without blocking.
         """
         if self._result is not _NOT_DONE:
             func(self, *curried_args, **curried_kwargs)
@@ -190,6 +239,10 @@ class GreenThread(greenlet):
         return f"<GreenThread {state} at {id(self):#x}>"
 
 
+#: greenlet types known to have no ``switch_out`` hook
+_PLAIN_GREENLETS = frozenset({greenlet, GreenThread})
+
+
 def spawn(func: Callable[..., Any], *args: Any, **kwargs: Any) -> GreenThread:
     """Run ``func(*args, **kwargs)`` in a new green thread; return its :class:`GreenThread`.
 
@@ -206,8 +259,10 @@ def _start_n(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, 
         func(*args, **kwargs)
     except GreenletExit:
         pass
-    except BaseException:
+    except BaseException as exc:
         logger.error("Unhandled exception in green thread started by spawn_n", exc_info=True)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
 
 
 def spawn_n(func: Callable[..., Any], *args: Any, **kwargs: Any) -> greenlet:
@@ -248,37 +303,44 @@ def _raise_now(exc: BaseException) -> None:
 def kill(thread: greenlet, *throw_args: Any) -> None:
     """Kill ``thread`` by raising ``GreenletExit`` (or ``throw_args``) in it; return when done.
 
-    A thread that has not started never runs; one that has finished is left alone.  The calling
-    green thread resumes at the hub's next turn.
+    A thread that has not started never runs; one that has finished is left alone; killing the
+    current thread raises the exception right here.  The calling green thread resumes at the hub's
+    next turn.
     """
     if thread.dead:
         return
+    current = getcurrent()
+    if thread is current:
+        raise _make_exception(throw_args)
     hub = get_hub()
     if not thread:  # not started: make it as though its function raised at once
-        exc: BaseException
-        if throw_args:
-            first = throw_args[0]
-            exc = first if isinstance(first, BaseException) else first(*throw_args[1:2])
-        else:
-            exc = GreenletExit()
+        exc = _make_exception(throw_args)
         if isinstance(thread, GreenThread):
             timer = thread._start_timer
             if timer is not None:
                 timer.cancel()
             green_thread = thread
-            thread.run = lambda *_a, **_k: green_thread.main(_raise_now, (exc,), {})
+            thread.run = lambda *_a, **_k: GreenThread.run(green_thread, _raise_now, (exc,), {})  # type: ignore[method-assign]
         else:
             thread.run = lambda *_a, **_k: None
         # Run it to its end right here: with the caller as parent, control comes back to us;
-        # then give it back to the hub, where a stale start entry in the ready queue is harmless.
-        thread.parent = getcurrent()
-        thread.switch()
-        thread.parent = hub.greenlet
+        # then give it back to the hub, where a stale start entry in the ready queue is harmless
+        # (switching to a dead greenlet whose parent is the hub returns at once).
+        thread.parent = current
+        try:
+            thread.switch()
+        finally:
+            thread.parent = hub.greenlet
         return
-    current = getcurrent()
-    if current is not hub.greenlet:
-        hub._ready.append((current.switch, ()))
-    thread.throw(*throw_args)
+    if current is hub.greenlet:
+        thread.throw(*throw_args)  # the thread comes back to us, its parent, when it yields or dies
+        return
+    token = [current]
+    hub._ready.append((_wake_token, (token, None)))
+    try:
+        thread.throw(*throw_args)
+    finally:
+        token[0] = None
 
 
 def getcurrent_thread() -> greenlet:

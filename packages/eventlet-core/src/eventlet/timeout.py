@@ -8,7 +8,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from greenlet import getcurrent
+from greenlet import getcurrent, greenlet
 
 from eventlet.hubs import get_hub
 from eventlet.hubs.hub import Timer
@@ -52,7 +52,7 @@ class Timeout(BaseException):
         to_raise: Any = self
         if self.exception is not None and not isinstance(self.exception, bool):
             to_raise = self.exception
-        self.timer = get_hub().schedule_call_global(self.seconds, getcurrent().throw, to_raise)
+        self.timer = get_hub().schedule_call_global(self.seconds, _throw_if_alive, getcurrent(), to_raise)
         return self
 
     @property
@@ -100,6 +100,12 @@ class Timeout(BaseException):
 
     def __eq__(self, other: object) -> bool:
         return self is other
+
+
+def _throw_if_alive(target: greenlet, exc: Any) -> None:
+    """The timer callback: raise ``exc`` in ``target``, unless it finished (then nobody cares)."""
+    if not target.dead:
+        target.throw(exc)
 
 
 def with_timeout(seconds: float | None, function: Callable[..., Any], *args: Any, **kwds: Any) -> Any:

@@ -29,6 +29,7 @@ __all__ = [
     "get_hub",
     "notify_close",
     "notify_opened",
+    "set_hub",
     "trampoline",
     "use_hub",
     "wait_fd",
@@ -51,12 +52,16 @@ class _HubRegistry:
         hub_class = self.hub_class
         if hub_class is None:
             hub_class = self.hub_class = _resolve(os.environ.get("EVENTLET_HUB") or None)
-        if not self.fork_hook_installed and hasattr(os, "register_at_fork"):
-            os.register_at_fork(after_in_child=self.after_fork)
-            self.fork_hook_installed = True
+        self.install_fork_hook()
         hub = hub_class()
         self.local.hub = hub
         return hub
+
+    def install_fork_hook(self) -> None:
+        if not self.fork_hook_installed:
+            self.fork_hook_installed = True
+            if hasattr(os, "register_at_fork"):  # pragma: no branch - absent only on Windows
+                os.register_at_fork(after_in_child=self.after_fork)
 
     def after_fork(self) -> None:
         """In a forked child, only the forking thread survives: renew its hub's kernel objects."""
@@ -79,8 +84,8 @@ def _resolve(hub: str | ModuleType | type[BaseHub] | None) -> type[BaseHub]:
     if hub is None:
         for name in _DEFAULT_ORDER:
             module = importlib.import_module(f"eventlet.hubs.{name}")
-            if module.is_available():
-                return module.Hub  # type: ignore[no-any-return]
+            if module.is_available():  # pragma: no branch - selects is always available
+                return module.Hub
         raise RuntimeError("No hub backend is available")  # pragma: no cover - selects always is
     if isinstance(hub, type):
         if not issubclass(hub, BaseHub):
@@ -89,14 +94,19 @@ def _resolve(hub: str | ModuleType | type[BaseHub] | None) -> type[BaseHub]:
     if isinstance(hub, str):
         if hub == "epoll":
             hub = "epolls"
-        if ":" in hub:
-            module_name, _, class_name = hub.partition(":")
-            return _resolve(getattr(_load_module(module_name), class_name))
+        module_name, _, class_name = hub.partition(":")
         try:
-            module = _load_module(hub)
+            module = _load_module(module_name)
         except ImportError as exc:
             choices = ", ".join(BUILTIN_HUBS)
-            raise ValueError(f"Unknown hub {hub!r}: choose one of {choices}") from exc
+            raise ValueError(
+                f"Unknown hub {hub!r}: choose one of {choices}, or name a module (or module:Class)"
+            ) from exc
+        if class_name:
+            hub_class = getattr(module, class_name, None)
+            if hub_class is None:
+                raise ValueError(f"{module_name} has no attribute {class_name!r}")
+            return _resolve(hub_class)
     else:
         module = hub
     is_available = getattr(module, "is_available", None)
@@ -114,13 +124,30 @@ def use_hub(hub: str | ModuleType | type[BaseHub] | None = None) -> None:
     ``None`` goes back to the platform default.  The calling thread's current hub, if it has one
     and it is not running, is closed and replaced on next use.
     """
-    _registry.hub_class = _resolve(hub)
+    hub_class = _resolve(hub)
     current = getattr(_registry.local, "hub", None)
+    if current is not None and current.running:
+        raise RuntimeError("Cannot change the hub while it is running in this thread")
+    _registry.hub_class = hub_class
     if current is not None:
-        if current.running:
-            raise RuntimeError("Cannot change the hub while it is running in this thread")
         del _registry.local.hub
         current.close()
+
+
+def set_hub(hub: BaseHub | None) -> BaseHub | None:
+    """Make ``hub`` the calling thread's hub (``None``: none, one is created on next use).
+
+    Returns the previous hub, which is neither closed nor stopped: the caller owns it now (the
+    testing helpers use this to swap in a fresh or virtual-clock hub and put the old one back).
+    """
+    previous: BaseHub | None = getattr(_registry.local, "hub", None)
+    if hub is None:
+        if previous is not None:
+            del _registry.local.hub
+    else:
+        _registry.install_fork_hook()
+        _registry.local.hub = hub
+    return previous
 
 
 def get_default_hub() -> ModuleType:
@@ -132,7 +159,7 @@ def get_default_hub() -> ModuleType:
 def get_hub() -> BaseHub:
     """The current OS thread's hub, created on first use."""
     try:
-        return _registry.local.hub  # type: ignore[no-any-return]
+        return _registry.local.hub
     except AttributeError:
         return _registry.create()
 
@@ -167,6 +194,7 @@ def wait_fd(
         try:
             return hub.switch()
         finally:
+            listener.tb = None  # drop a close notice queued for us, if we leave for another reason
             if not listener.spent:
                 hub._remove_listener(listener)
     timer = hub.schedule_call_global(timeout, current.throw, timeout_exc)
@@ -174,6 +202,7 @@ def wait_fd(
         return hub.switch()
     finally:
         timer.cancel()
+        listener.tb = None
         if not listener.spent:
             hub._remove_listener(listener)
 

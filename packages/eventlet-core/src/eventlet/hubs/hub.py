@@ -14,27 +14,42 @@ The hub keeps three kinds of pending work, checked in this order on each turn of
    upstream eventlet comes from.  A turn runs only the entries that were queued before it started, so a
    green thread that keeps yielding cannot starve I/O.
 2. **Timers** (``_timers``): a binary heap of ``(deadline, sequence, Timer)``.  Cancelling a timer only
-   marks it; dead entries are skipped when they reach the top and the heap is rebuilt when more than
-   half of it is dead, so cancel is O(1) and the heap never fills with garbage.
+   marks it and counts it; dead entries are dropped when they reach the top, and once more than half
+   of the stored timers are dead the loop rebuilds the store in place, so cancel is O(1) and nothing
+   fills with garbage.  A turn fires only the timers due when it started looking.  Popping from a
+   heap of 100,000 tuples costs microseconds (cache misses), so when the heap is large a new timer
+   whose time slot (1/256 s) has not begun goes to an unsorted per-slot bucket instead; a bucket is
+   sorted into the heap when its slot begins, minus the timers cancelled meanwhile, which never
+   touch the heap at all (timeouts are mostly cancelled).
 3. **File descriptors**: per fd, the listeners waiting to read and to write.  The backend (epoll,
    kqueue, poll, select) sits behind a narrow interface of four methods (``_register``,
    ``_modify``, ``_unregister``, ``_poll``).  The hub asks the backend for the *union* of what the
-   listeners of an fd want.
+   listeners of an fd want.  The asyncio hub replaces ``run`` and ``_poll`` by the asyncio loop's own
+   machinery and keeps the rest.
 
 Avoiding system calls per wait.  Upstream eventlet registers an fd with epoll at every wait and
-unregisters it after.  Here an fd whose waiter went away stays registered ("stale") as long as it
-belongs to a socket that promises to tell the hub when it is closed: the next wait on the same socket
-then costs no system call at all.  A socket proves it is the same one with a *serial* number (never
+unregisters it after.  Here an fd whose waiter went away stays registered ("kept") as long as it
+belongs to an owner that promises to tell the hub when it is closed: the next wait on the same socket
+then costs no system call at all.  An owner proves it is the same one with a *serial* number (never
 reused, unlike fd numbers), so a new socket that receives a recycled fd number is registered afresh.
-A stale fd that becomes ready with nobody waiting is unregistered then.  Raw fds waited on through
-``trampoline`` (no serial) are unregistered as soon as their last waiter leaves, like upstream.
+A kept fd that becomes ready with nobody waiting is unregistered then (a level-triggered poller would
+otherwise report it again and again).  Raw fds waited on without a serial (``trampoline``) are
+unregistered as soon as their last waiter leaves, like upstream.
 
-Waking.  When the poller reports an fd ready, every listener on it is woken (several green threads may
-wait on one fd; the ones that find nothing to read wait again).  ``notify_close(fd)`` wakes every
-waiter of a closing fd with an ``OSError(EBADF)`` so nobody sleeps forever on a dead descriptor.
+Waking.  When the poller reports an fd ready, every listener on it is woken, by switching to it right
+away from the hub (several green threads may wait on one fd; the ones that find nothing to read wait
+again).  A listener made by ``wait_fd`` is one-shot; one made by the upstream-compatible :meth:`add`
+stays until :meth:`remove`.  ``notify_close(fd)`` wakes every waiter of a closing fd with an
+``OSError(EBADF)`` so nobody sleeps forever on a dead descriptor; that wake-up goes through the ready
+queue, and is dropped if the waiter has left meanwhile (woken by a timeout, say), so it can never
+resume a green thread that is by then waiting for something else.
 
-Other threads talk to a hub only through ``call_threadsafe``, which queues a callback and writes a byte
-to a wake-up pipe (an eventfd on Linux) that the hub always watches.
+Errors.  An exception escaping a callback is logged on the ``eventlet.hub`` logger and the loop goes
+on; only ``KeyboardInterrupt`` and ``SystemExit`` leave the loop, to reach the main greenlet (and
+``GreenletExit`` thrown into the hub greenlet itself, which ends it quietly).
+
+Other threads talk to a hub only through ``call_threadsafe``, which queues a callback and writes to a
+wake-up fd (an eventfd on Linux, a pipe elsewhere) that the hub always watches.
 """
 
 from __future__ import annotations
@@ -44,16 +59,16 @@ import heapq
 import itertools
 import logging
 import os
-import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from types import FrameType
 from typing import Any
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-__all__ = ["READ", "WRITE", "BaseHub", "FdListener", "Timer"]
+__all__ = ["EV_READ", "EV_WRITE", "READ", "WRITE", "BaseHub", "FdListener", "Timer", "new_serial"]
 
 logger = logging.getLogger("eventlet.hub")
 
@@ -68,6 +83,13 @@ EV_ERROR = 0x008 | 0x010 | 0x020  # POLLERR | POLLHUP | POLLNVAL: wake everybody
 _MASKS = {READ: EV_READ, WRITE: EV_WRITE}
 
 _SERIAL = itertools.count(1)
+
+#: Rebuild the timer heap when it holds more than this many cancelled entries (and over half).
+COMPACT_THRESHOLD = 1000
+#: Timer buckets: a heap smaller than this takes every new timer; a larger one takes only the timers
+#: of slots that have begun, the others wait in a bucket per slot of 1/SLOTS_PER_SECOND seconds.
+SMALL_HEAP = 256
+SLOTS_PER_SECOND = 256
 
 
 def new_serial() -> int:
@@ -87,12 +109,14 @@ class Timer:
         callback: Callable[..., Any],
         args: tuple[Any, ...],
         owner: Any = None,
+        deadline: float = 0.0,
     ) -> None:
         self.hub = hub
         self.seconds = seconds
         self.callback: Callable[..., Any] | None = callback
         self.args = args
-        self.deadline = 0.0
+        #: the hub clock's reading when the timer is due (set when it is scheduled)
+        self.deadline = deadline
         #: for ``schedule_call_local``: the green thread whose death cancels this timer.
         self.greenlet = owner
 
@@ -111,7 +135,7 @@ class Timer:
         if self.callback is not None:
             self.callback = None
             self.args = ()
-            self.hub._timer_cancelled()
+            self.hub._cancelled_timers += 1
 
     def __repr__(self) -> str:
         state = "pending" if self.callback is not None else "done"
@@ -121,23 +145,26 @@ class Timer:
 class FdListener:
     """One waiter on one fd: what the hub calls back when the fd is ready or closed."""
 
-    __slots__ = ("cb", "evtype", "fileno", "mark_as_closed", "spent", "tb")
+    __slots__ = ("cb", "evtype", "fileno", "mark_as_closed", "persistent", "spent", "tb")
 
     def __init__(
         self,
         evtype: str,
         fileno: int,
         cb: Callable[[int], Any],
-        tb: Callable[[BaseException], Any],
+        tb: Callable[[BaseException], Any] | None,
         mark_as_closed: Callable[[], Any] | None = None,
     ) -> None:
         self.evtype = evtype
         self.fileno = fileno
         self.cb = cb
+        #: called with ``OSError(EBADF)`` on :meth:`BaseHub.notify_close`; ``None`` once not wanted.
         self.tb = tb
         self.mark_as_closed = mark_as_closed
         #: True once the listener has been removed from the hub.
         self.spent = False
+        #: True for listeners made by :meth:`BaseHub.add`: they stay until removed.
+        self.persistent = False
 
     def __repr__(self) -> str:
         return f"<FdListener {self.evtype} fd={self.fileno} cb={self.cb!r}>"
@@ -169,6 +196,10 @@ class BaseHub:
     WRITE = WRITE
     #: backend name, as accepted by ``eventlet.hubs.use_hub``
     name = "base"
+    SYSTEM_EXCEPTIONS: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit)
+    #: what ends the loop instead of being logged: the above, and GreenletExit thrown into the hub
+    #: greenlet itself (it is being killed, or garbage-collected after :meth:`close`)
+    _LOOP_EXITS: tuple[type[BaseException], ...] = (*SYSTEM_EXCEPTIONS, GreenletExit)
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
@@ -176,13 +207,21 @@ class BaseHub:
         self._ready: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
         self._timers: list[tuple[float, int, Timer]] = []
         self._timer_seq = itertools.count()
-        self._cancelled_timers = 0
+        self._cancelled_timers = 0  # cancelled entries still stored, in the heap or the buckets
+        # Timers far enough ahead wait unsorted in per-slot buckets (see the module docstring).
+        self._buckets: dict[float, list[tuple[float, int, Timer]]] = {}
+        self._bucket_keys: list[float] = []  # heap of the slots that have a bucket
+        self._bucketed = 0  # entries in the buckets
+        self._near_time = 0.0  # the slots before this time were merged: their timers go to the heap
         self._fds: dict[int, _FdState] = {}
         self._threadsafe: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
         self._wake_pending = False
         self.stopping = False
         self.running = False
+        self.closed = False
+        #: callbacks run from the ready queue (a measure of how busy the hub is)
         self.switches = 0
+        #: log exceptions escaping hub callbacks (see ``eventlet.debug.hub_exceptions``)
         self.debug_exceptions = True
         self.thread_ident = threading.get_ident()
         self._wakeup_r, self._wakeup_w = self._make_wakeup()
@@ -208,6 +247,10 @@ class BaseHub:
     def _close_backend(self) -> None:
         """Release the backend's own resources (an epoll fd, say)."""
 
+    def is_idle_frame(self, frame: FrameType) -> bool:
+        """True if ``frame``, the top of the hub's thread, means the hub sleeps in its poller."""
+        return frame.f_code.co_name == "_poll" and frame.f_locals.get("self") is self
+
     # ------------------------------------------------------------------ switching
     def switch(self) -> Any:
         """Switch from the current green thread to the hub; return what wakes it.
@@ -215,14 +258,19 @@ class BaseHub:
         Raises RuntimeError when called from the hub itself (it would wait for itself).
         """
         current = getcurrent()
-        if current is self.greenlet:
+        hub_greenlet = self.greenlet
+        if current is hub_greenlet:
             raise RuntimeError("Cannot switch to the hub from the hub: this would block forever")
         switch_out = getattr(current, "switch_out", None)
         if switch_out is not None:
             switch_out()
-        if self.greenlet.dead:
-            self.greenlet = greenlet(self.run)
-        return self.greenlet.switch()
+        if hub_greenlet.dead:
+            # The loop was aborted (or died of KeyboardInterrupt): start a new one, and make the
+            # current greenlet come back to it when it ends.
+            hub_greenlet = self.greenlet = greenlet(self.run, hub_greenlet.parent)
+            if current.parent is not None:
+                current.parent = hub_greenlet
+        return hub_greenlet.switch()
 
     def call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
         """Run ``callback(*args)`` from the hub on its next turn (FIFO with other such calls)."""
@@ -241,48 +289,98 @@ class BaseHub:
     # ------------------------------------------------------------------ timers
     def schedule_call_global(self, seconds: float, callback: Callable[..., Any], *args: Any) -> Timer:
         """Run ``callback(*args)`` in ``seconds``; return a :class:`Timer` that can cancel it."""
-        timer = Timer(self, seconds, callback, args)
-        self._add_timer(timer)
+        deadline = self.clock() + seconds if seconds > 0 else self.clock()
+        timer = Timer(self, seconds, callback, args, None, deadline)
+        entry = (deadline, next(self._timer_seq), timer)
+        heap = self._timers
+        if len(heap) < SMALL_HEAP or deadline < self._near_time:
+            heapq.heappush(heap, entry)
+        else:
+            slot = deadline * SLOTS_PER_SECOND // 1
+            try:
+                self._buckets[slot].append(entry)
+            except KeyError:
+                self._buckets[slot] = [entry]
+                heapq.heappush(self._bucket_keys, slot)
+            self._bucketed += 1
         return timer
 
     def schedule_call_local(self, seconds: float, callback: Callable[..., Any], *args: Any) -> Timer:
         """Like :meth:`schedule_call_global`, but cancelled if the calling green thread dies first."""
-        timer = Timer(self, seconds, callback, args, owner=getcurrent())
-        self._add_timer(timer)
+        timer = self.schedule_call_global(seconds, callback, *args)
+        timer.greenlet = getcurrent()
         return timer
 
     def add_timer(self, timer: Timer) -> Timer:
         """Schedule an existing :class:`Timer` (upstream eventlet's lower-level entry point)."""
-        self._add_timer(timer)
+        if timer.hub is not self:
+            raise ValueError("This timer was made for another hub")
+        seconds = timer.seconds
+        deadline = timer.deadline = self.clock() + seconds if seconds > 0 else self.clock()
+        heapq.heappush(self._timers, (deadline, next(self._timer_seq), timer))
         return timer
 
-    def _add_timer(self, timer: Timer) -> None:
-        deadline = self.clock() + (timer.seconds if timer.seconds > 0 else 0.0)
-        timer.deadline = deadline
-        heapq.heappush(self._timers, (deadline, next(self._timer_seq), timer))
+    def _merge_buckets(self, now: float) -> None:
+        """Move the buckets of every slot that has begun by ``now`` into the heap."""
+        limit = now * SLOTS_PER_SECOND // 1
+        keys = self._bucket_keys
+        buckets = self._buckets
+        heap = self._timers
+        while keys and keys[0] <= limit:
+            entries = buckets.pop(heapq.heappop(keys))
+            self._bucketed -= len(entries)
+            live = [entry for entry in entries if entry[2].callback is not None]
+            self._cancelled_timers -= len(entries) - len(live)
+            if len(live) > len(heap):
+                heap.extend(live)
+                heapq.heapify(heap)
+            else:
+                for entry in live:
+                    heapq.heappush(heap, entry)
+        near_time = (limit + 1) / SLOTS_PER_SECOND
+        if near_time > self._near_time:
+            self._near_time = near_time
 
-    def _timer_cancelled(self) -> None:
-        self._cancelled_timers += 1
-        timers = self._timers
-        if self._cancelled_timers > 1000 and self._cancelled_timers * 2 > len(timers):
-            self._timers = [entry for entry in timers if entry[2].callback is not None]
-            heapq.heapify(self._timers)
-            self._cancelled_timers = 0
+    def _compact_timers(self) -> None:
+        """Drop the cancelled entries from the heap and the buckets, in place (a firing loop may
+        hold the heap list)."""
+        heap = self._timers
+        heap[:] = [entry for entry in heap if entry[2].callback is not None]
+        heapq.heapify(heap)
+        buckets = self._buckets
+        for slot in list(buckets):
+            live = [entry for entry in buckets[slot] if entry[2].callback is not None]
+            if live:
+                buckets[slot] = live
+            else:
+                del buckets[slot]
+        self._bucket_keys = sorted(buckets)  # a sorted list is a heap
+        self._bucketed = sum(len(entries) for entries in buckets.values())
+        self._cancelled_timers = 0
+
+    def _too_many_cancelled(self) -> bool:
+        cancelled = self._cancelled_timers
+        return cancelled > COMPACT_THRESHOLD and cancelled * 2 > len(self._timers) + self._bucketed
 
     def _fire_timers(self, now: float) -> None:
+        """Run every timer due at ``now`` (and drop the cancelled ones on the way)."""
+        if self._bucket_keys:
+            self._merge_buckets(now)
+        if self._cancelled_timers > COMPACT_THRESHOLD and self._too_many_cancelled():
+            self._compact_timers()
         timers = self._timers
         pop = heapq.heappop
+        system = self._LOOP_EXITS
         while timers:
             entry = timers[0]
-            timer = entry[2]
-            callback = timer.callback
-            if callback is None:
-                pop(timers)
-                self._cancelled_timers -= 1
-                continue
             if entry[0] > now:
                 break
             pop(timers)
+            timer = entry[2]
+            callback = timer.callback
+            if callback is None:
+                self._cancelled_timers -= 1
+                continue
             args = timer.args
             timer.callback = None
             timer.args = ()
@@ -291,17 +389,33 @@ class BaseHub:
                 continue
             try:
                 callback(*args)
-            except self.SYSTEM_EXCEPTIONS:
+            except system:
                 raise
             except BaseException:
                 self._report_callback_error(callback)
 
     def _next_deadline(self) -> float | None:
+        """When the next timer is due (or the next bucket of timers has to be sorted in)."""
+        if self._cancelled_timers > COMPACT_THRESHOLD and self._too_many_cancelled():
+            self._compact_timers()
         timers = self._timers
         while timers and timers[0][2].callback is None:
             heapq.heappop(timers)
             self._cancelled_timers -= 1
-        return timers[0][0] if timers else None
+        deadline = timers[0][0] if timers else None
+        keys = self._bucket_keys
+        if keys:
+            start = keys[0] / SLOTS_PER_SECOND
+            if deadline is None or start < deadline:
+                return start
+        return deadline
+
+    def _timer_entries(self) -> list[tuple[float, int, Timer]]:
+        """Every stored timer entry, heap and buckets (for introspection)."""
+        entries = list(self._timers)
+        for bucket in self._buckets.values():
+            entries += bucket
+        return entries
 
     # ------------------------------------------------------------------ file descriptors
     def add(
@@ -312,17 +426,23 @@ class BaseHub:
         tb: Callable[[BaseException], Any],
         mark_as_closed: Callable[[], Any] | None = None,
     ) -> FdListener:
-        """Call ``cb(fileno)`` when ``fileno`` is ready for ``evtype`` (READ or WRITE).
+        """Call ``cb(fileno)`` (from the hub) each time ``fileno`` is ready for ``evtype``.
 
-        ``tb(exc)`` is called instead when the fd is closed through :meth:`notify_close`.  The
-        listener stays until :meth:`remove` is called with it (upstream eventlet's contract).
+        ``evtype`` is ``READ`` or ``WRITE``.  ``tb(exc)`` is called instead when the fd is closed
+        through :meth:`notify_close`.  The listener stays until :meth:`remove` is called with it
+        (upstream eventlet's contract); green code normally uses ``wait_fd`` instead.
         """
+        mask = _MASKS.get(evtype)
+        if mask is None:
+            raise ValueError(f"evtype must be {READ!r} or {WRITE!r}, not {evtype!r}")
         listener = FdListener(evtype, fileno, cb, tb, mark_as_closed)
-        self._add_listener(listener, _MASKS[evtype], 0)
+        listener.persistent = True
+        self._add_listener(listener, mask, 0)
         return listener
 
     def remove(self, listener: FdListener) -> None:
-        """Stop calling ``listener``.  Removing a spent listener does nothing."""
+        """Stop calling ``listener`` (and drop a pending close notice).  Idempotent."""
+        listener.tb = None
         if not listener.spent:
             self._remove_listener(listener)
 
@@ -335,17 +455,24 @@ class BaseHub:
             state.readers.append(listener)
         else:
             state.writers.append(listener)
-        wanted = state.wanted()
-        if state.registered and (serial == 0 or state.serial != serial):
-            # The registration might belong to an earlier file that had this fd number.
-            self._reregister(fd, state, wanted)
-        elif state.registered | wanted != state.registered:
-            if state.registered:
-                self._modify(fd, state.registered | wanted)
-                state.registered |= wanted
-            else:
-                self._register(fd, wanted)
-                state.registered = wanted
+        registered = state.registered
+        try:
+            if registered and serial != state.serial:
+                # The registration may belong to an earlier file that had this fd number.
+                self._reregister(fd, state, state.wanted())
+            elif registered | mask != registered:
+                if registered:
+                    self._modify(fd, registered | mask)
+                else:
+                    self._register(fd, mask)
+                state.registered = registered | mask
+        except BaseException:
+            # Not a pollable fd (closed, a regular file...): leave no trace of the listener.
+            listener.spent = True
+            (state.readers if mask == EV_READ else state.writers).remove(listener)
+            if not state.readers and not state.writers:
+                self._forget_fd(fd, state)
+            raise
         state.serial = serial
 
     def _reregister(self, fd: int, state: _FdState, wanted: int) -> None:
@@ -376,8 +503,9 @@ class BaseHub:
         if state.registered:
             try:
                 self._unregister(fd)
-            except (OSError, ValueError, KeyError):
-                pass  # already closed: the kernel dropped it (nothing to undo)
+            except (OSError, ValueError, KeyError) as exc:
+                # Closed without notify_close: the kernel already dropped it.
+                logger.debug("fd %d was already gone from the poller: %r", fd, exc)
 
     def notify_close(self, fileno: int) -> None:
         """Tell the hub ``fileno`` is about to be closed: its waiters get ``OSError(EBADF)``."""
@@ -392,8 +520,14 @@ class BaseHub:
             listener.spent = True
             if listener.mark_as_closed is not None:
                 listener.mark_as_closed()
-            exc = OSError(errno.EBADF, "The file descriptor was closed while a green thread waited")
-            self.call_soon(listener.tb, exc)
+            self._ready.append((self._deliver_close, (listener,)))
+
+    @staticmethod
+    def _deliver_close(listener: FdListener) -> None:
+        tb = listener.tb
+        if tb is not None:  # None: the waiter left (timed out, was killed) before we got here
+            listener.tb = None
+            tb(OSError(errno.EBADF, "The file descriptor was closed while a green thread waited"))
 
     def mark_as_reopened(self, fileno: int) -> None:
         """Forget any kept registration of ``fileno``: it now names a different file."""
@@ -401,36 +535,26 @@ class BaseHub:
         if state is not None and not state.readers and not state.writers:
             self._forget_fd(fileno, state)
 
-    def _wait_fd(self, fd: int, mask: int, serial: int | None) -> FdListener:
-        """Register the current greenlet to be switched to (with ``fd``) when ``fd`` is ready."""
-        current = getcurrent()
-        listener = FdListener(READ if mask == EV_READ else WRITE, fd, current.switch, current.throw)
-        self._add_listener(listener, mask, serial or 0)
-        return listener
-
     def _dispatch(self, fd: int, events: int) -> None:
         state = self._fds.get(fd)
         if state is None:
-            # Not ours any more (or a stale event from a poll result): stop watching it.
-            return
+            return  # a stale event from this poll's batch: the fd was forgotten meanwhile
         woke = False
         if events & (EV_READ | EV_ERROR) and state.readers:
             woke = True
             readers = state.readers
-            if len(readers) == 1:
+            if len(readers) == 1 and not readers[0].persistent:
                 self._wake(readers.pop(), fd)
             else:
                 state.readers = []
-                for listener in readers:
-                    self._wake(listener, fd)
+                self._wake_all(state, readers, fd)
         if events & (EV_WRITE | EV_ERROR) and state.writers:
             woke = True
             writers = state.writers
             state.writers = []
-            for listener in writers:
-                self._wake(listener, fd)
+            self._wake_all(state, writers, fd)
         if self._fds.get(fd) is not state:
-            return  # a woken callback closed or re-registered the fd
+            return  # a woken callback closed the fd
         wanted = state.wanted()
         if wanted:
             if not woke and wanted != state.registered:
@@ -442,16 +566,32 @@ class BaseHub:
             # Ready with nobody waiting, or a raw fd whose waiter is done: stop watching it.
             self._forget_fd(fd, state)
 
+    def _wake_all(self, state: _FdState, listeners: list[FdListener], fd: int) -> None:
+        for listener in listeners:
+            if listener.spent:
+                continue  # removed by a listener woken before it
+            if listener.persistent:
+                if listener.evtype == READ:
+                    state.readers.append(listener)
+                else:
+                    state.writers.append(listener)
+                self._call_listener(listener, fd)
+            else:
+                self._wake(listener, fd)
+
     def _wake(self, listener: FdListener, fd: int) -> None:
         listener.spent = True
+        self._call_listener(listener, fd)
+
+    def _call_listener(self, listener: FdListener, fd: int) -> None:
         try:
             listener.cb(fd)
-        except self.SYSTEM_EXCEPTIONS:
+        except self._LOOP_EXITS:
             raise
         except BaseException:
             self._report_callback_error(listener.cb)
 
-    # ------------------------------------------------------------------ wake-up pipe
+    # ------------------------------------------------------------------ wake-up fd
     def _make_wakeup(self) -> tuple[int, int]:
         eventfd = getattr(os, "eventfd", None)
         if eventfd is not None:
@@ -471,7 +611,7 @@ class BaseHub:
     def _drain_wakeup(self) -> None:
         try:
             os.read(self._wakeup_r, 4096)
-        except OSError:  # pragma: no cover - spurious readiness
+        except BlockingIOError:  # pragma: no cover - a spurious readiness report
             pass
         self._wake_pending = False
         threadsafe = self._threadsafe
@@ -480,17 +620,18 @@ class BaseHub:
             ready.append(threadsafe.popleft())
 
     # ------------------------------------------------------------------ the loop
-    SYSTEM_EXCEPTIONS: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit)
-
     def run(self) -> None:
         """The hub greenlet's body: loop until :meth:`abort`."""
         if self.running:
             raise RuntimeError("The hub is already running")
+        if self.closed:
+            raise RuntimeError("The hub is closed")
         self.running = True
         self.stopping = False
         ready = self._ready
         clock = self.clock
         wakeup = self._wakeup_r
+        system = self._LOOP_EXITS
         try:
             while not self.stopping:
                 count = len(ready)
@@ -501,37 +642,29 @@ class BaseHub:
                         callback, args = popleft()
                         try:
                             callback(*args)
-                        except self.SYSTEM_EXCEPTIONS:
+                        except system:
                             raise
                         except BaseException:
                             self._report_callback_error(callback)
-                if self.stopping:
-                    break
+                    if self.stopping:
+                        break
                 if ready or self._threadsafe:
                     timeout: float | None = 0.0
                 else:
                     deadline = self._next_deadline()
                     timeout = None if deadline is None else max(deadline - clock(), 0.0)
-                timeout = self._adjust_poll_timeout(timeout)
                 for fd, events in self._poll(timeout):
                     if fd == wakeup:
                         self._drain_wakeup()
                     else:
                         self._dispatch(fd, events)
-                if self._timers:
+                if self._timers or self._bucket_keys:
                     self._fire_timers(clock())
         finally:
             self.running = False
             self.stopping = False
 
-    def _adjust_poll_timeout(self, timeout: float | None) -> float | None:
-        """Hook for hubs that manage time differently (the virtual clock of eventlet.testing)."""
-        return timeout
-
     def _report_callback_error(self, callback: Any) -> None:
-        exc = sys.exc_info()[1]
-        if isinstance(exc, GreenletExit):
-            return
         if self.debug_exceptions:
             logger.error("Exception in hub callback %r", callback, exc_info=True)
 
@@ -544,39 +677,63 @@ class BaseHub:
             self.switch()
 
     def close(self) -> None:
-        """Release the hub's fds.  The hub must not be running."""
+        """Release the hub's fds and forget its pending work.  The hub must not be running."""
+        if self.closed:
+            return
+        if getcurrent() is self.greenlet:
+            raise RuntimeError("Cannot close the hub from inside its own loop")
+        self.closed = True
         for fd, state in list(self._fds.items()):
             self._forget_fd(fd, state)
         try:
             self._unregister(self._wakeup_r)
-        except (OSError, ValueError, KeyError):
-            pass  # the backend may already be closed
+        except (OSError, ValueError, KeyError) as exc:  # pragma: no cover - defensive
+            logger.debug("wake-up fd already unregistered: %r", exc)
         self._close_backend()
         if self._wakeup_r != self._wakeup_w:  # pragma: no cover - platforms without eventfd
             os.close(self._wakeup_w)
         os.close(self._wakeup_r)
+        self._ready.clear()
+        self._threadsafe.clear()
+        for entry in self._timer_entries():
+            entry[2].callback = None
+        self._timers.clear()
+        self._buckets.clear()
+        self._bucket_keys.clear()
+        self._bucketed = 0
+        self._cancelled_timers = 0
 
     def _reinit_after_fork(self) -> None:
         """In a forked child: give this hub its own backend and wake-up fd (the parent keeps its)."""
-        old_wakeup = {self._wakeup_r, self._wakeup_w}
         self._close_backend()
         self._init_backend()
-        self._wakeup_r, self._wakeup_w = self._make_wakeup()
-        for fd in old_wakeup:
-            os.close(fd)
+        self._renew_wakeup()
         self._register(self._wakeup_r, EV_READ)
+        self._reregister_all()
+
+    def _renew_wakeup(self) -> None:
+        """A wake-up fd of the child's own, under the same number(s): the running loop knows them."""
+        new_r, new_w = self._make_wakeup()
+        os.dup2(new_r, self._wakeup_r)
+        os.close(new_r)
+        if new_w != new_r:  # pragma: no cover - platforms without eventfd
+            os.dup2(new_w, self._wakeup_w)
+            os.close(new_w)
         self._threadsafe.clear()
         self._wake_pending = False
         self.thread_ident = threading.get_ident()
+
+    def _reregister_all(self) -> None:
+        """Register every fd that has waiters with a fresh backend; forget the kept ones."""
         for fd, state in list(self._fds.items()):
             wanted = state.wanted()
+            state.registered = 0
             if not wanted:
                 del self._fds[fd]
                 continue
             try:
                 self._register(fd, wanted)
             except OSError:  # closed in the child: wake its waiters with the error
-                state.registered = 0
                 self.notify_close(fd)
                 continue
             state.registered = wanted
@@ -590,9 +747,13 @@ class BaseHub:
         """Every listener waiting to write."""
         return [lst for state in self._fds.values() for lst in state.writers]
 
+    def get_timers(self) -> list[Timer]:
+        """The pending timers, soonest first."""
+        return [entry[2] for entry in sorted(self._timer_entries()) if entry[2].callback is not None]
+
     def get_timers_count(self) -> int:
         """How many timers are pending."""
-        return sum(1 for entry in self._timers if entry[2].callback is not None)
+        return len(self._timers) + self._bucketed - self._cancelled_timers
 
     def statistics(self) -> dict[str, int]:
         """Counts for monitoring: ready callbacks, pending timers, fd listeners, switches made."""
@@ -610,4 +771,4 @@ class BaseHub:
 
 
 def _ignore(*_args: Any) -> None:
-    """A callback that does nothing (the wake-up pipe's listener)."""
+    """A callback that does nothing (used to wake a hub from another thread)."""

@@ -7,10 +7,14 @@ are exercised by the macOS jobs of the CI workflow.
 
 from __future__ import annotations
 
-import select
+import select as _select_module
 from collections.abc import Iterable
+from typing import Any
 
 from eventlet.hubs.hub import EV_ERROR, EV_READ, EV_WRITE, BaseHub
+
+# kqueue names exist only on macOS/BSD: typed loosely so the module type-checks on Linux too.
+select: Any = _select_module
 
 __all__ = ["Hub", "is_available"]
 

@@ -50,8 +50,8 @@ class Hub(BaseHub):
         try:
             r, w, x = select.select(readers, writers, readers + writers, timeout)
         except (OSError, ValueError) as exc:
-            if isinstance(exc, OSError) and exc.errno not in _BAD_FD_ERRNOS:
-                raise
+            if isinstance(exc, OSError) and exc.errno not in _BAD_FD_ERRNOS:  # pragma: no cover
+                raise  # ENOMEM and the like: nothing to do about it here
             return self._find_bad_fds()
         events: dict[int, int] = {}
         for fd in r:

@@ -1,0 +1,99 @@
+"""Green threads and asyncio coroutines together (with the asyncio hub).
+
+With ``EVENTLET_HUB=asyncio`` (or ``eventlet.hubs.use_hub("asyncio")``) the hub runs an asyncio
+event loop, so both kinds of concurrency share one OS thread:
+
+* green code starts a coroutine with :func:`spawn_for_awaitable` and waits for it like for any
+  green thread (``gt.wait()``);
+* a coroutine waits for a green thread with ``await gt`` (:class:`eventlet.greenthread.GreenThread`
+  is awaitable).
+
+Killing the green thread of :func:`spawn_for_awaitable` cancels the coroutine's task; cancelling
+a task that awaits a green thread stops the awaiting, not the green thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from greenlet import getcurrent
+
+from eventlet.greenthread import GreenThread, spawn
+from eventlet.hubs import get_hub
+from eventlet.hubs.hub import BaseHub
+
+__all__ = ["get_event_loop", "spawn_for_awaitable"]
+
+T = TypeVar("T")
+
+
+def _asyncio_hub() -> Any:
+    hub: BaseHub = get_hub()
+    if getattr(hub, "loop", None) is None:
+        raise RuntimeError(
+            f"eventlet.asyncio needs the asyncio hub, not {hub.name!r}: "
+            "set EVENTLET_HUB=asyncio or call eventlet.hubs.use_hub('asyncio') first"
+        )
+    return hub
+
+
+def get_event_loop() -> asyncio.AbstractEventLoop:
+    """The asyncio event loop the current thread's hub runs on (RuntimeError with other hubs)."""
+    loop: asyncio.AbstractEventLoop = _asyncio_hub().loop
+    return loop
+
+
+def spawn_for_awaitable(awaitable: Awaitable[T]) -> GreenThread:
+    """Run ``awaitable`` (a coroutine, task or future) on the hub's loop; return a green thread.
+
+    The green thread's ``wait()`` returns the awaitable's result or raises its exception;
+    killing the green thread cancels the awaitable.
+    """
+    hub = _asyncio_hub()
+    future = asyncio.ensure_future(awaitable, loop=hub.loop)
+    return spawn(_wait_for_future, hub, future)
+
+
+def _wait_for_future(hub: Any, future: asyncio.Future[Any]) -> Any:
+    if not future.done():
+        current = getcurrent()
+        future.add_done_callback(lambda _f: hub.call_soon(_resume_if_waiting, current, future))
+        try:
+            while not future.done():
+                hub.switch()
+        except BaseException:
+            future.cancel()  # killed, or timed out: the coroutine is not wanted any more
+            raise
+    return future.result()
+
+
+def _resume_if_waiting(waiter: Any, future: asyncio.Future[Any]) -> None:
+    if not waiter.dead:
+        waiter.switch()
+
+
+async def _await_green_thread(thread: GreenThread) -> Any:
+    """What ``await thread`` runs: wait (in the loop) until the green thread finishes."""
+    hub = _asyncio_hub()
+    loop = asyncio.get_running_loop()
+    if loop is not hub.loop:
+        raise RuntimeError("A green thread can only be awaited from the loop of its thread's hub")
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def on_exit(finished: GreenThread) -> None:
+        if future.done():
+            return  # the awaiting task was cancelled
+        try:
+            result = finished.wait()
+        except BaseException as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+
+    thread.link(on_exit)
+    try:
+        return await future
+    finally:
+        thread.unlink(on_exit)

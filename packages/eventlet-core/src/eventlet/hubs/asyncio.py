@@ -1,0 +1,239 @@
+"""The asyncio hub: green threads and asyncio coroutines sharing one thread and one event loop.
+
+The hub greenlet runs ``loop.run_forever()`` on an asyncio event loop of its own, so coroutines
+(started from green code with :func:`eventlet.asyncio.spawn_for_awaitable`) and green threads take
+turns in the same OS thread.  What the other hubs do in their own loop is spread over loop
+callbacks here:
+
+* **A turn** (``_turn``) runs the entries of the hub's ready queue that were queued when it started,
+  then the timers that are due.  It is scheduled with ``loop.call_soon`` whenever the ready queue is
+  not empty, so green threads yielding with ``sleep(0)`` interleave fairly with asyncio callbacks.
+* **Timers** stay in the base hub's heap (cheap to cancel); one ``loop.call_at`` handle wakes the
+  hub for the earliest deadline and is replaced when an earlier timer appears.
+* **File descriptors** are watched with ``loop.add_reader``/``add_writer``; their callbacks go to
+  the base hub's ``_dispatch``, so kept registrations and serials work as in the other hubs.
+
+Green threads put work on the ready queue directly (``sleep``, ``spawn``, ``Event.send``...), without
+telling asyncio.  But a green thread always gives control back to the hub greenlet, which is then
+inside one of the loop callbacks this module installs; each of them ends with ``_reschedule``,
+which asks the loop for another turn if the ready queue is not empty or an earlier timer appeared.
+Coroutines running in the loop that want to wake a green thread use :meth:`Hub.call_soon`, which
+does the same.
+
+A coroutine runs in the hub greenlet, so it must not call blocking green functions (``sleep``,
+socket reads): that raises RuntimeError, as calling them from any hub callback does.  It awaits a
+green thread instead (``await gt``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import selectors
+from collections.abc import Callable, Iterable
+from types import FrameType
+from typing import Any
+
+from greenlet import GreenletExit, getcurrent
+
+from eventlet.hubs.hub import EV_READ, EV_WRITE, BaseHub
+
+__all__ = ["Hub", "is_available"]
+
+
+def is_available() -> bool:
+    """Always True (asyncio is part of the standard library)."""
+    return True
+
+
+class Hub(BaseHub):
+    """A hub that runs on an asyncio event loop (``hub.loop``)."""
+
+    name = "asyncio"
+
+    def _init_backend(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.clock = self.loop.time
+        self._masks: dict[int, int] = {}
+        self._turn_pending = False
+        self._wake_handle: asyncio.TimerHandle | None = None
+        self._wake_deadline = 0.0
+
+    # ------------------------------------------------------------------ backend interface
+    def _register(self, fd: int, mask: int) -> None:
+        loop = self.loop
+        if mask & EV_READ:
+            loop.add_reader(fd, self._on_fd, fd, EV_READ)
+        if mask & EV_WRITE:
+            loop.add_writer(fd, self._on_fd, fd, EV_WRITE)
+        self._masks[fd] = mask
+
+    def _modify(self, fd: int, mask: int) -> None:
+        old = self._masks.get(fd, 0)
+        loop = self.loop
+        if old & EV_READ and not mask & EV_READ:
+            loop.remove_reader(fd)
+        if old & EV_WRITE and not mask & EV_WRITE:
+            loop.remove_writer(fd)
+        self._register(fd, mask & ~old)
+        self._masks[fd] = mask
+
+    def _unregister(self, fd: int) -> None:
+        old = self._masks.pop(fd, 0)
+        if old & EV_READ:
+            self.loop.remove_reader(fd)
+        if old & EV_WRITE:
+            self.loop.remove_writer(fd)
+
+    def _reregister(self, fd: int, state: Any, wanted: int) -> None:
+        # The fd number may name a new file: the loop's selector must forget the old one first
+        # (a selector "modify" with an unchanged mask would not tell the kernel anything).
+        self._unregister(fd)
+        self._register(fd, wanted)
+        state.registered = wanted
+
+    def _poll(self, timeout: float | None) -> Iterable[tuple[int, int]]:
+        raise RuntimeError("The asyncio hub polls through its event loop")
+
+    def _close_backend(self) -> None:
+        if self._wake_handle is not None:
+            self._wake_handle.cancel()
+            self._wake_handle = None
+        self.loop.close()
+
+    def is_idle_frame(self, frame: FrameType) -> bool:
+        """True if the top frame is the loop's selector waiting for events."""
+        return frame.f_code.co_name == "select" and isinstance(
+            frame.f_locals.get("self"), selectors.BaseSelector
+        )
+
+    # ------------------------------------------------------------------ scheduling
+    def call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Run ``callback(*args)`` from the hub soon; callable from coroutines and green code."""
+        self._ready.append((callback, args))
+        if not self._turn_pending:
+            self._turn_pending = True
+            self.loop.call_soon(self._turn)
+
+    def _on_fd(self, fd: int, mask: int) -> None:
+        try:
+            if fd == self._wakeup_r:
+                self._drain_wakeup()
+            else:
+                self._dispatch(fd, mask)
+        except GreenletExit:
+            self._killed()
+            return
+        self._reschedule()
+
+    def _killed(self) -> None:
+        """GreenletExit was thrown into the hub greenlet: end the loop (asyncio would log it)."""
+        self.stopping = True
+        self.loop.stop()
+
+    def _turn(self, due: float = 0.0) -> None:
+        """Run the queued callbacks, then the timers due (at ``due`` at the earliest)."""
+        self._turn_pending = False
+        ready = self._ready
+        count = len(ready)
+        try:
+            if count:
+                self.switches += count
+                popleft = ready.popleft
+                system = self._LOOP_EXITS
+                for _ in range(count):
+                    callback, args = popleft()
+                    try:
+                        callback(*args)
+                    except system:
+                        raise
+                    except BaseException:
+                        self._report_callback_error(callback)
+            if self._timers or self._bucket_keys:
+                now = self.clock()
+                self._fire_timers(now if now > due else due)
+        except GreenletExit:
+            self._killed()
+            return
+        self._reschedule()
+
+    def _on_timer(self) -> None:
+        # asyncio runs a timer up to its clock resolution early: fire what it was set for anyway.
+        self._wake_handle = None
+        self._turn(self._wake_deadline)
+
+    def _reschedule(self) -> None:
+        """After any callback of ours: ask the loop for the next turn or timer wake-up."""
+        if self.stopping:
+            self.loop.stop()
+            return
+        if self._ready:
+            if not self._turn_pending:
+                self._turn_pending = True
+                self.loop.call_soon(self._turn)
+            return
+        deadline = self._next_deadline()
+        if deadline is None:
+            return
+        handle = self._wake_handle
+        if handle is not None:
+            if self._wake_deadline <= deadline:
+                return
+            handle.cancel()
+        self._wake_deadline = deadline
+        self._wake_handle = self.loop.call_at(deadline, self._on_timer)
+
+    # ------------------------------------------------------------------ the loop
+    def run(self) -> None:
+        """The hub greenlet's body: run the asyncio loop until :meth:`abort`."""
+        if self.running:
+            raise RuntimeError("The hub is already running")
+        if self.closed:
+            raise RuntimeError("The hub is closed")
+        self.running = True
+        self.stopping = False
+        try:
+            self._turn_pending = True
+            self.loop.call_soon(self._turn)
+            self.loop.run_forever()
+        finally:
+            if self._wake_handle is not None:
+                self._wake_handle.cancel()
+                self._wake_handle = None
+            self.running = False
+            self.stopping = False
+
+    def abort(self, wait: bool = False) -> None:
+        """Stop the loop after the current callback; ``wait`` switches to the hub so it does."""
+        if self.running and getcurrent() is self.greenlet:
+            self.stopping = True
+            self.loop.stop()
+            return
+        super().abort(wait)
+
+    def close(self) -> None:
+        """Stop the loop if the hub greenlet is suspended inside it, then release everything."""
+        if self.running and not self.greenlet.dead and getcurrent() is not self.greenlet:
+            self.abort(wait=True)
+        super().close()
+
+    def _reinit_after_fork(self) -> None:
+        """In a forked child: give the loop its own selector and self-pipe, and us a wake-up fd.
+
+        asyncio has no public way to do this on a running loop, so this uses the private
+        ``_selector``, ``_close_self_pipe`` and ``_make_self_pipe`` of the selector event loop
+        (present from Python 3.4 to 3.13); the parent's loop is not touched.
+        """
+        loop: Any = self.loop
+        old_selector = loop._selector
+        self_pipe = {loop._ssock.fileno(), loop._csock.fileno()}
+        selector = selectors.DefaultSelector()
+        for key in list(old_selector.get_map().values()):
+            if key.fd not in self_pipe and key.fd != self._wakeup_r:
+                selector.register(key.fileobj, key.events, key.data)
+        loop._selector = selector
+        old_selector.close()
+        loop._close_self_pipe()
+        loop._make_self_pipe()
+        self._masks.pop(self._wakeup_r, None)
+        self._renew_wakeup()
+        self._register(self._wakeup_r, EV_READ)

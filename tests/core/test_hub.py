@@ -1,0 +1,379 @@
+"""The hub's loop: ready queue, timers, errors, other threads, stopping and closing (every hub)."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+
+import pytest
+from greenlet import GreenletExit, getcurrent, greenlet
+
+import eventlet
+from eventlet import hubs
+from eventlet.hubs import hub as hubmod
+from eventlet.hubs.hub import BaseHub, Timer
+from eventlet.testing import virtual_clock
+
+
+def test_call_soon_runs_in_order_from_the_hub(any_hub: BaseHub) -> None:
+    seen = []
+    for i in range(5):
+        any_hub.call_soon(lambda i=i: seen.append((i, getcurrent() is any_hub.greenlet)))
+    eventlet.sleep(0)
+    assert seen == [(i, True) for i in range(5)]
+
+
+def test_a_turn_runs_only_what_was_queued_before_it(any_hub: BaseHub) -> None:
+    seen: list[int] = []
+
+    def again(n: int) -> None:
+        seen.append(n)
+        any_hub.call_soon(again, n + 1)
+
+    any_hub.call_soon(again, 0)
+    eventlet.sleep(0)
+    eventlet.sleep(0)
+    # every turn ran exactly one link of the chain, and the main greenlet got its turns
+    assert 1 <= len(seen) <= 3
+    any_hub._ready.clear()
+
+
+def test_switch_from_the_hub_is_refused(any_hub: BaseHub) -> None:
+    errors = []
+
+    def from_hub() -> None:
+        try:
+            any_hub.switch()
+        except RuntimeError as exc:
+            errors.append(str(exc))
+
+    any_hub.call_soon(from_hub)
+    eventlet.sleep(0)
+    assert "from the hub" in errors[0]
+
+
+def test_switch_out_hook_is_called(any_hub: BaseHub) -> None:
+    calls = []
+
+    class Hooked(greenlet):
+        def switch_out(self) -> None:
+            calls.append("out")
+
+    def body() -> None:
+        eventlet.sleep(0)
+
+    g = Hooked(body, any_hub.greenlet)
+    any_hub.call_soon(g.switch)
+    eventlet.sleep(0)
+    eventlet.sleep(0)
+    assert calls == ["out"]
+    assert g.dead
+
+
+def test_callback_exception_is_logged_and_hub_survives(
+    any_hub: BaseHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    def boom() -> None:
+        raise ValueError("callback failed")
+
+    any_hub.call_soon(boom)
+    any_hub.schedule_call_global(0, boom)
+    with caplog.at_level(logging.ERROR, logger="eventlet.hub"):
+        eventlet.sleep(0)
+        eventlet.sleep(0.001)
+    messages = [r for r in caplog.records if r.name == "eventlet.hub"]
+    assert len(messages) == 2
+    assert all("callback failed" in str(r.exc_info[1]) for r in messages if r.exc_info)
+    eventlet.sleep(0)  # still alive
+
+
+def test_hub_exceptions_can_be_silenced(any_hub: BaseHub, caplog: pytest.LogCaptureFixture) -> None:
+    any_hub.debug_exceptions = False
+    any_hub.call_soon(lambda: 1 / 0)
+    with caplog.at_level(logging.ERROR, logger="eventlet.hub"):
+        eventlet.sleep(0)
+    assert not [r for r in caplog.records if r.name == "eventlet.hub"]
+
+
+def test_keyboard_interrupt_in_callback_reaches_main_and_hub_restarts(any_hub: BaseHub) -> None:
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    any_hub.call_soon(interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        eventlet.sleep(0)
+    assert any_hub.greenlet.dead and not any_hub.running
+    eventlet.sleep(0)  # a new loop greenlet takes over
+    assert any_hub.running
+
+
+def test_system_exit_from_a_green_thread_reaches_main(
+    any_hub: BaseHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    def leave() -> None:
+        raise SystemExit(3)
+
+    gt = eventlet.spawn(leave)
+    with caplog.at_level(logging.CRITICAL, logger="eventlet.hub"), pytest.raises(SystemExit):
+        eventlet.sleep(0)
+    with pytest.raises(SystemExit):
+        gt.wait()
+
+
+def test_timers_fire_in_deadline_then_schedule_order() -> None:
+    with virtual_clock() as hub:
+        order: list[str] = []
+        for name, delay in [("c", 0.3), ("a", 0.1), ("b", 0.2), ("a2", 0.1), ("now", 0), ("neg", -1)]:
+            hub.schedule_call_global(delay, order.append, name)
+        eventlet.sleep(1)
+        assert order == ["now", "neg", "a", "a2", "b", "c"]
+
+
+def test_timer_cancel_and_states(any_hub: BaseHub) -> None:
+    fired = []
+    base = any_hub.get_timers_count()  # the test's own timeout is one
+    timer = any_hub.schedule_call_global(0, fired.append, 1)
+    assert any_hub.get_timers_count() == base + 1
+    assert timer.pending and not timer.called
+    assert "pending" in repr(timer)
+    timer.cancel()
+    timer.cancel()
+    assert not timer.pending and timer.called and "done" in repr(timer)
+    assert any_hub.get_timers_count() == base
+    eventlet.sleep(0.001)
+    assert fired == []
+    done = any_hub.schedule_call_global(0, fired.append, 2)
+    eventlet.sleep(0.001)
+    assert fired == [2] and not done.pending
+    done.cancel()  # after it fired: nothing happens
+    assert any_hub.get_timers_count() == base
+
+
+def test_schedule_call_local_is_dropped_when_its_thread_dies(any_hub: BaseHub) -> None:
+    fired = []
+
+    def owner() -> None:
+        any_hub.schedule_call_local(0.001, fired.append, "local")
+        any_hub.schedule_call_global(0.001, fired.append, "global")
+
+    eventlet.spawn(owner).wait()
+    eventlet.sleep(0.01)
+    assert fired == ["global"]
+
+
+def test_add_timer_takes_a_timer_of_this_hub(any_hub: BaseHub) -> None:
+    fired = []
+    timer = any_hub.add_timer(Timer(any_hub, 0, fired.append, (1,)))
+    eventlet.sleep(0.001)
+    assert fired == [1] and not timer.pending
+    other = hubmod.BaseHub.__new__(hubmod.BaseHub)
+    with pytest.raises(ValueError, match="another hub"):
+        any_hub.add_timer(Timer(other, 0, fired.append, ()))
+
+
+def test_heap_is_compacted_after_many_cancels() -> None:
+    with virtual_clock() as hub:
+        rng = random.Random(7)
+        fired: list[int] = []
+        timers = [hub.schedule_call_global(rng.random(), fired.append, i) for i in range(5000)]
+        for timer in timers[::2]:
+            timer.cancel()
+        for timer in timers[1::4]:
+            timer.cancel()
+        assert hub.get_timers_count() == 1250
+        assert hub.statistics()["timers"] == 1250
+        eventlet.sleep(0)  # starts the loop, which resumes us at once
+        eventlet.sleep(0)  # a full turn: the heap is rebuilt without the dead entries
+        assert len(hub._timer_entries()) == 1250 and hub._cancelled_timers == 0
+        assert [t.deadline for t in hub.get_timers()] == sorted(t.deadline for t in hub.get_timers())
+        eventlet.sleep(2)
+        assert sorted(fired) == list(range(3, 5000, 4))
+        assert hub._timers == []
+
+
+def test_compaction_while_timers_fire() -> None:
+    """A timer callback that cancels enough timers to compact the heap mid-firing."""
+    with virtual_clock() as hub:
+        fired: list[int] = []
+        later = [hub.schedule_call_global(0.5, fired.append, i) for i in range(3000)]
+
+        def cancel_most() -> None:
+            for timer in later[:2500]:
+                timer.cancel()
+            hub._next_deadline()  # the idle path compacts: the firing loop holds the same list
+
+        hub.schedule_call_global(0.1, cancel_most)
+        hub.schedule_call_global(0.1, fired.append, -1)
+        eventlet.sleep(1)
+        assert fired == [-1, *range(2500, 3000)]
+        assert hub._cancelled_timers == 0
+
+
+def test_call_threadsafe_wakes_a_sleeping_hub(any_hub: BaseHub) -> None:
+    woken = eventlet.Event() if hasattr(eventlet, "Event") else None
+    got: list[str] = []
+    main = getcurrent()
+
+    def from_thread() -> None:
+        any_hub.call_threadsafe(got.append, "a")
+        any_hub.call_threadsafe(got.append, "b")
+        any_hub.call_threadsafe(main.switch, "woken")
+
+    thread = threading.Thread(target=from_thread)
+    timer = any_hub.schedule_call_global(30, main.throw, AssertionError("not woken"))
+    thread.start()
+    try:
+        assert any_hub.switch() == "woken"
+    finally:
+        timer.cancel()
+        thread.join()
+    assert got == ["a", "b"]
+    del woken
+
+
+def test_abort_stops_the_loop_and_a_switch_restarts_it(any_hub: BaseHub) -> None:
+    eventlet.sleep(0)
+    assert any_hub.running
+    any_hub.abort(wait=True)
+    assert not any_hub.running and any_hub.greenlet.dead
+    gt = eventlet.spawn(lambda: 5)
+    assert gt.wait() == 5
+    assert any_hub.running
+
+
+def test_abort_from_inside_a_green_thread(any_hub: BaseHub) -> None:
+    def stopper() -> None:
+        any_hub.abort()
+
+    eventlet.spawn(stopper)
+    any_hub.switch()  # the loop ends after the turn and comes back here (its parent)
+    assert not any_hub.running
+
+
+def test_abort_from_another_thread(any_hub: BaseHub) -> None:
+    eventlet.sleep(0)
+    thread = threading.Timer(0.01, any_hub.abort)
+    thread.start()
+    any_hub.switch()
+    thread.join()
+    assert not any_hub.running
+
+
+def test_run_twice_is_refused(any_hub: BaseHub) -> None:
+    eventlet.sleep(0)
+    with pytest.raises(RuntimeError, match="already running"):
+        greenlet(any_hub.run).switch()
+
+
+def test_close_is_idempotent_and_a_closed_hub_does_not_run() -> None:
+    hub = hubs._resolve(None)()
+    hub.schedule_call_global(1, print)
+    hub.call_soon(print)
+    hub.close()
+    hub.close()
+    assert hub.closed and hub.get_timers_count() == 0 and not hub._ready
+    with pytest.raises(RuntimeError, match="closed"):
+        greenlet(hub.run).switch()
+
+
+def test_close_from_inside_the_loop_is_refused(any_hub: BaseHub) -> None:
+    errors = []
+
+    def close() -> None:
+        try:
+            any_hub.close()
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    any_hub.call_soon(close)
+    eventlet.sleep(0)
+    assert errors and not any_hub.closed
+
+
+def test_killing_the_hub_greenlet_ends_its_loop(any_hub: BaseHub) -> None:
+    eventlet.sleep(0)
+    any_hub.greenlet.throw(GreenletExit)
+    assert any_hub.greenlet.dead and not any_hub.running
+
+
+def test_statistics(any_hub: BaseHub) -> None:
+    before = any_hub.statistics()["switches"]
+    base = any_hub.get_timers_count()
+    any_hub.schedule_call_global(5, print).cancel()
+    timer = any_hub.schedule_call_global(5, print)
+    eventlet.sleep(0)
+    stats = any_hub.statistics()
+    assert stats["timers"] == base + 1 and stats["ready"] == 0 and stats["listeners"] == 0
+    assert stats["switches"] > before
+    timer.cancel()
+
+
+def test_a_thread_switched_to_while_the_loop_is_dead_adopts_the_new_loop(any_hub: BaseHub) -> None:
+    eventlet.sleep(0)
+    any_hub.abort(wait=True)
+    assert any_hub.greenlet.dead
+    gt = eventlet.greenthread.GreenThread(any_hub.greenlet)  # parent: the dead loop greenlet
+
+    main = getcurrent()
+
+    def body() -> str:
+        any_hub.call_soon(main.switch)  # we were switched to directly: hand control back
+        eventlet.sleep(0)  # switches to the hub: a new loop greenlet, which becomes our parent
+        return "adopted"
+
+    gt.switch(body, (), {})
+    assert gt.parent is any_hub.greenlet and not any_hub.greenlet.dead
+    assert gt.wait() == "adopted"
+
+
+def test_keyboard_interrupt_in_a_timer_reaches_main(any_hub: BaseHub) -> None:
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    any_hub.schedule_call_global(0, interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        eventlet.sleep(0.001)
+    eventlet.sleep(0)
+
+
+def test_the_heap_can_run_empty_while_firing() -> None:
+    with virtual_clock() as hub:
+        main = getcurrent()
+        fired: list[int] = []
+        hub.schedule_call_global(1, fired.append, 1)
+        hub.schedule_call_global(1, hub.call_soon, main.switch)  # wakes main via the ready queue
+        hub.switch()
+        assert fired == [1] and hub._timers == []
+
+
+def test_close_forgets_registrations_and_listeners() -> None:
+    import socket
+
+    hub = hubs._resolve(None)()
+    a, b = socket.socketpair()
+    try:
+        listener = hub.add(hubmod.READ, a.fileno(), print, print)
+        hub.close()
+        assert hub._fds == {}
+        hub.remove(listener)  # its fd is gone: nothing to do
+        assert listener.spent
+    finally:
+        a.close()
+        b.close()
+
+
+def test_timers_of_a_begun_slot_go_straight_to_a_large_heap() -> None:
+    with virtual_clock() as hub:
+        fired: list[str] = []
+        far = [hub.schedule_call_global(10 + i / 1000, fired.append, "far") for i in range(hubmod.SMALL_HEAP)]
+        bucketed = [hub.schedule_call_global(5, fired.append, "bucketed") for _ in range(10)]
+        assert hub._bucketed == 10 and len(hub._timers) == hubmod.SMALL_HEAP
+        eventlet.sleep(6)  # the bucket's slot began: merged into the heap, and fired
+        assert fired == ["bucketed"] * 10 and hub._bucketed == 0
+        hub.schedule_call_global(0, fired.append, "now")  # its slot has begun: into the heap
+        assert hub._bucketed == 0
+        eventlet.sleep(0.1)
+        assert fired[-1] == "now"
+        for timer in far + bucketed:
+            timer.cancel()
