@@ -1,0 +1,37 @@
+"""Green ``queue``: the standard queues, waiting on green locks.
+
+Importing this module patches nothing: it is a private copy of the standard ``queue`` built on
+:mod:`eventlet.green.threading`, whose exceptions are the standard ones (``except queue.Empty``
+works with either).  ``SimpleQueue`` is the standard pure-Python one: the C version would block
+the OS thread.
+
+Under ``monkey_patch(thread=True)`` the standard ``Queue``, ``LifoQueue`` and ``PriorityQueue``
+already wait greenly (they are built on the patched ``threading``), so only ``SimpleQueue`` is
+replaced there.
+"""
+
+from __future__ import annotations
+
+import queue as _std_queue
+from typing import TYPE_CHECKING
+
+from eventlet import patcher
+from eventlet.green import threading as _green_threading
+
+if TYPE_CHECKING:  # pragma: no cover
+    from queue import *  # noqa: F403
+
+__all__ = list(_std_queue.__all__)
+__patched__ = ["SimpleQueue"]
+
+_copy = patcher.inject("queue", None, ("threading", _green_threading))
+for _name in ("Empty", "Full", "ShutDown"):
+    if hasattr(_std_queue, _name):
+        setattr(_copy, _name, getattr(_std_queue, _name))
+        globals()[_name] = getattr(_std_queue, _name)
+del _name
+
+Queue = _copy.Queue  # type: ignore[misc]
+LifoQueue = _copy.LifoQueue  # type: ignore[misc]
+PriorityQueue = _copy.PriorityQueue  # type: ignore[misc]
+SimpleQueue = _copy._PySimpleQueue  # type: ignore[misc]

@@ -1,0 +1,46 @@
+"""Green ``urllib.request``: ``urlopen`` and the openers on green sockets.
+
+A private copy made with :func:`eventlet.patcher.import_patched`; its ``http.client`` is
+:mod:`eventlet.green.http.client` (it reaches it as ``http.client``, through the package, so the
+copy's ``http`` is :mod:`eventlet.green.http`), and FTP goes through a green ``ftplib`` copy.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from eventlet import patcher
+from eventlet.green import http, os, select, selectors, socket, threading, time
+from eventlet.green.http import client
+
+if TYPE_CHECKING:  # pragma: no cover
+    from urllib.request import *  # noqa: F403
+
+
+def _green_modules() -> list[tuple[str, ModuleType]]:
+    pairs: list[tuple[str, ModuleType]] = [
+        ("os", os),
+        ("select", select),
+        ("selectors", selectors),
+        ("socket", socket),
+        ("threading", threading),
+        ("time", time),
+        ("http.client", client),
+    ]
+    greens = patcher._state.load_green("ssl")
+    if greens:
+        pairs.append(("ssl", greens[0]))
+    return pairs
+
+
+_copy = patcher.import_patched("urllib.request", *_green_modules())
+setattr(http, "client", client)  # noqa: B010 - a plain module, typed as a package
+setattr(_copy, "http", http)  # noqa: B010
+_copy_ftplib = patcher.import_patched(
+    "ftplib", ("socket", socket), *[p for p in _green_modules() if p[0] == "ssl"]
+)
+setattr(_copy, "ftplib", _copy_ftplib)  # noqa: B010
+globals().update({key: value for key, value in vars(_copy).items() if not key.startswith("__")})
+__all__ = list(_copy.__all__)
+__patched__: list[str] = []
