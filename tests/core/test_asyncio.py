@@ -317,3 +317,74 @@ def test_killing_the_loop_while_it_dispatches_an_fd(aio_hub: BaseHub) -> None:
         hubs.notify_close(a.fileno())
         a.close()
         b.close()
+
+
+def test_killing_the_loop_while_it_runs_a_turn(aio_hub: BaseHub) -> None:
+    eventlet.sleep(0)  # woken from the loop's turn callback, which is suspended now
+    aio_hub.greenlet.throw(GreenletExit)
+    assert aio_hub.greenlet.dead and not aio_hub.running
+    assert eventlet.spawn(lambda: 1).wait() == 1
+
+
+def test_a_coroutine_spawning_green_work_gets_it_run(aio_hub: BaseHub) -> None:
+    async def spawner() -> str:
+        await asyncio.sleep(0.001)  # from now on the coroutine runs in asyncio's own callbacks
+        result: str = await eventlet.spawn(lambda: "green")
+        return result
+
+    assert spawn_for_awaitable(spawner()).wait() == "green"
+
+
+_MONKEY_PATCHED_SCRIPT = r"""
+import eventlet
+eventlet.monkey_patch()
+
+import asyncio
+import socket
+
+from eventlet.asyncio import spawn_for_awaitable
+from eventlet.hubs import get_hub
+
+hub = get_hub()
+assert hub.name == "asyncio", hub.name
+
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen()
+
+def echo():
+    conn, _ = server.accept()
+    with conn:
+        conn.sendall(conn.recv(100).upper())
+
+echoer = eventlet.spawn(echo)
+client = socket.create_connection(server.getsockname())
+client.sendall(b"ping")
+assert client.recv(100) == b"PING"
+client.close()
+echoer.wait()
+
+async def coro():
+    await asyncio.sleep(0.001)
+    return await eventlet.spawn(lambda: "from green")
+
+assert spawn_for_awaitable(coro()).wait() == "from green"
+print("ok")
+"""
+
+
+def test_asyncio_hub_under_monkey_patching() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, EVENTLET_HUB="asyncio")
+    done = subprocess.run(
+        [sys.executable, "-c", _MONKEY_PATCHED_SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "ok\n"

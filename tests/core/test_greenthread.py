@@ -146,7 +146,7 @@ def test_linked_exception_is_not_logged_as_unhandled(
         raise KeyError("x")
 
     gt = eventlet.spawn(fail)
-    gt.link(lambda t: seen.append(t._exception))  # type: ignore[arg-type]
+    gt.link(lambda t: seen.append(t._exception))
     with caplog.at_level(logging.ERROR, logger="eventlet.hub"):
         eventlet.sleep(0)
     assert isinstance(seen[0], KeyError)
@@ -175,13 +175,22 @@ def test_spawn_n_logs_exceptions_and_ignores_greenletexit(
     assert messages == ["Unhandled exception in green thread started by spawn_n"]
 
 
-def test_spawn_n_keyboard_interrupt_reaches_main(any_hub: BaseHub, caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("exc_type", [KeyboardInterrupt, SystemExit])
+@pytest.mark.parametrize("spawner", ["spawn", "spawn_n"])
+def test_program_exits_reach_main_unlogged(
+    any_hub: BaseHub, caplog: pytest.LogCaptureFixture, spawner: str, exc_type: type[BaseException]
+) -> None:
     def interrupt() -> None:
-        raise KeyboardInterrupt
+        raise exc_type
 
-    eventlet.spawn_n(interrupt)
-    with caplog.at_level(logging.CRITICAL), pytest.raises(KeyboardInterrupt):
+    thread = getattr(eventlet, spawner)(interrupt)
+    with caplog.at_level(logging.DEBUG, logger="eventlet.hub"), pytest.raises(exc_type):
         eventlet.sleep(0)
+    assert [r for r in caplog.records if r.name == "eventlet.hub"] == []
+    assert thread.dead
+    if spawner == "spawn":
+        with pytest.raises(exc_type):
+            thread.wait()  # the thread's outcome is kept too
 
 
 def test_spawn_after_and_cancel() -> None:

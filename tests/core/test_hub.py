@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 import threading
 
 import pytest
@@ -12,7 +13,7 @@ from greenlet import GreenletExit, getcurrent, greenlet
 import eventlet
 from eventlet import hubs
 from eventlet.hubs import hub as hubmod
-from eventlet.hubs.hub import BaseHub, Timer
+from eventlet.hubs.hub import EV_READ, BaseHub, Timer
 from eventlet.testing import virtual_clock
 
 
@@ -131,7 +132,7 @@ def test_timers_fire_in_deadline_then_schedule_order() -> None:
 
 
 def test_timer_cancel_and_states(any_hub: BaseHub) -> None:
-    fired = []
+    fired: list[object] = []
     base = any_hub.get_timers_count()  # the test's own timeout is one
     timer = any_hub.schedule_call_global(0, fired.append, 1)
     assert any_hub.get_timers_count() == base + 1
@@ -151,7 +152,7 @@ def test_timer_cancel_and_states(any_hub: BaseHub) -> None:
 
 
 def test_schedule_call_local_is_dropped_when_its_thread_dies(any_hub: BaseHub) -> None:
-    fired = []
+    fired: list[object] = []
 
     def owner() -> None:
         any_hub.schedule_call_local(0.001, fired.append, "local")
@@ -163,7 +164,7 @@ def test_schedule_call_local_is_dropped_when_its_thread_dies(any_hub: BaseHub) -
 
 
 def test_add_timer_takes_a_timer_of_this_hub(any_hub: BaseHub) -> None:
-    fired = []
+    fired: list[object] = []
     timer = any_hub.add_timer(Timer(any_hub, 0, fired.append, (1,)))
     eventlet.sleep(0.001)
     assert fired == [1] and not timer.pending
@@ -377,3 +378,56 @@ def test_timers_of_a_begun_slot_go_straight_to_a_large_heap() -> None:
         assert fired[-1] == "now"
         for timer in far + bucketed:
             timer.cancel()
+
+
+def test_busy_yielding_does_not_starve_a_socket_reader(any_hub: BaseHub) -> None:
+    # A green thread that never stops yielding keeps the ready queue busy: the hub must still poll.
+    a, b = socket.socketpair()
+    got: list[bytes] = []
+
+    def reader() -> None:
+        hubs.wait_fd(a.fileno(), EV_READ)
+        got.append(a.recv(10))
+
+    def spinner() -> int:
+        turns = 0
+        while not got and turns < 100_000:  # bounded: a starved reader fails, never hangs
+            turns += 1
+            eventlet.sleep(0)
+        return turns
+
+    reading = eventlet.spawn(reader)
+    spinning = eventlet.spawn(spinner)
+    eventlet.sleep(0)
+    b.send(b"data")
+    assert spinning.wait() < 100_000
+    reading.wait()
+    assert got == [b"data"]
+    a.close()
+    b.close()
+
+
+def test_busy_turns_run_due_timers_and_threadsafe_calls(any_hub: BaseHub) -> None:
+    fired: list[str] = []
+    any_hub.schedule_call_global(0, fired.append, "timer")
+    threading.Thread(target=any_hub.call_threadsafe, args=(fired.append, "threadsafe")).start()
+
+    def spinner() -> None:
+        for _ in range(100_000):
+            if len(fired) == 2:
+                return
+            eventlet.sleep(0)
+
+    eventlet.spawn(spinner).wait()
+    assert sorted(fired) == ["threadsafe", "timer"]
+
+
+def test_timer_properties(any_hub: BaseHub) -> None:
+    timer = any_hub.schedule_call_local(5, print, "x")
+    assert timer.seconds == 5 and timer.hub is any_hub and timer.args == ("x",)
+    assert timer.greenlet is getcurrent() and timer.callback is print
+    assert timer.deadline == pytest.approx(any_hub.clock() + 5, abs=1)
+    assert {timer: 1}[timer] == 1  # hashable, by identity
+    assert "pending" in repr(timer)
+    timer.cancel()
+    assert timer.args == () and timer.callback is None and "done" in repr(timer)

@@ -6,6 +6,7 @@ import errno
 import os
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from greenlet import getcurrent
@@ -245,10 +246,17 @@ def test_kept_registration_with_serial(any_hub: BaseHub, pair: tuple[socket.sock
     a, b = pair
     fd = a.fileno()
     serial = new_serial()
-    calls = []
+    calls: list[str] = []
+
+    def counting(name: str, original: Any) -> Any:
+        def call(*args: Any) -> Any:
+            calls.append(name)
+            return original(*args)
+
+        return call
+
     for name in ("_register", "_modify", "_unregister"):
-        original = getattr(any_hub, name)
-        setattr(any_hub, name, lambda *args, _o=original, _n=name: (calls.append(_n), _o(*args))[1])
+        setattr(any_hub, name, counting(name, getattr(any_hub, name)))
 
     def reader() -> bytes:
         wait_fd(fd, EV_READ, serial=serial)
@@ -394,7 +402,7 @@ def test_fd_closed_under_the_hub_with_a_kept_registration(any_hub: BaseHub) -> N
 
 def test_add_is_persistent_until_removed(any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]) -> None:
     a, b = pair
-    calls = []
+    calls: list[object] = []
     listener = any_hub.add(READ, a.fileno(), calls.append, lambda exc: calls.append(exc))
     other = any_hub.add(READ, a.fileno(), lambda fd: None, lambda exc: None)
     b.send(b"x")

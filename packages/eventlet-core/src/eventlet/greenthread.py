@@ -34,6 +34,11 @@ T = TypeVar("T")
 
 _NOT_DONE = object()
 
+#: exceptions that end the program rather than a green thread: re-raised to the main greenlet
+_TO_MAIN = (KeyboardInterrupt, SystemExit)
+
+_new_greenlet = greenlet.__new__
+
 #: where get_hub() keeps each OS thread's hub (read directly on the hottest path, sleep(0))
 _thread_hubs = _hubs_module._registry.local
 
@@ -121,6 +126,8 @@ class GreenThread(greenlet):
             self._result = None
             self._exception = exc
             observed = self._observers is not None and self._resolve()
+            if isinstance(exc, _TO_MAIN):
+                raise  # through the hub to the main greenlet, as in a program without threads
             if not observed and not isinstance(exc, GreenletExit):
                 # Nobody waits or is linked yet: say so now rather than let it pass unseen.
                 # A later wait() still raises it.
@@ -129,8 +136,6 @@ class GreenThread(greenlet):
                     self,
                     exc_info=(type(exc), exc, exc.__traceback__),
                 )
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                raise  # through the hub to the main greenlet, as in a program without threads
             return None
         self._result = result
         if self._observers is not None:
@@ -248,8 +253,13 @@ def spawn(func: Callable[..., Any], *args: Any, **kwargs: Any) -> GreenThread:
 
     The thread starts at the hub's next turn, after the caller yields.
     """
-    hub = get_hub()
-    thread = GreenThread(hub.greenlet)
+    try:
+        hub = _thread_hubs.hub
+    except AttributeError:
+        hub = get_hub()
+    # greenlet's own constructor, then the parent: no Python-level __init__ on this hot path.
+    thread = _new_greenlet(GreenThread)
+    thread.parent = hub.greenlet
     hub._ready.append((thread.switch, (func, args, kwargs)))
     return thread
 
@@ -259,10 +269,10 @@ def _start_n(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, 
         func(*args, **kwargs)
     except GreenletExit:
         pass
-    except BaseException as exc:
+    except _TO_MAIN:
+        raise  # through the hub to the main greenlet, unlogged, as in a program without threads
+    except BaseException:
         logger.error("Unhandled exception in green thread started by spawn_n", exc_info=True)
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
 
 
 def spawn_n(func: Callable[..., Any], *args: Any, **kwargs: Any) -> greenlet:
@@ -270,7 +280,10 @@ def spawn_n(func: Callable[..., Any], *args: Any, **kwargs: Any) -> greenlet:
 
     An exception it raises is logged (logger ``eventlet.hub``) and never stops the hub.
     """
-    hub = get_hub()
+    try:
+        hub = _thread_hubs.hub
+    except AttributeError:
+        hub = get_hub()
     thread = greenlet(_start_n, hub.greenlet)
     hub._ready.append((thread.switch, (func, args, kwargs)))
     return thread

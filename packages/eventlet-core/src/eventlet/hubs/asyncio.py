@@ -10,6 +10,9 @@ callbacks here:
   not empty, so green threads yielding with ``sleep(0)`` interleave fairly with asyncio callbacks.
 * **Timers** stay in the base hub's heap (cheap to cancel); one ``loop.call_at`` handle wakes the
   hub for the earliest deadline and is replaced when an earlier timer appears.
+* **Monkey patching**: the loop is built on the original ``selectors`` module (see
+  :func:`eventlet.patcher.original`), never on its green replacement, which would have the loop
+  wait for its fds through the hub, that is, through itself.
 * **File descriptors** are watched with ``loop.add_reader``/``add_writer``; their callbacks go to
   the base hub's ``_dispatch``, so kept registrations and serials work as in the other hubs.
 
@@ -30,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import selectors
 from collections.abc import Callable, Iterable
-from types import FrameType
+from types import FrameType, ModuleType
 from typing import Any
 
 from greenlet import GreenletExit, getcurrent
@@ -38,6 +41,16 @@ from greenlet import GreenletExit, getcurrent
 from eventlet.hubs.hub import EV_READ, EV_WRITE, BaseHub
 
 __all__ = ["Hub", "is_available"]
+
+
+def _unpatched_selectors() -> ModuleType:
+    """The ``selectors`` module to poll with: under ``monkey_patch`` its green version would make
+    the loop wait *through the hub it is running*, so take the original one then."""
+    from eventlet import patcher
+
+    if patcher.is_monkey_patched("selectors") or patcher.is_monkey_patched("select"):
+        return patcher.original("selectors")
+    return selectors
 
 
 def is_available() -> bool:
@@ -51,12 +64,33 @@ class Hub(BaseHub):
     name = "asyncio"
 
     def _init_backend(self) -> None:
-        self.loop = asyncio.new_event_loop()
+        #: the selectors module the loop polls with: the original one under monkey patching
+        self.selectors = _unpatched_selectors()
+        self.loop = asyncio.SelectorEventLoop(self._make_selector())
         self.clock = self.loop.time
         self._masks: dict[int, int] = {}
         self._turn_pending = False
         self._wake_handle: asyncio.TimerHandle | None = None
         self._wake_deadline = 0.0
+
+    def _make_selector(self) -> Any:
+        """The loop's selector: before the loop sleeps, it gives queued green work a turn.
+
+        Coroutines run in asyncio's own callbacks, and may queue green work without telling the
+        loop (``eventlet.spawn`` in a coroutine); the loop always selects before it sleeps, so
+        that is where such work is noticed.
+        """
+        hub = self
+
+        class HubSelector(self.selectors.DefaultSelector):  # type: ignore[name-defined]
+            def select(self, timeout: float | None = None) -> Any:
+                if hub._ready and not hub._turn_pending:
+                    hub._turn_pending = True
+                    hub.loop.call_soon(hub._turn)
+                    timeout = 0
+                return super().select(timeout)
+
+        return HubSelector()
 
     # ------------------------------------------------------------------ backend interface
     def _register(self, fd: int, mask: int) -> None:
@@ -103,7 +137,7 @@ class Hub(BaseHub):
     def is_idle_frame(self, frame: FrameType) -> bool:
         """True if the top frame is the loop's selector waiting for events."""
         return frame.f_code.co_name == "select" and isinstance(
-            frame.f_locals.get("self"), selectors.BaseSelector
+            frame.f_locals.get("self"), self.selectors.BaseSelector
         )
 
     # ------------------------------------------------------------------ scheduling
@@ -226,7 +260,7 @@ class Hub(BaseHub):
         loop: Any = self.loop
         old_selector = loop._selector
         self_pipe = {loop._ssock.fileno(), loop._csock.fileno()}
-        selector = selectors.DefaultSelector()
+        selector = self._make_selector()
         for key in list(old_selector.get_map().values()):
             if key.fd not in self_pipe and key.fd != self._wakeup_r:
                 selector.register(key.fileobj, key.events, key.data)

@@ -1,0 +1,322 @@
+"""The hub's file descriptors: who waits on which fd, and what the poller watches.
+
+Per fd the hub keeps the listeners waiting to read and to write (:class:`_FdState`) and asks the
+backend (epoll, kqueue, poll, select) for the *union* of what they want, through the four methods
+of the backend interface (``_register``, ``_modify``, ``_unregister``, ``_poll``).
+
+Avoiding system calls per wait.  Upstream eventlet registers an fd with epoll at every wait and
+unregisters it after.  Here an fd whose waiter went away stays registered ("kept") as long as it
+belongs to an owner that promises to tell the hub when it is closed: the next wait on the same socket
+then costs no system call at all.  An owner proves it is the same one with a *serial* number (never
+reused, unlike fd numbers), so a new socket that receives a recycled fd number is registered afresh.
+A kept fd that becomes ready with nobody waiting is unregistered then (a level-triggered poller would
+otherwise report it again and again).  Raw fds waited on without a serial (``trampoline``) are
+unregistered as soon as their last waiter leaves, like upstream.
+
+Waking.  When the poller reports an fd ready, every listener on it is woken, by switching to it right
+away from the hub (several green threads may wait on one fd; the ones that find nothing to read wait
+again).  A listener made by ``wait_fd`` is one-shot; one made by the upstream-compatible :meth:`add`
+stays until :meth:`remove`.  ``notify_close(fd)`` wakes every waiter of a closing fd with an
+``OSError(EBADF)`` so nobody sleeps forever on a dead descriptor; that wake-up goes through the ready
+queue, and is dropped if the waiter has left meanwhile (woken by a timeout, say), so it can never
+resume a green thread that is by then waiting for something else.
+"""
+
+from __future__ import annotations
+
+import errno
+import itertools
+import logging
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+__all__ = [
+    "EV_ERROR",
+    "EV_READ",
+    "EV_WRITE",
+    "READ",
+    "WRITE",
+    "FdListener",
+    "FdTable",
+    "new_serial",
+]
+
+logger = logging.getLogger("eventlet.hub")
+
+READ = "read"
+WRITE = "write"
+
+#: Event bits shared by all backends (they match select.POLLIN/POLLOUT and EPOLLIN/EPOLLOUT).
+EV_READ = 0x001
+EV_WRITE = 0x004
+EV_ERROR = 0x008 | 0x010 | 0x020  # POLLERR | POLLHUP | POLLNVAL: wake everybody
+
+_MASKS = {READ: EV_READ, WRITE: EV_WRITE}
+
+_SERIAL = itertools.count(1)
+
+
+def new_serial() -> int:
+    """Return a number never returned before: the identity an fd owner gives the hub."""
+    return next(_SERIAL)
+
+
+class FdListener:
+    """One waiter on one fd: what the hub calls back when the fd is ready or closed."""
+
+    __slots__ = ("cb", "evtype", "fileno", "mark_as_closed", "persistent", "spent", "tb")
+
+    def __init__(
+        self,
+        evtype: str,
+        fileno: int,
+        cb: Callable[[int], Any],
+        tb: Callable[[BaseException], Any] | None,
+        mark_as_closed: Callable[[], Any] | None = None,
+    ) -> None:
+        self.evtype = evtype
+        self.fileno = fileno
+        self.cb = cb
+        #: called with ``OSError(EBADF)`` on :meth:`FdTable.notify_close`; ``None`` once not wanted.
+        self.tb = tb
+        self.mark_as_closed = mark_as_closed
+        #: True once the listener has been removed from the hub.
+        self.spent = False
+        #: True for listeners made by :meth:`FdTable.add`: they stay until removed.
+        self.persistent = False
+
+    def __repr__(self) -> str:
+        return f"<FdListener {self.evtype} fd={self.fileno} cb={self.cb!r}>"
+
+
+class _FdState:
+    """What the hub knows of one fd: its waiters and what the backend has registered."""
+
+    __slots__ = ("readers", "registered", "serial", "writers")
+
+    def __init__(self) -> None:
+        self.readers: list[FdListener] = []
+        self.writers: list[FdListener] = []
+        self.registered = 0  # mask the backend currently watches
+        self.serial = 0  # owner identity for keeping a registration alive; 0 = none
+
+    def wanted(self) -> int:
+        return (EV_READ if self.readers else 0) | (EV_WRITE if self.writers else 0)
+
+
+class FdTable:
+    """The fd half of a hub (a mixin of :class:`eventlet.hubs.hub.BaseHub`)."""
+
+    _ready: deque[tuple[Callable[..., Any], tuple[Any, ...]]]
+    _LOOP_EXITS: tuple[type[BaseException], ...]
+    _fds: dict[int, _FdState]
+
+    def _register(self, fd: int, mask: int) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _modify(self, fd: int, mask: int) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _unregister(self, fd: int) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _report_callback_error(self, callback: Any) -> None:  # pragma: no cover - BaseHub's
+        raise NotImplementedError
+
+    def add(
+        self,
+        evtype: str,
+        fileno: int,
+        cb: Callable[[int], Any],
+        tb: Callable[[BaseException], Any],
+        mark_as_closed: Callable[[], Any] | None = None,
+    ) -> FdListener:
+        """Call ``cb(fileno)`` (from the hub) each time ``fileno`` is ready for ``evtype``.
+
+        ``evtype`` is ``READ`` or ``WRITE``.  ``tb(exc)`` is called instead when the fd is closed
+        through :meth:`notify_close`.  The listener stays until :meth:`remove` is called with it
+        (upstream eventlet's contract); green code normally uses ``wait_fd`` instead.
+        """
+        mask = _MASKS.get(evtype)
+        if mask is None:
+            raise ValueError(f"evtype must be {READ!r} or {WRITE!r}, not {evtype!r}")
+        listener = FdListener(evtype, fileno, cb, tb, mark_as_closed)
+        listener.persistent = True
+        self._add_listener(listener, mask, 0)
+        return listener
+
+    def remove(self, listener: FdListener) -> None:
+        """Stop calling ``listener`` (and drop a pending close notice).  Idempotent."""
+        listener.tb = None
+        if not listener.spent:
+            self._remove_listener(listener)
+
+    def _add_listener(self, listener: FdListener, mask: int, serial: int) -> None:
+        fd = listener.fileno
+        state = self._fds.get(fd)
+        if state is None:
+            state = self._fds[fd] = _FdState()
+        if mask == EV_READ:
+            state.readers.append(listener)
+        else:
+            state.writers.append(listener)
+        registered = state.registered
+        try:
+            if registered and (serial == 0 or serial != state.serial):
+                # The registration may belong to an earlier file that had this fd number (a raw
+                # fd, without a serial, gives no way to tell: refresh its registration every time).
+                self._reregister(fd, state, state.wanted())
+            elif registered | mask != registered:
+                if registered:
+                    self._modify(fd, registered | mask)
+                else:
+                    self._register(fd, mask)
+                state.registered = registered | mask
+        except BaseException:
+            # Not a pollable fd (closed, a regular file...): leave no trace of the listener.
+            listener.spent = True
+            (state.readers if mask == EV_READ else state.writers).remove(listener)
+            if not state.readers and not state.writers:
+                self._forget_fd(fd, state)
+            raise
+        state.serial = serial
+
+    def _reregister(self, fd: int, state: _FdState, wanted: int) -> None:
+        try:
+            self._modify(fd, wanted)
+        except OSError as exc:
+            if exc.errno != errno.ENOENT:
+                raise
+            self._register(fd, wanted)
+        state.registered = wanted
+
+    def _remove_listener(self, listener: FdListener) -> None:
+        listener.spent = True
+        fd = listener.fileno
+        state = self._fds.get(fd)
+        if state is None:
+            return
+        waiters = state.readers if listener.evtype == READ else state.writers
+        try:
+            waiters.remove(listener)
+        except ValueError:
+            return
+        if not state.readers and not state.writers and not state.serial:
+            self._forget_fd(fd, state)
+
+    def _forget_fd(self, fd: int, state: _FdState) -> None:
+        del self._fds[fd]
+        if state.registered:
+            try:
+                self._unregister(fd)
+            except (OSError, ValueError, KeyError) as exc:
+                # Closed without notify_close: the kernel already dropped it.
+                logger.debug("fd %d was already gone from the poller: %r", fd, exc)
+
+    def notify_close(self, fileno: int) -> None:
+        """Tell the hub ``fileno`` is about to be closed: its waiters get ``OSError(EBADF)``."""
+        state = self._fds.get(fileno)
+        if state is None:
+            return
+        listeners = state.readers + state.writers
+        state.readers.clear()
+        state.writers.clear()
+        self._forget_fd(fileno, state)
+        for listener in listeners:
+            listener.spent = True
+            if listener.mark_as_closed is not None:
+                listener.mark_as_closed()
+            self._ready.append((self._deliver_close, (listener,)))
+
+    @staticmethod
+    def _deliver_close(listener: FdListener) -> None:
+        tb = listener.tb
+        if tb is not None:  # None: the waiter left (timed out, was killed) before we got here
+            listener.tb = None
+            tb(OSError(errno.EBADF, "The file descriptor was closed while a green thread waited"))
+
+    def mark_as_reopened(self, fileno: int) -> None:
+        """Forget any kept registration of ``fileno``: it now names a different file."""
+        state = self._fds.get(fileno)
+        if state is not None and not state.readers and not state.writers:
+            self._forget_fd(fileno, state)
+
+    def _dispatch(self, fd: int, events: int) -> None:
+        state = self._fds.get(fd)
+        if state is None:
+            return  # a stale event from this poll's batch: the fd was forgotten meanwhile
+        woke = False
+        if events & (EV_READ | EV_ERROR) and state.readers:
+            woke = True
+            readers = state.readers
+            if len(readers) == 1 and not readers[0].persistent:
+                self._wake(readers.pop(), fd)
+            else:
+                state.readers = []
+                self._wake_all(state, readers, fd)
+        if events & (EV_WRITE | EV_ERROR) and state.writers:
+            woke = True
+            writers = state.writers
+            state.writers = []
+            self._wake_all(state, writers, fd)
+        if self._fds.get(fd) is not state:
+            return  # a woken callback closed the fd
+        wanted = state.wanted()
+        if wanted:
+            if not woke and wanted != state.registered:
+                # An event nobody waits for (a kept registration of the other direction):
+                # narrow the registration so a level-triggered poller does not spin on it.
+                self._modify(fd, wanted)
+                state.registered = wanted
+        elif not woke or not state.serial:
+            # Ready with nobody waiting, or a raw fd whose waiter is done: stop watching it.
+            self._forget_fd(fd, state)
+
+    def _wake_all(self, state: _FdState, listeners: list[FdListener], fd: int) -> None:
+        for listener in listeners:
+            if listener.spent:
+                continue  # removed by a listener woken before it
+            if listener.persistent:
+                if listener.evtype == READ:
+                    state.readers.append(listener)
+                else:
+                    state.writers.append(listener)
+                self._call_listener(listener, fd)
+            else:
+                self._wake(listener, fd)
+
+    def _wake(self, listener: FdListener, fd: int) -> None:
+        listener.spent = True
+        self._call_listener(listener, fd)
+
+    def _call_listener(self, listener: FdListener, fd: int) -> None:
+        try:
+            listener.cb(fd)
+        except self._LOOP_EXITS:
+            raise
+        except BaseException:
+            self._report_callback_error(listener.cb)
+
+    def _reregister_all(self) -> None:
+        """Register every fd that has waiters with a fresh backend; forget the kept ones."""
+        for fd, state in list(self._fds.items()):
+            wanted = state.wanted()
+            state.registered = 0
+            if not wanted:
+                del self._fds[fd]
+                continue
+            try:
+                self._register(fd, wanted)
+            except OSError:  # closed in the child: wake its waiters with the error
+                self.notify_close(fd)
+                continue
+            state.registered = wanted
+
+    def get_readers(self) -> list[FdListener]:
+        """Every listener waiting to read."""
+        return [lst for state in self._fds.values() for lst in state.readers]
+
+    def get_writers(self) -> list[FdListener]:
+        """Every listener waiting to write."""
+        return [lst for state in self._fds.values() for lst in state.writers]
