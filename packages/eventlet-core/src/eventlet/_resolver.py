@@ -217,6 +217,10 @@ def gethostbyaddr(ip_address: str) -> tuple[str, list[str], list[str]]:
 
 def getnameinfo(sockaddr: tuple[Any, ...], flags: int) -> tuple[str, str]:
     """``socket.getnameinfo``; inline when both host and service are asked for as numbers."""
+    if not isinstance(sockaddr, tuple):
+        # Fail here, not in a worker, and drop the reference: the traceback keeps this frame.
+        del sockaddr
+        raise TypeError("getnameinfo() argument 1 must be a tuple")
     if flags & _NUMERIC_NAMEINFO == _NUMERIC_NAMEINFO:
         return _socket.getnameinfo(sockaddr, flags)
     return resolver_pool.call(_socket.getnameinfo, sockaddr, flags)

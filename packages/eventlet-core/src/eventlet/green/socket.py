@@ -13,6 +13,7 @@ import _socket
 import builtins
 import os
 import socket as _stdsocket
+import sys
 from types import ModuleType
 from typing import Any
 
@@ -109,6 +110,13 @@ def socketpair(
     return GreenSocket(first), GreenSocket(second)
 
 
+def _socket_class() -> type[GreenSocket]:
+    """The class to create sockets with: the standard module's ``socket`` if it has been replaced
+    by a green one (monkey patching, or a test's subclass of it), else :class:`GreenSocket`."""
+    cls = getattr(sys.modules.get("socket"), "socket", None)  # not _stdsocket: a pristine copy
+    return cls if isinstance(cls, type) and issubclass(cls, GreenSocket) else GreenSocket
+
+
 def create_connection(
     address: tuple[Any, ...],
     timeout: Any = _GLOBAL_DEFAULT_TIMEOUT,
@@ -130,7 +138,7 @@ def create_connection(
     for family, kind, proto, _canon, sockaddr in getaddrinfo(host, port, 0, _socket.SOCK_STREAM):
         sock = None
         try:
-            sock = GreenSocket(family, kind, proto)
+            sock = _socket_class()(family, kind, proto)
             if timeout is not _GLOBAL_DEFAULT_TIMEOUT:
                 sock.settimeout(timeout)
             if source_address:

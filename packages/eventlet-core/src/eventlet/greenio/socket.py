@@ -26,6 +26,7 @@ from __future__ import annotations
 import _socket
 import errno
 import io
+import logging
 import operator
 import os
 import socket as _stdsocket
@@ -39,6 +40,8 @@ from eventlet.hubs import notify_close, wait_fd
 from eventlet.hubs.hub import EV_READ, EV_WRITE, new_serial
 
 __all__ = ["GreenSocket"]
+
+logger = logging.getLogger("eventlet.greenio")
 
 _ss = _socket.socket
 _c_recv = _ss.recv
@@ -147,8 +150,14 @@ class GreenSocket(_stdsocket.socket):
         return self._user_timeout
 
     def setblocking(self, flag: bool) -> None:
-        """``setblocking(True)`` is ``settimeout(None)``; ``setblocking(False)``, ``settimeout(0.0)``."""
-        self._user_timeout = None if operator.index(flag) else 0.0
+        """``setblocking(True)`` is ``settimeout(None)``; ``setblocking(False)``, ``settimeout(0.0)``.
+
+        Like the standard method it touches the fd (keeping it non-blocking), so that a closed or
+        invalid fd raises ``OSError`` here rather than at the next call.
+        """
+        blocking = operator.index(flag)
+        _c_setblocking(self, False)
+        self._user_timeout = None if blocking else 0.0
 
     def getblocking(self) -> bool:
         """False only when the timeout is 0.0 (non-blocking mode)."""
@@ -288,7 +297,7 @@ class GreenSocket(_stdsocket.socket):
             try:
                 return _c_sendmsg(self, *args)
             except BlockingIOError:
-                if self._user_timeout == 0.0:
+                if self._user_timeout == 0.0 or _recvmsg_flags(args) & _MSG_DONTWAIT:
                     raise
             return self._retry(_c_sendmsg, EV_WRITE, args)
 
@@ -299,7 +308,7 @@ class GreenSocket(_stdsocket.socket):
         try:
             return _c_send(self, data, flags)
         except BlockingIOError:
-            if self._user_timeout == 0.0:
+            if self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
                 raise
         return self._retry(_c_send, EV_WRITE, (data, flags))
 
@@ -309,7 +318,7 @@ class GreenSocket(_stdsocket.socket):
         try:
             sent = _c_send(self, data, flags)
         except BlockingIOError:
-            if self._user_timeout == 0.0:
+            if self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
                 raise
             sent = 0
         else:
@@ -325,7 +334,7 @@ class GreenSocket(_stdsocket.socket):
                 try:
                     sent += _c_send(self, octets[sent:], flags)
                 except BlockingIOError:
-                    if self._user_timeout == 0.0:
+                    if self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
                         raise
                     self._wait_until(EV_WRITE, deadline)
 
@@ -337,7 +346,7 @@ class GreenSocket(_stdsocket.socket):
         try:
             return _c_sendto(self, data, *args)
         except BlockingIOError:
-            if self._user_timeout == 0.0:
+            if self._user_timeout == 0.0 or (len(args) > 1 and args[0] & _MSG_DONTWAIT):
                 raise
         return self._retry(_c_sendto, EV_WRITE, (data, *args))
 
@@ -459,5 +468,8 @@ class GreenSocket(_stdsocket.socket):
         if fd >= 0:
             notify_close(fd)
             if self._user_timeout is None:
-                _c_setblocking(self, True)
+                try:
+                    _c_setblocking(self, True)
+                except OSError as exc:  # an fd closed behind our back: nothing left to restore
+                    logger.debug("detach: cannot make fd %d blocking again: %s", fd, exc)
         return super().detach()
