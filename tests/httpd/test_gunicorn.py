@@ -21,13 +21,21 @@ WORKER = "eventlet.httpd.gunicorn.EventletWorker"
 GUNICORN = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
 
 
+def no_control_socket_args() -> list[str]:
+    """The flags that turn gunicorn's control socket off: gunicorn 24+ has one, 23 has none."""
+    if GUNICORN is None:
+        return []
+    usage = subprocess.run([GUNICORN, "--help"], capture_output=True, text=True, check=False).stdout
+    return ["--no-control-socket"] if "--no-control-socket" in usage else []
+
+
 class Gunicorn(Proc):
     """A gunicorn master process; its log goes to stderr like ours."""
 
     def __init__(self, *args: str) -> None:
         assert GUNICORN is not None
         self.proc = subprocess.Popen(
-            [GUNICORN, "-k", WORKER, "--bind", "127.0.0.1:0", "--control-socket", "", *args],
+            [GUNICORN, "-k", WORKER, "--bind", "127.0.0.1:0", *no_control_socket_args(), *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

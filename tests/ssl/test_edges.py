@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+pytest.importorskip("OpenSSL")
+
 from OpenSSL import SSL
 
 import eventlet

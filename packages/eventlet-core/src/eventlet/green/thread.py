@@ -63,9 +63,18 @@ interrupt_main = original_attr("_thread", "interrupt_main")
 def get_ident(gr: greenlet | None = None) -> int:
     """The current green thread's identity (``gr``'s, if given): an int never shared by two live ones.
 
-    The root greenlet of an OS thread keeps the OS thread's ident.
+    The root greenlet of an OS thread keeps the OS thread's ident.  So does any caller once
+    greenlet is shutting down with the interpreter (``getcurrent()`` then raises RuntimeError, e.g.
+    in logging's weakref callbacks at exit): no greenlet can switch any more, so the OS thread is
+    the only identity left, and a lock taken there must still work.
     """
-    current = getcurrent() if gr is None else gr
+    if gr is None:
+        try:
+            current = getcurrent()
+        except RuntimeError:  # "greenlet is being finalized": interpreter shutdown
+            return _real_get_ident()
+    else:
+        current = gr
     if current.parent is None:
         return _real_get_ident()
     return id(current)
@@ -440,8 +449,16 @@ def _set_sentinel() -> LockType:
 
 
 def _count() -> int:
-    """How many threads are running: the green ones started here, plus the OS threads."""
-    return _registry.running + _real_count()
+    """How many threads are running: the green ones started here, plus the program's OS threads.
+
+    The name-resolver's worker OS threads (:mod:`eventlet._resolver`, started lazily by the first
+    green ``getaddrinfo``/``connect("localhost", ...)``) are eventlet's own, like the hub: they are
+    not counted, or code that compares ``_count()`` before and after some work (``test.support``'s
+    ``wait_threads_exit``) would wait forever for daemon threads that never end.
+    """
+    from eventlet._resolver import resolver_pool  # late: no import cycle through threading
+
+    return _registry.running + _real_count() - resolver_pool.workers
 
 
 def _shutdown() -> None:
