@@ -10,6 +10,8 @@ The server runs in the measured child; the load generator (``loadgen/http_load.p
 when installed) runs on the other core.  The CPU window is the measured process's CPU time
 from just before the load starts to just after it ends, divided by the requests the
 application answered meanwhile.  A one-second untimed run warms the server up first.
+The load generator's client-side latency percentiles of the measured run (``p50_ms``,
+``p99_ms``: request sent to answer complete, wall milliseconds) go into the details.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from workloads._measure import check_loadgen, finish_loadgen, start_loadgen
 
 CONNECTIONS = 50
+LATENCY_KEYS = ("p50_ms", "p99_ms")
 BODY = b"Hello, World!"
 CANNED = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n"
@@ -159,6 +162,9 @@ def run(impl: str, mode: str, seconds: float) -> dict[str, Any]:
         "client_errors": client.get("errors", 0),
         "load_tool": client.get("tool", "?"),
     }
+    for key in LATENCY_KEYS:
+        if key in client:
+            result[key] = client[key]
     if client.get("client_cpu_s"):
         result["client_cpu_us_per_op"] = client["client_cpu_s"] * 1e6 / max(1, client["requests"])
     return result

@@ -21,7 +21,7 @@ SPEC = WorkloadSpec(
     goals=(beats("eventlet", 2), beats("gevent")),
     throughput=True,
     reference=True,
-    details=("client_errors",),
+    details=("client_errors", "p50_ms", "p99_ms"),
 )
 
 

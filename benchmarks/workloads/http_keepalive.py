@@ -25,7 +25,7 @@ SPEC = WorkloadSpec(
     goal_text="~30 µs on a quiet machine: >= 3.4x eventlet, >= 2.8x gevent",
     throughput=True,
     reference=True,
-    details=("client_errors",),
+    details=("client_errors", "p50_ms", "p99_ms"),
 )
 
 
