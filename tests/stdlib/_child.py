@@ -93,6 +93,10 @@ def _test_id(test: Any) -> str:
     return str(test.id() if hasattr(test, "id") else test)
 
 
+#: Modules that require the "network" resource for loopback tests.
+LOOPBACK_NETWORK_MODULES = frozenset({"test_socketserver", "test_timeout"})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--patched", action="store_true", help="call eventlet.monkey_patch() first")
@@ -108,8 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     from test import support
 
     support.verbose = False
-    # As under regrtest without -u: no tests that need the internet or take minutes of CPU.
+    # As under regrtest without -u: no tests that need the internet or take minutes of CPU.  The
+    # modules in LOOPBACK_NETWORK_MODULES ask for the "network" resource for tests that talk to
+    # themselves over loopback (test_timeout's few remote ones skip themselves without internet).
     support.use_resources = ["subprocess"]
+    if args.module in LOOPBACK_NETWORK_MODULES:
+        support.use_resources.append("network")
     with open(args.output, "w", encoding="utf-8") as out:
         try:
             suite = unittest.defaultTestLoader.loadTestsFromName(f"test.{args.module}")
