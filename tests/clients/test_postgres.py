@@ -2,8 +2,9 @@
 
 psycopg2 cooperates through the wait callback that ``monkey_patch()`` installs.  psycopg 3's
 default wait function is written in C and polls the socket itself, which would block the OS
-thread; psycopg 3 picks a pure-Python wait function over the (green) ``select`` module when told to
-with ``PSYCOPG_WAIT_FUNC``, which is how it is run here.
+thread; ``monkey_patch()`` therefore chooses psycopg 3's pure-Python ``wait_poll``, which waits on
+the (green) ``select.poll`` (through ``PSYCOPG_WAIT_FUNC`` when psycopg is imported after patching,
+as here, and by replacing ``psycopg.waiting.wait`` when it was imported before).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from tests.clients._support import run_child
 from tests.clients.conftest import Service
 
 COUNT = 10
-ENV = {"psycopg2": {}, "psycopg": {"PSYCOPG_WAIT_FUNC": "wait_poll"}}
+ENV: dict[str, dict[str, str]] = {"psycopg2": {}, "psycopg": {}}
 
 
 @pytest.mark.parametrize("driver", ["psycopg2", "psycopg"])

@@ -397,3 +397,26 @@ def test_psycopg_real_driver_gets_the_callback(tmp_path: Path) -> None:
         tmp_path,
     )
     assert proc.stdout.strip() == "True"
+
+
+def test_psycopg3_is_made_to_wait_greenly() -> None:
+    """psycopg 3's C waiter would block the hub: monkey_patch() picks its select.poll waiter."""
+    pytest.importorskip("psycopg")
+    code = """
+import os, sys
+before = sys.argv[1] == "before"
+if before:
+    import psycopg.waiting
+import eventlet
+eventlet.monkey_patch()
+import psycopg.waiting
+assert psycopg.waiting.wait is psycopg.waiting.wait_poll, psycopg.waiting.wait
+print("env", os.environ.get("PSYCOPG_WAIT_FUNC"))
+"""
+    env = {k: v for k, v in os.environ.items() if k != "PSYCOPG_WAIT_FUNC"}
+    for order, expected in (("before", "env None"), ("after", "env wait_poll")):
+        result = subprocess.run(
+            [sys.executable, "-c", code, order], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == expected

@@ -136,7 +136,9 @@ def _excluded_namespaces() -> set[int]:
 
 
 def _is_own_type(kind: type) -> bool:
-    module = getattr(kind, "__module__", "") or ""
+    module = getattr(kind, "__module__", "")
+    if not isinstance(module, str):  # a metaclass may make __module__ a descriptor (psycopg does)
+        return False
     return module == "eventlet" or module.startswith("eventlet.")
 
 

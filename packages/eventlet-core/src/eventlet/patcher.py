@@ -542,12 +542,31 @@ def _psycopg_wait(conn: Any, timeout: float | None = None) -> None:
 
 
 def _patch_psycopg() -> bool:
+    """Make psycopg2 and psycopg 3 wait on their sockets through the hub; True if either is there."""
+    patched = _patch_psycopg3()
     try:
         extensions = importlib.import_module("psycopg2.extensions")
     except ImportError:
         logger.debug("psycopg2 is not installed: nothing to patch")
-        return False
+        return patched
     extensions.set_wait_callback(_psycopg_wait)
+    return True
+
+
+def _patch_psycopg3() -> bool:
+    """psycopg 3 waits in C (blocking the OS thread) unless told otherwise: choose its poll() waiter.
+
+    ``select.poll`` is green once ``select`` is patched, so its ``wait_poll`` cooperates.  If
+    psycopg is already imported its choice is replaced; otherwise ``PSYCOPG_WAIT_FUNC`` (read by
+    psycopg at import) is set, unless the user set it.
+    """
+    waiting = sys.modules.get("psycopg.waiting")
+    if waiting is None:
+        os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_poll")
+        return False
+    waiting.wait = waiting.wait_poll
+    if hasattr(waiting, "_ready_poll"):
+        waiting._ready = waiting._ready_poll
     return True
 
 
