@@ -15,10 +15,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import logging
+import signal
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from eventlet.greenthread import spawn_n
 from eventlet.httpd import Server, WebSocket, WebSocketWSGI
+from eventlet.hubs import get_hub
 
 log = logging.getLogger("demo")
 
@@ -144,10 +147,19 @@ def main() -> None:
         parser.exit(1, f"demo: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}\n")
     host = server.address[0]
     print(f"Eventlet demo: websocket chat on http://{host}:{server.port}/  (Ctrl-C to stop)", flush=True)
+    hub = get_hub()
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        # Ctrl-C: ask the hub to stop the server gracefully; a second Ctrl-C interrupts at once.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        hub.call_threadsafe(spawn_n, server.stop)
+
+    signal.signal(signal.SIGINT, on_sigint)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        print("bye", flush=True)
+        pass
+    print("bye", flush=True)
 
 
 if __name__ == "__main__":

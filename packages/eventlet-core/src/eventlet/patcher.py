@@ -560,7 +560,7 @@ def _patch_psycopg3() -> bool:
     psycopg is already imported its choice is replaced; otherwise ``PSYCOPG_WAIT_FUNC`` (read by
     psycopg at import) is set, unless the user set it.
     """
-    waiting = sys.modules.get("psycopg.waiting")
+    waiting: Any = sys.modules.get("psycopg.waiting")
     if waiting is None:
         os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_poll")
         return False

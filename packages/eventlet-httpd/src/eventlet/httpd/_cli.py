@@ -171,11 +171,17 @@ def serve_in_process(args: argparse.Namespace, sock: socket.socket, app: Callabl
     hub = server._hub
 
     def on_signal(signum: int, frame: Any) -> None:
+        # Runs between two bytecodes of whatever green thread is current: only hand the stop to
+        # the hub.  A second Ctrl-C falls back to the default KeyboardInterrupt.
+        if signum == signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         hub.call_threadsafe(spawn_n, server.stop)
 
     signal.signal(signal.SIGTERM, on_signal)
     if args.worker_fd is not None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides
+    else:
+        signal.signal(signal.SIGINT, on_signal)
         from eventlet.httpd._workers import watch_parent
 
         spawn_n(watch_parent, server)
