@@ -13,6 +13,7 @@ import argparse
 import socket
 
 import eventlet
+from _ctrl_c import interrupt_main_on_ctrl_c
 from eventlet import backdoor
 
 counter = {"connections": 0}
@@ -34,6 +35,7 @@ def main() -> None:
     eventlet.spawn(backdoor.backdoor_server, console, {"counter": counter})
     server = eventlet.listen(("127.0.0.1", args.port))
     print(f"serving on {server.getsockname()[1]}, backdoor on {console.getsockname()[1]}", flush=True)
+    interrupt_main_on_ctrl_c()
     try:
         eventlet.serve(server, handle)
     except KeyboardInterrupt:

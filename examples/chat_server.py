@@ -17,6 +17,7 @@ import socket
 from typing import BinaryIO
 
 import eventlet
+from _ctrl_c import interrupt_main_on_ctrl_c
 
 log = logging.getLogger("chat")
 
@@ -71,6 +72,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     server = eventlet.listen((args.host, args.port))
     log.info("chat server on %s:%s", *server.getsockname()[:2])
+    interrupt_main_on_ctrl_c()
     try:
         eventlet.serve(server, ChatRoom().handle)
     except KeyboardInterrupt:

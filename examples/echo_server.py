@@ -12,6 +12,7 @@ import logging
 import socket
 
 import eventlet
+from _ctrl_c import interrupt_main_on_ctrl_c
 
 log = logging.getLogger("echo")
 
@@ -35,6 +36,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     server = eventlet.listen((args.host, args.port))
     log.info("echo server on %s:%s", *server.getsockname()[:2])
+    interrupt_main_on_ctrl_c()
     try:
         eventlet.serve(server, handle)
     except KeyboardInterrupt:

@@ -22,6 +22,7 @@ import tempfile
 
 import eventlet
 import eventlet.ssl
+from _ctrl_c import interrupt_main_on_ctrl_c
 
 log = logging.getLogger("tls-echo")
 
@@ -102,6 +103,7 @@ def main() -> None:
         )
         server = eventlet.listen((args.host, args.port))
         log.info("TLS echo server on %s:%s", *server.getsockname()[:2])
+        interrupt_main_on_ctrl_c()
         try:
             eventlet.serve(server, make_handler(context))  # type: ignore[arg-type]
         except KeyboardInterrupt:
