@@ -326,7 +326,8 @@ def test_entry_point_green_modules(tmp_path: Path) -> None:
     )
     proc = run_python(
         """
-        import sys; sys.path.insert(0, ".")
+        import logging, sys; sys.path.insert(0, ".")
+        logging.basicConfig()  # eventlet's loggers have only a NullHandler until the app configures
         import eventlet, fakemod
         from eventlet import patcher
         eventlet.monkey_patch(fakemod=False)

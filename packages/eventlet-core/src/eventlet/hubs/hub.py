@@ -78,6 +78,12 @@ __all__ = [
 
 logger = logging.getLogger("eventlet.hub")
 
+# Library code never prints: every "eventlet.*" logger stays silent until the application configures
+# logging (the convention for libraries; this module is imported before anything of ours logs).
+_package_logger = logging.getLogger("eventlet")
+if not any(isinstance(handler, logging.NullHandler) for handler in _package_logger.handlers):
+    _package_logger.addHandler(logging.NullHandler())
+
 #: A busy turn (callbacks still queued) polls for I/O only after this many busy turns...
 BUSY_POLL_TURNS = 64
 #: ... or this many seconds since the last poll, whichever comes first.
