@@ -382,6 +382,8 @@ def test_psycopg_wait_callback(tmp_path: Path) -> None:
 
 def test_psycopg_not_installed_is_a_noop(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "psycopg2.extensions", None)  # makes the import fail
+    monkeypatch.delitem(sys.modules, "psycopg.waiting", raising=False)  # psycopg 3 not imported either
+    monkeypatch.setenv("PSYCOPG_WAIT_FUNC", "wait_poll")  # restored afterwards
     assert patcher._patch_psycopg() is False
 
 
