@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import logging
 
 import pytest
@@ -393,6 +395,28 @@ def test_greenthread_constructor_compat(any_hub: BaseHub) -> None:
     assert gt.wait() == 8
     assert GreenThread.main is GreenThread.run
     assert greenthread.getcurrent_thread() is getcurrent()
+
+
+def test_greenthread_started_with_nothing_to_run_fails_clearly(any_hub: BaseHub) -> None:
+    gt = GreenThread(any_hub.greenlet)
+    any_hub.call_soon(gt.switch)
+    with pytest.raises(TypeError, match="nothing to run"):
+        gt.wait()
+
+
+def test_spawn_keeps_no_instance_dict_and_releases_its_arguments(any_hub: BaseHub) -> None:
+    class Payload:
+        pass
+
+    payload = Payload()
+    ref = weakref.ref(payload)
+    gt = eventlet.spawn(lambda p: None, payload)
+    killed = eventlet.spawn(lambda p: None, payload)
+    del payload
+    killed.kill()  # before it starts: its function and arguments are dropped too
+    assert gt.wait() is None
+    assert ref() is None  # the finished thread no longer holds what it ran with
+    assert "__dict__" not in dir(type(gt)) or not gt.__dict__
 
 
 def test_hub_restarted_after_abort_adopts_the_current_thread(any_hub: BaseHub) -> None:

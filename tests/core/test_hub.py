@@ -89,6 +89,24 @@ def test_callback_exception_is_logged_and_hub_survives(
     eventlet.sleep(0)  # still alive
 
 
+def test_resumed_greenlet_dying_of_an_exception_is_logged(
+    any_hub: BaseHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    def body() -> None:
+        eventlet.sleep(0)  # queued on the hub as the greenlet itself
+        raise ValueError("greenlet failed")
+
+    raw = greenlet(body, any_hub.greenlet)
+    any_hub.call_soon(raw.switch)
+    with caplog.at_level(logging.ERROR, logger="eventlet.hub"):
+        eventlet.sleep(0)
+        eventlet.sleep(0)
+    [record] = [r for r in caplog.records if r.name == "eventlet.hub"]
+    assert record.exc_info is not None and "greenlet failed" in str(record.exc_info[1])
+    assert raw.dead
+    eventlet.sleep(0)  # the hub goes on
+
+
 def test_hub_exceptions_can_be_silenced(any_hub: BaseHub, caplog: pytest.LogCaptureFixture) -> None:
     any_hub.debug_exceptions = False
     any_hub.call_soon(lambda: 1 / 0)

@@ -108,7 +108,7 @@ class _FdState:
 class FdTable:
     """The fd half of a hub (a mixin of :class:`eventlet.hubs.hub.BaseHub`)."""
 
-    _ready: deque[tuple[Callable[..., Any], tuple[Any, ...]]]
+    _ready: deque[Any]  # hub.ReadyEntry: (callback, args) pairs and greenlets
     _LOOP_EXITS: tuple[type[BaseException], ...]
     _fds: dict[int, _FdState]
 

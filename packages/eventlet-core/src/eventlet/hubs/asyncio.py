@@ -167,21 +167,10 @@ class Hub(BaseHub):
     def _turn(self, due: float = 0.0) -> None:
         """Run the queued callbacks, then the timers due (at ``due`` at the earliest)."""
         self._turn_pending = False
-        ready = self._ready
-        count = len(ready)
+        count = len(self._ready)
         try:
             if count:
-                self.switches += count
-                popleft = ready.popleft
-                system = self._LOOP_EXITS
-                for _ in range(count):
-                    callback, args = popleft()
-                    try:
-                        callback(*args)
-                    except system:
-                        raise
-                    except BaseException:
-                        self._report_callback_error(callback)
+                self._run_ready(count)
             if self._timers or self._bucket_keys:
                 now = self.clock()
                 self._fire_timers(now if now > due else due)

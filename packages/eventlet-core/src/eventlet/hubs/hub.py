@@ -9,10 +9,13 @@ the hub then runs whoever is ready and, when nobody is, sleeps in the operating 
 The hub keeps three kinds of pending work.  Each turn of the loop (:meth:`BaseHub.run`) does, in
 this order:
 
-1. **The ready queue** (``_ready``): a FIFO of ``(callback, args)`` pairs to run as soon as possible.
-   ``sleep(0)``, ``spawn`` and waking a waiter of an ``Event`` or ``Queue`` all go here.  It is a plain
-   ``deque`` so the common operations never touch the timer heap: that is where most of the speed over
-   upstream eventlet comes from.  A turn runs only the entries that were queued before it started.
+1. **The ready queue** (``_ready``): a FIFO of ``(callback, args)`` pairs to run as soon as possible,
+   and of bare greenlets to switch to.  ``sleep(0)``, ``spawn`` and waking a waiter of an ``Event`` or
+   ``Queue`` all go here.  It is a plain ``deque`` so the common operations never touch the timer
+   heap: that is where most of the speed over upstream eventlet comes from.  The two hottest entries,
+   a green thread yielding with ``sleep(0)`` and a new one starting, are the greenlet itself: no tuple
+   or bound method to allocate, so fewer objects for the garbage collector to chase.  A turn runs
+   only the entries that were queued before it started.
 2. **File descriptors** (:mod:`eventlet.hubs._fds`): the loop asks the poller which fds are ready
    and wakes their waiters.  When nothing is ready to run, it sleeps in the poller until the next
    timer is due.  When callbacks are still queued (a *busy* turn) it must not sleep, and a poll
@@ -43,7 +46,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from types import FrameType
-from typing import Any
+from typing import Any, TypeAlias
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
@@ -71,6 +74,7 @@ __all__ = [
     "WRITE",
     "BaseHub",
     "FdListener",
+    "ReadyEntry",
     "Timer",
     "_FdState",
     "new_serial",
@@ -83,6 +87,9 @@ logger = logging.getLogger("eventlet.hub")
 _package_logger = logging.getLogger("eventlet")
 if not any(isinstance(handler, logging.NullHandler) for handler in _package_logger.handlers):
     _package_logger.addHandler(logging.NullHandler())
+
+#: What the ready queue holds: ``(callback, args)``, or a greenlet to switch to without arguments.
+ReadyEntry: TypeAlias = tuple[Callable[..., Any], tuple[Any, ...]] | greenlet
 
 #: A busy turn (callbacks still queued) polls for I/O only after this many busy turns...
 BUSY_POLL_TURNS = 64
@@ -109,10 +116,10 @@ class BaseHub(TimerQueue, FdTable):
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         self.greenlet = greenlet(self.run)
-        self._ready: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._ready: deque[ReadyEntry] = deque()
         self._init_timers()
         self._fds: dict[int, _FdState] = {}
-        self._threadsafe: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._threadsafe: deque[ReadyEntry] = deque()
         self._wake_pending = False
         self.stopping = False
         self.running = False
@@ -180,6 +187,24 @@ class BaseHub(TimerQueue, FdTable):
         if self.debug_exceptions:
             logger.error("Exception in hub callback %r", callback, exc_info=True)
 
+    def _run_ready(self, count: int) -> None:
+        """Run the first ``count`` entries of the ready queue (one turn's worth)."""
+        self.switches += count
+        popleft = self._ready.popleft
+        system = self._LOOP_EXITS
+        for _ in range(count):
+            entry = popleft()
+            try:
+                if type(entry) is tuple:
+                    entry[0](*entry[1])
+                else:
+                    # a greenlet: a green thread to resume (sleep(0)) or to start (spawn)
+                    entry.switch()  # type: ignore[union-attr]  # mypy cannot narrow on type() here
+            except system:
+                raise
+            except BaseException:
+                self._report_callback_error(entry[0] if type(entry) is tuple else entry)
+
     # ------------------------------------------------------------------ wake-up fd
     def _make_wakeup(self) -> tuple[int, int]:
         eventfd = getattr(os, "eventfd", None)
@@ -220,23 +245,13 @@ class BaseHub(TimerQueue, FdTable):
         ready = self._ready
         clock = self.clock
         wakeup = self._wakeup_r
-        system = self._LOOP_EXITS
         busy_turns = 0
         last_poll = clock()
         try:
             while not self.stopping:
                 count = len(ready)
                 if count:
-                    self.switches += count
-                    popleft = ready.popleft
-                    for _ in range(count):
-                        callback, args = popleft()
-                        try:
-                            callback(*args)
-                        except system:
-                            raise
-                        except BaseException:
-                            self._report_callback_error(callback)
+                    self._run_ready(count)
                     if self.stopping:
                         break
                 if ready:

@@ -75,9 +75,11 @@ def _hub_has_run(hub: BaseHub) -> bool:
 
 
 def _scheduled_greenlets(hub: BaseHub) -> list[greenlet]:
-    callbacks: list[Any] = [callback for callback, _args in hub._ready]
+    ready = hub._ready
+    callbacks: list[Any] = [entry[0] for entry in ready if type(entry) is tuple]
     callbacks += [entry[2].callback for entry in hub._timer_entries()]
     owners = [getattr(callback, "__self__", None) for callback in callbacks]
+    owners += [entry for entry in ready if type(entry) is not tuple]  # greenlets to switch to
     return [owner for owner in owners if isinstance(owner, greenlet)]
 
 
