@@ -28,7 +28,7 @@ COLUMN_TITLES = {
     OURS: "ours",
     "eventlet": "eventlet 0.41.3",
     "gevent": "gevent",
-    REFERENCE: "raw epoll",
+    REFERENCE: "reference",
 }
 
 
@@ -180,6 +180,9 @@ def _notes(specs: list[WorkloadSpec], results: Results, meta: dict[str, Any]) ->
                 versions.append(f"{impl}: {lib}")
     if versions:
         out.append("- Libraries: " + "; ".join(versions) + ".")
+    for spec in specs:
+        if spec.reference and spec.reference_text and REFERENCE in results[spec.name]:
+            out.append(f"- `reference` of {spec.name}: {spec.reference_text}")
     for name, err in meta["unavailable"].items():
         lines = [ln.strip() for ln in err.splitlines() if ln.strip()]
         why = f"{lines[0]} ... {lines[-1]}" if len(lines) > 1 else (lines or ["unknown error"])[0]

@@ -68,8 +68,9 @@ class WorkloadSpec:
     ``throughput`` adds an ops-per-CPU-second column (the child computes
     ``ops_per_cpu_s`` and ``cpu_us_per_op`` from ``ops`` and ``cpu_s``).  ``details``
     are other result keys worth showing under the table.  ``reference`` marks workloads
-    whose ``main`` also accepts ``impl="reference"`` (a raw CPython ceiling run with the
-    harness's own interpreter).  Empty ``goals`` means "report only".
+    whose ``main`` also accepts ``impl="reference"`` (the same job without a green library,
+    run with the harness's own interpreter: a ceiling or a floor), which ``reference_text``
+    describes.  Empty ``goals`` means "report only".
     """
 
     name: str
@@ -84,6 +85,8 @@ class WorkloadSpec:
     goal_text: str = ""
     throughput: bool = False
     reference: bool = False
+    #: what the ``reference`` column runs (shown under the table)
+    reference_text: str = ""
     details: tuple[str, ...] = ()
     timeout_s: float = 180.0
     notes: str = field(default="", compare=False)

@@ -21,6 +21,9 @@ SPEC = WorkloadSpec(
     goals=(beats("eventlet", 2), beats("gevent")),
     throughput=True,
     reference=True,
+    reference_text=(
+        "the same HTTP/1.1 exchange on a bare `select.epoll` loop in CPython (no green threads): the ceiling."
+    ),
     details=("client_errors", "p50_ms", "p99_ms"),
 )
 

@@ -25,6 +25,9 @@ SPEC = WorkloadSpec(
     goal_text="~30 µs on a quiet machine: >= 3.4x eventlet, >= 2.8x gevent",
     throughput=True,
     reference=True,
+    reference_text=(
+        "the same HTTP/1.1 exchange on a bare `select.epoll` loop in CPython (no green threads): the ceiling."
+    ),
     details=("client_errors", "p50_ms", "p99_ms"),
 )
 

@@ -27,6 +27,7 @@ SPEC = WorkloadSpec(
     goals=(beats("reference", 1),),
     goal_text="ours >= multiprocessing.Pool (raw CPython column)",
     reference=True,
+    reference_text=("`multiprocessing.Pool(2)` running the same tasks."),
     details=("tasks_per_s",),
     notes="apply_async(operator.add, (i, 1)) x size, then get() each; 2 workers.",
 )

@@ -38,6 +38,9 @@ SPEC = WorkloadSpec(
     goals=(beats("eventlet", 2), beats("gevent")),
     throughput=True,
     reference=True,
+    reference_text=(
+        "the same echo protocol on a bare `select.epoll` loop in CPython (no green threads): the ceiling."
+    ),
     details=("client_cpu_us_per_op",),
 )
 

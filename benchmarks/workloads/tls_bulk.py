@@ -32,6 +32,7 @@ SPEC = WorkloadSpec(
     goals=(beats("reference", 0.9),),
     throughput=True,
     reference=True,
+    reference_text=("the same transfer between blocking standard-`ssl` sockets: the OpenSSL limit."),
 )
 
 

@@ -34,6 +34,10 @@ SPEC = WorkloadSpec(
     goals=(beats("eventlet", 1.5),),
     throughput=True,
     reference=True,
+    reference_text=(
+        "a blocking server with the standard `ssl` module, one connection at a time: the cost of "
+        "OpenSSL and the kernel alone, the floor of every green server."
+    ),
 )
 
 
