@@ -1,10 +1,12 @@
-"""Decoder for the chunked transfer coding (RFC 9112 7.1) of a request body.
+"""Request body decoders: counted (``Content-Length``) and chunked (RFC 9112 7.1).
 
-A :class:`ChunkedDecoder` reads from the parser's own ``bytearray`` buffer,
-so bytes after the last chunk (a pipelined request) stay there for the
-parser.  It is a small state machine: chunk-size line, chunk data, the CRLF
-after the data, trailer lines.  Each step either completes from the buffered
-bytes or reports :data:`NEED_DATA`.
+Both read from the parser's own ``bytearray`` buffer, so bytes after the
+body (a pipelined request) stay there for the parser.  A
+:class:`CountedReader` hands out the next ``left`` bytes of it: the whole of
+a ``Content-Length`` body, or the data of one chunk.  A
+:class:`ChunkedDecoder` is a small state machine around one: chunk-size line,
+chunk data, the CRLF after the data, trailer lines.  Each step either
+completes from the buffered bytes or reports :data:`NEED_DATA`.
 
 Every line is checked like the request head is: CRLF only (a bare LF is a
 smuggling vector, see the "LF-only chunk terminator" attacks), the size is
@@ -23,7 +25,7 @@ from typing import Final
 
 from ._errors import FIELD_LINE_RE, TCHAR, ProtocolError, diagnose_field_line
 
-__all__ = ["EOF", "NEED_DATA", "ChunkedDecoder", "Marker"]
+__all__ = ["EOF", "NEED_DATA", "ChunkedDecoder", "CountedReader", "Marker"]
 
 
 class Marker:
@@ -59,6 +61,38 @@ _HEX_RE = re.compile(rb"[0-9A-Fa-f]+")
 _SIZE, _DATA, _DATA_END, _TRAILER = range(4)
 
 
+class CountedReader:
+    """Hands out the next ``left`` bytes of ``buf``, a body (or chunk) of known length.
+
+    The owner sets ``left``; :meth:`read` lowers it, and the owner's body or
+    chunk is complete when it reaches 0.
+    """
+
+    __slots__ = ("buf", "left")
+
+    def __init__(self, buf: bytearray) -> None:
+        self.buf = buf
+        self.left = 0  # bytes still to hand out
+
+    def read(self, max_bytes: int) -> bytes | Marker:
+        """Take up to ``max_bytes`` (any amount if negative) of the ``left`` bytes off ``buf``.
+
+        Returns non-empty ``bytes`` (``b""`` only for ``max_bytes == 0``), or
+        :data:`NEED_DATA` when ``buf`` is empty.  Call it only while ``left``
+        is positive.
+        """
+        buf = self.buf
+        if not buf:
+            return NEED_DATA
+        size = min(self.left, len(buf))
+        if 0 <= max_bytes < size:
+            size = max_bytes
+        data = bytes(buf[:size])
+        del buf[:size]
+        self.left -= size
+        return data
+
+
 class ChunkedDecoder:
     """Decodes one chunked body out of ``buf``, appending trailers to ``trailers``.
 
@@ -69,8 +103,8 @@ class ChunkedDecoder:
 
     __slots__ = (
         "_buf",
+        "_data",
         "_field_bytes",
-        "_left",
         "_nl_scan",
         "_state",
         "_total",
@@ -98,7 +132,7 @@ class ChunkedDecoder:
         self.max_trailer_bytes = max_trailer_bytes
         self.max_trailers = max_trailers
         self._state = _SIZE
-        self._left = 0  # bytes of the current chunk still to return
+        self._data = CountedReader(buf)  # the current chunk's data
         self._total = 0  # decoded bytes announced so far
         self._nl_scan = 0  # no LF in buf[:_nl_scan] (the current line)
         self._field_bytes = 0  # trailer bytes so far
@@ -113,15 +147,9 @@ class ChunkedDecoder:
         while True:
             state = self._state
             if state == _DATA:
-                if not buf:
-                    return NEED_DATA
-                size = min(self._left, len(buf))
-                if 0 <= max_bytes < size:
-                    size = max_bytes
-                data = bytes(buf[:size])
-                del buf[:size]
-                self._left -= size
-                if not self._left:
+                chunk = self._data
+                data = chunk.read(max_bytes)
+                if not chunk.left:
                     self._state = _DATA_END
                 return data
             if state == _SIZE:
@@ -161,7 +189,7 @@ class ChunkedDecoder:
         self._total += size
         if self.max_body is not None and self._total > self.max_body:
             raise ProtocolError(413, "request body too large")
-        self._left = size
+        self._data.left = size
         self._state = _DATA
         return True
 

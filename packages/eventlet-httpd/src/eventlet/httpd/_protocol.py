@@ -25,9 +25,10 @@ A minimal keep-alive driver::
         if not (head.keep_alive and parser.drain_body()):
             break
 
-The implementation lives in ``_parser`` (incremental head and body parsing),
-``_request`` (request semantics and framing rules), ``_writer`` (response
-encoding) and ``_errors`` (the error type and diagnostics).
+The implementation lives in ``_parser`` (the per-connection parser state
+machine), ``_head`` (incremental request-head parsing), ``_chunked`` (body
+decoding), ``_request`` (request semantics and framing rules), ``_writer``
+(response encoding) and ``_errors`` (the error type and diagnostics).
 """
 
 from __future__ import annotations

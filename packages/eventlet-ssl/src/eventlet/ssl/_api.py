@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import socket as _stdsocket
 import ssl as _stdssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from eventlet.ssl._stdlib import GreenSSLContext, GreenSSLSocket, wrap_stdlib
@@ -125,41 +125,24 @@ def wrap_socket(
     """
     from eventlet.ssl._reload import ReloadableServerContext
 
+    source = None
     if isinstance(context, ReloadableServerContext):
         source = context
-        wrapped = wrap_socket(
-            sock,
-            source.context,
-            server_side,
-            server_hostname,
-            do_handshake_on_connect,
-            suppress_ragged_eofs,
-            session,
-            handshake_timeout=handshake_timeout,
-            backend=backend,
-        )
-        wrapped.context_source = source
-        return wrapped
-    if context is None:
+        context = source.context
+    elif context is None:
         purpose = Purpose.CLIENT_AUTH if server_side else Purpose.SERVER_AUTH
         context = create_default_context(purpose, backend=backend or "stdlib")
     kind = backend_of(context)
     if backend is not None and _check_backend(backend) != kind:
         raise TypeError(f"backend={backend!r} does not match the context given ({kind})")
+    wrap: Callable[..., GreenSSLSocket | PyOpenSSLSocket]
     if kind == "stdlib":
-        return wrap_stdlib(
-            sock,
-            context,
-            server_side=server_side,
-            do_handshake_on_connect=do_handshake_on_connect,
-            suppress_ragged_eofs=suppress_ragged_eofs,
-            server_hostname=server_hostname,
-            session=session,
-            handshake_timeout=handshake_timeout,
-        )
-    from eventlet.ssl._pyopenssl import wrap_pyopenssl
+        wrap = wrap_stdlib
+    else:
+        from eventlet.ssl._pyopenssl import wrap_pyopenssl
 
-    return wrap_pyopenssl(
+        wrap = wrap_pyopenssl
+    wrapped = wrap(
         sock,
         context,
         server_side=server_side,
@@ -169,6 +152,9 @@ def wrap_socket(
         session=session,
         handshake_timeout=handshake_timeout,
     )
+    if source is not None:
+        wrapped.context_source = source
+    return wrapped
 
 
 _PINNED_VERSIONS = {

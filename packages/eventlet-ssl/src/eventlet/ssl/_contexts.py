@@ -44,16 +44,20 @@ def _alpn_chooser(accepted: list[bytes]) -> Any:
 def pyopenssl_context(
     *,
     client: bool,
-    cafile: str | None = None,
-    capath: str | None = None,
-    cadata: str | bytes | None = None,
-    certfile: str | None = None,
-    keyfile: str | None = None,
-    password: str | bytes | None = None,
-    alpn_protocols: Sequence[str] | None = None,
-    require_client_cert: bool = False,
+    cafile: str | None,
+    capath: str | None,
+    cadata: str | bytes | None,
+    certfile: str | None,
+    keyfile: str | None,
+    password: str | bytes | None,
+    alpn_protocols: Sequence[str] | None,
+    require_client_cert: bool,
 ) -> SSL.Context:
-    """An ``OpenSSL.SSL.Context`` configured like the stdlib's secure default context."""
+    """An ``OpenSSL.SSL.Context`` configured like the stdlib's secure default context.
+
+    The options mean what they mean to :func:`eventlet.ssl.create_default_context`, the only caller,
+    which also holds their defaults.
+    """
     context = SSL.Context(SSL.TLS_CLIENT_METHOD if client else SSL.TLS_SERVER_METHOD)
     context.set_min_proto_version(SSL.TLS1_2_VERSION)
     context.set_options(SSL.OP_NO_COMPRESSION)

@@ -234,25 +234,19 @@ def wrap_stdlib(
     handshake_timeout: float | None = None,
 ) -> GreenSSLSocket:
     """Wrap ``sock`` in a :class:`GreenSSLSocket` with any ``ssl.SSLContext``."""
-    if handshake_timeout is None:
-        return GreenSSLSocket._create(  # type: ignore[attr-defined]
-            sock,
-            server_side=server_side,
-            do_handshake_on_connect=do_handshake_on_connect,
-            suppress_ragged_eofs=suppress_ragged_eofs,
-            server_hostname=server_hostname,
-            context=context,
-            session=session,
-        )
+    # With a handshake timeout the handshake is run here, not by _create (which would use the
+    # socket's timeout).
     conn: GreenSSLSocket = GreenSSLSocket._create(  # type: ignore[attr-defined]
         sock,
         server_side=server_side,
-        do_handshake_on_connect=False,
+        do_handshake_on_connect=do_handshake_on_connect if handshake_timeout is None else False,
         suppress_ragged_eofs=suppress_ragged_eofs,
         server_hostname=server_hostname,
         context=context,
         session=session,
     )
+    if handshake_timeout is None:
+        return conn
     conn.handshake_timeout = handshake_timeout
     if not do_handshake_on_connect:
         return conn
