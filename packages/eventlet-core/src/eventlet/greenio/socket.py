@@ -75,6 +75,52 @@ def _timed_out() -> TimeoutError:
     return TimeoutError("timed out")
 
 
+def deadline_after(timeout: float | None) -> float | None:
+    """The ``time.monotonic()`` deadline ``timeout`` seconds from now (None: no deadline)."""
+    return None if timeout is None else _clock() + timeout
+
+
+def wait_until(sock: _ss, mask: int, deadline: float | None, serial: int = 0) -> None:
+    """Block the green thread until ``sock`` is ready for ``mask`` (``EV_READ``/``EV_WRITE``).
+
+    ``deadline`` is a ``time.monotonic()`` time (None: wait for ever); past it, raises
+    ``TimeoutError("timed out")`` as the standard library's socket timeouts do.  A closed socket
+    raises ``OSError(EBADF)``.  ``serial`` is the owner's hub serial (see ``eventlet.hubs.wait_fd``).
+    """
+    fd = _c_fileno(sock)
+    if fd < 0:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+    if deadline is None:
+        wait_fd(fd, mask, None, TimeoutError, serial)
+        return
+    remaining = deadline - _clock()
+    if remaining <= 0.0:
+        raise _timed_out()
+    wait_fd(fd, mask, remaining, _timed_out(), serial)
+
+
+def retry_until(
+    sock: _ss,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    mask: int,
+    deadline: float | None,
+    serial: int = 0,
+) -> Any:
+    """The slow path of a non-blocking call that would have blocked: wait, then call again.
+
+    Calls ``func(sock, *args)`` each time ``sock`` is ready for ``mask``, until it stops raising
+    ``BlockingIOError``; see :func:`wait_until` for ``deadline`` and ``serial``.  Shared by the green
+    sockets of every distribution (eventlet-ssl's TLS sockets too).
+    """
+    while True:
+        wait_until(sock, mask, deadline, serial)
+        try:
+            return func(sock, *args)
+        except BlockingIOError:
+            pass
+
+
 def _recvmsg_flags(args: tuple[Any, ...]) -> int:
     return int(args[2]) if len(args) > 2 else 0
 
@@ -175,20 +221,10 @@ class GreenSocket(_stdsocket.socket):
 
     # ------------------------------------------------------------------ waiting
     def _wait_until(self, mask: int, deadline: float | None) -> None:
-        fd = _c_fileno(self)
-        if fd < 0:
-            raise OSError(errno.EBADF, os.strerror(errno.EBADF))
-        if deadline is None:
-            wait_fd(fd, mask, None, TimeoutError, self._serial)
-            return
-        remaining = deadline - _clock()
-        if remaining <= 0.0:
-            raise _timed_out()
-        wait_fd(fd, mask, remaining, _timed_out(), self._serial)
+        wait_until(self, mask, deadline, self._serial)
 
     def _deadline(self) -> float | None:
-        timeout = self._user_timeout
-        return None if timeout is None else _clock() + timeout
+        return deadline_after(self._user_timeout)
 
     def _recv_after_send(self, func: Callable[..., Any], args: tuple[Any, ...], flags: int) -> Any:
         """A receive right after a send on this socket: the answer is unlikely to be there yet.
@@ -214,13 +250,7 @@ class GreenSocket(_stdsocket.socket):
 
     def _retry(self, func: Callable[..., Any], mask: int, args: tuple[Any, ...]) -> Any:
         """The slow path: the call would have blocked; wait and try again until it completes."""
-        deadline = self._deadline()
-        while True:
-            self._wait_until(mask, deadline)
-            try:
-                return func(self, *args)
-            except BlockingIOError:
-                pass
+        return retry_until(self, func, args, mask, deadline_after(self._user_timeout), self._serial)
 
     # ------------------------------------------------------------------ receiving
     def recv(self, bufsize: int, flags: int = 0) -> bytes:

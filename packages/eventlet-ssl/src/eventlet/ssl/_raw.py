@@ -23,11 +23,11 @@ import _socket
 import errno
 import os
 import socket as _stdsocket
-import time
 from collections.abc import Callable
 from typing import Any
 
-from eventlet.hubs import notify_close, wait_fd
+from eventlet.greenio.socket import deadline_after, parse_timeout, retry_until, wait_until
+from eventlet.hubs import notify_close
 from eventlet.hubs.hub import EV_READ, EV_WRITE, new_serial
 
 __all__ = ["GreenRawSocket", "deadline_after", "parse_timeout"]
@@ -43,24 +43,6 @@ _c_accept = _ss._accept  # type: ignore[attr-defined]
 _c_connect_ex = _ss.connect_ex
 _c_fileno = _ss.fileno
 _c_settimeout = _ss.settimeout
-_clock = time.monotonic
-
-
-def parse_timeout(value: object) -> float | None:
-    """Validate a timeout like ``socket.settimeout`` does; return it as a float or None."""
-    if value is None:
-        return None
-    seconds = float(value)  # type: ignore[arg-type]
-    if seconds != seconds:
-        raise ValueError("Invalid value NaN (not a number)")
-    if seconds < 0.0:
-        raise ValueError("Timeout value out of range")
-    return seconds
-
-
-def deadline_after(timeout: float | None) -> float | None:
-    """The monotonic deadline ``timeout`` seconds from now (None: no deadline)."""
-    return None if timeout is None else _clock() + timeout
 
 
 def _resolve(sock: _ss, address: Any) -> Any:
@@ -129,14 +111,7 @@ class GreenRawSocket(_stdsocket.socket):
     # ------------------------------------------------------------------ waiting
     def _wait(self, mask: int, deadline: float | None) -> None:
         """Wait until the fd is ready for ``mask``; TimeoutError once ``deadline`` passes."""
-        fd = _c_fileno(self)
-        if deadline is None:
-            wait_fd(fd, mask, None, TimeoutError, self._green_serial)
-            return
-        remaining = deadline - _clock()
-        if remaining <= 0.0:
-            raise TimeoutError("timed out")
-        wait_fd(fd, mask, remaining, TimeoutError("timed out"), self._green_serial)
+        wait_until(self, mask, deadline, self._green_serial)
 
     def _io(self, func: Callable[..., Any], mask: int, *args: Any) -> Any:
         """Call ``func(self, *args)`` until it stops raising BlockingIOError (or time runs out)."""
@@ -145,13 +120,7 @@ class GreenRawSocket(_stdsocket.socket):
         except BlockingIOError:
             if self._green_timeout == 0.0:
                 raise
-        deadline = deadline_after(self._green_timeout)
-        while True:
-            self._wait(mask, deadline)
-            try:
-                return func(self, *args)
-            except BlockingIOError:
-                pass
+        return retry_until(self, func, args, mask, deadline_after(self._green_timeout), self._green_serial)
 
     # ------------------------------------------------------------------ plain I/O
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
