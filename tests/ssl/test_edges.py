@@ -34,6 +34,12 @@ def test_parse_timeout() -> None:
         parse_timeout(float("nan"))
     with pytest.raises(ValueError, match="range"):
         parse_timeout(-1)
+    with socket.socket() as plain:
+        for wrong in ("1", b"1"):  # refused as the standard library refuses them
+            with pytest.raises(TypeError):
+                plain.settimeout(wrong)  # type: ignore[arg-type]
+            with pytest.raises(TypeError):
+                parse_timeout(wrong)
 
 
 def test_raw_socket_io(green_hub: Any) -> None:
