@@ -28,19 +28,34 @@ is reported with a :class:`MonkeyPatchWarning` naming it, once.
 
 from __future__ import annotations
 
-import _imp
 import importlib
-import importlib.abc
 import logging
 import os
 import sys
-import warnings
 from collections.abc import Iterable, Mapping
-from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any
 
-from eventlet._patch_locks import green_existing_locks
+from eventlet import _patch_green
+from eventlet._patch_green import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
+from eventlet._patch_green import KEYWORD_MODULES as KEYWORD_MODULES
+from eventlet._patch_green import GreenModules
+from eventlet._patch_green import patched_names as _patched_names
+from eventlet._patch_imports import MISSING as _MISSING
+from eventlet._patch_imports import OwnModuleFinder, is_own
+from eventlet._patch_imports import import_fresh as import_fresh
+from eventlet._patch_leftovers import REBIND as _REBIND
+from eventlet._patch_leftovers import MonkeyPatchWarning as MonkeyPatchWarning
+from eventlet._patch_leftovers import rebind_aliases, warn_leftovers
+from eventlet._patch_locks import green_existing_locks as green_existing_locks
+from eventlet._patch_psycopg import patch_psycopg as _patch_psycopg
+from eventlet._patch_psycopg import psycopg_wait as _psycopg_wait  # noqa: F401 - tests check identity
+
+# The work is shared with private modules, each with its own notes: _patch_green (which green
+# modules exist, the keywords), _patch_imports (fresh imports, guarding eventlet's later imports),
+# _patch_leftovers (captured references: rebinding, warnings), _patch_locks (greening existing
+# locks), _patch_psycopg (the PostgreSQL drivers).  This module keeps the patching state and the
+# public API; the private names above stay importable from here.
 
 __all__ = [
     "CORE_GREEN_MODULES",
@@ -55,56 +70,23 @@ __all__ = [
 
 logger = logging.getLogger("eventlet.patcher")
 
-ENTRY_POINT_GROUP = "eventlet.green_modules"
-
 #: Standard module name -> the green module of eventlet-core that replaces it.
-CORE_GREEN_MODULES = {
-    "os": "eventlet.green.os",
-    "select": "eventlet.green.select",
-    "selectors": "eventlet.green.selectors",
-    "socket": "eventlet.green.socket",
-    "_thread": "eventlet.green.thread",
-    "threading": "eventlet.green.threading",
-    "queue": "eventlet.green.queue",
-    "time": "eventlet.green.time",
-}
+CORE_GREEN_MODULES = _patch_green.CORE_GREEN_MODULES
 
-#: monkey_patch() keyword -> the standard modules it patches, in order.  A green module from an
-#: entry point whose name is in no group gets a keyword of its own name.
-KEYWORD_MODULES: dict[str, tuple[str, ...]] = {
-    "os": ("os",),
-    "select": ("select", "selectors"),
-    "socket": ("socket", "ssl"),
-    "thread": ("_thread", "threading", "queue"),
-    "time": ("time",),
-    "subprocess": ("subprocess",),
-    "builtins": ("builtins",),
-    "MySQLdb": ("MySQLdb",),
-    "psycopg": (),
-}
+# Public names defined in the private modules are shown (repr, docs) as this module's.
+for _public in (MonkeyPatchWarning, import_fresh):
+    _public.__module__ = __name__
+del _public
 
-#: Modules whose captured references are rebound everywhere instead of being warned about.
-_REBIND = frozenset({"_thread", "threading"})
-#: Modules for which a captured reference left behind is worth a warning.
-_WARN_FOR = frozenset({"threading", "socket", "ssl"})
 #: Standard modules that eventlet's own code gets as fresh unpatched imports (see protect_own_modules).
 _FRESH = frozenset({"threading", "queue"})
 
-_MISSING: Any = object()
 
-
-class MonkeyPatchWarning(RuntimeWarning):
-    """Some blocking object survives monkey patching (it was imported or created too early)."""
-
-
-def _is_own(name: str) -> bool:
-    return name == "eventlet" or name.startswith("eventlet.")
-
-
-class _Patcher:
+class _Patcher(GreenModules):
     """The process's patching state: what was patched, the original values, the original modules."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.saved: dict[str, dict[str, Any]] = {}  # module -> attribute -> original value
         self.patched: set[str] = set()  # standard modules patched
         self.keywords: set[str] = set()  # monkey_patch keywords applied
@@ -113,46 +95,7 @@ class _Patcher:
         self.shadows: dict[str, ModuleType] = {}
         self.shadow_names: dict[int, str] = {}  # id of every shadow ever made -> module name
         self.all_shadows: list[ModuleType] = []  # keeps those ids valid
-        self.finder: _OwnModuleFinder | None = None
-        self._green_names: dict[str, list[str]] | None = None
-
-    # -------------------------------------------------------------- discovering green modules
-    def green_module_names(self) -> dict[str, list[str]]:
-        """Standard module name -> green module paths: the core's first, then the entry points'.
-
-        Several distributions may green parts of one module (eventlet-processes adds ``waitpid``
-        to ``os``); monkey_patch applies them all, in that order.
-        """
-        if self._green_names is None:
-            table = {name: [path] for name, path in CORE_GREEN_MODULES.items()}
-            from importlib.metadata import entry_points
-
-            for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.value):
-                paths = table.setdefault(entry.name, [])
-                if entry.value not in paths:
-                    paths.append(entry.value)
-            self._green_names = table
-        return self._green_names
-
-    def keyword_table(self) -> dict[str, tuple[str, ...]]:
-        table = dict(KEYWORD_MODULES)
-        grouped = {name for names in table.values() for name in names}
-        for name in self.green_module_names():
-            if name not in grouped:
-                table[name] = (name,)
-        return table
-
-    def load_green(self, name: str) -> list[ModuleType]:
-        """The green modules replacing parts of standard module ``name`` that are installed."""
-        modules = []
-        for path in self.green_module_names().get(name, ()):
-            try:
-                modules.append(importlib.import_module(path))
-            except ModuleNotFoundError as exc:
-                if exc.name != path:
-                    raise
-                logger.warning("Green module %s for %r is not installed", path, name)
-        return modules
+        self.finder: OwnModuleFinder | None = None
 
     # -------------------------------------------------------------- patching
     def monkey_patch(self, all: bool | None, on: Mapping[str, bool]) -> None:
@@ -191,12 +134,12 @@ class _Patcher:
         self.keywords.update(chosen)
         self.protect_own_modules(module for name, module in self._own_modules())
         if self.finder is None and self.patched:
-            self.finder = _OwnModuleFinder(self)
+            self.finder = OwnModuleFinder(self)
             sys.meta_path.insert(0, self.finder)
         held: list[str] = []
         if "_thread" in changed:
             held = green_existing_locks(self.saved["_thread"], sys.modules["eventlet.green.thread"])
-        self.warn_leftovers(changed, held)
+        warn_leftovers(self, changed, held)
 
     def patch_module(self, name: str, green: ModuleType) -> dict[str, Any]:
         """Copy ``green``'s replacements into standard module ``name``; return {attr: new value}."""
@@ -221,7 +164,7 @@ class _Patcher:
         self.originals.pop(name, None)
         self.shadows.pop(name, None)
         if name in _REBIND:
-            self.rebind_aliases(name, replacements)
+            rebind_aliases(self, name, replacements)
         logger.debug("Patched %s: %s", name, ", ".join(sorted(replacements)))
         return replacements
 
@@ -229,7 +172,7 @@ class _Patcher:
         return [
             (name, module)
             for name, module in list(sys.modules.items())
-            if _is_own(name) and isinstance(module, ModuleType)
+            if is_own(name) and isinstance(module, ModuleType)
         ]
 
     def protect_own_modules(self, modules: Iterable[ModuleType]) -> None:
@@ -249,106 +192,6 @@ class _Patcher:
                 name = stdlib.get(id(value)) or self.shadow_names.get(id(value))
                 if name is not None and not key.startswith("__"):
                     namespace[key] = self.original(name) if name in _FRESH else self.shadow(name)
-
-    def _foreign_modules(self) -> Iterable[tuple[str, ModuleType]]:
-        """Loaded modules that are neither eventlet's nor the original copies."""
-        copies = {id(m) for m in self.originals.values()}
-        for mod_name, module in list(sys.modules.items()):
-            if isinstance(module, ModuleType) and not _is_own(mod_name) and id(module) not in copies:
-                yield mod_name, module
-
-    def rebind_aliases(self, name: str, replacements: Mapping[str, Any]) -> None:
-        """Swap captured references to ``name``'s replaced originals in every loaded module."""
-        saved = self.saved[name]
-        swap = {
-            id(saved[attr]): value
-            for attr, value in replacements.items()
-            if callable(saved[attr]) and not isinstance(saved[attr], ModuleType)
-        }
-        for mod_name, module in self._foreign_modules():
-            namespace = vars(module)
-            for key, value in list(namespace.items()):
-                new = swap.get(id(value))
-                if new is not None and value is not new and not key.startswith("__"):
-                    self.saved.setdefault(mod_name, {}).setdefault(key, value)
-                    self.shadows.pop(mod_name, None)
-                    namespace[key] = new
-
-    def warn_leftovers(self, changed: Mapping[str, Mapping[str, Any]], held: list[str]) -> None:
-        """Warn, once per module, about blocking objects that patching could not replace."""
-        if held and "threading" not in self.warned:
-            self.warned.add("threading")
-            warnings.warn(
-                "eventlet.monkey_patch(): these locks were held and stay OS-level locks: "
-                + ", ".join(held[:10])
-                + ("..." if len(held) > 10 else ""),
-                MonkeyPatchWarning,
-                stacklevel=4,
-            )
-        if "threading" in changed:
-            self._warn_os_threads()
-        for name, replacements in changed.items():
-            if name in _WARN_FOR and name not in _REBIND and name not in self.warned:
-                found = self._captured(name, replacements)
-                if found:
-                    self.warned.add(name)
-                    warnings.warn(
-                        f"{name} was imported before eventlet.monkey_patch(), and these still refer "
-                        f"to its blocking originals: {', '.join(found[:10])}"
-                        + ("..." if len(found) > 10 else "")
-                        + ". Call monkey_patch() before importing them.",
-                        MonkeyPatchWarning,
-                        stacklevel=4,
-                    )
-
-    def _warn_os_threads(self) -> None:
-        threading = sys.modules["threading"]
-        main = threading.main_thread()
-        alive = [
-            t.name
-            for t in threading.enumerate()
-            if t is not main and not isinstance(t, threading._DummyThread) and t.is_alive()
-        ]
-        if alive and "threading-os" not in self.warned:
-            self.warned.add("threading-os")
-            warnings.warn(
-                "eventlet.monkey_patch(): threads started before patching stay OS threads: "
-                + ", ".join(alive),
-                MonkeyPatchWarning,
-                stacklevel=5,
-            )
-
-    def _captured(self, name: str, replacements: Mapping[str, Any]) -> list[str]:
-        """Names in other modules, and subclasses, still bound to ``name``'s replaced originals."""
-        saved = self.saved[name]
-        originals = {
-            id(saved[attr]): f"{name}.{attr}"
-            for attr in replacements
-            if saved[attr] is not _MISSING
-            and callable(saved[attr])
-            and not isinstance(saved[attr], ModuleType)
-        }
-        found: list[str] = []
-        for mod_name, module in self._foreign_modules():
-            if mod_name in self.patched:
-                continue
-            for key, value in list(vars(module).items()):
-                if id(value) not in originals or key.startswith("__"):
-                    continue
-                if getattr(value, "__module__", None) != mod_name:  # not where it is defined
-                    found.append(f"{mod_name}.{key} ({originals[id(value)]})")
-        for attr in replacements:
-            cls = saved[attr]
-            if isinstance(cls, type):
-                subclasses: list[type] = cls.__subclasses__()
-                for sub in subclasses:
-                    home = sys.modules.get(sub.__module__)
-                    if _is_own(sub.__module__) or getattr(home, sub.__name__, None) is not sub:
-                        continue
-                    if sub.__module__ in self.patched:
-                        continue
-                    found.append(f"{sub.__module__}.{sub.__qualname__} (subclass of {name}.{attr})")
-        return found
 
     # -------------------------------------------------------------- originals and copies
     def original_attr(self, module_name: str, attr: str, default: Any = _MISSING) -> Any:
@@ -404,170 +247,8 @@ class _Patcher:
         self.all_shadows.append(module)
         return module
 
-    def default_green_modules(self) -> list[tuple[str, ModuleType]]:
-        pairs = []
-        for name in ("os", "select", "selectors", "socket", "ssl", "_thread", "threading", "time"):
-            greens = self.load_green(name)
-            if greens:
-                pairs.append((name, greens[0]))
-        return pairs
-
-
-class _ProtectingLoader(importlib.abc.Loader):
-    """Wraps the loader of an eventlet module imported after patching (see protect_own_modules)."""
-
-    def __init__(self, inner: Any, state: _Patcher) -> None:
-        self.inner = inner
-        self.state = state
-
-    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
-        module: ModuleType | None = self.inner.create_module(spec)
-        return module
-
-    def exec_module(self, module: ModuleType) -> None:
-        self.inner.exec_module(module)
-        self.state.protect_own_modules([module])
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-
-class _OwnModuleFinder(importlib.abc.MetaPathFinder):
-    """Finds eventlet's modules with the other finders and wraps their loaders."""
-
-    def __init__(self, state: _Patcher) -> None:
-        self.state = state
-
-    def find_spec(self, fullname: str, path: Any, target: Any = None) -> ModuleSpec | None:
-        if not fullname.startswith("eventlet."):
-            return None
-        for finder in sys.meta_path:
-            find = getattr(finder, "find_spec", None)
-            if finder is self or find is None:
-                continue
-            spec: ModuleSpec | None = find(fullname, path, target)
-            if spec is None:
-                continue
-            if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                spec.loader = _ProtectingLoader(spec.loader, self.state)
-            return spec
-        return None
-
 
 _state = _Patcher()
-
-
-def _patched_names(green: ModuleType, target: ModuleType) -> list[str]:
-    names = getattr(green, "__patched__", None)
-    if names is not None:
-        return list(names)
-    chosen = []
-    for attr, value in vars(green).items():
-        if attr.startswith("_") or isinstance(value, ModuleType) or not hasattr(target, attr):
-            continue
-        if getattr(target, attr) is not value:
-            chosen.append(attr)
-    return chosen
-
-
-def _binds_green(module: Any, green_ids: set[int]) -> bool:
-    for value in list(vars(module).values()):
-        if id(value) in green_ids or _is_own(str(getattr(value, "__module__", "") or "")):
-            return True
-    return False
-
-
-def import_fresh(name: str, replacements: Mapping[str, ModuleType]) -> ModuleType:
-    """Import ``name`` anew while ``sys.modules`` answers with ``replacements``; leave no trace.
-
-    Modules imported along the way that bound one of the replacements are dropped from
-    ``sys.modules`` again, so that a later ordinary import does not get a green dependency.
-    """
-    parent_name, _, child = name.rpartition(".")
-    parent = importlib.import_module(parent_name) if parent_name else None
-    parent_attr = getattr(parent, child, _MISSING) if parent is not None else _MISSING
-    saved = {key: sys.modules.get(key, _MISSING) for key in (name, *replacements)}
-    green_ids = {id(module) for module in replacements.values()}
-    _imp.acquire_lock()
-    try:
-        before = set(sys.modules)
-        sys.modules.update(replacements)
-        sys.modules.pop(name, None)
-        try:
-            module = importlib.import_module(name)
-        finally:
-            for key, value in saved.items():
-                if value is _MISSING:
-                    sys.modules.pop(key, None)
-                else:
-                    sys.modules[key] = value
-            for key in set(sys.modules) - before:
-                if _binds_green(sys.modules[key], green_ids):
-                    _forget(key)
-            if parent is not None:
-                if parent_attr is _MISSING:
-                    vars(parent).pop(child, None)
-                else:
-                    setattr(parent, child, parent_attr)
-    finally:
-        _imp.release_lock()
-    return module
-
-
-def _forget(name: str) -> None:
-    module = sys.modules.pop(name)
-    parent_name, _, child = name.rpartition(".")
-    parent = sys.modules.get(parent_name)
-    if parent is not None and getattr(parent, child, None) is module:
-        delattr(parent, child)
-
-
-def _psycopg_wait(conn: Any, timeout: float | None = None) -> None:
-    """psycopg2's wait callback: poll the connection, waiting greenly on its socket."""
-    extensions = importlib.import_module("psycopg2.extensions")
-    operational_error = importlib.import_module("psycopg2").OperationalError
-
-    from eventlet.hubs import trampoline
-
-    while True:
-        state = conn.poll()
-        if state == extensions.POLL_OK:
-            return
-        if state == extensions.POLL_READ:
-            trampoline(conn.fileno(), read=True)
-        elif state == extensions.POLL_WRITE:
-            trampoline(conn.fileno(), write=True)
-        else:
-            raise operational_error(f"Bad result from poll: {state!r}")
-
-
-def _patch_psycopg() -> bool:
-    """Make psycopg2 and psycopg 3 wait on their sockets through the hub; True if either is there."""
-    patched = _patch_psycopg3()
-    try:
-        extensions = importlib.import_module("psycopg2.extensions")
-    except ImportError:
-        logger.debug("psycopg2 is not installed: nothing to patch")
-        return patched
-    extensions.set_wait_callback(_psycopg_wait)
-    return True
-
-
-def _patch_psycopg3() -> bool:
-    """psycopg 3 waits in C (blocking the OS thread) unless told otherwise: choose its poll() waiter.
-
-    ``select.poll`` is green once ``select`` is patched, so its ``wait_poll`` cooperates.  If
-    psycopg is already imported its choice is replaced; otherwise ``PSYCOPG_WAIT_FUNC`` (read by
-    psycopg at import) is set, unless the user set it.
-    """
-    waiting: Any = sys.modules.get("psycopg.waiting")
-    if waiting is None:
-        os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_poll")
-        return False
-    waiting.wait = waiting.wait_poll
-    if hasattr(waiting, "_ready_poll"):
-        waiting._ready = waiting._ready_poll
-    return True
 
 
 # ------------------------------------------------------------------------------------ public API

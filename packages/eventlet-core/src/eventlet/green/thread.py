@@ -27,14 +27,20 @@ import _thread as _os_thread
 import sys
 import types
 import weakref
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-from eventlet import greenthread, hubs
+from eventlet import greenthread
+from eventlet.green._thread_local import local
+from eventlet.green._thread_locks import TIMEOUT_MAX as TIMEOUT_MAX
+from eventlet.green._thread_locks import LockType, RLock, allocate_lock, get_ident
+from eventlet.green._thread_locks import real_get_ident as _real_get_ident
 from eventlet.patcher import original_attr
+
+# The locks (and get_ident) live in eventlet.green._thread_locks, thread-local data in
+# eventlet.green._thread_local; this module adds the thread lifetime and is what users import.
 
 __all__ = [
     "LockType",
@@ -46,246 +52,14 @@ __all__ = [
     "start_new_thread",
 ]
 
-_real_allocate_lock: Callable[[], Any] = original_attr("_thread", "allocate_lock")
-_real_get_ident: Callable[[], int] = original_attr("_thread", "get_ident")
 _real_count: Callable[[], int] = original_attr("_thread", "_count")
-_real_rlock: Callable[[], Any] = original_attr("_thread", "RLock")
 _real_shutdown: Callable[[], None] | None = original_attr("_thread", "_shutdown", None)
 _real_main_ident: Callable[[], int] = original_attr("_thread", "_get_main_thread_ident", _real_get_ident)
 
 error = original_attr("_thread", "error")
-TIMEOUT_MAX: float = original_attr("_thread", "TIMEOUT_MAX")
 stack_size = original_attr("_thread", "stack_size")
 get_native_id = original_attr("_thread", "get_native_id")
 interrupt_main = original_attr("_thread", "interrupt_main")
-
-
-def get_ident(gr: greenlet | None = None) -> int:
-    """The current green thread's identity (``gr``'s, if given): an int never shared by two live ones.
-
-    The root greenlet of an OS thread keeps the OS thread's ident.  So does any caller once
-    greenlet is shutting down with the interpreter (``getcurrent()`` then raises RuntimeError, e.g.
-    in logging's weakref callbacks at exit): no greenlet can switch any more, so the OS thread is
-    the only identity left, and a lock taken there must still work.
-    """
-    if gr is None:
-        try:
-            current = getcurrent()
-        except RuntimeError:  # "greenlet is being finalized": interpreter shutdown
-            return _real_get_ident()
-    else:
-        current = gr
-    if current.parent is None:
-        return _real_get_ident()
-    return id(current)
-
-
-# ---------------------------------------------------------------------------------------------- locks
-class _Waiter:
-    __slots__ = ("active", "greenlet", "hub", "queued", "timed_out")
-
-    def __init__(self, glet: greenlet, hub: hubs.BaseHub) -> None:
-        self.greenlet = glet
-        self.hub = hub
-        self.active = True
-        self.queued = False
-        self.timed_out = False
-
-
-def _expire(waiter: _Waiter) -> None:
-    if waiter.active:  # pragma: no branch - the waiter cancels its timer when it stops waiting
-        waiter.timed_out = True
-        waiter.greenlet.switch()
-
-
-class LockType:
-    """A non-reentrant lock that blocks only the calling green thread (``_thread.LockType``)."""
-
-    __slots__ = ("__weakref__", "_inner", "_waiters")
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        raise TypeError("type 'lock' is not an acceptable base type")  # as with _thread.lock
-
-    def __init__(self) -> None:
-        self._inner = _real_allocate_lock()
-        self._waiters: deque[_Waiter] = deque()
-
-    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        """Take the lock; wait for it unless ``blocking`` is false, for at most ``timeout`` seconds.
-
-        Returns True if the lock was taken.
-        """
-        if not blocking:
-            if timeout != -1:
-                raise ValueError("can't specify a timeout for a non-blocking call")
-            return bool(self._inner.acquire(False))
-        if timeout != -1:
-            if timeout < 0:
-                raise ValueError("timeout value must be a non-negative number")
-            if timeout > TIMEOUT_MAX:
-                raise OverflowError("timeout value is too large")
-        if self._inner.acquire(False):
-            return True
-        if timeout == 0:
-            return False
-        return self._wait(timeout)
-
-    def _wait(self, timeout: float) -> bool:
-        hub = hubs.get_hub()
-        current = getcurrent()
-        if current is hub.greenlet:
-            raise RuntimeError("A lock held by a green thread cannot be waited for in the hub")
-        waiter = _Waiter(current, hub)
-        timer = hub.schedule_call_global(timeout, _expire, waiter) if timeout > 0 else None
-        try:
-            while True:
-                if not waiter.queued:
-                    waiter.queued = True
-                    self._waiters.append(waiter)
-                if self._inner.acquire(False):
-                    return True
-                hub.switch()
-                if waiter.timed_out:
-                    return self._inner.acquire(False)
-        finally:
-            waiter.active = False
-            if timer is not None:
-                timer.cancel()
-            if waiter.queued:
-                try:
-                    self._waiters.remove(waiter)
-                except ValueError:  # pragma: no cover - popped by another OS thread meanwhile
-                    pass
-
-    def _notify(self) -> None:
-        """Hand a wake-up to the first waiter still waiting."""
-        waiters = self._waiters
-        while waiters:  # pragma: no branch - returns once a waiter is woken
-            try:
-                waiter = waiters.popleft()
-            except IndexError:  # pragma: no cover - emptied by another OS thread meanwhile
-                return
-            waiter.queued = False
-            if not waiter.active:  # pragma: no cover - it removes itself when it stops waiting
-                continue
-            if waiter.hub is hubs._hub_if_exists():
-                waiter.hub.call_soon(self._resume, waiter)
-            else:
-                waiter.hub.call_threadsafe(self._resume, waiter)
-            return
-
-    def _resume(self, waiter: _Waiter) -> None:
-        if waiter.active:
-            waiter.greenlet.switch()
-        elif not self._inner.locked():
-            self._notify()  # it stopped waiting before it could use the wake-up: pass it on
-
-    def release(self) -> None:
-        """Release the lock (from any green thread); RuntimeError if it is not locked."""
-        try:
-            self._inner.release()
-        except RuntimeError:
-            raise RuntimeError("release unlocked lock") from None
-        if self._waiters:
-            self._notify()
-
-    def locked(self) -> bool:
-        """True if the lock is held."""
-        return bool(self._inner.locked())
-
-    def _at_fork_reinit(self) -> None:
-        self._inner = _real_allocate_lock()
-        self._waiters.clear()
-
-    acquire_lock = acquire
-    release_lock = release
-    locked_lock = locked
-
-    def __enter__(self) -> bool:
-        return self.acquire()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.release()
-
-    def __repr__(self) -> str:
-        state = "locked" if self._inner.locked() else "unlocked"
-        return f"<{state} {type(self).__module__}.{type(self).__qualname__} object at {id(self):#x}>"
-
-
-def allocate_lock() -> LockType:
-    """A new green :class:`LockType` (``_thread.allocate_lock``)."""
-    return LockType()
-
-
-class RLock:
-    """A reentrant lock owned by a green thread (``_thread.RLock``)."""
-
-    __slots__ = ("__weakref__", "_block", "_count", "_owner")
-
-    def __init__(self, *_args: Any, **_kwargs: Any) -> None:  # the C RLock ignores arguments too
-        self._block = LockType()
-        self._owner: int | None = None
-        self._count = 0
-
-    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        """Take the lock, or count one more level if the calling green thread holds it."""
-        me = get_ident()
-        if self._owner == me:
-            self._count += 1
-            return True
-        if not self._block.acquire(blocking, timeout):
-            return False
-        self._owner = me
-        self._count = 1
-        return True
-
-    def release(self) -> None:
-        """Undo one :meth:`acquire`; RuntimeError if the calling green thread does not hold it."""
-        if self._owner != get_ident() or not self._count:
-            raise RuntimeError("cannot release un-acquired lock")
-        self._count -= 1
-        if not self._count:
-            self._owner = None
-            self._block.release()
-
-    def locked(self) -> bool:
-        """True if some green thread holds the lock."""
-        return self._block.locked()
-
-    def _is_owned(self) -> bool:
-        return self._owner == get_ident()
-
-    def _recursion_count(self) -> int:
-        return self._count if self._owner == get_ident() else 0
-
-    def _release_save(self) -> tuple[int, int | None]:
-        if not self._count:
-            raise RuntimeError("cannot release un-acquired lock")
-        state = (self._count, self._owner)
-        self._count = 0
-        self._owner = None
-        self._block.release()
-        return state
-
-    def _acquire_restore(self, state: tuple[int, int | None]) -> None:
-        self._block.acquire()
-        self._count, self._owner = state
-
-    def _at_fork_reinit(self) -> None:
-        self._block._at_fork_reinit()
-        self._owner = None
-        self._count = 0
-
-    def __enter__(self) -> bool:
-        return self.acquire()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.release()
-
-    def __repr__(self) -> str:
-        state = "locked" if self._block.locked() else "unlocked"
-        name = f"{type(self).__module__}.{type(self).__qualname__}"
-        return f"<{state} {name} object owner={self._owner or 0} count={self._count} at {id(self):#x}>"
 
 
 # ------------------------------------------------------------------------------------ thread lifetime
@@ -484,6 +258,11 @@ for _function in (get_ident, allocate_lock, start_new_thread, start_joinable_thr
     _function.__module__ = "_thread"
 del _function
 
+# Shown as this module's: it is the one users import (and what monkey_patch puts into _thread).
+for _cls in (LockType, RLock, local):
+    _cls.__module__ = __name__
+del _cls
+
 # Built-in functions do not bind as methods (``locktype = _thread.allocate_lock`` in a class body
 # stays a plain callable); staticmethod objects, callable since Python 3.10, behave the same.
 get_ident = staticmethod(get_ident)
@@ -501,85 +280,6 @@ allocate = allocate_lock
 start_new = start_new_thread
 exit_thread = exit
 lock = LockType
-
-
-# ---------------------------------------------------------------------------------- thread-local data
-class _LocalState:
-    __slots__ = ("args", "dicts", "guard", "kwargs")
-
-    def __init__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        self.args = args
-        self.kwargs = kwargs
-        self.dicts: weakref.WeakKeyDictionary[greenlet, dict[str, Any]] = weakref.WeakKeyDictionary()
-        self.guard = _real_rlock()  # swapping __dict__ must be atomic between OS threads too
-
-
-def _enter(self: local) -> _LocalState:
-    """Make ``self.__dict__`` the calling green thread's; the caller holds ``state.guard``."""
-    state: _LocalState = object.__getattribute__(self, "_local__state")
-    state.guard.acquire()
-    current = getcurrent()
-    try:
-        mine = state.dicts.get(current)
-        if mine is None:
-            mine = state.dicts[current] = {}
-            object.__setattr__(self, "__dict__", mine)
-            cls = type(self)
-            if cls.__init__ is not object.__init__:
-                cls.__init__(self, *state.args, **state.kwargs)
-                # __init__ may have blocked, and another green thread swapped in its own dict.
-                object.__setattr__(self, "__dict__", mine)
-        else:
-            object.__setattr__(self, "__dict__", mine)
-    except BaseException:
-        state.guard.release()
-        raise
-    return state
-
-
-class local:
-    """Attributes that each green thread sees separately (``threading.local`` under patching).
-
-    A subclass's ``__init__`` runs again, with the constructor's arguments, the first time each
-    green thread touches the object.
-    """
-
-    __slots__ = ("__dict__", "__weakref__", "_local__state")
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> local:
-        if (args or kwargs) and cls.__init__ is object.__init__:
-            raise TypeError("Initialization arguments are not supported")
-        self = object.__new__(cls)
-        state = _LocalState(args, kwargs)
-        object.__setattr__(self, "_local__state", state)
-        state.dicts[getcurrent()] = object.__getattribute__(self, "__dict__")
-        return self
-
-    def __getattribute__(self, name: str) -> Any:
-        state = _enter(self)
-        try:
-            return object.__getattribute__(self, name)
-        finally:
-            state.guard.release()
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "__dict__":
-            raise AttributeError(f"{type(self).__name__!r} object attribute '__dict__' is read-only")
-        state = _enter(self)
-        try:
-            object.__setattr__(self, name, value)
-        finally:
-            state.guard.release()
-
-    def __delattr__(self, name: str) -> None:
-        if name == "__dict__":
-            raise AttributeError(f"{type(self).__name__!r} object attribute '__dict__' is read-only")
-        state = _enter(self)
-        try:
-            object.__delattr__(self, name)
-        finally:
-            state.guard.release()
-
 
 _local = local
 
