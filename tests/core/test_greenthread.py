@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import weakref
-
 import logging
+import weakref
 
 import pytest
 from greenlet import GreenletExit, getcurrent, greenlet
