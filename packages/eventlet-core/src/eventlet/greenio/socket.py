@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import _socket
 import errno
-import io
 import logging
 import operator
 import os
@@ -34,11 +33,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from eventlet import _resolver
+from eventlet.greenio._address import resolve_address as _resolve_address
+from eventlet.greenio._sendfile import sendfile_on_hub
+from eventlet.greenio._waiting import deadline_after, parse_timeout, retry_until, wait_until
+from eventlet.greenio._waiting import timed_out as _timed_out
 from eventlet.greenthread import sleep
 from eventlet.hubs import notify_close, wait_fd
 from eventlet.hubs.hub import EV_READ, EV_WRITE, new_serial
 
+# Also importable from here (eventlet-ssl does): deadline_after, parse_timeout, retry_until, wait_until,
+# whose home is eventlet.greenio._waiting.
 __all__ = ["GreenSocket"]
 
 logger = logging.getLogger("eventlet.greenio")
@@ -64,97 +68,9 @@ _type_of = _ss.__dict__["type"].__get__
 _clock = time.monotonic
 _MSG_DONTWAIT = getattr(_socket, "MSG_DONTWAIT", 0)
 
-_INET_FAMILIES = frozenset(
-    family for family in (_socket.AF_INET, getattr(_socket, "AF_INET6", None)) if family is not None
-)
-_GiveupOnSendfile: type[Exception] = vars(_stdsocket)["_GiveupOnSendfile"]
-_check_sendfile_params = vars(_stdsocket.socket)["_check_sendfile_params"]
-
-
-def _timed_out() -> TimeoutError:
-    return TimeoutError("timed out")
-
-
-def deadline_after(timeout: float | None) -> float | None:
-    """The ``time.monotonic()`` deadline ``timeout`` seconds from now (None: no deadline)."""
-    return None if timeout is None else _clock() + timeout
-
-
-def wait_until(sock: _ss, mask: int, deadline: float | None, serial: int = 0) -> None:
-    """Block the green thread until ``sock`` is ready for ``mask`` (``EV_READ``/``EV_WRITE``).
-
-    ``deadline`` is a ``time.monotonic()`` time (None: wait for ever); past it, raises
-    ``TimeoutError("timed out")`` as the standard library's socket timeouts do.  A closed socket
-    raises ``OSError(EBADF)``.  ``serial`` is the owner's hub serial (see ``eventlet.hubs.wait_fd``).
-    """
-    fd = _c_fileno(sock)
-    if fd < 0:
-        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
-    if deadline is None:
-        wait_fd(fd, mask, None, TimeoutError, serial)
-        return
-    remaining = deadline - _clock()
-    if remaining <= 0.0:
-        raise _timed_out()
-    wait_fd(fd, mask, remaining, _timed_out(), serial)
-
-
-def retry_until(
-    sock: _ss,
-    func: Callable[..., Any],
-    args: tuple[Any, ...],
-    mask: int,
-    deadline: float | None,
-    serial: int = 0,
-) -> Any:
-    """The slow path of a non-blocking call that would have blocked: wait, then call again.
-
-    Calls ``func(sock, *args)`` each time ``sock`` is ready for ``mask``, until it stops raising
-    ``BlockingIOError``; see :func:`wait_until` for ``deadline`` and ``serial``.  Shared by the green
-    sockets of every distribution (eventlet-ssl's TLS sockets too).
-    """
-    while True:
-        wait_until(sock, mask, deadline, serial)
-        try:
-            return func(sock, *args)
-        except BlockingIOError:
-            pass
-
 
 def _recvmsg_flags(args: tuple[Any, ...]) -> int:
     return int(args[2]) if len(args) > 2 else 0
-
-
-def parse_timeout(value: Any) -> float | None:
-    """Validate a timeout the way ``socket.settimeout`` does; return it as a float (or None)."""
-    if value is None:
-        return None
-    seconds = value if isinstance(value, float) else float(operator.index(value))
-    if seconds != seconds:
-        raise ValueError("Invalid value NaN (not a number)")
-    if seconds < 0.0:
-        raise ValueError("Timeout value out of range")
-    return seconds
-
-
-def _needs_lookup(host: object) -> bool:
-    """True for a host name that only a resolver can turn into an address."""
-    return (
-        isinstance(host, str)
-        and host not in ("", "<broadcast>")
-        and "%" not in host
-        and not _resolver.is_numeric_host(host)
-    )
-
-
-def _resolve_address(sock: _ss, address: Any) -> Any:
-    """Resolve the host of an (host, port, ...) address through the resolver threads."""
-    if type(address) is tuple and address and _needs_lookup(address[0]):
-        family = _family_of(sock)
-        if family in _INET_FAMILIES:
-            infos = _resolver.getaddrinfo(address[0], None, family)
-            return (infos[0][4][0], *address[1:])
-    return address
 
 
 class GreenSocket(_stdsocket.socket):
@@ -380,46 +296,8 @@ class GreenSocket(_stdsocket.socket):
                 raise
         return self._retry(_c_sendto, EV_WRITE, (data, *args))
 
-    def _sendfile_use_sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
-        """``sendfile``'s zero-copy path (os.sendfile), waiting on the hub when the socket is full."""
-        _check_sendfile_params(self, file, offset, count)
-        if not hasattr(os, "sendfile"):  # pragma: no cover - Windows
-            raise _GiveupOnSendfile("os.sendfile() not available on this platform")
-        try:
-            fileno = file.fileno()
-            size = os.fstat(fileno).st_size
-        except (AttributeError, io.UnsupportedOperation, OSError) as err:
-            raise _GiveupOnSendfile(err)
-        if not size:
-            return 0
-        if self._user_timeout == 0.0:
-            raise ValueError("non-blocking sockets are not supported")
-        deadline = self._deadline()
-        block = min(count or size, 1 << 30)
-        total = 0
-        try:
-            while True:
-                if count:
-                    block = count - total
-                    if block <= 0:
-                        break
-                try:
-                    sent = os.sendfile(_c_fileno(self), fileno, offset, block)
-                except BlockingIOError:
-                    self._wait_until(EV_WRITE, deadline)
-                    continue
-                except OSError as err:
-                    if total == 0:
-                        raise _GiveupOnSendfile(err)
-                    raise
-                if sent == 0:
-                    break
-                offset += sent
-                total += sent
-            return total
-        finally:
-            if total > 0 and hasattr(file, "seek"):
-                file.seek(offset)
+    _sendfile_use_sendfile = sendfile_on_hub
+    """``sendfile``'s zero-copy path (see :mod:`eventlet.greenio._sendfile`)."""
 
     # ------------------------------------------------------------------ connections
     def _accept(self) -> tuple[int, Any]:

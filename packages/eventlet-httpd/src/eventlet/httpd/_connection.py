@@ -10,20 +10,14 @@ Speed.  For the common keep-alive request the loop does one ``recv``, one parse,
 joined.  No per-request closure is made: ``start_response`` and ``write`` are bound methods of the driver,
 whose response state is reset per request.
 
-Timeouts cost no timer per read or write.  Before a socket call that may block, the driver
-sets ``waiting`` and a ``deadline`` (for a request head: the header timeout from the first
-byte of a head, the keep-alive timeout while idle between requests; for body reads and
-response writes: ``socket_timeout``), and the server's periodic sweep throws :class:`Expired`
-into drivers whose deadline passed.  A partial head then gets ``408``; an idle connection is
-closed silently; a stalled body read or write ends the connection.  (The green socket itself
-waits for readability before a ``recv`` that follows a send, so the keep-alive loop makes no
-failing ``recv`` call either.)
+Timeouts cost no timer per read or write: the driver marks the socket calls that may block with
+a wait state and a deadline, and the server's periodic sweep expires those past their deadline
+(see :mod:`eventlet.httpd._expiry`, which defines :class:`Expired` and :class:`Shutdown`).
 
-Failures.  A malformed request gets its status from the parser's :class:`ProtocolError`, with
-``Connection: close``, and a lingering close (shut down writing, read what the client still
-sends for a moment) so the client sees the response rather than a reset.  An application
-exception becomes a ``500`` if nothing was sent yet, else the connection is closed mid-response;
-a client that went away is logged at debug level only.
+Writing the response (every body shape, framing checks) and the failure responses (a malformed
+request's error status with a lingering close, an application's ``500``) live in
+:mod:`eventlet.httpd._response`, whose :class:`~eventlet.httpd._response.ResponseWriter` is this
+driver's base class.  A client that went away is logged at debug level only.
 """
 
 from __future__ import annotations
@@ -31,50 +25,29 @@ from __future__ import annotations
 import logging
 import socket as _stdsocket
 import time
-import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from greenlet import getcurrent, greenlet
 
 from ._errors import ProtocolError
+from ._expiry import HEAD_WAIT, IO_WAIT, Expired, Shutdown
 from ._parser import RequestParser
 from ._request import Request
-from ._writer import ResponseHead, end_chunks
-from ._wsgi import (
-    ALREADY_HANDLED,
-    ChunkReadError,
-    ClientDisconnected,
-    FileWrapper,
-    Input,
-    environ_key,
-)
+from ._response import ResponseWriter, as_bytes
+from ._writer import ResponseHead
+from ._wsgi import ALREADY_HANDLED, ClientDisconnected, Input, environ_key
 
 if TYPE_CHECKING:
     from ._server import Server
 
 __all__ = ["HEAD_WAIT", "IO_WAIT", "Expired", "HttpProtocol", "Shutdown"]
 
-HEAD_WAIT = 1
-"""``HttpProtocol.waiting``: waiting for request head bytes."""
-IO_WAIT = 2
-"""``HttpProtocol.waiting``: blocked reading a body or writing a response."""
-
 error_log = logging.getLogger("eventlet.httpd.error")
 
 _monotonic = time.monotonic
 _RECV_SIZE = 65536
-_JOIN_LIMIT = 1 << 18  # join a list body into one send up to this size
-_LINGER_BYTES = 1 << 20
-
-
-class Expired(Exception):
-    """Thrown into a driver waiting for a request head past its deadline."""
-
-
-class Shutdown(Exception):
-    """Thrown into an idle driver when the server stops."""
 
 
 def _peer(addr: Any) -> tuple[str, str]:
@@ -83,7 +56,7 @@ def _peer(addr: Any) -> tuple[str, str]:
     return (addr if isinstance(addr, str) else ""), ""
 
 
-class HttpProtocol:
+class HttpProtocol(ResponseWriter):
     """Serves the requests of one client connection (see the module docstring).
 
     Created by the server for each accepted socket; :meth:`run` is the green thread's body.
@@ -91,24 +64,19 @@ class HttpProtocol:
     ``protocol`` to customise it.
     """
 
+    # With those of ResponseWriter: deadline, head, headers, sent, status, waiting.
     __slots__ = (
         "addr",
         "body_error",
         "continue_headers",
-        "deadline",
         "expect_pending",
         "greenlet",
-        "head",
-        "headers",
         "hijacked",
         "input",
         "parser",
         "request",
-        "sent",
         "server",
         "sock",
-        "status",
-        "waiting",
     )
 
     def __init__(self, server: Server, sock: Any, addr: Any) -> None:
@@ -288,30 +256,6 @@ class HttpProtocol:
         finally:
             self.waiting = 0
 
-    def _reject(self, exc: ProtocolError) -> None:
-        """Answer a malformed request with its status and close cleanly."""
-        error_log.debug("bad request from %r: %s", self.addr, exc)
-        try:
-            self.sock.sendall(self.server.writer.error_response(exc, self.parser.pending_method))
-        except OSError:  # pragma: no cover - the client reset the connection first (a race)
-            return
-        self._linger()
-
-    def _linger(self) -> None:
-        """Shut down writing, then read (briefly) what the client still sends, then close."""
-        sock = self.sock
-        try:
-            sock.shutdown(_stdsocket.SHUT_WR)
-            sock.settimeout(self.server.linger_timeout)
-            left = _LINGER_BYTES
-            while left > 0:
-                data = sock.recv(_RECV_SIZE)
-                if not data:
-                    break
-                left -= len(data)
-        except OSError:
-            pass
-
     # -- one request ---------------------------------------------------------------------
 
     def _respond(self, req: Request, env_base: dict[str, Any]) -> bool:
@@ -355,7 +299,7 @@ class HttpProtocol:
             elif type(result) is list and len(result) == 1 and self.head is None:
                 body = result[0]
                 if type(body) is not bytes:
-                    body = _as_bytes(body)
+                    body = as_bytes(body)
                 head = self._head(len(body))
                 if head.has_body and head.content_length == len(body):
                     self._send(head.data + body)  # the common case: one send
@@ -419,54 +363,8 @@ class HttpProtocol:
         """The legacy WSGI ``write`` callable: send ``data`` now."""
         if self.status is None:
             raise RuntimeError("write() called before start_response()")
-        if not self._write_body(_as_bytes(data)):
+        if not self._write_body(as_bytes(data)):
             raise ClientDisconnected("the response body exceeded its Content-Length")
-
-    def _head(self, body_length: int | None) -> ResponseHead:
-        """Encode the response head (once) for the app's status and headers."""
-        status = self.status
-        if status is None:
-            raise RuntimeError("the application returned without calling start_response()")
-        server = self.server
-        req = self.request
-        assert req is not None
-        headers: Iterable[tuple[str, str]] = self.headers
-        if server.capitalize_response_headers:
-            headers = server.capitalized(headers)
-        if (
-            server.stopping
-            or not server.keepalive
-            or ((req.content_length or req.chunked) and self._must_close())
-        ):
-            headers = [*headers, ("Connection", "close")]
-        head = self.head = server.writer.head(req, status, headers, body_length)
-        return head
-
-    def _must_close(self) -> bool:
-        """Whether the request body left unread forbids reusing the connection."""
-        if self.parser.body_complete:
-            return False
-        if self.expect_pending:
-            return True  # the client may never send the body it was not invited to send
-        req = self.request
-        assert req is not None and self.input is not None
-        if req.content_length is None:
-            return False  # chunked: try to drain it afterwards
-        return req.content_length - self.input.position > self.server.max_drain
-
-    def _send(self, data: bytes) -> None:
-        timeout = self.server.socket_timeout
-        if timeout is not None:
-            self.deadline = _monotonic() + timeout
-            self.waiting = IO_WAIT
-        try:
-            self.sock.sendall(data)
-        except Expired:
-            raise ClientDisconnected("timed out sending the response") from None
-        except OSError as exc:
-            raise ClientDisconnected(str(exc) or type(exc).__name__) from exc
-        finally:
-            self.waiting = 0
 
     def send_continue(self) -> None:
         """Send the interim ``100 Continue`` (first read of a body the client holds back)."""
@@ -486,180 +384,3 @@ class HttpProtocol:
         """Hand the socket to the application; no response will be written by the server."""
         self.hijacked = True
         return self.sock
-
-    def _write_body(self, chunk: bytes) -> bool:
-        """Send one body chunk (the head first if still unsent); False if it overflowed."""
-        head = self.head
-        prefix = b""
-        if head is None:
-            head = self._head(None)
-            prefix = head.data
-        if not head.has_body or not chunk:
-            if prefix:
-                self._send(prefix)
-            return True
-        fits = True
-        if head.chunked:
-            data = b"%x\r\n%b\r\n" % (len(chunk), chunk)
-        elif head.content_length is not None:
-            room = head.content_length - self.sent
-            if len(chunk) > room:
-                error_log.error(
-                    "application sent more than its Content-Length (%d) for %r",
-                    head.content_length,
-                    self.request,
-                )
-                chunk = chunk[:room]
-                fits = False
-            data = chunk
-        else:
-            data = chunk
-        self._send(prefix + data if prefix else data)
-        self.sent += len(chunk)
-        return fits
-
-    def _finish(self) -> bool:
-        """End the body; return whether the framing is intact (the connection reusable)."""
-        head = self.head
-        if head is None:
-            head = self._head(0)
-            self._send(head.data)
-            return head.keep_alive
-        if head.chunked:
-            self._send(end_chunks())
-        elif head.has_body and head.content_length is not None and self.sent < head.content_length:
-            error_log.error(
-                "application sent %d bytes of its Content-Length %d for %r",
-                self.sent,
-                head.content_length,
-                self.request,
-            )
-            return False
-        return head.keep_alive
-
-    def _send_iterable(self, result: Iterable[Any]) -> bool:
-        """Send a response body of any shape; return whether the connection may be reused."""
-        if self.head is None:
-            if type(result) is list or type(result) is tuple:
-                return self._send_sequence(result)
-            if type(result) is FileWrapper and self.server.sendfile:
-                span = result.sendfile_span()
-                if span is not None:
-                    return self._send_file(result, span)
-        minimum = self.server.minimum_chunk_size
-        pending: list[bytes] = []
-        size = 0
-        for chunk in result:
-            chunk = _as_bytes(chunk)
-            if minimum:
-                pending.append(chunk)
-                size += len(chunk)
-                if size < minimum:
-                    continue
-                chunk = b"".join(pending)
-                pending.clear()
-                size = 0
-            if not self._write_body(chunk):
-                return False
-        if pending:
-            chunk = b"".join(pending)
-            if self.head is None:
-                self._head(len(chunk))
-                return self._write_first(chunk)
-            if not self._write_body(chunk):
-                return False
-        return self._finish()
-
-    def _write_first(self, body: bytes) -> bool:
-        """Send the encoded head with the whole body ``body``; return reusability."""
-        head = self.head
-        assert head is not None
-        if not head.has_body:
-            self._send(head.data)
-            return head.keep_alive
-        if head.content_length == len(body):
-            self._send(head.data + body)
-            self.sent = len(body)
-            return head.keep_alive
-        self._send(head.data)  # the application's Content-Length disagrees with its body
-        return self._write_body(body) and self._finish()
-
-    def _send_sequence(self, result: list[Any] | tuple[Any, ...]) -> bool:
-        chunks = [_as_bytes(chunk) for chunk in result]
-        total = sum(map(len, chunks))
-        head = self._head(total)
-        if total <= _JOIN_LIMIT:
-            return self._write_first(b"".join(chunks))
-        self._send(head.data)
-        if head.has_body:
-            for chunk in chunks:
-                if not self._write_body(chunk):
-                    return False
-        return self._finish()
-
-    def _send_file(self, wrapper: FileWrapper, span: tuple[int, int, int]) -> bool:
-        _fd, offset, size = span
-        head = self._head(size)
-        self._send(head.data)
-        if not head.has_body:
-            return head.keep_alive
-        count = size if head.content_length is None else min(size, head.content_length)
-        if count:
-            try:
-                self.sent = self.sock.sendfile(wrapper.filelike, offset, count)
-            except OSError as exc:
-                raise ClientDisconnected(f"sendfile failed: {exc}") from exc
-        return self._finish()
-
-    def _app_failed(self, exc: Exception, env: dict[str, Any]) -> None:
-        """Report an application failure to the client (if still possible) and the log."""
-        if self.hijacked:
-            error_log.error("application failed after taking the socket", exc_info=exc)
-            return
-        body_error = self.body_error
-        if body_error is not None and isinstance(exc, ChunkReadError):
-            error_log.debug("bad request body from %r: %s", self.addr, body_error)
-            if self.head is None:
-                self.status = f"{body_error.status} {body_error.phrase}"
-                method = self.request.method if self.request is not None else None
-                self._send_quietly(self.server.writer.error_response(body_error, method))
-            return
-        error_log.error(
-            "application error on %s %s",
-            env.get("REQUEST_METHOD"),
-            env.get("RAW_PATH_INFO"),
-            exc_info=exc,
-        )
-        if self.head is not None:
-            return  # the response started: all we can do is cut it short
-        text = "500 Internal Server Error\n"
-        if self.server.debug:
-            text += "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        body = text.encode("utf-8", "replace")
-        self.status = "500 Internal Server Error"
-        head = (
-            "HTTP/1.1 500 Internal Server Error\r\n"
-            "Content-Type: text/plain; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\n"
-            "Connection: close\r\n\r\n"
-        ).encode("latin-1")
-        req = self.request
-        if req is not None and req.method == "HEAD":
-            body = b""  # RFC 9110 9.3.2: the same head, no body
-        self._send_quietly(head + body)
-        self.sent = len(body)
-
-    def _send_quietly(self, data: bytes) -> None:
-        try:
-            self._send(data)
-        except ClientDisconnected as exc:
-            error_log.debug("client %r went away: %s", self.addr, exc)
-
-
-def _as_bytes(chunk: Any) -> bytes:
-    """A body chunk as ``bytes`` (bytes-like accepted; ``str`` is an application error)."""
-    if type(chunk) is bytes:
-        return chunk
-    if isinstance(chunk, (bytes, bytearray, memoryview)):
-        return bytes(chunk)
-    raise TypeError(f"response body chunks must be bytes, not {type(chunk).__name__}")

@@ -22,18 +22,19 @@ pings are still parsed and checked but no longer reported; only the peer's
 close is. After we receive a close frame, we answer it (echoing its code)
 unless we already sent ours, and ignore any later bytes.
 
-The opening handshake lives in :mod:`eventlet.httpd._ws_handshake`; its
-public names are re-exported here so that this module is the one import.
+The opening handshake lives in :mod:`eventlet.httpd._ws_handshake` and the
+event types in :mod:`eventlet.httpd._ws_events`; their public names are
+re-exported here so that this module is the one import.
 """
 
 from __future__ import annotations
 
 import codecs
 import os
-from dataclasses import dataclass
 from typing import Any
 
 from eventlet.httpd._ws_deflate import DeflateConfig, DeflateParams, PerMessageDeflate
+from eventlet.httpd._ws_events import Close, Event, Message, Ping, Pong
 from eventlet.httpd._ws_frames import (
     CloseCode,
     ConnectionClosedError,
@@ -76,38 +77,6 @@ __all__ = [
 
 DEFAULT_MAX_MESSAGE_SIZE = 8 << 20
 _Utf8Decoder = codecs.getincrementaldecoder("utf-8")
-
-
-@dataclass(slots=True)
-class Message:
-    """A complete data message: ``str`` for text, ``bytes`` for binary."""
-
-    data: str | bytes
-
-
-@dataclass(slots=True)
-class Ping:
-    """A ping from the peer (already answered when ``auto_pong`` is on)."""
-
-    payload: bytes
-
-
-@dataclass(slots=True)
-class Pong:
-    """A pong from the peer."""
-
-    payload: bytes
-
-
-@dataclass(slots=True)
-class Close:
-    """The peer's close frame; ``code`` is 1005 when it carried none."""
-
-    code: int
-    reason: str
-
-
-Event = Message | Ping | Pong | Close
 
 
 class WebSocketConnection:
