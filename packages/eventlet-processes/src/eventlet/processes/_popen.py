@@ -25,7 +25,6 @@ from __future__ import annotations
 import errno
 import functools
 import io
-import os
 import subprocess
 import time
 from typing import Any
@@ -38,10 +37,16 @@ from eventlet.processes._sync import Flag, ThreadCall, ThreadPool
 __all__ = ["GreenPopen", "stdlib_popen"]
 
 
+#: Threads that start children.  Not a function of the CPU count: a starting thread is blocked, not
+#: busy, while its child is created (vfork suspends it until the exec), so on two cores eight of them
+#: run 500 ``true`` 50 at a time about 15% faster than three did.
+SPAWN_THREADS = 8
+
+
 def spawn_pool(_pools: list[ThreadPool] = []) -> ThreadPool:  # noqa: B006 - one per process
-    """The threads that start children: as many as the CPUs plus one, at most 8."""
+    """The threads that start children (:data:`SPAWN_THREADS`, started on first use)."""
     if not _pools:
-        _pools.append(ThreadPool(min(8, (os.cpu_count() or 1) + 1)))
+        _pools.append(ThreadPool(SPAWN_THREADS))
     return _pools[0]
 
 
