@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
 from typing import Any, TypeVar
 
 from greenlet import GreenletExit, getcurrent, greenlet
@@ -46,9 +45,6 @@ _NOT_DONE = object()
 _TO_MAIN = (KeyboardInterrupt, SystemExit)
 
 _new_greenlet = greenlet.__new__
-
-#: the keyword arguments of a thread started without any
-_NO_KWARGS: Mapping[str, Any] = MappingProxyType({})
 
 #: where get_hub() keeps each OS thread's hub (read directly on the hottest path, sleep(0))
 _thread_hubs = _hubs_module._registry.local
@@ -128,7 +124,7 @@ class GreenThread(greenlet):
     _observers: list[Any] | None  # wait tokens ([greenlet]) and link tuples
     _function: Callable[..., Any] | None  # what spawn() queued, until the thread starts
     _args: tuple[Any, ...]
-    _kwargs: Mapping[str, Any]
+    _kwargs: Mapping[str, Any] | None  # None: no keyword arguments
     _start_timer: Timer | None  # spawn_after's
 
     def __init__(self, parent: greenlet) -> None:
@@ -138,14 +134,14 @@ class GreenThread(greenlet):
         self._observers = None
         self._function = None
         self._args = ()
-        self._kwargs = _NO_KWARGS
+        self._kwargs = None
         self._start_timer = None
 
     def run(
         self,
         function: Callable[..., Any] | None = None,
         args: tuple[Any, ...] = (),
-        kwargs: Mapping[str, Any] = _NO_KWARGS,
+        kwargs: Mapping[str, Any] | None = None,
     ) -> Any:
         """Run ``function`` and record how it ended (greenlet calls this when the thread starts).
 
@@ -153,11 +149,11 @@ class GreenThread(greenlet):
         """
         if function is None:
             function, args, kwargs = self._function, self._args, self._kwargs
-            self._function, self._args, self._kwargs = None, (), _NO_KWARGS
+            self._function, self._args, self._kwargs = None, (), None
             if function is None:  # made by GreenThread(parent), then switched to without arguments
                 function, args = _raise_now, (TypeError("this GreenThread was given nothing to run"),)
         try:
-            result = function(*args, **kwargs)
+            result = function(*args, **kwargs) if kwargs else function(*args)
         except BaseException as exc:
             self._result = None
             self._exception = exc
@@ -301,7 +297,7 @@ def spawn(func: Callable[..., Any], *args: Any, **kwargs: Any) -> GreenThread:
     thread._observers = None
     thread._function = func
     thread._args = args
-    thread._kwargs = kwargs
+    thread._kwargs = kwargs or None  # an empty dict is not kept alive with the thread
     thread._start_timer = None
     hub._ready.append(thread)  # the hub switches to it, and run() finds the function in the slots
     return thread
@@ -376,7 +372,7 @@ def kill(thread: greenlet, *throw_args: Any) -> None:
             if timer is not None:
                 timer.cancel()
             green_thread = thread
-            thread._function, thread._args, thread._kwargs = None, (), _NO_KWARGS
+            thread._function, thread._args, thread._kwargs = None, (), None
             thread.run = lambda *_a, **_k: GreenThread.run(green_thread, _raise_now, (exc,), {})  # type: ignore[method-assign]
         else:
             thread.run = lambda *_a, **_k: None
