@@ -61,6 +61,26 @@ def test_buffered_data_is_returned_without_waiting(certs: Certs, tls_server: Any
         assert conn.pending() == 0
 
 
+def test_read_after_write_returns_buffered_data_and_waits_for_the_rest(
+    certs: Certs, tls_server: Any, backend: str
+) -> None:
+    def answers(conn: Any) -> None:
+        conn.sendall(b"abcdefghij")  # one record
+        while (request := conn.recv(100)) != b"bye":
+            conn.sendall(request.upper())
+
+    server = tls_server(server_context(certs, backend), answers)
+    conn = connect(server.port, client_context(certs, backend))
+    with conn, eventlet.Timeout(5):
+        assert conn.recv(1) == b"a"
+        conn.sendall(b"x")  # a write, while decrypted bytes are still inside the TLS object
+        assert conn.recv(9) == b"bcdefghij"  # returned from the buffer: no wait on the socket
+        assert conn.recv(100) == b"X"  # the answer to the write, waited for on the socket
+        conn.write(b"y")
+        assert conn.read(100) == b"Y"
+        conn.sendall(b"bye")
+
+
 def test_accept_on_tls_listener_defers_handshake(certs: Certs, green_hub: Any, backend: str) -> None:
     listener = eventlet.ssl.wrap_socket(
         eventlet.listen(("127.0.0.1", 0)), server_context(certs, backend), server_side=True
