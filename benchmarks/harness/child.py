@@ -1,6 +1,6 @@
 """Entry point of one measured child process: ``child.py WORKLOAD IMPL SIZE``.
 
-Runs under the implementation's virtualenv interpreter (or the harness's own for
+Runs under the implementation's virtualenv interpreter (ours' for
 ``reference``).  It pins itself to the measured core, raises the open-files limit, runs
 ``workloads.<WORKLOAD>.main(IMPL, SIZE)`` and prints the result as one line
 ``BENCH-RESULT {json}`` on stdout; derived figures (``cpu_us_per_op``,

@@ -1,7 +1,9 @@
 """Running workloads in fresh child processes, round after round.
 
 Each (workload, implementation) cell gets one new process per round, started with that
-implementation's virtualenv interpreter (``reference`` cells use the harness's own).
+implementation's virtualenv interpreter.  ``reference`` cells (the job without a green library) use
+ours' virtualenv interpreter: the same CPython as the harness (the virtualenvs are built from it),
+plus greenlet, which the bare-greenlet reference needs; the harness's own when ours is not measured.
 Within a round the implementations take turns on each workload, and the order rotates
 from round to round, so slow drift of the machine (thermal, noisy neighbours) spreads
 over all columns instead of landing on one.  The measured child pins itself to the
@@ -150,7 +152,10 @@ def run_all(
                 cell = results[spec.name].setdefault(impl, Cell())
                 if cell.error:
                     continue
-                python = Path(sys.executable) if impl == REFERENCE else pythons[impl]
+                if impl == REFERENCE:
+                    python = pythons.get("ours", Path(sys.executable))
+                else:
+                    python = pythons[impl]
                 started = time.perf_counter()
                 try:
                     sample = run_child(python, spec, impl, size, cores)

@@ -69,8 +69,8 @@ class WorkloadSpec:
     ``ops_per_cpu_s`` and ``cpu_us_per_op`` from ``ops`` and ``cpu_s``).  ``details``
     are other result keys worth showing under the table.  ``reference`` marks workloads
     whose ``main`` also accepts ``impl="reference"`` (the same job without a green library,
-    run with the harness's own interpreter: a ceiling or a floor), which ``reference_text``
-    describes.  Empty ``goals`` means "report only".
+    run with ours' virtualenv interpreter, the harness's CPython: a ceiling or a floor),
+    which ``reference_text`` describes.  Empty ``goals`` means "report only".
     """
 
     name: str

@@ -9,7 +9,7 @@ closes; round trips in that window are counted from the bytes it echoed.
 
 ``impl="reference"`` runs the same protocol on a raw ``select.epoll`` loop (each
 connection registered once, ``recv`` then ``send``): the ceiling a CPython server can
-reach, run with the harness's own interpreter.
+reach, run with ours' virtualenv interpreter (the harness's CPython).
 """
 
 from __future__ import annotations
