@@ -9,22 +9,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from eventlet import patcher
-from eventlet.green import os, select, selectors, socket, socketserver, threading, time
+from eventlet.green import socketserver
+from eventlet.green._stdlib_copies import io_modules
 from eventlet.green.http import client
 
 if TYPE_CHECKING:  # pragma: no cover
     from http.server import *  # noqa: F403
 
 _copy = patcher.import_patched(
-    "http.server",
-    ("os", os),
-    ("select", select),
-    ("selectors", selectors),
-    ("socket", socket),
-    ("socketserver", socketserver),
-    ("threading", threading),
-    ("time", time),
-    ("http.client", client),
+    "http.server", *io_modules(), ("socketserver", socketserver), ("http.client", client)
 )
 globals().update({key: value for key, value in vars(_copy).items() if not key.startswith("__")})
 __all__ = list(_copy.__all__)

@@ -11,35 +11,25 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from eventlet import patcher
-from eventlet.green import http, os, select, selectors, socket, threading, time
+from eventlet.green import http, socket
+from eventlet.green._stdlib_copies import io_modules
 from eventlet.green.http import client
 
 if TYPE_CHECKING:  # pragma: no cover
     from urllib.request import *  # noqa: F403
 
 
-def _green_modules() -> list[tuple[str, ModuleType]]:
-    pairs: list[tuple[str, ModuleType]] = [
-        ("os", os),
-        ("select", select),
-        ("selectors", selectors),
-        ("socket", socket),
-        ("threading", threading),
-        ("time", time),
-        ("http.client", client),
-    ]
+def _green_ssl() -> list[tuple[str, ModuleType]]:
+    """``[("ssl", green ssl)]`` when eventlet-ssl is installed, else ``[]``."""
     greens = patcher._state.load_green("ssl")
-    if greens:
-        pairs.append(("ssl", greens[0]))
-    return pairs
+    return [("ssl", greens[0])] if greens else []
 
 
-_copy = patcher.import_patched("urllib.request", *_green_modules())
+_ssl = _green_ssl()
+_copy = patcher.import_patched("urllib.request", *io_modules(), ("http.client", client), *_ssl)
 setattr(http, "client", client)  # noqa: B010 - a plain module, typed as a package
 setattr(_copy, "http", http)  # noqa: B010
-_copy_ftplib = patcher.import_patched(
-    "ftplib", ("socket", socket), *[p for p in _green_modules() if p[0] == "ssl"]
-)
+_copy_ftplib = patcher.import_patched("ftplib", ("socket", socket), *_ssl)
 setattr(_copy, "ftplib", _copy_ftplib)  # noqa: B010
 globals().update({key: value for key, value in vars(_copy).items() if not key.startswith("__")})
 __all__ = list(_copy.__all__)
