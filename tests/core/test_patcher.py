@@ -201,8 +201,9 @@ def test_eventlet_modules_keep_the_blocking_originals(tmp_path: Path) -> None:
         import select, os, threading
         import eventlet.hubs.poll as late   # imported after patching
         import eventlet.hubs.hub as early
+        import eventlet.hubs._wakeup as wakeup
         assert late.select is not select and late.select.poll is not select.poll
-        assert early.os.read is not os.read
+        assert wakeup.os.read is not os.read
         assert early.threading.get_ident is not threading.get_ident
         assert early.threading.local is not threading.local
         eventlet.hubs.use_hub("poll")

@@ -30,8 +30,9 @@ on; only ``KeyboardInterrupt`` and ``SystemExit`` leave the loop, to reach the m
 ``GreenletExit`` thrown into the hub greenlet itself, which ends it quietly).
 
 Other threads talk to a hub only through ``call_threadsafe``, which queues a callback and writes to a
-wake-up fd (an eventfd on Linux, a pipe elsewhere) that the hub always watches; a busy turn polls at
-once when such a callback is waiting.
+wake-up fd (:mod:`eventlet.hubs._wakeup`) that the hub always watches; a busy turn polls at once
+when such a callback is waiting.  The hub of the main thread also makes that fd the process's
+signal wake-up fd, so a signal (Ctrl-C) always ends its sleep in the poller.
 
 The asyncio hub (:mod:`eventlet.hubs.asyncio`) replaces ``run`` and ``_poll`` by the asyncio loop's
 own machinery and keeps the rest.
@@ -40,7 +41,6 @@ own machinery and keeps the rest.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections import deque
@@ -62,6 +62,7 @@ from eventlet.hubs._fds import (
     new_serial,
 )
 from eventlet.hubs._timers import COMPACT_THRESHOLD, SLOTS_PER_SECOND, SMALL_HEAP, Timer, TimerQueue
+from eventlet.hubs._wakeup import WakeupFd
 
 __all__ = [
     "COMPACT_THRESHOLD",
@@ -129,9 +130,13 @@ class BaseHub(TimerQueue, FdTable):
         #: log exceptions escaping hub callbacks (see ``eventlet.debug.hub_exceptions``)
         self.debug_exceptions = True
         self.thread_ident = threading.get_ident()
-        self._wakeup_r, self._wakeup_w = self._make_wakeup()
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        self._wakeup = WakeupFd(byte_writes=in_main_thread)
+        self._wakeup_r = self._wakeup.read_fd
         self._init_backend()
         self._register(self._wakeup_r, EV_READ)
+        if in_main_thread:
+            self._wakeup.claim_signals()
 
     # ------------------------------------------------------------------ backend interface
     def _init_backend(self) -> None:  # pragma: no cover - every backend overrides it
@@ -174,14 +179,18 @@ class BaseHub(TimerQueue, FdTable):
         self._ready.append((callback, args))
 
     def call_threadsafe(self, callback: Callable[..., Any], *args: Any) -> None:
-        """Like :meth:`call_soon`, from any OS thread: wakes the hub if it is sleeping."""
+        """Like :meth:`call_soon`, from any OS thread: wakes the hub if it is sleeping.
+
+        A hub that is closed runs nothing any more: the call is dropped (and logged at debug level),
+        since the thread making it, a worker finishing late, say, has nobody to report to.
+        """
+        if self.closed:
+            logger.debug("call_threadsafe(%r) on a closed hub: dropped", callback)
+            return
         self._threadsafe.append((callback, args))
         if not self._wake_pending:
             self._wake_pending = True
-            try:
-                self._write_wakeup()
-            except OSError:  # pragma: no cover - the pipe is full: the hub is awake anyway
-                pass
+            self._wakeup.write()
 
     def _report_callback_error(self, callback: Any) -> None:
         if self.debug_exceptions:
@@ -206,27 +215,8 @@ class BaseHub(TimerQueue, FdTable):
                 self._report_callback_error(entry[0] if type(entry) is tuple else entry)
 
     # ------------------------------------------------------------------ wake-up fd
-    def _make_wakeup(self) -> tuple[int, int]:
-        eventfd = getattr(os, "eventfd", None)
-        if eventfd is not None:
-            fd = eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
-            return fd, fd
-        r, w = os.pipe()  # pragma: no cover - platforms without eventfd
-        os.set_blocking(r, False)  # pragma: no cover
-        os.set_blocking(w, False)  # pragma: no cover
-        return r, w  # pragma: no cover
-
-    def _write_wakeup(self) -> None:
-        if self._wakeup_r == self._wakeup_w:
-            os.eventfd_write(self._wakeup_w, 1)
-        else:  # pragma: no cover - platforms without eventfd
-            os.write(self._wakeup_w, b"\0")
-
     def _drain_wakeup(self) -> None:
-        try:
-            os.read(self._wakeup_r, 4096)
-        except BlockingIOError:  # pragma: no cover - a spurious readiness report
-            pass
+        self._wakeup.drain()
         self._wake_pending = False
         threadsafe = self._threadsafe
         ready = self._ready
@@ -307,9 +297,7 @@ class BaseHub(TimerQueue, FdTable):
         except (OSError, ValueError, KeyError) as exc:  # pragma: no cover - defensive
             logger.debug("wake-up fd already unregistered: %r", exc)
         self._close_backend()
-        if self._wakeup_r != self._wakeup_w:  # pragma: no cover - platforms without eventfd
-            os.close(self._wakeup_w)
-        os.close(self._wakeup_r)
+        self._wakeup.close()
         self._ready.clear()
         self._threadsafe.clear()
         self._clear_timers()
@@ -324,12 +312,7 @@ class BaseHub(TimerQueue, FdTable):
 
     def _renew_wakeup(self) -> None:
         """A wake-up fd of the child's own, under the same number(s): the running loop knows them."""
-        new_r, new_w = self._make_wakeup()
-        os.dup2(new_r, self._wakeup_r)
-        os.close(new_r)
-        if new_w != new_r:  # pragma: no cover - platforms without eventfd
-            os.dup2(new_w, self._wakeup_w)
-            os.close(new_w)
+        self._wakeup.renew()
         self._threadsafe.clear()
         self._wake_pending = False
         self.thread_ident = threading.get_ident()
