@@ -8,6 +8,7 @@ interrupted; only the wake-up fd can end the hub's sleep before its timer.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import threading
 import pytest
 
 from eventlet import hubs
+from eventlet.hubs import _wakeup
 from eventlet.hubs._wakeup import WakeupFd
 
 from ..conftest import available_hubs
@@ -29,6 +31,9 @@ SIGNAL_ELSEWHERE = textwrap.dedent(
     """
     import os, signal, sys, threading, time
     import eventlet
+    import eventlet.hubs._wakeup
+
+    eventlet.hubs._wakeup._ON_WINDOWS = sys.argv[2] == "sockets"  # the socket pair used on Windows
 
     def kick():
         time.sleep(0.2)  # the main thread is in its poller by then
@@ -57,12 +62,17 @@ SIGNAL_ELSEWHERE = textwrap.dedent(
 
 @pytest.mark.parametrize("hub_name", available_hubs())
 @pytest.mark.parametrize(("signame", "expected"), [("SIGUSR1", "got 10"), ("SIGINT", "interrupted")])
+@pytest.mark.parametrize("kind", ["pipe", "sockets"])
 def test_a_signal_taken_by_another_thread_wakes_the_main_hub(
-    hub_name: str, signame: str, expected: str
+    hub_name: str, signame: str, expected: str, kind: str
 ) -> None:
     env = {**os.environ, "EVENTLET_HUB": hub_name}
     done = subprocess.run(
-        [sys.executable, "-c", SIGNAL_ELSEWHERE, signame], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", SIGNAL_ELSEWHERE, signame, kind],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     first, second = done.stdout.splitlines()
@@ -125,17 +135,57 @@ def test_hubs_of_other_threads_keep_an_eventfd_and_claim_nothing() -> None:
     assert _current_wakeup_fd() == hubs.get_hub()._wakeup.write_fd
 
 
-def test_a_burst_of_writes_is_drained_whole() -> None:
-    wakeup = WakeupFd(byte_writes=True)
+KINDS = {
+    "eventfd": {},  # the default off the main thread, where the OS has one
+    "pipe": {"byte_writes": True},
+    "sockets": {"sockets": True},  # what Windows gets
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_burst_of_writes_is_drained_whole(kind: str) -> None:
+    wakeup = WakeupFd(**KINDS[kind])
     try:
-        for _ in range(10_000):  # more than one read's worth; a full pipe is no error
+        if wakeup.write_fd != wakeup.read_fd:
+            os.write(wakeup.write_fd, bytes(10_000))  # more than one read's worth
+        for _ in range(10_000):  # until the pipe or socket buffer is full: no error
             wakeup.write()
+        readable, _, _ = select.select([wakeup.read_fd], [], [], 0)
+        assert readable
         wakeup.drain()
-        with pytest.raises(BlockingIOError):
-            os.read(wakeup.read_fd, 1)
+        readable, _, _ = select.select([wakeup.read_fd], [], [], 0)
+        assert not readable
         wakeup.drain()  # nothing to read: no error either
     finally:
         wakeup.close()
+    wakeup.write()  # closed: nothing happens
+    assert (wakeup.read_fd, wakeup.write_fd) == (-1, -1)
+
+
+def test_a_hub_runs_on_the_socket_pair_windows_uses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_wakeup, "_ON_WINDOWS", True)
+    hub = type(hubs.get_hub())()
+    try:
+        assert hub._wakeup._sockets is not None
+        assert _current_wakeup_fd() == hub._wakeup.write_fd
+        ran = []
+
+        def from_the_worker() -> None:
+            ran.append(threading.current_thread())
+            hub.abort()
+
+        worker = threading.Thread(target=hub.call_threadsafe, args=(from_the_worker,))
+        worker.start()
+        worker.join()
+        bound = hub.schedule_call_global(10, hub.abort)  # the wake-up must come first
+        hub.switch()
+        assert ran == [threading.current_thread()]  # run by the hub, in its own thread
+        assert bound.pending
+        bound.cancel()
+    finally:
+        hub.close()
+    assert _current_wakeup_fd() == -1
+    hubs.get_hub()._wakeup.claim_signals()
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -196,3 +246,85 @@ def test_a_closed_hub_drops_calls_from_other_threads_and_its_fd_is_never_written
         os.close(reused[1])
     hub._wakeup.close()  # twice: nothing
     assert fds[0] >= 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_fork_while_another_thread_writes_leaves_the_child_able_to_wake_its_hub() -> None:
+    """The wake-up fd's lock, held by a thread of the parent at the fork, is not inherited held."""
+    code = textwrap.dedent(
+        """
+        import os, threading
+        import eventlet
+        from eventlet.hubs import get_hub
+
+        hub = get_hub()
+        eventlet.sleep(0)
+        held, release = threading.Event(), threading.Event()
+
+        def writer_caught_at_the_fork():
+            with hub._wakeup._lock:
+                held.set()
+                release.wait()
+
+        thread = threading.Thread(target=writer_caught_at_the_fork)
+        thread.start()
+        held.wait()
+        pid = os.fork()
+        if pid == 0:
+            done = eventlet.Event()
+            waker = threading.Thread(target=hub.call_threadsafe, args=(done.send, 7))
+            waker.start()
+            try:
+                with eventlet.Timeout(10):
+                    status = 0 if done.wait() == 7 else 1
+            except eventlet.Timeout:
+                status = 2
+            waker.join()
+            os._exit(status)
+        release.set()
+        thread.join()
+        print("child status", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "child status 0"
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_renewing_keeps_the_numbers_and_works(kind: str) -> None:
+    wakeup = WakeupFd(**KINDS[kind])
+    try:
+        numbers = (wakeup.read_fd, wakeup.write_fd)
+        wakeup.write()
+        wakeup.renew()  # what a forked child does
+        assert (wakeup.read_fd, wakeup.write_fd) == numbers
+        assert not select.select([wakeup.read_fd], [], [], 0)[0]  # a new, empty object
+        wakeup.write()
+        assert select.select([wakeup.read_fd], [], [], 0)[0]
+    finally:
+        wakeup.close()
+
+
+@pytest.mark.parametrize("kind", ["pipe", "sockets"])
+def test_closed_from_another_thread_while_claimed_the_fds_stay_open(
+    kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    wakeup = WakeupFd(**KINDS[kind])
+    assert wakeup.claim_signals()
+    numbers = (wakeup.read_fd, wakeup.write_fd)
+    try:
+        with caplog.at_level("WARNING", logger="eventlet.hub"):
+            closer = threading.Thread(target=wakeup.close)
+            closer.start()
+            closer.join()
+        assert "stays open" in caplog.text
+        assert wakeup.claims_signals
+        assert _current_wakeup_fd() == numbers[1]
+        os.write(numbers[1], b"\0")  # still open: writing a signal number there does no harm
+        assert os.read(numbers[0], 1) == b"\0"
+    finally:
+        signal.set_wakeup_fd(-1)
+        for fd in numbers:
+            os.close(fd)
+        hubs.get_hub()._wakeup.claim_signals()

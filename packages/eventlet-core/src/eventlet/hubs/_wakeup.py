@@ -46,32 +46,28 @@ class WakeupFd:
 
     __slots__ = ("_lock", "_sockets", "claims_signals", "read_fd", "write_fd")
 
-    def __init__(self, *, byte_writes: bool = False) -> None:
+    def __init__(self, *, byte_writes: bool = False, sockets: bool | None = None) -> None:
         """Make the fd: an eventfd where the OS has one, unless ``byte_writes`` asks for a pipe.
 
         ``byte_writes`` is needed to serve as a signal wake-up fd (CPython writes one byte).
+        ``sockets`` (default: on Windows only) makes it a connected socket pair instead.
         """
         #: True while this fd is the one ``signal.set_wakeup_fd`` names
         self.claims_signals = False
         self._sockets: tuple[socket.socket, socket.socket] | None = None
         self._lock = _thread.allocate_lock()  # the unpatched module: see eventlet.patcher
-        self.read_fd, self.write_fd = self._open(byte_writes)
-
-    def _open(self, byte_writes: bool) -> tuple[int, int]:
-        if _ON_WINDOWS:  # pragma: no cover - Windows: select() watches sockets only
+        if _ON_WINDOWS if sockets is None else sockets:  # select() on Windows watches sockets only
             reader, writer = socket.socketpair()
             reader.setblocking(False)
             writer.setblocking(False)
             self._sockets = (reader, writer)
-            return reader.fileno(), writer.fileno()
-        eventfd = getattr(os, "eventfd", None)
-        if eventfd is not None and not byte_writes:
-            fd: int = eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
-            return fd, fd
-        read_fd, write_fd = os.pipe()  # not inheritable: close-on-exec already
-        os.set_blocking(read_fd, False)
-        os.set_blocking(write_fd, False)
-        return read_fd, write_fd
+            self.read_fd, self.write_fd = reader.fileno(), writer.fileno()
+        elif hasattr(os, "eventfd") and not byte_writes:
+            self.read_fd = self.write_fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+        else:
+            self.read_fd, self.write_fd = os.pipe()  # not inheritable: close-on-exec already
+            os.set_blocking(self.read_fd, False)
+            os.set_blocking(self.write_fd, False)
 
     def write(self) -> None:
         """Make the fd readable, from any thread; nothing once closed.
@@ -86,7 +82,7 @@ class WakeupFd:
                     os.eventfd_write(self.write_fd, 1)
                 elif self._sockets is None:
                     os.write(self.write_fd, b"\0")
-                else:  # pragma: no cover - Windows
+                else:
                     self._sockets[1].send(b"\0")
             except BlockingIOError:
                 pass
@@ -99,8 +95,9 @@ class WakeupFd:
             elif self._sockets is None:
                 while len(os.read(self.read_fd, 4096)) == 4096:  # a burst of signals, say
                     pass
-            else:  # pragma: no cover - Windows
-                self._sockets[0].recv(4096)
+            else:
+                while len(self._sockets[0].recv(4096)) == 4096:
+                    pass
         except BlockingIOError:  # a spurious readiness report, or drained to the last byte
             pass
 
@@ -116,37 +113,57 @@ class WakeupFd:
         self.claims_signals = True
         return True
 
-    def release_signals(self) -> None:
-        """Give the signal wake-up fd back (to none), unless somebody else has taken it since."""
+    def release_signals(self) -> bool:
+        """Give the signal wake-up fd back (to none), unless somebody else has taken it since.
+
+        False if this fd stays claimed: only the main thread may change the claim.
+        """
         if not self.claims_signals:
-            return
-        self.claims_signals = False
+            return True
         try:
             current = signal.set_wakeup_fd(-1)
-        except ValueError as exc:  # closed from another thread: leave it to the interpreter's end
-            logger.debug("hub: cannot release the signal wake-up fd: %s", exc)
-            return
+        except ValueError:  # called from another thread
+            return False
+        self.claims_signals = False
         if current != self.write_fd:  # taken over meanwhile (an asyncio loop, say): keep theirs
             signal.set_wakeup_fd(current, warn_on_full_buffer=False)
+        return True
 
     def renew(self) -> None:
-        """In a forked child: fresh kernel objects under the same fd numbers (the loop knows them)."""
-        new_read, new_write = self._open(self.read_fd != self.write_fd)
-        os.dup2(new_read, self.read_fd)
-        os.close(new_read)
-        if new_write != new_read:
-            os.dup2(new_write, self.write_fd)
-            os.close(new_write)
+        """In a forked child: fresh kernel objects under the same fd numbers (the loop knows them).
+
+        The lock is new as well: another thread of the parent may have held it at the fork, and
+        that thread does not exist in the child to release it.
+        """
+        self._lock = _thread.allocate_lock()
+        fresh = WakeupFd(byte_writes=self.read_fd != self.write_fd, sockets=self._sockets is not None)
+        os.dup2(fresh.read_fd, self.read_fd)
+        if fresh.write_fd != fresh.read_fd:
+            os.dup2(fresh.write_fd, self.write_fd)
+        fresh.close()
 
     def close(self) -> None:
-        """Release the signal claim, then the fd(s).  Closing twice does nothing."""
-        self.release_signals()
+        """Release the signal claim, then the fd(s).  Closing twice does nothing.
+
+        Closed from another thread while it is the signal wake-up fd, the fds are left open (and a
+        warning logged): closing them would let CPython write signal numbers into whatever file
+        gets the number next, or fail on every signal.
+        """
+        released = self.release_signals()
         with self._lock:
             read_fd, write_fd = self.read_fd, self.write_fd
             if write_fd < 0:
                 return
             self.read_fd = self.write_fd = -1
-            if self._sockets is not None:  # pragma: no cover - Windows
+            if not released:
+                logger.warning(
+                    "hub closed outside the main thread: its signal wake-up fd %d stays open", write_fd
+                )
+                if self._sockets is not None:
+                    for sock in self._sockets:
+                        sock.detach()  # nor may the socket objects close them when collected
+                return
+            if self._sockets is not None:
                 for sock in self._sockets:
                     sock.close()
                 return
