@@ -64,12 +64,13 @@ def test_switch_out_hook_is_called(any_hub: BaseHub) -> None:
     def body() -> None:
         eventlet.sleep(0)
 
-    g = Hooked(body, any_hub.greenlet)
-    any_hub.call_soon(g.switch)
+    first, second = Hooked(body, any_hub.greenlet), Hooked(body, any_hub.greenlet)
+    any_hub.call_soon(first.switch)
+    any_hub.call_soon(second.switch)  # the hook is looked up once per class: found again
     eventlet.sleep(0)
     eventlet.sleep(0)
-    assert calls == ["out"]
-    assert g.dead
+    assert calls == ["out", "out"]
+    assert first.dead and second.dead
 
 
 def test_callback_exception_is_logged_and_hub_survives(

@@ -51,7 +51,8 @@ _NONE: Any = object()  # "no item" in a waiter: never a user's item
 # a third of creating even a slotted instance, and one is made per blocking call.
 #   [0] the blocked greenlet, cleared when it leaves the wait (later wake-ups then do nothing);
 #   [1] what it gives (a putter; _NONE once accepted) or got (a getter; _NONE until handed one);
-#   [2] the hub it sleeps on, which wakes it.
+#   [2] the hub it sleeps on, which wakes it: ``(_wake, (waiter,))`` goes straight onto its ready
+#       queue (what ``hub.call_soon`` does, without the call; the asyncio hub notices it too).
 _Waiter = list[Any]
 
 
@@ -158,7 +159,7 @@ class LightQueue:
             waiter = getters.popleft()
             waiter[1] = item
             self._tasks += 1
-            waiter[2].call_soon(_wake, waiter)
+            waiter[2]._ready.append((_wake, (waiter,)))
             return
         maxsize = self.maxsize
         if maxsize is None or len(self.queue) < maxsize:
@@ -200,7 +201,7 @@ class LightQueue:
             self._push(waiter[1])
             self._tasks += 1
             waiter[1] = _NONE
-            waiter[2].call_soon(_wake, waiter)
+            waiter[2]._ready.append((_wake, (waiter,)))
 
     # ------------------------------------------------------------------ get
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
@@ -219,7 +220,7 @@ class LightQueue:
             item = waiter[1]
             waiter[1] = _NONE
             self._tasks += 1
-            waiter[2].call_soon(_wake, waiter)
+            waiter[2]._ready.append((_wake, (waiter,)))
             return item
         if not block or (timeout is not None and timeout <= 0):
             raise Empty
@@ -265,7 +266,7 @@ class LightQueue:
         if getters:
             waiter = getters.popleft()
             waiter[1] = item
-            waiter[2].call_soon(_wake, waiter)
+            waiter[2]._ready.append((_wake, (waiter,)))
         else:
             self._unget(item)
 

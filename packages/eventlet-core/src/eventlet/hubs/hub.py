@@ -89,6 +89,8 @@ _package_logger = logging.getLogger("eventlet")
 if not any(isinstance(handler, logging.NullHandler) for handler in _package_logger.handlers):
     _package_logger.addHandler(logging.NullHandler())
 
+_UNKNOWN: Any = object()  # "not looked up yet" in a cache
+
 #: What the ready queue holds: ``(callback, args)``, or a greenlet to switch to without arguments.
 ReadyEntry: TypeAlias = tuple[Callable[..., Any], tuple[Any, ...]] | greenlet
 
@@ -121,6 +123,8 @@ class BaseHub(TimerQueue, FdTable):
         self._init_timers()
         self._fds: dict[int, _FdState] = {}
         self._threadsafe: deque[ReadyEntry] = deque()
+        #: each greenlet class's ``switch_out`` hook (or None), as :meth:`switch` found it
+        self._switch_out_hooks: dict[type, Callable[[Any], Any] | None] = {}
         self._wake_pending = False
         self.stopping = False
         self.running = False
@@ -162,8 +166,13 @@ class BaseHub(TimerQueue, FdTable):
         hub_greenlet = self.greenlet
         if current is hub_greenlet:
             raise RuntimeError("Cannot switch to the hub from the hub: this would block forever")
-        # A class-level hook only: a type lookup is cached by Python, an instance lookup is not.
-        switch_out = getattr(type(current), "switch_out", None)
+        # A class-level hook only, looked up once per class: getattr() of a missing attribute of a
+        # class raises and catches an AttributeError inside (~0.4 µs on 3.11), a dict lookup does not.
+        cls = type(current)
+        hooks = self._switch_out_hooks
+        switch_out = hooks.get(cls, _UNKNOWN)
+        if switch_out is _UNKNOWN:
+            switch_out = hooks[cls] = getattr(cls, "switch_out", None)
         if switch_out is not None:
             switch_out(current)
         if hub_greenlet.dead:
