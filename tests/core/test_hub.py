@@ -230,6 +230,38 @@ def test_compaction_while_timers_fire() -> None:
         assert hub._cancelled_timers == 0
 
 
+def test_timers_fire_by_deadline_then_scheduling_order_across_heap_run_and_buckets() -> None:
+    """Bucketed timers are sorted onto the run; later short timers go to the heap: one order."""
+    with virtual_clock() as hub:
+        rng = random.Random(11)
+        fired: list[int] = []
+        start = hub.clock()
+        timers = [hub.schedule_call_global(rng.randrange(200) / 1000, fired.append, i) for i in range(3000)]
+        for timer in timers[::3]:
+            timer.cancel()
+        eventlet.sleep(0.05)  # some slots have begun: their timers were sorted onto the run
+        while not hub._run:  # until the current slot still holds timers to come
+            eventlet.sleep(0.0005)
+        assert hub._bucket_keys and hub.clock() < start + 0.1
+        head = hub._run[0]
+        assert head.deadline > hub.clock()  # still to fire
+        head.cancel()
+        hub._next_deadline()  # drops the cancelled head of the run
+        assert hub._run[0] is not head
+        # Due within the slots already begun: into the heap, interleaved with the run's entries.
+        timers += [
+            hub.schedule_call_global(rng.randrange(5) / 1000, fired.append, 3000 + i) for i in range(300)
+        ]
+        eventlet.sleep(1)
+        live = [
+            (timer[0], timer[1], i)
+            for i, timer in enumerate(timers)
+            if (i % 3 or i >= 3000) and timer is not head
+        ]
+        assert fired == [i for _deadline, _seq, i in sorted(live)]
+        assert not hub._run and not hub._timers and hub.get_timers_count() == 0
+
+
 def test_call_threadsafe_wakes_a_sleeping_hub(any_hub: BaseHub) -> None:
     woken = eventlet.Event() if hasattr(eventlet, "Event") else None
     got: list[str] = []

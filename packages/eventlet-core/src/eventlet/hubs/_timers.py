@@ -12,15 +12,21 @@ fills with garbage.
 Buckets.  Popping from a heap of 100,000 entries costs microseconds (cache misses), and most
 timers (timeouts) are cancelled long before they are due.  So while the heap is large, a new timer
 whose time slot (1/256 s) has not begun goes to an unsorted per-slot bucket instead (an append);
-a bucket is moved into the heap when its slot begins, minus the timers cancelled meanwhile, which
-never touch the heap at all.  A firing pass runs only the timers due when it started looking.
+when its slot begins, a bucket's timers, minus those cancelled meanwhile (which never touch a
+heap at all), are sorted by deadline and appended to the *run*: a deque already in deadline order,
+since slots begin in order and each slot's timers are due before the next slot's.  Sorting on a
+float key is C work (~0.25 µs a timer) where a heap of thousands of entries costs ~0.8 µs a pop.
+A firing pass takes the earlier of the heap's top and the run's head (deadline, then scheduling
+order), and runs only the timers due when it started looking.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+from collections import deque
 from collections.abc import Callable
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from greenlet import getcurrent
@@ -39,6 +45,7 @@ SLOTS_PER_SECOND = 256
 
 # Slots of a timer entry.
 _DEADLINE, _SEQ, _CALLBACK, _ARGS, _HUB, _OWNER, _SECONDS = range(7)
+_deadline_of = itemgetter(_DEADLINE)
 
 
 class Timer(list[Any]):
@@ -137,7 +144,8 @@ class TimerQueue:
         raise NotImplementedError
 
     def _init_timers(self) -> None:
-        self._timers: list[Timer] = []
+        self._timers: list[Timer] = []  # a heap
+        self._run: deque[Timer] = deque()  # the buckets of the slots begun, sorted (see above)
         self._timer_seq = itertools.count()
         self._cancelled_timers = 0  # cancelled entries still stored, in the heap or the buckets
         self._buckets: dict[float, list[Timer]] = {}
@@ -182,32 +190,32 @@ class TimerQueue:
         return timer
 
     def _merge_buckets(self, now: float) -> None:
-        """Move the buckets of every slot that has begun by ``now`` into the heap."""
+        """Sort the buckets of every slot that has begun by ``now`` onto the end of the run."""
         limit = now * SLOTS_PER_SECOND // 1
         keys = self._bucket_keys
         buckets = self._buckets
-        heap = self._timers
+        run = self._run
         while keys and keys[0] <= limit:
             entries = buckets.pop(heapq.heappop(keys))
             self._bucketed -= len(entries)
             live = [entry for entry in entries if entry[_CALLBACK] is not None]
             self._cancelled_timers -= len(entries) - len(live)
-            if len(live) > len(heap):
-                heap.extend(live)
-                heapq.heapify(heap)
-            else:
-                for entry in live:
-                    heapq.heappush(heap, entry)
+            live.sort(key=_deadline_of)  # stable: equal deadlines stay in scheduling order
+            run.extend(live)
         near_time = (limit + 1) / SLOTS_PER_SECOND
         if near_time > self._near_time:
             self._near_time = near_time
 
     def _compact_timers(self) -> None:
-        """Drop the cancelled entries from the heap and the buckets, in place (a firing loop may
-        hold the heap list)."""
+        """Drop the cancelled entries from the heap, the run and the buckets, in place (a firing
+        loop may hold the heap and the run)."""
         heap = self._timers
         heap[:] = [entry for entry in heap if entry[_CALLBACK] is not None]
         heapq.heapify(heap)
+        run = self._run
+        live = [entry for entry in run if entry[_CALLBACK] is not None]
+        run.clear()
+        run.extend(live)
         buckets = self._buckets
         for slot in list(buckets):
             live = [entry for entry in buckets[slot] if entry[_CALLBACK] is not None]
@@ -221,7 +229,8 @@ class TimerQueue:
 
     def _too_many_cancelled(self) -> bool:
         cancelled = self._cancelled_timers
-        return cancelled > COMPACT_THRESHOLD and cancelled * 2 > len(self._timers) + self._bucketed
+        stored = len(self._timers) + len(self._run) + self._bucketed
+        return cancelled > COMPACT_THRESHOLD and cancelled * 2 > stored
 
     def _fire_timers(self, now: float) -> None:
         """Run every timer due at ``now`` (and drop the cancelled ones on the way)."""
@@ -230,13 +239,29 @@ class TimerQueue:
         if self._cancelled_timers > COMPACT_THRESHOLD and self._too_many_cancelled():
             self._compact_timers()
         timers = self._timers
+        run = self._run
         pop = heapq.heappop
+        popleft = run.popleft
         system = self._LOOP_EXITS
-        while timers:
-            entry = timers[0]
-            if entry[0] > now:
+        while True:
+            if run:
+                entry = run[0]
+                if timers and timers[0] < entry:  # (deadline, sequence) order
+                    entry = timers[0]
+                    if entry[0] > now:
+                        break
+                    pop(timers)
+                else:
+                    if entry[0] > now:
+                        break
+                    popleft()
+            elif timers:
+                entry = timers[0]
+                if entry[0] > now:
+                    break
+                pop(timers)
+            else:
                 break
-            pop(timers)
             callback = entry[2]
             if callback is None:
                 self._cancelled_timers -= 1
@@ -262,7 +287,13 @@ class TimerQueue:
         while timers and timers[0][2] is None:
             heapq.heappop(timers)
             self._cancelled_timers -= 1
+        run = self._run
+        while run and run[0][2] is None:
+            run.popleft()
+            self._cancelled_timers -= 1
         deadline: float | None = timers[0][0] if timers else None
+        if run and (deadline is None or run[0][0] < deadline):
+            deadline = run[0][0]
         keys = self._bucket_keys
         if keys:
             start = keys[0] / SLOTS_PER_SECOND
@@ -271,8 +302,8 @@ class TimerQueue:
         return deadline
 
     def _timer_entries(self) -> list[tuple[float, int, Timer]]:
-        """Every stored timer as ``(deadline, sequence, timer)``, heap and buckets (introspection)."""
-        entries = list(self._timers)
+        """Every stored timer as ``(deadline, sequence, timer)``: heap, run, buckets (introspection)."""
+        entries = [*self._timers, *self._run]
         for bucket in self._buckets.values():
             entries += bucket
         return [(timer[_DEADLINE], timer[_SEQ], timer) for timer in entries]
@@ -283,6 +314,7 @@ class TimerQueue:
             timer[_CALLBACK] = None
             timer[_ARGS] = ()
         self._timers.clear()
+        self._run.clear()
         self._buckets.clear()
         self._bucket_keys.clear()
         self._bucketed = 0
@@ -294,4 +326,4 @@ class TimerQueue:
 
     def get_timers_count(self) -> int:
         """How many timers are pending."""
-        return len(self._timers) + self._bucketed - self._cancelled_timers
+        return len(self._timers) + len(self._run) + self._bucketed - self._cancelled_timers

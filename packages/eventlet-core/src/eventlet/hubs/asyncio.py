@@ -171,7 +171,7 @@ class Hub(BaseHub):
         try:
             if count:
                 self._run_ready(count)
-            if self._timers or self._bucket_keys:
+            if self._timers or self._run or self._bucket_keys:
                 now = self.clock()
                 self._fire_timers(now if now > due else due)
         except GreenletExit:

@@ -262,7 +262,7 @@ class BaseHub(TimerQueue, FdTable):
                         and now - last_poll < BUSY_POLL_INTERVAL
                         and not self._threadsafe
                     ):
-                        if self._timers or self._bucket_keys:
+                        if self._timers or self._run or self._bucket_keys:
                             self._fire_timers(now)
                         continue
                     timeout: float | None = 0.0
@@ -278,7 +278,7 @@ class BaseHub(TimerQueue, FdTable):
                         self._dispatch(fd, events)
                 busy_turns = 0
                 now = last_poll = clock()
-                if self._timers or self._bucket_keys:
+                if self._timers or self._run or self._bucket_keys:
                     self._fire_timers(now)
         finally:
             self.running = False
