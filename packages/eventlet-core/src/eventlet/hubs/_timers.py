@@ -5,7 +5,8 @@ seconds]``.  The heap orders entries by deadline, then by the order they were sc
 sequence number is unique, so two entries never compare further than that).  Making the entry and
 the public object one thing saves an allocation per timer, and the hub's hot paths read and write
 list slots directly instead of calling methods.  Cancelling sets the callback slot to ``None`` and
-counts the dead entry; dead entries are dropped when they reach the top of the heap, and once more
+counts the dead entry; dead entries are dropped when they come first (top of the heap, head of the
+run, see below) or as a bucket is sorted in, and once more
 than half of the stored timers are dead the queue is rebuilt in place, so cancel is O(1) and nothing
 fills with garbage.
 
@@ -147,7 +148,7 @@ class TimerQueue:
         self._timers: list[Timer] = []  # a heap
         self._run: deque[Timer] = deque()  # the buckets of the slots begun, sorted (see above)
         self._timer_seq = itertools.count()
-        self._cancelled_timers = 0  # cancelled entries still stored, in the heap or the buckets
+        self._cancelled_timers = 0  # cancelled entries still stored: heap, run or buckets
         self._buckets: dict[float, list[Timer]] = {}
         self._bucket_keys: list[float] = []  # heap of the slots that have a bucket
         self._bucketed = 0  # entries in the buckets
