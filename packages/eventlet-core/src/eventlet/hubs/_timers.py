@@ -6,9 +6,8 @@ sequence number is unique, so two entries never compare further than that).  Mak
 the public object one thing saves an allocation per timer, and the hub's hot paths read and write
 list slots directly instead of calling methods.  Cancelling sets the callback slot to ``None`` and
 counts the dead entry; dead entries are dropped when they come first (top of the heap, head of the
-run, see below) or as a bucket is sorted in, and once more
-than half of the stored timers are dead the queue is rebuilt in place, so cancel is O(1) and nothing
-fills with garbage.
+run, see below) or as a bucket is sorted in, and once more than half of the stored timers are dead
+everything is rebuilt in place, so cancel is O(1) and nothing fills with garbage.
 
 Buckets.  Popping from a heap of 100,000 entries costs microseconds (cache misses), and most
 timers (timeouts) are cancelled long before they are due.  So while the heap is large, a new timer
