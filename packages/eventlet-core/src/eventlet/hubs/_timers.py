@@ -244,17 +244,11 @@ class TimerQueue:
         popleft = run.popleft
         system = self._LOOP_EXITS
         while True:
-            if run:
+            if run and not (timers and timers[0] < run[0]):  # (deadline, sequence) order
                 entry = run[0]
-                if timers and timers[0] < entry:  # (deadline, sequence) order
-                    entry = timers[0]
-                    if entry[0] > now:
-                        break
-                    pop(timers)
-                else:
-                    if entry[0] > now:
-                        break
-                    popleft()
+                if entry[0] > now:
+                    break
+                popleft()
             elif timers:
                 entry = timers[0]
                 if entry[0] > now:
