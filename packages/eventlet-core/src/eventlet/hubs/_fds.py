@@ -86,6 +86,16 @@ class FdListener:
         #: True for listeners made by :meth:`FdTable.add`: they stay until removed.
         self.persistent = False
 
+    @property
+    def greenlet(self) -> Any:
+        """The green thread this listener wakes (for a ``wait_fd`` waiter), else its callback.
+
+        Upstream eventlet's listeners carry it; debugging aids and tests print it.  Derived from
+        the callback (a waiter's callback is its greenlet's bound ``switch``), so the hot path
+        stores nothing extra.
+        """
+        return getattr(self.cb, "__self__", self.cb)
+
     def __repr__(self) -> str:
         return f"<FdListener {self.evtype} fd={self.fileno} cb={self.cb!r}>"
 

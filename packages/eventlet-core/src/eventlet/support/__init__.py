@@ -1,0 +1,27 @@
+"""Helpers that upstream eventlet kept under ``eventlet.support``, for programs that import them.
+
+New code has better spellings: ``exc.errno``, ``data.decode()``, and the ``greenlet`` package itself.
+"""
+
+from __future__ import annotations
+
+from eventlet.support import greenlets
+
+__all__ = ["bytes_to_str", "get_errno", "greenlets"]
+
+
+def get_errno(exc: BaseException) -> int | None:
+    """Return the error number of ``exc``: its ``errno`` attribute, else its first argument.
+
+    ``None`` when it has neither (an exception raised without arguments).
+    """
+    number = getattr(exc, "errno", None)
+    if number is not None:
+        return number
+    args = exc.args
+    return args[0] if args else None
+
+
+def bytes_to_str(data: bytes, encoding: str = "ascii") -> str:
+    """Decode ``data`` with ``encoding`` (ASCII unless told otherwise)."""
+    return data.decode(encoding)
