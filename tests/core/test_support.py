@@ -61,3 +61,12 @@ def test_a_callback_listener_names_its_callback() -> None:
             assert listener.greenlet is on_ready
         finally:
             hub.remove(listener)
+
+
+def test_green_httplib_is_the_green_http_client() -> None:
+    from eventlet.green import httplib
+    from eventlet.green.http import client
+
+    assert httplib.HTTPConnection is client.HTTPConnection
+    assert httplib.HTTPException is client.HTTPException
+    assert set(httplib.__all__) == set(client.__all__)
