@@ -399,3 +399,13 @@ def kill(thread: greenlet, *throw_args: Any) -> None:
 def getcurrent_thread() -> greenlet:
     """The running greenlet (alias of :func:`greenlet.getcurrent`)."""
     return getcurrent()
+
+
+def __getattr__(name: str) -> Any:
+    """Upstream's deprecated names (``call_after_global``, ``exc_after``...), looked up lazily."""
+    from eventlet._deprecated import GREENTHREAD_NAMES
+
+    try:
+        return GREENTHREAD_NAMES[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
