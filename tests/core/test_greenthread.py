@@ -238,13 +238,27 @@ def test_sleep_from_the_hub_is_refused(any_hub: BaseHub) -> None:
 
     def in_hub() -> None:
         try:
-            eventlet.sleep(0)
+            eventlet.sleep(0.01)
         except RuntimeError as exc:
             errors.append(exc)
 
     any_hub.call_soon(in_hub)
     eventlet.sleep(0)
     assert errors
+
+
+def test_sleep_zero_from_the_hub_returns_at_once(any_hub: BaseHub) -> None:
+    """A hub callback that yields with sleep(0) (code shared with green threads) just goes on."""
+    done: list[str] = []
+
+    def in_hub() -> None:
+        eventlet.sleep(0)
+        eventlet.sleep()
+        done.append("returned")
+
+    any_hub.schedule_call_global(0, in_hub)
+    eventlet.sleep(0.001)
+    assert done == ["returned"]
 
 
 def test_sleep_zero_interrupted_is_not_resumed_again(any_hub: BaseHub) -> None:

@@ -53,7 +53,8 @@ _thread_hubs = _hubs_module._registry.local
 def sleep(seconds: float = 0) -> None:
     """Yield to other green threads for ``seconds`` (``0``: just let the others run once).
 
-    Never blocks the OS thread.  Raises RuntimeError when called from the hub itself.
+    Never blocks the OS thread.  Called from the hub itself (in a hub callback), ``sleep(0)``
+    returns at once and a longer sleep raises RuntimeError.
     """
     try:
         hub = _thread_hubs.hub
@@ -62,6 +63,8 @@ def sleep(seconds: float = 0) -> None:
     current = getcurrent()
     hub_greenlet = hub.greenlet
     if current is hub_greenlet:
+        if seconds <= 0:
+            return  # a hub callback yielding: there is nothing to yield to, as upstream
         raise RuntimeError("Cannot sleep in the hub: it would block forever")
     if seconds <= 0:
         hub._ready.append(current)  # the hub switches back to us
