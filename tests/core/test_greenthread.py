@@ -488,3 +488,40 @@ def test_sleep_in_a_thread_without_a_hub_creates_one() -> None:
     thread.start()
     thread.join()
     assert made == [True]
+
+
+_CRASHING_PROGRAM = """
+import sys
+import eventlet
+from eventlet import debug
+
+if sys.argv[1] == "quiet":
+    debug.hub_exceptions(False)
+
+def crash(): {}[1]
+def crash_n(): raise ValueError("from spawn_n")
+
+eventlet.spawn(crash)
+eventlet.spawn_n(crash_n)
+eventlet.sleep(0)
+print("still running")
+"""
+
+
+@pytest.mark.parametrize("mode", ["default", "quiet"])
+def test_an_unhandled_exception_reaches_stderr_of_a_real_program(mode: str) -> None:
+    """No logging configured, as in most programs: the traceback is printed, like a thread's."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _CRASHING_PROGRAM, mode], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout == "still running\n", done.stderr
+    if mode == "quiet":
+        assert done.stderr == ""
+    else:
+        assert "Unhandled exception in green thread <GreenThread" in done.stderr
+        assert "KeyError: 1" in done.stderr and "in crash" in done.stderr
+        assert "Unhandled exception in green thread started by spawn_n:" in done.stderr
+        assert "ValueError: from spawn_n" in done.stderr

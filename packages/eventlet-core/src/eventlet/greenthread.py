@@ -22,7 +22,7 @@ from greenlet import GreenletExit, getcurrent, greenlet
 
 from eventlet import hubs as _hubs_module
 from eventlet.hubs import get_hub
-from eventlet.hubs.hub import Timer
+from eventlet.hubs.hub import Timer, report_exception
 
 __all__ = [
     "GreenThread",
@@ -166,11 +166,7 @@ class GreenThread(greenlet):
             if not observed and not isinstance(exc, GreenletExit):
                 # Nobody waits or is linked yet: say so now rather than let it pass unseen.
                 # A later wait() still raises it.
-                logger.error(
-                    "Unhandled exception in green thread %r",
-                    self,
-                    exc_info=(type(exc), exc, exc.__traceback__),
-                )
+                report_exception(get_hub(), "Unhandled exception in green thread %r", self)
             return None
         self._result = result
         if self._observers is not None:
@@ -314,13 +310,14 @@ def _start_n(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, 
     except _TO_MAIN:
         raise  # through the hub to the main greenlet, unlogged, as in a program without threads
     except BaseException:
-        logger.error("Unhandled exception in green thread started by spawn_n", exc_info=True)
+        report_exception(get_hub(), "Unhandled exception in green thread %s", "started by spawn_n")
 
 
 def spawn_n(func: Callable[..., Any], *args: Any, **kwargs: Any) -> greenlet:
     """Like :func:`spawn`, but faster, returning a bare greenlet whose result cannot be waited for.
 
-    An exception it raises is logged (logger ``eventlet.hub``) and never stops the hub.
+    An exception it raises is reported (printed to stderr and logged on ``eventlet.hub``: see
+    :func:`eventlet.hubs.hub.report_exception`) and never stops the hub.
     """
     try:
         hub = _thread_hubs.hub
