@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
 import random
@@ -514,3 +515,38 @@ def test_timer_properties(any_hub: BaseHub) -> None:
     assert "pending" in repr(timer)
     timer.cancel()
     assert timer.args == () and timer.callback is None and "done" in repr(timer)
+
+
+def test_threads_of_a_dead_loop_greenlet_return_to_the_new_loop(any_hub: BaseHub) -> None:
+    """Upstream's TestDeadRunLoop.test_parent: a thread spawned before the loop died ends in the new one."""
+    finished: list[str] = []
+    eventlet.sleep(0)  # the loop greenlet has started (and is suspended), as in a running program
+    gt = eventlet.spawn(finished.append, "ran")
+    old_loop = any_hub.greenlet
+    with pytest.raises(KeyboardInterrupt):
+        old_loop.throw(KeyboardInterrupt())
+    assert old_loop.dead and not gt.dead
+    with pytest.raises(ValueError, match="still in the new loop"):
+        with eventlet.Timeout(0.05, ValueError("still in the new loop")):
+            any_hub.switch()  # runs gt, which must end in the new loop, not come back here
+    assert finished == ["ran"] and gt.dead
+    assert any_hub.greenlet is not old_loop and old_loop.parent is any_hub.greenlet
+
+
+def test_closing_an_fd_raises_ioclosed_in_its_waiter(any_hub: BaseHub) -> None:
+    a, b = socket.socketpair()
+    try:
+        waiter = eventlet.spawn(hubs.trampoline, a, read=True)
+        eventlet.sleep(0)
+        hubs.notify_close(a.fileno())
+        with pytest.raises(hubs.IOClosed) as info:
+            waiter.wait()
+        assert isinstance(info.value, OSError) and info.value.errno == errno.EBADF
+    finally:
+        a.close()
+        b.close()
+
+
+def test_upstream_names_of_the_hubs_module() -> None:
+    assert hubs.builtin_hub_names == ("epolls", "kqueue", "poll", "selects")
+    assert issubclass(hubs.HubError, RuntimeError) and issubclass(hubs.IOClosed, OSError)

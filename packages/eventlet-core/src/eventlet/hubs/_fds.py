@@ -39,6 +39,7 @@ __all__ = [
     "WRITE",
     "FdListener",
     "FdTable",
+    "IOClosed",
     "new_serial",
 ]
 
@@ -53,6 +54,15 @@ EV_WRITE = 0x004
 EV_ERROR = 0x008 | 0x010 | 0x020  # POLLERR | POLLHUP | POLLNVAL: wake everybody
 
 _MASKS = {READ: EV_READ, WRITE: EV_WRITE}
+
+
+class IOClosed(OSError):
+    """Raised in a green thread waiting on an fd that is closed meanwhile (``errno`` EBADF).
+
+    Upstream eventlet's name (``eventlet.hubs.IOClosed``); an ``OSError``, so ``except OSError``
+    catches it too.
+    """
+
 
 _SERIAL = itertools.count(1)
 
@@ -244,7 +254,7 @@ class FdTable:
         tb = listener.tb
         if tb is not None:  # None: the waiter left (timed out, was killed) before we got here
             listener.tb = None
-            tb(OSError(errno.EBADF, "The file descriptor was closed while a green thread waited"))
+            tb(IOClosed(errno.EBADF, "The file descriptor was closed while a green thread waited"))
 
     def mark_as_reopened(self, fileno: int) -> None:
         """Forget any kept registration of ``fileno``: it now names a different file."""

@@ -212,12 +212,21 @@ class BaseHub(TimerQueue, FdTable):
         if switch_out is not None:
             switch_out(current)
         if hub_greenlet.dead:
-            # The loop was aborted (or died of KeyboardInterrupt): start a new one, and make the
-            # current greenlet come back to it when it ends.
-            hub_greenlet = self.greenlet = greenlet(self.run, hub_greenlet.parent)
-            if current.parent is not None:
-                current.parent = hub_greenlet
+            hub_greenlet = self._new_loop_greenlet(current)
         return hub_greenlet.switch()
+
+    def _new_loop_greenlet(self, current: greenlet) -> greenlet:
+        """The loop was aborted (or died of KeyboardInterrupt): start a new one.
+
+        The green threads of the dead loop greenlet (its children) and the current greenlet come
+        back to the new one when they end, not to the dead one's parent (the main greenlet).
+        """
+        dead = self.greenlet
+        hub_greenlet = self.greenlet = greenlet(self.run, dead.parent)
+        dead.parent = hub_greenlet
+        if current.parent is not None:
+            current.parent = hub_greenlet
+        return hub_greenlet
 
     def call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
         """Run ``callback(*args)`` from the hub on its next turn (FIFO with other such calls)."""
