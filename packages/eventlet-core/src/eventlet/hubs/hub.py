@@ -151,6 +151,10 @@ class BaseHub(TimerQueue, FdTable):
     #: what ends the loop instead of being logged: the above, and GreenletExit thrown into the hub
     #: greenlet itself (it is being killed, or garbage-collected after :meth:`close`)
     _LOOP_EXITS: tuple[type[BaseException], ...] = (*SYSTEM_EXCEPTIONS, GreenletExit)
+    #: Whether a second green thread may not wait to read (or write) an fd another already waits
+    #: on: process-wide, set by ``eventlet.debug.hub_prevent_multiple_readers``.  Several waiters
+    #: per fd are supported here (all are woken), so the default is False.
+    prevent_multiple_readers = False
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
@@ -369,6 +373,22 @@ class BaseHub(TimerQueue, FdTable):
         self._threadsafe.clear()
         self._wake_pending = False
         self.thread_ident = threading.get_ident()
+
+    # ------------------------------------------------------------------ debugging
+    def set_debug_listeners(self, value: bool) -> None:
+        """Record, in each fd listener made from now on, the stack that made it (``where_called``).
+
+        :func:`eventlet.debug.format_hub_listeners` prints it.  Off, nothing is recorded and
+        waiting costs nothing extra: the recording method is swapped in on this hub only.
+        """
+        if value:
+            self._add_listener = self._add_listener_recording  # type: ignore[method-assign]
+        else:
+            self.__dict__.pop("_add_listener", None)
+
+    def _add_listener_recording(self, listener: FdListener, mask: int, serial: int) -> None:
+        listener.where_called = "".join(traceback.format_stack()[:-2])
+        FdTable._add_listener(self, listener, mask, serial)
 
     # ------------------------------------------------------------------ introspection
     def statistics(self) -> dict[str, int]:
