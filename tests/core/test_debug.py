@@ -246,6 +246,22 @@ def _frame_with_broken_local() -> object:
     return sys._getframe(), broken
 
 
+def test_spew_skips_unwanted_modules_and_lines_without_values(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linecache
+
+    debug.Spew(trace_names=["some.other.module"])(sys._getframe(), "line", None)
+    assert capsys.readouterr().out == ""
+    # A line that names nothing the frame knows: no second line.
+    monkeypatch.setitem(linecache.cache, "<spew-test>", (6, None, ["1 + 1\n"], "<spew-test>"))
+    frame = eval(compile("sys._getframe()", "<spew-test>", "eval"), {"__file__": "x", "sys": sys})
+    debug.Spew()(frame, "line", None)
+    assert capsys.readouterr().out.endswith(": 1 + 1\n")
+    monkeypatch.setattr(sys, "stdout", None)  # pythonw: nowhere to print, and no error
+    debug.Spew()(frame, "line", None)
+
+
 def test_spew_survives_a_broken_repr(capsys: pytest.CaptureFixture[str]) -> None:
     frame, _ = _frame_with_broken_local()  # type: ignore[misc]
     debug.Spew(trace_names=[__name__])(frame, "line", None)

@@ -410,6 +410,10 @@ def test_tpool_exceptions_prints_a_failed_call(capsys: pytest.CaptureFixture[str
             tpool.execute(fail)
         err = capsys.readouterr().err
         assert "LookupError: shown" in err and "test_tpool_exceptions_prints_a_failed_call" in err
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(sys, "stderr", None)  # pythonw: nowhere to print, and no error
+            with pytest.raises(LookupError):
+                tpool.execute(fail)
     finally:
         debug.tpool_exceptions(False)
         tpool.killall()
