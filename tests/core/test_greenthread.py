@@ -127,7 +127,9 @@ def test_link_and_unlink(any_hub: BaseHub) -> None:
     assert gt.unlink(record, "late") is False
 
 
-def test_link_errors_are_logged(any_hub: BaseHub, caplog: pytest.LogCaptureFixture) -> None:
+def test_link_errors_are_reported(
+    any_hub: BaseHub, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     def bad_link(thread: GreenThread) -> None:
         raise RuntimeError("link failed")
 
@@ -136,6 +138,8 @@ def test_link_errors_are_logged(any_hub: BaseHub, caplog: pytest.LogCaptureFixtu
     with caplog.at_level(logging.ERROR, logger="eventlet.hub"):
         gt.wait()
     assert any("Exception in a link" in r.getMessage() for r in caplog.records)
+    err = capsys.readouterr().err
+    assert "Exception in a link of green thread" in err and "RuntimeError: link failed" in err
 
 
 def test_linked_exception_is_not_logged_as_unhandled(

@@ -14,7 +14,6 @@ than with a tuple, a bound method and a dict per thread.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -34,8 +33,6 @@ __all__ = [
     "spawn_after_local",
     "spawn_n",
 ]
-
-logger = logging.getLogger("eventlet.hub")
 
 T = TypeVar("T")
 
@@ -191,7 +188,7 @@ class GreenThread(greenlet):
                 try:
                     func(self, *args, **kwargs)
                 except Exception:
-                    logger.exception("Exception in a link of green thread %r", self)
+                    report_exception(get_hub(), "Exception in a link of green thread %r", self)
         return True
 
     @property
