@@ -114,7 +114,7 @@ def report_exception(
         exc_info = sys.exc_info()  # type: ignore[assignment]
     logger.error(message, subject, exc_info=exc_info)
     stream = sys.stderr
-    if stream is None or (hub is not None and not hub.debug_exceptions):
+    if stream is None or not getattr(hub, "debug_exceptions", True):
         return
     assert exc_info is not None
     text = "".join(traceback.format_exception(*exc_info))
