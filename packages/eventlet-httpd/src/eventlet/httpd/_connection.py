@@ -42,7 +42,7 @@ from ._wsgi import ALREADY_HANDLED, ClientDisconnected, Input, environ_key
 if TYPE_CHECKING:
     from ._server import Server
 
-__all__ = ["HEAD_WAIT", "IO_WAIT", "Expired", "HttpProtocol", "Shutdown"]
+__all__ = ["HEAD_WAIT", "IO_WAIT", "Expired", "HttpProtocol", "Shutdown", "evictable"]
 
 error_log = logging.getLogger("eventlet.httpd.error")
 
@@ -54,6 +54,15 @@ def _peer(addr: Any) -> tuple[str, str]:
     if isinstance(addr, tuple) and len(addr) >= 2:
         return str(addr[0]), str(addr[1])
     return (addr if isinstance(addr, str) else ""), ""
+
+
+def evictable(conn: HttpProtocol) -> bool:
+    """Whether ``conn`` is idle between two requests (kept alive, nothing of a next one received).
+
+    Such a connection may be closed to make room or to stop: its client sent no request that
+    would be lost, and HTTP clients retry a request whose kept-alive connection closed.
+    """
+    return conn.waiting == HEAD_WAIT and conn.requests > 0 and not conn.parser.buffered
 
 
 class HttpProtocol(ResponseWriter):
@@ -75,6 +84,7 @@ class HttpProtocol(ResponseWriter):
         "input",
         "parser",
         "request",
+        "requests",
         "server",
         "sock",
     )
@@ -100,6 +110,8 @@ class HttpProtocol(ResponseWriter):
         self.continue_headers: list[tuple[str, str]] | None = None
         self.body_error: ProtocolError | None = None
         self.request: Request | None = None
+        self.requests = 0
+        """Requests received on this connection so far."""
         self.status: str | None = None
         self.headers: list[tuple[str, str]] = []
         self.head: ResponseHead | None = None
@@ -183,6 +195,7 @@ class HttpProtocol(ResponseWriter):
                     self._reject(exc)
                     return
                 if req is not None:
+                    self.requests += 1
                     if not self._respond(req, env_base):
                         if parser.in_progress:
                             self._linger()

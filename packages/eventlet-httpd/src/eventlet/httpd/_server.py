@@ -12,10 +12,19 @@ most once a second) looks at the connections waiting for a request head and expi
 their deadline: that bounds slow-loris clients and idle keep-alive connections without a timer
 per read.
 
-Graceful stop (:meth:`Server.stop`): stop accepting; close the idle keep-alive connections at
-once (a request that already reached the socket is still read and answered); let requests in
-flight finish, each response carrying ``Connection: close``, for up to the grace period; then
-kill whatever is left.  ``stop`` may be called from any green thread, from a signal handler
+Fairness at the cap.  When the cap is reached, connections idle between two requests are
+closed, longest idle first (as nginx does), to make room: a kept-alive client that sends
+nothing must not hold a slot a new client needs.  If none is idle the loop waits; the sweep
+looks again while it waits.  Connections that have not sent their first request are not
+chosen (their client is about to send one).
+
+Graceful stop (:meth:`Server.stop`): stop accepting and stop the kernel from accepting on our
+behalf at once: connections it already completed are taken off the listening socket's queue
+and served, then the socket is closed (when the server owns it), so a client that connects
+later is refused at connect (it knows its request was not sent) instead of being reset after
+sending it.  Idle keep-alive connections close at once (a request that already reached the
+socket is still read and answered); requests in flight finish, each response carrying
+``Connection: close``, for up to the grace period; then whatever is left is killed.  ``stop`` may be called from any green thread, from a signal handler
 through ``hub.call_threadsafe``, or from another OS thread (it then blocks that thread until the
 server has stopped).
 """
@@ -23,6 +32,7 @@ server has stopped).
 from __future__ import annotations
 
 import errno
+import heapq
 import logging
 import os
 import socket as _stdsocket
@@ -38,7 +48,7 @@ from eventlet.greenio.socket import GreenSocket
 from eventlet.greenthread import kill, sleep, spawn_n
 from eventlet.hubs import get_hub
 
-from ._connection import HEAD_WAIT, Expired, HttpProtocol, Shutdown
+from ._connection import Expired, HttpProtocol, Shutdown, evictable
 from ._log import COMBINED, AccessLog
 from ._writer import ResponseWriter
 from ._wsgi import base_environ
@@ -50,6 +60,7 @@ logger = logging.getLogger("eventlet.httpd")
 _RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 _TRANSIENT_ERRNOS = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR})
 _MAX_BACKOFF = 0.5
+_EVICT_BATCH = 32  # idle connections closed at once when the cap is reached
 _CAPITAL_CACHE_SIZE = 512
 
 
@@ -152,6 +163,7 @@ class Server:
         self.ssl_context = self._make_ssl_context(certfile, keyfile, ssl_context)
         self._owns_socket = sock is None or not isinstance(sock, GreenSocket)
         self.socket = self._make_socket(host, port, sock, backlog, reuse_port)
+        self._address = self.socket.getsockname()
         self.sendfile = type(self.socket) is GreenSocket and self.ssl_context is None
         scheme = url_scheme or ("https" if self.ssl_context is not None or _is_tls(sock) else "http")
         name, port_text = self._server_name()
@@ -211,8 +223,8 @@ class Server:
 
     @property
     def address(self) -> Any:
-        """The bound address (``(host, port)`` for TCP)."""
-        return self.socket.getsockname()
+        """The bound address (``(host, port)`` for TCP; still known once stopped)."""
+        return self._address
 
     @property
     def port(self) -> int:
@@ -278,8 +290,7 @@ class Server:
         lsock = self.socket
         conns = self._connections
         cap = self.max_connections
-        protocol = self.protocol
-        pool = self.pool
+        admit = self._admit
         delay = 0.0
         while True:
             if len(conns) >= cap:
@@ -297,21 +308,38 @@ class Server:
                 sleep(delay)
                 continue
             delay = 0.0
-            conn = protocol(self, sock, addr)
-            conns.add(conn)
-            if pool is None:
-                conn.greenlet = spawn_n(conn.run)
-            else:
-                pool.spawn_n(conn.run)
+            admit(sock, addr)
+
+    def _admit(self, sock: Any, addr: Any) -> None:
+        """Start serving an accepted connection."""
+        conn = self.protocol(self, sock, addr)
+        self._connections.add(conn)
+        if self.pool is None:
+            conn.greenlet = spawn_n(conn.run)
+        else:
+            self.pool.spawn_n(conn.run)
 
     def _wait_capacity(self) -> None:
         hub = self._hub
         self._waiting_capacity = True
         try:
+            self._evict_idle()
             while len(self._connections) >= self.max_connections:
                 hub.switch()
         finally:
             self._waiting_capacity = False
+
+    def _evict_idle(self) -> int:
+        """At the cap: close the connections idle longest between requests; return how many."""
+        idle = [c for c in self._connections if evictable(c)]
+        if not idle:
+            return 0
+        if len(idle) > _EVICT_BATCH:
+            idle = heapq.nsmallest(_EVICT_BATCH, idle, key=_deadline)
+        for conn in idle:
+            conn.expire(Expired())
+        logger.debug("at the connection cap: closed %d idle keep-alive connections", len(idle))
+        return len(idle)
 
     def _wake_acceptor(self) -> None:
         acceptor = self._acceptor
@@ -333,6 +361,8 @@ class Server:
         now = time.monotonic()
         for conn in [c for c in self._connections if c.waiting and c.deadline <= now]:
             conn.expire(Expired())
+        if self._waiting_capacity:  # connections may have gone idle since the acceptor looked
+            self._evict_idle()
 
     # -- stopping --------------------------------------------------------------------------
 
@@ -366,8 +396,9 @@ class Server:
             acceptor = self._acceptor
             if acceptor is not None and acceptor is not getcurrent():
                 kill(acceptor, _StopAccepting())
-            idle = [c for c in self._connections if c.waiting == HEAD_WAIT and not c.parser.buffered]
-            for conn in idle:
+            if self._owns_socket:
+                self._stop_listening()
+            for conn in [c for c in self._connections if evictable(c)]:
                 conn.expire(Shutdown())
             if self._connections:
                 self._drained.wait(grace)
@@ -375,6 +406,25 @@ class Server:
                 conn.kill()
         finally:
             self._close()
+
+    def _stop_listening(self) -> None:
+        """Serve what the kernel already accepted for us, then close the listening socket."""
+        lsock = self.socket
+        try:
+            lsock.settimeout(0.0)
+            while True:
+                try:
+                    sock, addr = lsock.accept()
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError as exc:
+                    if exc.errno in _TRANSIENT_ERRNOS:
+                        continue
+                    logger.debug("taking the last connections off the listening socket: %s", exc)
+                    break
+                self._admit(sock, addr)
+        finally:
+            lsock.close()
 
     def _close(self) -> None:
         if self._sweeper is not None:
@@ -392,6 +442,10 @@ class Server:
     def __exit__(self, *exc: object) -> None:
         if not self.stopping:
             self.stop()
+
+
+def _deadline(conn: HttpProtocol) -> float:
+    return conn.deadline
 
 
 def _is_tls(sock: Any) -> bool:
