@@ -65,6 +65,12 @@ def evictable(conn: HttpProtocol) -> bool:
     return conn.waiting == HEAD_WAIT and conn.requests > 0 and not conn.parser.buffered
 
 
+def _is_plain_http(exc: OSError) -> bool:
+    """Whether a failed TLS handshake met an HTTP request instead of a ClientHello."""
+    reason = getattr(exc, "reason", None)
+    return reason == "HTTP_REQUEST" or (reason is None and "http request" in str(exc).lower())
+
+
 class HttpProtocol(ResponseWriter):
     """Serves the requests of one client connection (see the module docstring).
 
@@ -76,6 +82,7 @@ class HttpProtocol(ResponseWriter):
     # With those of ResponseWriter: deadline, head, headers, sent, status, waiting.
     __slots__ = (
         "addr",
+        "app",
         "body_error",
         "continue_headers",
         "expect_pending",
@@ -93,6 +100,8 @@ class HttpProtocol(ResponseWriter):
         self.server = server
         self.sock = sock
         self.addr = addr
+        self.app: Callable[..., Any] = server.app
+        """The application for this connection's requests (wrapped for a trusted proxy)."""
         self.parser = RequestParser(
             max_line=server.max_request_line,
             max_header_bytes=server.max_header_bytes,
@@ -127,9 +136,10 @@ class HttpProtocol(ResponseWriter):
         server = self.server
         self.greenlet = getcurrent()
         try:
-            if server.ssl_context is not None:
-                self._start_tls()
-            self._serve()
+            if server.proxy_protocol and not self._proxy_header():
+                return
+            if server.ssl_context is None or self._start_tls():
+                self._serve()
         except OSError as exc:  # ClientDisconnected included
             error_log.debug("connection from %r ended: %s", self.addr, exc)
         except Exception:
@@ -141,15 +151,60 @@ class HttpProtocol(ResponseWriter):
             finally:
                 server._forget(self)
 
-    def _start_tls(self) -> None:
+    def _proxy_header(self) -> bool:
+        """Read the PROXY protocol header of a trusted peer; False if the connection must close."""
+        from ._proxy import ProxyHeaderError, read_header
+
+        if _peer(self.addr)[0] not in self.server.trusted:  # type: ignore[operator]
+            return True
+        self.deadline = _monotonic() + self.server.header_timeout
+        self.waiting = HEAD_WAIT
+        try:
+            source = read_header(self.sock)
+        except ProxyHeaderError as exc:
+            error_log.warning("closing the connection from %r: %s", self.addr, exc)
+            return False
+        except Expired:
+            error_log.debug("no PROXY protocol header from %r in time", self.addr)
+            return False
+        finally:
+            self.waiting = 0
+        if source is not None:
+            self.addr = source
+        return True
+
+    def _start_tls(self) -> bool:
+        """Run the TLS handshake; False (after answering) if the client spoke plain HTTP."""
         from eventlet.ssl import wrap_socket
 
-        self.sock = wrap_socket(
+        tls = wrap_socket(
             self.sock,
             self.server.ssl_context,
             server_side=True,
+            do_handshake_on_connect=False,
             handshake_timeout=self.server.header_timeout,
         )
+        self.sock = tls
+        try:
+            tls.do_handshake()
+        except OSError as exc:
+            if not _is_plain_http(exc):
+                raise
+            self._refuse_plain_http(tls)
+            return False
+        return True
+
+    def _refuse_plain_http(self, tls: Any) -> None:
+        """Answer a plain HTTP request on the TLS port with a 400 that says so (as nginx does)."""
+        from eventlet.greenio.socket import GreenSocket
+
+        error_log.debug("plain HTTP request from %r on a TLS port", self.addr)
+        detach = getattr(tls, "detach", None)
+        if detach is None:  # pragma: no cover - a TLS socket without detach(): just close
+            return
+        self.sock = GreenSocket(tls.family, tls.type, tls.proto, fileno=detach())
+        self.status = "400 Bad Request"
+        self._reject(ProtocolError(400, "plain HTTP request sent to an HTTPS port"))
 
     def expire(self, exc: BaseException) -> None:
         """Throw ``exc`` into the driver if it is in an expirable wait (from hub or green thread)."""
@@ -184,6 +239,8 @@ class HttpProtocol(ResponseWriter):
         env_base = server.base_environ.copy()
         env_base["REMOTE_ADDR"] = remote_addr
         env_base["REMOTE_PORT"] = remote_port
+        if server.forwarded_app is not None and remote_addr in server.trusted:  # type: ignore[operator]
+            self.app = server.forwarded_app
         self.deadline = _monotonic() + server.header_timeout
         idle = parse = False  # idle: between requests; parse: the buffer may hold a head
         recv = sock.recv
@@ -306,7 +363,7 @@ class HttpProtocol(ResponseWriter):
         keep = False
         result: Any = None
         try:
-            result = server.app(env, self.start_response)
+            result = self.app(env, self.start_response)
             if self.hijacked or result is ALREADY_HANDLED:
                 keep = False
             elif type(result) is list and len(result) == 1 and self.head is None:

@@ -24,9 +24,9 @@ and served, then the socket is closed (when the server owns it), so a client tha
 later is refused at connect (it knows its request was not sent) instead of being reset after
 sending it.  Idle keep-alive connections close at once (a request that already reached the
 socket is still read and answered); requests in flight finish, each response carrying
-``Connection: close``, for up to the grace period; then whatever is left is killed.  ``stop`` may be called from any green thread, from a signal handler
-through ``hub.call_threadsafe``, or from another OS thread (it then blocks that thread until the
-server has stopped).
+``Connection: close``, for up to the grace period; then whatever is left is killed.  ``stop``
+may be called from any green thread, from a signal handler through ``hub.call_threadsafe``, or
+from another OS thread (it then blocks that thread until the server has stopped).
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ from eventlet.greenthread import kill, sleep, spawn_n
 from eventlet.hubs import get_hub
 
 from ._connection import Expired, HttpProtocol, Shutdown, evictable
+from ._forwarded import ForwardedApp, TrustedPeers
 from ._log import COMBINED, AccessLog
+from ._stats import Recorder, snapshot
 from ._writer import ResponseWriter
 from ._wsgi import base_environ
 
@@ -62,6 +64,8 @@ _TRANSIENT_ERRNOS = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR})
 _MAX_BACKOFF = 0.5
 _EVICT_BATCH = 32  # idle connections closed at once when the cap is reached
 _CAPITAL_CACHE_SIZE = 512
+DEFAULT_MAX_BODY = 1 << 30
+"""The default ``max_body``: 1 GiB, waitress's ``max_request_body_size``."""
 
 
 class _StopAccepting(Exception):
@@ -88,7 +92,13 @@ class Server:
       object or a path; ``access_log_format`` (Apache combined); ``log_x_forwarded_for``;
     * ``debug`` (False): put the traceback in the body of 500 responses;
     * ``max_request_line`` (8190), ``max_header_bytes`` (65536), ``max_headers`` (100),
-      ``max_body`` (None): request limits (414, 431, 413);
+      ``max_body`` (1 GiB, as waitress; None for no limit): request limits (414, 431, 413);
+    * ``forwarded_allow_ips`` (None): proxies (addresses, networks or ``"*"``, a list or a
+      comma-separated string) whose ``X-Forwarded-For``/``-Proto``/``-Host`` and ``Forwarded``
+      headers set ``REMOTE_ADDR``, ``wsgi.url_scheme`` and ``HTTP_HOST``
+      (:mod:`eventlet.httpd._forwarded`); ``proxy_protocol`` (False): expect a PROXY protocol
+      header from those peers (:mod:`eventlet.httpd._proxy`);
+    * ``metrics`` (False): count requests for :meth:`stats`;
     * ``server_header`` ("eventlet-httpd", None for none), ``environ`` (extra environ keys),
       ``url_scheme``, ``capitalize_response_headers`` (False), ``minimum_chunk_size`` (0);
     * ``certfile``/``keyfile`` or ``ssl_context``: serve TLS (needs eventlet-ssl);
@@ -118,7 +128,7 @@ class Server:
         max_request_line: int = 8190,
         max_header_bytes: int = 65536,
         max_headers: int = 100,
-        max_body: int | None = None,
+        max_body: int | None = DEFAULT_MAX_BODY,
         max_drain: int = 1 << 20,
         server_header: str | None = "eventlet-httpd",
         environ: dict[str, Any] | None = None,
@@ -129,6 +139,9 @@ class Server:
         keyfile: str | None = None,
         ssl_context: Any = None,
         grace_period: float = 30.0,
+        forwarded_allow_ips: str | Iterable[str] | None = None,
+        proxy_protocol: bool = False,
+        metrics: bool = False,
         protocol: type[HttpProtocol] = HttpProtocol,
         pool: Any = None,
     ) -> None:
@@ -160,6 +173,18 @@ class Server:
         self._capitals: dict[str, str] = {}
         self._owned_file: Any = None
         self.access_log = self._make_access_log(access_log, access_log_format, log_x_forwarded_for)
+        self.recorder: Recorder | None = None
+        if metrics:
+            self.access_log = self.recorder = Recorder(self.access_log)  # type: ignore[assignment]
+        self.accepted = 0
+        self.trusted: TrustedPeers | None = None
+        self.forwarded_app: Callable[..., Any] | None = None
+        if forwarded_allow_ips is not None:
+            self.trusted = TrustedPeers(forwarded_allow_ips)
+            self.forwarded_app = ForwardedApp(app, self.trusted)
+        elif proxy_protocol:
+            raise ValueError("proxy_protocol needs forwarded_allow_ips: the proxies to accept it from")
+        self.proxy_protocol = proxy_protocol
         self.ssl_context = self._make_ssl_context(certfile, keyfile, ssl_context)
         self._owns_socket = sock is None or not isinstance(sock, GreenSocket)
         self.socket = self._make_socket(host, port, sock, backlog, reuse_port)
@@ -235,6 +260,18 @@ class Server:
     def connections(self) -> int:
         """The number of open client connections."""
         return len(self._connections)
+
+    def stats(self) -> dict[str, Any]:
+        """Statistics for monitoring, as a dict of numbers (JSON-ready).
+
+        Always: ``connections_open``, ``connections_idle`` (waiting for a request head),
+        ``connections_accepted``, and ``hub`` (the hub's ``statistics()``: ready callbacks,
+        timers, listeners, switches).  With ``metrics=True`` also ``requests``, ``responses``
+        (by status class: ``{"2xx": ...}``), ``bytes_sent`` (body bytes), and the request
+        duration histogram: ``duration_buckets`` (cumulative counts per upper bound of
+        :data:`~eventlet.httpd._stats.DURATION_BUCKETS`, then +Inf) and ``duration_sum``.
+        """
+        return snapshot(self)
 
     def capitalized(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         """``headers`` with names capitalised per word (``content-type`` -> ``Content-Type``)."""
@@ -314,6 +351,7 @@ class Server:
         """Start serving an accepted connection."""
         conn = self.protocol(self, sock, addr)
         self._connections.add(conn)
+        self.accepted += 1
         if self.pool is None:
             conn.greenlet = spawn_n(conn.run)
         else:
