@@ -43,6 +43,7 @@ logger = logging.getLogger("eventlet.httpd")
 LOAD_FAILED_EXIT = 2
 """Exit status when the application or the socket cannot be set up (not worth a restart)."""
 DEFAULT_MAX_BODY = 1 << 30
+_TCP = (socket.AF_INET, socket.AF_INET6)
 
 
 def _max_body(text: str) -> int | None:
@@ -52,14 +53,6 @@ def _max_body(text: str) -> int | None:
     if value < 0:
         raise ValueError("must not be negative")
     return value
-
-
-def _bind(text: str) -> str:
-    try:
-        parse_bind(text)
-    except BindError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,7 +68,6 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "-b",
         "--bind",
-        type=_bind,
         default="127.0.0.1:8000",
         help="HOST:PORT, [IPv6]:PORT, unix:PATH or fd://N",
     )
@@ -109,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--forwarded-for", action="store_true", help="log X-Forwarded-For as the client")
     add("--certfile", default=None, help="TLS certificate chain (PEM)")
     add("--keyfile", default=None, help="TLS private key (PEM)")
-    add("--metrics-bind", type=_bind, default=None, help="Prometheus exporter address")
+    add("--metrics-bind", default=None, help="Prometheus exporter address")
     add("--pid", default=None, help="write the process id to this file")
     add("--debug", action="store_true", help="tracebacks in 500 responses")
     add("--reload", action="store_true", help="restart the worker when source files change")
@@ -328,8 +320,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # blocked by the supervisor
         return _worker_main(args, early_stop)
     try:
+        if args.metrics_bind is not None and parse_bind(args.metrics_bind)[0] not in _TCP:
+            raise BindError(f"--metrics-bind takes HOST:PORT, not {args.metrics_bind!r}")
         sock = _listening_socket(args)
-    except (OSError, ValueError) as exc:
+    except BindError as exc:
+        logger.error("%s", exc)
+        return LOAD_FAILED_EXIT
+    except (OSError, OverflowError) as exc:
         logger.error("cannot listen on %s: %s", args.bind if args.fd is None else f"fd {args.fd}", exc)
         return LOAD_FAILED_EXIT
     if args.pid:

@@ -12,11 +12,12 @@ most once a second) looks at the connections waiting for a request head and expi
 their deadline: that bounds slow-loris clients and idle keep-alive connections without a timer
 per read.
 
-Fairness at the cap.  When the cap is reached, connections idle between two requests are
-closed, longest idle first (as nginx does), to make room: a kept-alive client that sends
-nothing must not hold a slot a new client needs.  If none is idle the loop waits; the sweep
-looks again while it waits.  Connections that have not sent their first request are not
-chosen (their client is about to send one).
+Fairness at the cap.  When the cap is reached and a client waits in the listening socket's
+backlog, connections idle between two requests are closed, longest idle first (as nginx
+does), to make room: a kept-alive client that sends nothing must not hold a slot a new
+client needs.  If none is idle the loop waits; the sweep wakes it when one becomes idle.
+Connections that have not sent their first request are never chosen (their client is about
+to send one).
 
 Graceful stop (:meth:`Server.stop`): stop accepting and stop the kernel from accepting on our
 behalf at once: connections it already completed are taken off the listening socket's queue
@@ -46,7 +47,8 @@ from greenlet import getcurrent, greenlet
 from eventlet.event import Event
 from eventlet.greenio.socket import GreenSocket
 from eventlet.greenthread import kill, sleep, spawn_n
-from eventlet.hubs import get_hub
+from eventlet.hubs import get_hub, wait_fd
+from eventlet.hubs.hub import EV_READ
 
 from ._connection import Expired, HttpProtocol, Shutdown, evictable
 from ._forwarded import ForwardedApp, TrustedPeers
@@ -62,7 +64,7 @@ logger = logging.getLogger("eventlet.httpd")
 _RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 _TRANSIENT_ERRNOS = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR})
 _MAX_BACKOFF = 0.5
-_EVICT_BATCH = 32  # idle connections closed at once when the cap is reached
+_EVICT_BATCH = 32  # the most idle connections closed at once when the cap is reached
 _CAPITAL_CACHE_SIZE = 512
 DEFAULT_MAX_BODY = 1 << 30
 """The default ``max_body``: 1 GiB, waitress's ``max_request_body_size``."""
@@ -358,12 +360,23 @@ class Server:
             self.pool.spawn_n(conn.run)
 
     def _wait_capacity(self) -> None:
+        """At the cap: wait for a free slot, making one from an idle connection for a newcomer."""
         hub = self._hub
+        conns = self._connections
+        fileno = self.socket.fileno()
+        serial = getattr(self.socket, "_serial", 0)
         self._waiting_capacity = True
         try:
-            self._evict_idle()
-            while len(self._connections) >= self.max_connections:
-                hub.switch()
+            blocked = False  # a client waits and no connection was idle
+            while len(conns) >= self.max_connections:
+                if blocked:
+                    blocked = False
+                    hub.switch()  # woken by _forget, or by the sweep once a connection is idle
+                    continue
+                if wait_fd(fileno, EV_READ, serial=serial) != fileno:
+                    continue  # woken by _forget or the sweep (perhaps a stale wake-up): look again
+                if len(conns) >= self.max_connections and not self._evict_idle():
+                    blocked = True  # a client waits in the backlog and no connection is idle
         finally:
             self._waiting_capacity = False
 
@@ -372,8 +385,9 @@ class Server:
         idle = [c for c in self._connections if evictable(c)]
         if not idle:
             return 0
-        if len(idle) > _EVICT_BATCH:
-            idle = heapq.nsmallest(_EVICT_BATCH, idle, key=_deadline)
+        batch = max(1, min(_EVICT_BATCH, self.max_connections // 64))
+        if len(idle) > batch:
+            idle = heapq.nsmallest(batch, idle, key=_deadline)
         for conn in idle:
             conn.expire(Expired())
         logger.debug("at the connection cap: closed %d idle keep-alive connections", len(idle))
@@ -399,8 +413,8 @@ class Server:
         now = time.monotonic()
         for conn in [c for c in self._connections if c.waiting and c.deadline <= now]:
             conn.expire(Expired())
-        if self._waiting_capacity:  # connections may have gone idle since the acceptor looked
-            self._evict_idle()
+        if self._waiting_capacity and any(evictable(c) for c in self._connections):
+            self._hub.call_soon(self._wake_acceptor)  # it closes one if a client still waits
 
     # -- stopping --------------------------------------------------------------------------
 
