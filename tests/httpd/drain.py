@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import select
 import signal
 import socket
 import subprocess
@@ -50,7 +49,11 @@ class Server:
         if workers:
             args += ["--workers", str(workers)]
         self.proc = subprocess.Popen(
-            args, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=dict(os.environ, PYTHONUNBUFFERED="1")
+            args,
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
         )
         self.lines: list[str] = []
         self._cond = threading.Condition()
