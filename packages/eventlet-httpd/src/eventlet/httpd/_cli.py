@@ -268,6 +268,8 @@ def serve_in_process(
         if exporter is not None:
             exporter.stop()
         if link is not None:
+            if args.metrics_bind:
+                report_stats(server, link)  # the last word: counts up to the very end
             link.close()
     return 0
 

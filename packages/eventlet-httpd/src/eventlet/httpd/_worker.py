@@ -159,17 +159,22 @@ class RequestLimit:
 
 
 def report_stats(server: Any, link: WorkerLink, interval: float = _STATS_INTERVAL) -> None:
-    """(In a worker with metrics) send the server's statistics every ``interval`` seconds."""
+    """(In a worker with metrics) send the server's statistics every ``interval`` seconds.
+
+    Returns after one report once the server is stopping (so it also makes a last report).
+    """
     import json
 
     from eventlet.greenthread import sleep
 
-    while not server.stopping:
+    while True:
         line = json.dumps(server.stats(), separators=(",", ":")).encode()
         if len(line) < 4000:  # under PIPE_BUF: written whole, never interleaved
             link.report(STATS, line)
         else:  # pragma: no cover - the statistics are a fixed set of numbers
             logger.warning("statistics too long to report (%d bytes)", len(line))
+        if server.stopping:
+            return
         sleep(interval)
 
 
