@@ -17,6 +17,9 @@ or ``lost`` (reset or cut short after the request was sent).  ``lost`` must be 0
 the requests the crashing worker had already taken die with it (``died``: sent before the
 crash was over) and only later ones count as lost.  While the server keeps serving (``hup2``,
 ``crash2`` before the final stop) nothing may be refused either.
+
+``DRAIN_DEBUG=1`` prints every lost request (with when it was sent) and the server's log of a run
+that lost one; ``DRAIN_LOG_LEVEL=debug`` makes that log say more.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ class Server:
 
     def __init__(self, workers: int) -> None:
         args = [sys.executable, "-m", "eventlet.httpd", APP, "--bind", "127.0.0.1:0"]
-        args += ["--graceful-timeout", "10", "--log-level", "info"]
+        args += ["--graceful-timeout", "10", "--log-level", os.environ.get("DRAIN_LOG_LEVEL", "info")]
         if workers:
             args += ["--workers", str(workers)]
         self.proc = subprocess.Popen(
@@ -109,7 +112,9 @@ def _read_response(sock: socket.socket) -> tuple[bytes, bool]:
                 return data, True
         try:
             chunk = sock.recv(65536)
-        except OSError:
+        except OSError as exc:
+            if os.environ.get("DRAIN_DEBUG"):
+                print(f"{time.time():.6f} recv failed: {exc!r} after {data!r}", file=sys.stderr)
             return data, False
         if not chunk:
             return data, False
@@ -136,7 +141,8 @@ class Load:
             if outcome == "lost":
                 self.lost_at.append(sent_at)
                 if os.environ.get("DRAIN_DEBUG"):
-                    print(f"lost at {sent_at:.3f}: {detail}", file=sys.stderr)
+                    ago = time.monotonic() - sent_at
+                    print(f"{time.time():.6f} lost, sent {ago:.6f} s ago: {detail}", file=sys.stderr)
 
     def _connect(self) -> socket.socket | None:
         sock = socket.socket()
@@ -259,6 +265,8 @@ def run(scenario: str, load_seconds: float = 0.8) -> dict[str, int]:
         status = server.close()
     result = dict(counts)
     result.update(extra)
+    if os.environ.get("DRAIN_DEBUG") and counts.get("lost"):
+        print("\n".join(server.lines), file=sys.stderr)
     if "died" in result:
         result["lost"] = result.get("lost", 0) - result["died"]
     result["exit_status"] = status

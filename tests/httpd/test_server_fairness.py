@@ -284,3 +284,20 @@ def _green_read_all(sock: Any) -> bytes:
     while chunk := sock.recv(65536):
         data += chunk
     return data
+
+
+def test_a_connection_closing_while_stop_begins_does_not_end_the_drain() -> None:
+    """The drain ends with the last connection only once nothing more can be admitted."""
+    server = Server(hello_app, port=0, access_log=False)
+
+    class Closed:
+        pass
+
+    gone = Closed()
+    server.stopping = True  # stop() has begun: the listener is not closed yet
+    server._connections.add(gone)  # type: ignore[arg-type]
+    server._forget(gone)  # type: ignore[arg-type]
+    assert not server._drained.ready()  # queued connections may still be admitted
+    server.stopping = False
+    server.stop(0.1)
+    assert server._drained.ready() is False and server._stopped.ready()

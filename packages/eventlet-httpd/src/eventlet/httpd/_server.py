@@ -196,6 +196,7 @@ class Server:
         name, port_text = self._server_name()
         self.base_environ = base_environ(name, port_text, scheme, environ)
         self.stopping = False
+        self._draining = False  # nothing more will be admitted: the last close ends the drain
         self._connections: set[HttpProtocol] = set()
         self._acceptor: greenlet | None = None
         self._waiting_capacity = False
@@ -404,7 +405,7 @@ class Server:
         conns.discard(conn)
         if self._waiting_capacity and len(conns) < self.max_connections:
             self._hub.call_soon(self._wake_acceptor)
-        if self.stopping and not conns and not self._drained.ready():
+        if self._draining and not conns and not self._drained.ready():
             self._drained.send()
 
     def _sweep(self) -> None:
@@ -450,6 +451,7 @@ class Server:
                 kill(acceptor, _StopAccepting())
             if self._owns_socket:
                 self._stop_listening()
+            self._draining = True
             for conn in [c for c in self._connections if evictable(c)]:
                 conn.expire(Shutdown())
             if self._connections:
@@ -462,6 +464,7 @@ class Server:
     def _stop_listening(self) -> None:
         """Serve what the kernel already accepted for us, then close the listening socket."""
         lsock = self.socket
+        taken = 0
         try:
             lsock.settimeout(0.0)
             while True:
@@ -475,8 +478,10 @@ class Server:
                     logger.debug("taking the last connections off the listening socket: %s", exc)
                     break
                 self._admit(sock, addr)
+                taken += 1
         finally:
             lsock.close()
+        logger.info("stopped listening (%d queued connections taken); %d open", taken, len(self._connections))
 
     def _close(self) -> None:
         if self._sweeper is not None:
