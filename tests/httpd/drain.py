@@ -220,9 +220,11 @@ def _wait_refused(port: int, limit: float = 30.0) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
         except ConnectionRefusedError:
             return
+        except TimeoutError:  # the SYN was dropped (the server is stopping): try again
+            continue
         time.sleep(0.02)
     raise AssertionError("the server never stopped accepting")
 

@@ -301,3 +301,25 @@ def test_a_connection_closing_while_stop_begins_does_not_end_the_drain() -> None
     server.stopping = False
     server.stop(0.1)
     assert server._drained.ready() is False and server._stopped.ready()
+
+
+def test_refuse_new_connections_lets_queued_ones_through() -> None:
+    from eventlet.httpd._activation import refuse_new_connections
+
+    with socket.socket(socket.AF_UNIX) as unix:
+        assert not refuse_new_connections(unix)  # only TCP listeners
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        queued = socket.create_connection(listener.getsockname())
+        queued.sendall(b"sent before")
+        assert refuse_new_connections(listener)
+        late = socket.socket()
+        late.settimeout(0.3)
+        with pytest.raises(TimeoutError):  # its SYN is dropped: it will be refused once closed
+            late.connect(listener.getsockname())
+        late.close()
+        conn, _ = listener.accept()
+        assert conn.recv(100) == b"sent before"
+        conn.close()
+        queued.close()

@@ -6,18 +6,42 @@ checks it up front, so a port out of range is a one-line error rather than a tra
 descriptor ``N``.  Socket activation follows systemd's protocol (``sd_listen_fds``): when
 ``LISTEN_PID`` is this process's id, ``LISTEN_FDS`` sockets start at descriptor 3; the variables
 are removed from the environment once read, so child processes do not take them for theirs.
+
+When the service stops for good, :func:`refuse_new_connections` stops the kernel from starting
+new connections on a listening socket while the handshakes already under way still complete
+(Linux: a socket filter dropping SYN segments): the server then takes every connection the
+kernel completed, and closes the socket with none left to reset.  A client whose SYN was
+dropped retries it and is refused once the socket is closed: it knows nothing was sent.
 """
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import os
 import socket
+import struct
+import sys
 from typing import Any
 
-__all__ = ["SD_LISTEN_FDS_START", "BindError", "inherited_socket", "listen_fds", "make_socket", "parse_bind"]
+__all__ = [
+    "SD_LISTEN_FDS_START",
+    "BindError",
+    "inherited_socket",
+    "listen_fds",
+    "make_socket",
+    "parse_bind",
+    "refuse_new_connections",
+]
 
 SD_LISTEN_FDS_START = 3
 """The first descriptor systemd passes (``SD_LISTEN_FDS_START`` of ``sd-daemon.h``)."""
+
+logger = logging.getLogger("eventlet.httpd")
+
+_SO_ATTACH_FILTER = 26  # Linux
+# Classic BPF over the TCP header: load the flags byte; SYN set -> drop; else accept.
+_DROP_SYN = ((0x30, 0, 0, 13), (0x45, 0, 1, 0x02), (0x06, 0, 0, 0), (0x06, 0, 0, 0xFFFFFFFF))
 
 
 class BindError(ValueError):
@@ -118,3 +142,20 @@ def listen_fds(environ: dict[str, str] | None = None) -> list[int]:
     except ValueError:
         raise BindError(f"malformed socket activation variables LISTEN_PID={pid!r} LISTEN_FDS={count!r}")
     return list(range(SD_LISTEN_FDS_START, SD_LISTEN_FDS_START + number))
+
+
+def refuse_new_connections(sock: Any) -> bool:
+    """Make the kernel drop new connection attempts on the listening ``sock`` (see above).
+
+    Returns False where that cannot be done (not Linux, not TCP): the socket is unchanged.
+    """
+    if not sys.platform.startswith("linux") or sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return False
+    code = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *insn) for insn in _DROP_SYN))
+    program = struct.pack("@HP", len(_DROP_SYN), ctypes.addressof(code))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, _SO_ATTACH_FILTER, program)
+    except OSError as exc:  # pragma: no cover - a kernel without socket filters
+        logger.debug("cannot stop new connections on the listening socket: %s", exc)
+        return False
+    return True

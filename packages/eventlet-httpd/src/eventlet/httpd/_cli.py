@@ -27,7 +27,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._activation import BindError, inherited_socket, listen_fds, make_socket, parse_bind
+from ._activation import (
+    BindError,
+    inherited_socket,
+    listen_fds,
+    make_socket,
+    parse_bind,
+    refuse_new_connections,
+)
 
 __all__ = [
     "LOAD_FAILED_EXIT",
@@ -236,6 +243,8 @@ def serve_in_process(
         # the hub.  A second Ctrl-C falls back to the default KeyboardInterrupt.
         if signum == signal.SIGINT:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+        if args.worker_fd is None:  # alone on the socket: the service stops (workers: see _workers)
+            refuse_new_connections(server.socket)
         hub.call_threadsafe(spawn_n, server.stop)
 
     signal.signal(signal.SIGTERM, on_signal)

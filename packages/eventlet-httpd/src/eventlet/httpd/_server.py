@@ -50,6 +50,7 @@ from eventlet.greenthread import kill, sleep, spawn_n
 from eventlet.hubs import get_hub, wait_fd
 from eventlet.hubs.hub import EV_READ
 
+from ._activation import refuse_new_connections
 from ._connection import Expired, HttpProtocol, Shutdown, evictable
 from ._forwarded import ForwardedApp, TrustedPeers
 from ._log import COMBINED, AccessLog
@@ -65,6 +66,7 @@ _RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.E
 _TRANSIENT_ERRNOS = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR})
 _MAX_BACKOFF = 0.5
 _EVICT_BATCH = 32  # the most idle connections closed at once when the cap is reached
+_SETTLE = 0.01  # between the two passes over the listening queue when stopping
 _CAPITAL_CACHE_SIZE = 512
 DEFAULT_MAX_BODY = 1 << 30
 """The default ``max_body``: 1 GiB, waitress's ``max_request_body_size``."""
@@ -189,6 +191,7 @@ class Server:
         self.proxy_protocol = proxy_protocol
         self.ssl_context = self._make_ssl_context(certfile, keyfile, ssl_context)
         self._owns_socket = sock is None or not isinstance(sock, GreenSocket)
+        self._created_socket = sock is None
         self.socket = self._make_socket(host, port, sock, backlog, reuse_port)
         self._address = self.socket.getsockname()
         self.sendfile = type(self.socket) is GreenSocket and self.ssl_context is None
@@ -462,26 +465,38 @@ class Server:
             self._close()
 
     def _stop_listening(self) -> None:
-        """Serve what the kernel already accepted for us, then close the listening socket."""
+        """Serve what the kernel already accepted for us, then close the listening socket.
+
+        The queue is emptied twice, a moment apart, for handshakes that were completing.
+        """
         lsock = self.socket
+        if self._created_socket:
+            refuse_new_connections(lsock)  # nobody else accepts on it: no new connections
         taken = 0
         try:
             lsock.settimeout(0.0)
-            while True:
-                try:
-                    sock, addr = lsock.accept()
-                except (BlockingIOError, InterruptedError):
-                    break
-                except OSError as exc:
-                    if exc.errno in _TRANSIENT_ERRNOS:
-                        continue
-                    logger.debug("taking the last connections off the listening socket: %s", exc)
-                    break
-                self._admit(sock, addr)
-                taken += 1
+            taken = self._take_queued(lsock)
+            sleep(_SETTLE)
+            taken += self._take_queued(lsock)
         finally:
             lsock.close()
         logger.info("stopped listening (%d queued connections taken); %d open", taken, len(self._connections))
+
+    def _take_queued(self, lsock: Any) -> int:
+        """Admit every connection waiting in the queue of ``lsock``; return how many."""
+        taken = 0
+        while True:
+            try:
+                sock, addr = lsock.accept()
+            except (BlockingIOError, InterruptedError):
+                return taken
+            except OSError as exc:
+                if exc.errno in _TRANSIENT_ERRNOS:
+                    continue
+                logger.debug("taking the last connections off the listening socket: %s", exc)
+                return taken
+            self._admit(sock, addr)
+            taken += 1
 
     def _close(self) -> None:
         if self._sweeper is not None:

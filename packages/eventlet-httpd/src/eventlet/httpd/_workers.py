@@ -19,11 +19,12 @@ once they accept, a *beat* from their hub every quarter of ``--timeout``, and *r
   exits; connections arriving meanwhile wait in the backlog of the socket the others share;
 * a ready worker silent for longer than ``--timeout`` seconds (its hub is blocked: a beat is a
   hub timer) is killed with ``SIGKILL`` and replaced, as gunicorn does;
-* ``SIGTERM``/``SIGINT``: the supervisor closes its own descriptor of the listening socket at
-  once, then sends ``SIGTERM`` to every worker.  Each worker serves the connections the kernel
-  already queued and closes its descriptor, so once the last one has, the kernel refuses new
-  clients at connect.  The supervisor waits up to the graceful timeout (plus a margin), kills
-  stragglers, and exits.
+* ``SIGTERM``/``SIGINT``: the supervisor makes the kernel drop new connection attempts on the
+  socket (:func:`~eventlet.httpd._activation.refuse_new_connections`), closes its own
+  descriptor of it at once, then sends ``SIGTERM`` to every worker.  Each worker serves the
+  connections the kernel already queued and closes its descriptor, so once the last one has,
+  the kernel refuses new clients at connect.  The supervisor waits up to the graceful timeout
+  (plus a margin), kills stragglers, and exits.
 
 Workers are started with ``SIGTERM`` blocked (the mask is inherited across ``exec``); a worker
 unblocks it once its handler is installed, so a stop that arrives while it is still starting
@@ -44,6 +45,7 @@ import sys
 import time
 from typing import Any
 
+from ._activation import refuse_new_connections
 from ._worker import BEAT, READY, REPLACE, STATS
 
 __all__ = ["Supervisor", "WorkerProcess"]
@@ -330,6 +332,8 @@ class Supervisor:
             self.sock = None
 
     def _stop_all(self) -> None:
+        if self.sock is not None:
+            refuse_new_connections(self.sock)  # the whole service stops: no new connections
         self._close_socket()  # the workers' descriptors are the last: they drain the queue
         procs = [w.proc for w in self.workers.values()] + [w.proc for w in self.retiring.values()]
         for proc in procs:
