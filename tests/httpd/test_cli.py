@@ -30,7 +30,7 @@ def test_single_process_with_access_log(procs: list[Proc]) -> None:
 
 
 def test_sigint_stops_single_process(procs: list[Proc]) -> None:
-    proc = Proc("tests.httpd._cli_app:create_app()", "--bind", "127.0.0.1:0")
+    proc = Proc("tests.httpd._cli_app:create_app()", "--bind", "127.0.0.1:0", "--timeout", "0")
     procs.append(proc)
     assert _get(proc.port())[0] == 200
     assert proc.stop(signal.SIGINT) == 0

@@ -4,6 +4,7 @@ while workers are still starting.  Every test runs the real command."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -336,3 +337,44 @@ def test_stop_while_workers_start_still_serves_the_queued_request(procs: list[Pr
     assert proc.stop() == 0
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=5)
+
+
+def test_small_paths_of_the_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from eventlet.httpd import _activation, _admission, _forwarded, _proxy
+
+    parser = _cli.build_parser()
+    assert parser.parse_args([APP, "--max-body", "5"]).max_body == 5
+    assert parser.parse_args([APP, "--max-body", "NONE"]).max_body is None
+    with pytest.raises(SystemExit):
+        parser.parse_args([APP, "--max-body", "-1"])
+    # inherited sockets: fd://N, and descriptors that cannot be served
+    listener = _listener()
+    served = _activation.make_socket(f"fd://{os.dup(listener.fileno())}", 5)
+    assert served.getsockname() == listener.getsockname()
+    served.close()
+    listener.close()
+    for sock in (socket.socket(socket.AF_INET, socket.SOCK_DGRAM), socket.socket()):
+        with sock, pytest.raises(_activation.BindError, match="not a listening stream socket"):
+            _activation.inherited_socket(sock.fileno())
+    # the pid file of another process is left alone; a missing one is reported
+    pid_file = tmp_path / "other.pid"
+    pid_file.write_text("1\n")
+    _cli._remove_pid(str(pid_file))
+    assert pid_file.exists()
+    _cli._remove_pid(str(tmp_path / "missing.pid"))
+    # the queue of a listening socket: transient errors skipped, others end the pass
+    errors = [OSError(errno.ECONNABORTED, "aborted"), OSError(errno.EBADF, "closed")]
+
+    class Listener:
+        def accept(self) -> Any:
+            raise errors.pop(0)
+
+    admission = _admission.Admission()
+    assert admission._take_queued(Listener()) == 0 and not errors
+    # a full cache of trust verdicts still answers
+    monkeypatch.setattr(_forwarded, "_CACHE_SIZE", 0)
+    assert "10.9.9.9" in _forwarded.TrustedPeers("10.0.0.0/8")
+    # a PROXY header whose connection closes while it is read
+    chunks = [b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n", b""]
+    with pytest.raises(_proxy.ProxyHeaderError, match="closed"):
+        _proxy.read_header(None, lambda size, flags=0: chunks.pop(0) if flags else b"")

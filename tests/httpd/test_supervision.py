@@ -325,3 +325,37 @@ def test_watch_parent_and_watch_sources(monkeypatch: pytest.MonkeyPatch, tmp_pat
     os.utime(source, (time.time() + 20, time.time() + 20))
     thread.wait()
     assert changes == [str(source), str(source)]  # it keeps watching after a change
+
+
+def test_small_paths_of_the_supervisor_and_the_worker(harness: Any) -> None:
+    h = harness()
+    old, new = h.spawn(), h.spawn()
+    new.predecessor = old
+    del h.sup.workers[old.pid]  # the old one was reaped meanwhile
+    h.sup._ready(new)
+    assert new.ready and not old.proc.signals
+    h.sup._close_socket()
+    h.sup._stop_all()  # no socket left: nothing to refuse or close
+    dog = _worker.HubWatchdog(1.0, None)
+    dog.start()
+    dog.stop()
+    dog._thread = threading.Thread(target=lambda: None)
+    dog._thread.start()
+    dog.stop()  # a second stop: no timer left
+
+    class Stopping:
+        stopping = True
+
+    _worker.watch_parent(Stopping(), 0.001)  # returns at once
+
+
+def test_worker_stats_store_keeps_counters_of_exited_workers() -> None:
+    from eventlet.httpd.metrics import WorkerStats
+
+    store = WorkerStats()
+    store.update(1, {"requests": 3, "connections_open": 2, "hub": {"timers": 1}})
+    store.update(2, {"requests": 4, "connections_open": 1, "hub": {"timers": 1}})
+    store.retire(1)
+    store.retire(99)  # never reported: nothing to keep
+    live, retired = store.snapshots()
+    assert live["requests"] == 4 and retired == {"requests": 3}

@@ -33,7 +33,6 @@ from another OS thread (it then blocks that thread until the server has stopped)
 from __future__ import annotations
 
 import errno
-import heapq
 import logging
 import os
 import socket as _stdsocket
@@ -47,10 +46,9 @@ from greenlet import getcurrent, greenlet
 from eventlet.event import Event
 from eventlet.greenio.socket import GreenSocket
 from eventlet.greenthread import kill, sleep, spawn_n
-from eventlet.hubs import get_hub, wait_fd
-from eventlet.hubs.hub import EV_READ
+from eventlet.hubs import get_hub
 
-from ._activation import refuse_new_connections
+from ._admission import TRANSIENT_ERRNOS, Admission
 from ._connection import Expired, HttpProtocol, Shutdown, evictable
 from ._forwarded import ForwardedApp, TrustedPeers
 from ._log import COMBINED, AccessLog
@@ -63,10 +61,7 @@ __all__ = ["Server", "serve"]
 logger = logging.getLogger("eventlet.httpd")
 
 _RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
-_TRANSIENT_ERRNOS = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR})
 _MAX_BACKOFF = 0.5
-_EVICT_BATCH = 32  # the most idle connections closed at once when the cap is reached
-_SETTLE = 0.01  # between the two passes over the listening queue when stopping
 _CAPITAL_CACHE_SIZE = 512
 DEFAULT_MAX_BODY = 1 << 30
 """The default ``max_body``: 1 GiB, waitress's ``max_request_body_size``."""
@@ -80,7 +75,7 @@ def _capitalize(name: str) -> str:
     return "-".join(part.capitalize() for part in name.split("-"))
 
 
-class Server:
+class Server(Admission):
     """An HTTP/1.1 WSGI server on one listening socket.
 
     ``app`` is the WSGI application.  Listen on ``host``/``port`` (port 0: any free port; read
@@ -341,7 +336,7 @@ class Server:
             try:
                 sock, addr = lsock.accept()
             except OSError as exc:
-                if exc.errno in _TRANSIENT_ERRNOS:
+                if exc.errno in TRANSIENT_ERRNOS:
                     continue
                 if exc.errno not in _RESOURCE_ERRNOS:
                     raise
@@ -362,40 +357,6 @@ class Server:
             conn.greenlet = spawn_n(conn.run)
         else:
             self.pool.spawn_n(conn.run)
-
-    def _wait_capacity(self) -> None:
-        """At the cap: wait for a free slot, making one from an idle connection for a newcomer."""
-        hub = self._hub
-        conns = self._connections
-        fileno = self.socket.fileno()
-        serial = getattr(self.socket, "_serial", 0)
-        self._waiting_capacity = True
-        try:
-            blocked = False  # a client waits and no connection was idle
-            while len(conns) >= self.max_connections:
-                if blocked:
-                    blocked = False
-                    hub.switch()  # woken by _forget, or by the sweep once a connection is idle
-                    continue
-                if wait_fd(fileno, EV_READ, serial=serial) != fileno:
-                    continue  # woken by _forget or the sweep (perhaps a stale wake-up): look again
-                if len(conns) >= self.max_connections and not self._evict_idle():
-                    blocked = True  # a client waits in the backlog and no connection is idle
-        finally:
-            self._waiting_capacity = False
-
-    def _evict_idle(self) -> int:
-        """At the cap: close the connections idle longest between requests; return how many."""
-        idle = [c for c in self._connections if evictable(c)]
-        if not idle:
-            return 0
-        batch = max(1, min(_EVICT_BATCH, self.max_connections // 64))
-        if len(idle) > batch:
-            idle = heapq.nsmallest(batch, idle, key=_deadline)
-        for conn in idle:
-            conn.expire(Expired())
-        logger.debug("at the connection cap: closed %d idle keep-alive connections", len(idle))
-        return len(idle)
 
     def _wake_acceptor(self) -> None:
         acceptor = self._acceptor
@@ -464,40 +425,6 @@ class Server:
         finally:
             self._close()
 
-    def _stop_listening(self) -> None:
-        """Serve what the kernel already accepted for us, then close the listening socket.
-
-        The queue is emptied twice, a moment apart, for handshakes that were completing.
-        """
-        lsock = self.socket
-        if self._created_socket:
-            refuse_new_connections(lsock)  # nobody else accepts on it: no new connections
-        taken = 0
-        try:
-            lsock.settimeout(0.0)
-            taken = self._take_queued(lsock)
-            sleep(_SETTLE)
-            taken += self._take_queued(lsock)
-        finally:
-            lsock.close()
-        logger.info("stopped listening (%d queued connections taken); %d open", taken, len(self._connections))
-
-    def _take_queued(self, lsock: Any) -> int:
-        """Admit every connection waiting in the queue of ``lsock``; return how many."""
-        taken = 0
-        while True:
-            try:
-                sock, addr = lsock.accept()
-            except (BlockingIOError, InterruptedError):
-                return taken
-            except OSError as exc:
-                if exc.errno in _TRANSIENT_ERRNOS:
-                    continue
-                logger.debug("taking the last connections off the listening socket: %s", exc)
-                return taken
-            self._admit(sock, addr)
-            taken += 1
-
     def _close(self) -> None:
         if self._sweeper is not None:
             self._sweeper.cancel()
@@ -514,10 +441,6 @@ class Server:
     def __exit__(self, *exc: object) -> None:
         if not self.stopping:
             self.stop()
-
-
-def _deadline(conn: HttpProtocol) -> float:
-    return conn.deadline
 
 
 def _is_tls(sock: Any) -> bool:
