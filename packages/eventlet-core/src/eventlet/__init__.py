@@ -16,6 +16,14 @@ for _entry in __import__("sys").path:
             __path__.append(_dir)
 del _entry, _dir
 
+# Upstream eventlet's files in this package (installed over or under ours): eventlet._coinstall
+# raises MixedInstallError with the repair.  Two stats per folder, for its UPSTREAM_MARKERS.
+_exists = __import__("os").path.exists
+for _dir in __path__:
+    if _exists(_dir + "/_version.py") or _exists(_dir + "/support/stacklesss.py"):
+        import eventlet._coinstall
+del _dir, _exists
+
 TYPE_CHECKING = False
 
 __version__ = "0.1.0"
