@@ -8,11 +8,11 @@ requests at once.  State is per worker process.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
-from pathlib import Path
 
-from flask import Flask, Response, jsonify, request, send_file
+from flask import Flask, Response, jsonify, send_file
 
 app = Flask(__name__)
 _changed = threading.Condition()
@@ -70,12 +70,23 @@ def arrived(key: str) -> Response:
         return jsonify(count=_arrived.get(key, 0))
 
 
+def _worker_stopping() -> bool:
+    """True once gunicorn has told this worker to stop (SIGTERM, or SIGHUP/SIGQUIT of the master).
+
+    gunicorn's worker installs its bound ``handle_exit`` for SIGTERM and clears ``alive`` there.
+    """
+    worker = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+    return worker is not None and not worker.alive
+
+
 @app.get("/hold/<key>")
 def hold(key: str) -> Response:
-    """Arrive, then sleep (greenly) until the file ``?flag=PATH`` exists; answer with HOLD_BODY."""
+    """Arrive, then sleep (greenly) until the worker is told to stop; answer with HOLD_BODY.
+
+    The answer is sent while the worker shuts down: a graceful stop lets it through.
+    """
     _arrive(key)
-    flag = Path(request.args["flag"])
     deadline = time.monotonic() + 60
-    while not flag.exists() and time.monotonic() < deadline:
+    while not _worker_stopping() and time.monotonic() < deadline:
         time.sleep(0.02)
-    return Response(HOLD_BODY if flag.exists() else b"flag never appeared", mimetype="text/plain")
+    return Response(HOLD_BODY if _worker_stopping() else b"never told to stop", mimetype="text/plain")
