@@ -32,22 +32,40 @@ def test_the_package_init_checks_every_marker() -> None:
     # eventlet/__init__.py repeats the markers inline (importing _coinstall there would cost time).
     source = (ROOT / "packages/eventlet-core/src/eventlet/__init__.py").read_text(encoding="utf-8")
     for marker in _coinstall.UPSTREAM_MARKERS:
-        assert f'_exists(_dir + "/{marker}")' in source
+        assert f'_exists(__path__[0] + "/{marker}")' in source
 
 
 @pytest.mark.parametrize("marker", _coinstall.UPSTREAM_MARKERS)
-def test_import_eventlet_fails_when_upstream_files_are_beside_ours(tmp_path: Path, marker: str) -> None:
-    # A folder named eventlet holding one of upstream's files, on sys.path: our __init__ adds it
-    # to the package's path (as it does for our other distributions' folders) and refuses it.
-    leftover = tmp_path / "eventlet" / marker
+def test_the_package_init_refuses_upstream_files_in_its_folder(
+    tmp_path: Path, marker: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Our __init__.py run as the package of a folder that also holds one of upstream's files (what
+    # installing ours over upstream leaves): it raises before defining anything.
+    (tmp_path / marker).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / marker).write_text("# upstream's\n")
+    init = ROOT / "packages/eventlet-core/src/eventlet/__init__.py"
+    package = types.ModuleType("eventlet")
+    package.__path__ = [str(tmp_path)]
+    package.__file__ = str(tmp_path / "__init__.py")
+    monkeypatch.setitem(sys.modules, "eventlet", package)
+    code = compile(init.read_text(encoding="utf-8"), str(init), "exec")
+    with pytest.raises(_coinstall.MixedInstallError, match="files are installed here"):
+        exec(code, vars(package))
+    assert "_EXPORTS" not in vars(package)
+
+
+def test_our_subpackages_refuse_upstream_files_in_any_folder_of_the_package(tmp_path: Path) -> None:
+    # A folder named eventlet holding upstream's files on sys.path (an upstream checkout, say): our
+    # __init__ adds it to the package's path, as it does for our other distributions' folders,
+    # and only checks its own folder (to stay fast); our subpackages check every folder.
+    leftover = tmp_path / "eventlet" / "_version.py"
     leftover.parent.mkdir(parents=True)
     leftover.write_text("# upstream's\n")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), *sys.path]))
-    done = subprocess.run(
-        [sys.executable, "-c", "import eventlet"], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 1, done.stderr
-    assert "eventlet._coinstall.MixedInstallError: Upstream eventlet's files are installed here" in done.stderr
+    code = "import eventlet\nprint('imported')\nimport eventlet.httpd"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stdout == "imported\n", done.stderr
+    assert "MixedInstallError: Upstream eventlet's files are installed here" in done.stderr
     assert str(leftover) in done.stderr
     core = f"eventlet-core=={metadata.version('eventlet-core')}"
     assert "    pip uninstall -y eventlet\n" in done.stderr
@@ -75,7 +93,9 @@ def test_check_package_refuses_upstream_files(tmp_path: Path, monkeypatch: pytes
     assert isinstance(caught.value, RuntimeError) and not isinstance(caught.value, ImportError)
 
 
-def test_check_package_refuses_a_package_without_init(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_package_refuses_a_package_without_init(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake_package(monkeypatch, [str(tmp_path)], None)  # what pip leaves after uninstalling one of the two
     with pytest.raises(_coinstall.MixedInstallError, match=r"no __init__\.py"):
         _coinstall.check_package()

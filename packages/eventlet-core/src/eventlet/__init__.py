@@ -16,13 +16,14 @@ for _entry in __import__("sys").path:
             __path__.append(_dir)
 del _entry, _dir
 
-# Upstream eventlet's files in this package (installed over or under ours): eventlet._coinstall
-# raises MixedInstallError with the repair.  Two stats per folder, for its UPSTREAM_MARKERS.
+# Upstream eventlet's files in our folder (installed over or under ours): refuse, with the repair
+# (eventlet._coinstall).  Two stats, for its UPSTREAM_MARKERS, files only upstream ships.
 _exists = __import__("os").path.exists
-for _dir in __path__:
-    if _exists(_dir + "/_version.py") or _exists(_dir + "/support/stacklesss.py"):
-        import eventlet._coinstall
-del _dir, _exists
+if _exists(__path__[0] + "/_version.py") or _exists(__path__[0] + "/support/stacklesss.py"):
+    from eventlet._coinstall import check_package
+
+    check_package()
+del _exists
 
 TYPE_CHECKING = False
 

@@ -13,9 +13,11 @@ distributions.  A package that depends on ``eventlet`` (``celery[eventlet]``,
 * uninstalling either one deletes files the other had overwritten (a package without
   ``__init__.py``), which this module reports as well.
 
-The check is two ``stat`` calls per package folder for files upstream has always shipped and we
-never do (:data:`UPSTREAM_MARKERS`), so ``import eventlet`` stays fast; only the failure path
-imports :mod:`importlib.metadata`, to print the exact repair command.
+The check looks for files upstream has always shipped and we never do (:data:`UPSTREAM_MARKERS`):
+``eventlet/__init__.py`` stats them in its own folder only (two ``stat`` calls, so ``import
+eventlet`` stays fast) and imports this module only when one is there; our subpackages check every
+folder of the package.  Only the failure path imports :mod:`importlib.metadata`, to print the
+exact repair command.
 """
 
 from __future__ import annotations
