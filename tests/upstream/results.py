@@ -107,6 +107,14 @@ def read_baseline(path: Path) -> dict[str, str]:
     return table
 
 
+def baseline_about(path: Path) -> str:
+    """The header line of a baseline file that says where it was measured (``Python ...``)."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# Python "):
+            return line[2:].rstrip(";")
+    return "where it was measured is not recorded"
+
+
 def write_baseline(path: Path, header: Iterable[str], outcomes: dict[str, str]) -> None:
     """Write a baseline file: ``header`` lines as comments, then one line per test, sorted."""
     lines = [f"# {line}".rstrip() for line in header]

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.upstream.run import PROBE_OURS
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
@@ -91,6 +93,9 @@ def test_upstream_over_ours_and_ours_over_upstream_are_refused(tmp_path: Path, w
     assert done.returncode == 0 and done.stdout == "0.41.3\n", done.stdout + done.stderr
     for module in OUR_ONLY:
         assert_refused(venv.run(f"import {module}"), wheels)
+    # The upstream-suite runner would not test such an environment.
+    probe = venv.run(PROBE_OURS)
+    assert probe.returncode == 1 and "upstream eventlet is installed" in probe.stderr, probe.stderr
 
     # Ours over upstream: our __init__ finds upstream's leftovers.
     venv.pip("install", "--force-reinstall", "--no-deps", *wheels)
@@ -115,6 +120,7 @@ def test_the_stand_in_distribution_keeps_upstream_out(tmp_path: Path, wheels: li
     installed = venv.pip("install", "gunicorn[eventlet]==23.0.0").stdout
     assert "eventlet-0.41" not in installed, installed
     assert venv.pip("check").returncode == 0
+    assert venv.run(PROBE_OURS).returncode == 0  # the runner accepts the stand-in
     assert not (venv.package_dir() / "_version.py").exists()
     done = venv.run("import eventlet, eventlet.httpd; print(eventlet.__version__)")
     assert done.returncode == 0 and done.stdout == f"{metadata.version('eventlet-core')}\n", done.stderr

@@ -399,22 +399,29 @@ def test_main_compares_a_fake_suite_with_its_baseline(
     assert "- `api_test.py::test_broken`: AssertionError: one is not two" in out
     assert "- `api_test.py::test_skipped`: skipped: not here" in out
     assert "- `greendns_test.py::test_resolve`: collection error: ModuleNotFoundError" in out
+    assert "Upstream's passes are those of baseline.txt (where it was measured is not recorded)." in out
     assert run.main([*argv, "--groups", "nope"]) == 2
     assert run.main([*argv, "--files", "nothing_test"]) == 2
     capsys.readouterr()
     # The baseline mode runs the same files; its environment here is this interpreter.
     monkeypatch.setattr(run, "make_baseline_env", lambda directory: sys.executable)
     rewritten = tmp_path / "rewritten.txt"
+    results.write_baseline(
+        rewritten, [], {"api_test.py::gone": "passed", "hub_test.py::test_teardown": "passed"}
+    )
     code = run.main([*argv[:4], "--baseline", "--baseline-file", str(rewritten), "--files", "api_test"])
     assert code == 0
+    # api_test.py was measured again; what was not re-measured stays.
     assert results.read_baseline(rewritten) == {
+        "hub_test.py::test_teardown": "passed",
         "api_test.py::test_ok": "passed",
         "api_test.py::test_broken": "failed",
         "api_test.py::test_listed": "failed",
         "api_test.py::test_skipped": "skipped",
         "api_test.py::TestCase::test_method": "passed",
     }
-    assert "2 pass on upstream: {'core': 2}" in capsys.readouterr().out
+    assert "6 tests, 3 pass on upstream: {'core': 3}" in capsys.readouterr().out
+    assert results.baseline_about(rewritten).startswith(f"Python {sys.version.split()[0]}, ")
 
 
 def test_main_refuses_an_environment_with_upstream_or_without_ours(
