@@ -58,7 +58,6 @@ __all__ = [
     "ACCEPTABLE_CLIENT_ERRORS",
     "DEFAULT_MAX_FRAME_LENGTH",
     "PROTOCOL_GUID",
-    "VALID_CLOSE_STATUS",
     "BadRequest",
     "CloseCode",
     "ConnectionClosedError",
@@ -75,8 +74,6 @@ ACCEPTABLE_CLIENT_ERRORS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ESHUT
 """``OSError`` numbers of a handler that mean "the client went away": not an error."""
 PROTOCOL_GUID = GUID.encode("ascii")
 """The key suffix of RFC 6455's ``Sec-WebSocket-Accept``."""
-VALID_CLOSE_STATUS = frozenset([*range(1000, 1004), *range(1007, 1012), *range(3000, 5000)])
-"""Close codes upstream accepts from a peer."""
 CLOSE_WAIT = 2.0
 """Seconds the wrapper waits for the peer's close frame after the handler returns."""
 
