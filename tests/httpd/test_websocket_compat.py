@@ -279,6 +279,27 @@ def test_text_binary_fragmented_and_compressed_with_websockets(server: LiveServe
         assert ws.ping(b"p").wait(5)
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"server_max_window_bits": 11, "client_max_window_bits": 9},
+        {"server_no_context_takeover": True, "client_no_context_takeover": True},
+        {"server_no_context_takeover": True, "server_max_window_bits": 9, "client_max_window_bits": True},
+    ],
+)
+def test_negotiated_deflate_parameters_are_honoured(server: LiveServer, options: dict[str, Any]) -> None:
+    from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+
+    factory = ClientPerMessageDeflateFactory(**options)
+    with connect(_url(server, "/echo"), extensions=[factory], compression=None, max_size=None) as ws:
+        answer = ws.response.headers["Sec-WebSocket-Extensions"]
+        assert all(name in answer for name in options)
+        big = "".join(f"line {i} of a long and repetitive text\n" for i in range(20))[:990]
+        for _ in range(3):  # later messages depend on the window (or must not)
+            ws.send(big)
+            assert ws.recv(timeout=5) == big
+
+
 def test_websocket_client_library(server: LiveServer) -> None:
     client = pytest.importorskip("websocket")
     ws = client.create_connection(_url(server, "/echo?wsc"), timeout=5)
