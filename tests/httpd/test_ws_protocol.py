@@ -199,7 +199,7 @@ def test_errors_are_raised_from_the_header_alone() -> None:
         (b"\x89\xfe", 1002),  # a ping announcing a 16-bit length
         (b"\x82\x7e", 1002),  # unmasked client frame
         (b"\xa2\xff", 1002),  # RSV2
-        (b"\x00\xfe", 1002),  # continuation without a message
+        (b"\x8b\xfe", 1002),  # reserved control opcode
     ],
 )
 def test_errors_are_raised_from_the_first_two_bytes(start: bytes, code: int) -> None:
@@ -209,10 +209,12 @@ def test_errors_are_raised_from_the_first_two_bytes(start: bytes, code: int) -> 
 
 def test_two_good_bytes_wait_for_the_extended_length() -> None:
     conn = WebSocketConnection()
-    frame = client_frame(Opcode.BINARY, b"y" * 300)
+    frame = client_frame(Opcode.BINARY, b"y" * 300, fin=False)
+    frame += client_frame(Opcode.CONTINUATION, b"z" * 300)
     assert conn.receive_data(frame[:2]) == []
     assert conn.receive_data(frame[2:3]) == []
-    assert conn.receive_data(frame[3:]) == [Message(b"y" * 300)]
+    assert conn.receive_data(frame[3:310]) == []
+    assert conn.receive_data(frame[310:]) == [Message(b"y" * 300 + b"z" * 300)]
 
 
 def test_64_bit_length_with_high_bit() -> None:

@@ -253,10 +253,15 @@ class WebSocketConnection:
                 self._fragment(opcode, fin, rsv, payload, events)
 
     def _check_start(self, b0: int, b1: int) -> None:
-        """Reject what a frame's first two bytes already show, before its length has arrived."""
+        """Reject what a frame's first two bytes already show, before its length has arrived.
+
+        Continuation frames are left to the full check, which is the one place that counts
+        a message's frames.
+        """
         opcode = b0 & 0x0F
-        length = 126 if opcode >= 8 else 0  # a control frame may not need an extended length
-        self._check_header(opcode, b0 & 0x80, b0 & 0x70, length, bool(b1 & 0x80) != self.is_server)
+        if opcode:
+            length = 126 if opcode >= 8 else 0  # a control frame may not need an extended length
+            self._check_header(opcode, b0 & 0x80, b0 & 0x70, length, bool(b1 & 0x80) != self.is_server)
 
     def _check_header(self, opcode: int, fin: int, rsv: int, length: int, bad_mask: bool) -> None:
         """Reject a frame header as soon as it is known, before its payload arrives."""
