@@ -527,6 +527,22 @@ def test_foreign_server_input_gunicorn_socket_and_set_idle() -> None:
         theirs.close()
 
 
+def test_already_handled_flag_of_eventlet_wsgi(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Upstream also sets eventlet.wsgi.WSGI_LOCAL.already_handled, where it exists."""
+    import threading
+
+    from eventlet import wsgi
+    from eventlet.green.socket import socketpair
+
+    local = threading.local()
+    monkeypatch.setattr(wsgi, "WSGI_LOCAL", local, raising=False)
+    ours, theirs = socketpair()
+    theirs.sendall(b"\x88\x80abcd")
+    _run_foreign(_environ(**{"gunicorn.socket": ours}), theirs)
+    assert local.already_handled is True
+    theirs.close()
+
+
 def test_foreign_server_without_a_socket() -> None:
     with pytest.raises(RuntimeError, match=r"No eventlet\.input or gunicorn\.socket"):
         WebSocketWSGI(handler)(_environ(), lambda *a: None)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -165,6 +166,10 @@ class WebSocketWSGI:
         if set_idle is not None:
             set_idle()  # a graceful stop may close this connection while it waits
         self._run(ws)
+        wsgi = sys.modules.get("eventlet.wsgi")
+        local = getattr(wsgi, "WSGI_LOCAL", None)
+        if local is not None:  # upstream's other way of saying it (read by servers built on it)
+            local.already_handled = True
         return ALREADY_HANDLED
 
     def _run(self, ws: WebSocket) -> None:
