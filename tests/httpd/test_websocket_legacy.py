@@ -283,3 +283,23 @@ def test_closing_frame_to_a_vanished_peer() -> None:
 def test_bad_request_exception() -> None:
     exc = BadRequest("403 Forbidden", b"no", [("X", "y")])
     assert (exc.status, exc.body, exc.headers) == ("403 Forbidden", b"no", [("X", "y")])
+
+
+def test_hixie76_over_tls_says_wss() -> None:
+    """Upstream's TLS test, with a verifying client: the location says wss:// and messages flow."""
+    pytest.importorskip("eventlet.ssl", reason="eventlet-ssl is not installed")
+    trustme = pytest.importorskip("trustme")
+    import ssl
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    with live(WebSocketWSGI(handler), ssl_context=server_context) as other:
+        with client_context.wrap_socket(other.connect(), server_hostname="127.0.0.1") as sock:
+            sock.sendall(request("/echo"))
+            receive(sock, answer("/echo", scheme="wss"))
+            sock.sendall(b"\x00hello\xff")
+            receive(sock, b"\x00hello\xff")
