@@ -22,28 +22,33 @@ upstream's behaviour:
   (upstream bounded each frame, so a fragmented message could grow without limit).
 
 ``extensions`` may be reassigned (upstream's tests do); the core's codec follows.
-:meth:`RFC6455WebSocket._pack_message` and :meth:`~RFC6455WebSocket._recv_frame` are upstream's
-frame-level helpers; ``_recv_frame`` reads one frame from the socket itself, bypassing the
-core, so it must not be mixed with ``wait()`` on the same connection.
+``_pack_message`` is upstream's frame builder; upstream's frame-level reader (``_recv_frame``)
+comes from :mod:`eventlet.httpd._ws_compat_frames`.
 """
 
 from __future__ import annotations
 
-import codecs
 import collections
 import errno
 import os
 import socket as _stdsocket
 import struct
-import zlib
 from collections.abc import Iterator
 from typing import Any
 
+from eventlet.httpd._ws_compat_frames import (
+    ConnectionClosedError,
+    FailedConnectionError,
+    FrameMessage,
+    FrameReader,
+    ProtocolError,
+    UTF8Decoder,
+)
 from eventlet.httpd._ws_compat_handshake import deflate_params
 from eventlet.httpd._ws_events import Close, Message
 from eventlet.httpd._ws_frames import ConnectionClosedError as _CoreClosed
 from eventlet.httpd._ws_frames import ProtocolError as _CoreProtocolError
-from eventlet.httpd._ws_frames import build_frame, mask_payload
+from eventlet.httpd._ws_frames import build_frame
 from eventlet.httpd._ws_legacy import DEFAULT_MAX_FRAME_LENGTH, WebSocket, _shutdown_failed, logger
 from eventlet.httpd._ws_protocol import WebSocketConnection
 
@@ -55,80 +60,9 @@ __all__ = [
 ]
 
 _RECV_SIZE = 65536
-_MARKER = b"\x00\x00\xff\xff"
-_KNOWN_OPCODES = (0, 1, 2, 8, 9, 0xA)
 
 
-class ConnectionClosedError(Exception):
-    """The peer closed the connection (raised by the frame-level helpers)."""
-
-
-class FailedConnectionError(Exception):
-    """The peer broke the protocol; ``status`` is the close code to send, ``message`` why."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(status, message)
-        self.message = message
-        self.status = status
-
-
-class ProtocolError(ValueError):
-    """A frame that may not be sent (a fragmented or oversized control frame, a bad opcode)."""
-
-
-class _UTF8Decoder:
-    """Incremental, strict UTF-8 decoding of a text message's fragments."""
-
-    def __init__(self) -> None:
-        self.decoder = codecs.getincrementaldecoder("utf-8")()
-
-    def reset(self) -> None:
-        """Forget a partial character."""
-        self.decoder.reset()
-
-    def decode(self, data: bytes, final: bool = False) -> str:
-        """Decode ``data`` (``UnicodeDecodeError`` if it is not UTF-8)."""
-        return self.decoder.decode(data, final)
-
-
-class _FrameMessage:
-    """The payload of one frame (and its continuations) read by ``_recv_frame``."""
-
-    def __init__(
-        self,
-        opcode: int,
-        max_frame_length: int,
-        decoder: _UTF8Decoder | None = None,
-        decompressor: Any = None,
-    ) -> None:
-        self.decoder = decoder
-        self.data: list[bytes] = []
-        self.finished = False
-        self.opcode = opcode
-        self.decompressor = decompressor
-        self.max_frame_length = max_frame_length
-
-    def push(self, data: bytes, final: bool = False) -> None:
-        """Add a frame's payload."""
-        self.finished = final
-        self.data.append(data)
-
-    def getvalue(self) -> str | bytes:
-        """The payload so far: decompressed (if compressed), decoded (if text)."""
-        data = b"".join(self.data)
-        if not self.opcode & 8 and self.decompressor:
-            data = self.decompressor.decompress(data + _MARKER, self.max_frame_length)
-            if self.decompressor.unconsumed_tail:
-                raise FailedConnectionError(
-                    1009,
-                    f"Incoming compressed frame exceeds length limit of {self.max_frame_length} bytes.",
-                )
-        if self.decoder:
-            return self.decoder.decode(data, self.finished)
-        return data
-
-
-class RFC6455WebSocket(WebSocket):
+class RFC6455WebSocket(FrameReader, WebSocket):
     """An RFC 6455 websocket on ``sock`` (upstream eventlet's class; see the module docstring).
 
     ``version`` is 13 (or 8 for hybi-10 clients), ``protocol`` the chosen subprotocol,
@@ -137,8 +71,8 @@ class RFC6455WebSocket(WebSocket):
     accepted (1009 beyond).
     """
 
-    Message = _FrameMessage
-    UTF8Decoder = _UTF8Decoder
+    Message = FrameMessage
+    UTF8Decoder = UTF8Decoder
 
     def __init__(
         self,
@@ -243,15 +177,6 @@ class RFC6455WebSocket(WebSocket):
                 rsv1 = True
         return build_frame(opcode, payload, final, rsv1, os.urandom(4) if masked else None)
 
-    @staticmethod
-    def _apply_mask(data: bytes, mask: Any, length: int | None = None, offset: int = 0) -> bytes:
-        """XOR ``data[:length]`` with the 4-byte ``mask``, starting ``offset`` bytes into it."""
-        if length is None:
-            length = len(data)
-        key = bytes(mask)
-        shift = offset % 4
-        return mask_payload(bytes(data[:length]), key[shift:] + key[:shift])
-
     # -- receiving -----------------------------------------------------------------------
 
     def wait(self) -> str | bytes | None:
@@ -328,81 +253,6 @@ class RFC6455WebSocket(WebSocket):
             if message is None:
                 return
             yield message
-
-    def _get_bytes(self, numbytes: int) -> bytes:
-        """Exactly ``numbytes`` bytes, from what is buffered, then from the socket."""
-        data = self._buf[:numbytes]
-        self._buf = self._buf[numbytes:]
-        while len(data) < numbytes:
-            more = self.socket.recv(numbytes - len(data))
-            if not more:
-                raise ConnectionClosedError()
-            data += more
-        return bytes(data)
-
-    def _get_permessage_deflate_dec(self, rsv1: int) -> Any:
-        """A zlib decompressor for a compressed frame read by ``_recv_frame`` (None if plain)."""
-        options = self.extensions.get("permessage-deflate")
-        if options is None or not rsv1:
-            return None
-        params = deflate_params(options)
-        if self.client:
-            bits, fresh = params.server_max_window_bits, params.server_no_context_takeover
-        else:
-            bits, fresh = params.client_max_window_bits, params.client_no_context_takeover
-        if fresh:
-            return zlib.decompressobj(-bits)
-        if self._deflate_dec is None:
-            self._deflate_dec = zlib.decompressobj(-bits)
-        return self._deflate_dec
-
-    def _recv_frame(self, message: _FrameMessage | None = None) -> _FrameMessage:
-        """Read one frame from the socket (upstream's frame-level reader; module docstring).
-
-        ``message`` is the fragmented message this frame may continue.  Raises
-        :class:`FailedConnectionError` for a frame the peer may not send and
-        :class:`ConnectionClosedError` when the socket closes.
-        """
-        b0, b1 = self._get_bytes(2)
-        finished = bool(b0 & 0x80)
-        rsv1 = b0 & 0x40
-        if b0 & 0x30 or (rsv1 and "permessage-deflate" not in self.extensions):
-            raise FailedConnectionError(1002, "RSV bits must be 0 unless an extension defines them.")
-        opcode = b0 & 0x0F
-        if opcode not in _KNOWN_OPCODES:
-            raise FailedConnectionError(1002, "Unknown opcode received.")
-        masked = bool(b1 & 0x80)
-        if masked == self.client:
-            raise FailedConnectionError(1002, "A client must mask its frames, a server must not.")
-        length = b1 & 0x7F
-        if opcode & 8:
-            if not finished:
-                raise FailedConnectionError(1002, "Control frames must not be fragmented.")
-            if length > 125:
-                raise FailedConnectionError(1002, "Control frames must be 125 bytes or less.")
-        elif opcode and message:
-            raise FailedConnectionError(1002, "A new message inside a fragmented one.")
-        elif not opcode and not message:
-            raise FailedConnectionError(1002, "A continuation frame without a message.")
-        if length == 126:
-            (length,) = struct.unpack("!H", self._get_bytes(2))
-        elif length == 127:
-            (length,) = struct.unpack("!Q", self._get_bytes(8))
-        if length > self.max_frame_length:
-            raise FailedConnectionError(
-                1009,
-                f"Incoming frame of {length} bytes is above length limit of {self.max_frame_length} bytes.",
-            )
-        key = self._get_bytes(4) if masked else None
-        payload = self._get_bytes(length)
-        if key is not None:
-            payload = mask_payload(payload, key)
-        if message is None or opcode & 8:
-            decoder = _UTF8Decoder() if opcode == 1 else None
-            decompressor = self._get_permessage_deflate_dec(rsv1)
-            message = _FrameMessage(opcode, self.max_frame_length, decoder, decompressor)
-        message.push(payload, final=finished)
-        return message
 
     # -- closing -------------------------------------------------------------------------
 
