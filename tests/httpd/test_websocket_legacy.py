@@ -303,3 +303,21 @@ def test_hixie76_over_tls_says_wss() -> None:
             receive(sock, answer("/echo", scheme="wss"))
             sock.sendall(b"\x00hello\xff")
             receive(sock, b"\x00hello\xff")
+
+
+def test_challenge_cut_short_on_a_foreign_server() -> None:
+    ours, theirs = socketpair()
+    environ = {
+        "HTTP_UPGRADE": "WebSocket",
+        "HTTP_CONNECTION": "Upgrade",
+        "HTTP_ORIGIN": "http://o",
+        "HTTP_SEC_WEBSOCKET_KEY1": KEY1,
+        "HTTP_SEC_WEBSOCKET_KEY2": KEY2,
+        "PATH_INFO": "/echo",
+        "gunicorn.socket": ours,
+    }
+    theirs.sendall(KEY3[:5])
+    theirs.shutdown(socket.SHUT_WR)
+    assert list(WebSocketWSGI(handler)(environ, lambda *a: None)) == []
+    assert theirs.recv(100) == b""  # no answer, and the connection is closed
+    theirs.close()
