@@ -140,6 +140,19 @@ class WebSocketConnection:
         """True once the closing handshake finished or the connection failed."""
         return self.failed or (self.close_sent and self.close_received)
 
+    @property
+    def deflate(self) -> PerMessageDeflate | None:
+        """The permessage-deflate codec in force (None: not negotiated)."""
+        return self._deflate
+
+    def set_deflate(self, params: DeflateParams | None) -> None:
+        """Replace the permessage-deflate parameters (a fresh codec; None turns it off).
+
+        For transports whose extensions are decided after the connection object exists
+        (upstream eventlet's ``RFC6455WebSocket.extensions`` may be reassigned).
+        """
+        self._deflate = None if params is None else PerMessageDeflate(params, self.is_server)
+
     def _mask(self) -> bytes | None:
         return None if self.is_server else os.urandom(4)
 
@@ -198,12 +211,14 @@ class WebSocketConnection:
                 hlen = 4
                 if avail < 4:
                     self._need = 4
+                    self._check_start(b0, b1)
                     return pos
                 length = (data[pos + 2] << 8) | data[pos + 3]
             elif length == 127:
                 hlen = 10
                 if avail < 10:
                     self._need = 10
+                    self._check_start(b0, b1)
                     return pos
                 length = int.from_bytes(data[pos + 2 : pos + 10], "big")
             masked = b1 & 0x80
@@ -245,6 +260,17 @@ class WebSocketConnection:
             else:
                 self._fragment(opcode, fin, rsv, payload, events)
 
+    def _check_start(self, b0: int, b1: int) -> None:
+        """Reject what a frame's first two bytes already show, before its length has arrived.
+
+        Continuation frames are left to the full check, which is the one place that counts
+        a message's frames.
+        """
+        opcode = b0 & 0x0F
+        if opcode:
+            length = 126 if opcode >= 8 else 0  # a control frame may not need an extended length
+            self._check_header(opcode, b0 & 0x80, b0 & 0x70, length, bool(b1 & 0x80) != self.is_server)
+
     def _check_header(self, opcode: int, fin: int, rsv: int, length: int, bad_mask: bool) -> None:
         """Reject a frame header as soon as it is known, before its payload arrives."""
         if bad_mask:
@@ -285,6 +311,11 @@ class WebSocketConnection:
                 if length > self._max_wire:  # type: ignore[operator]
                     raise ProtocolError(CloseCode.MESSAGE_TOO_BIG, "message too big")
             elif size > limit:
+                if opcode:  # one frame: upstream eventlet's wording, which its clients may check
+                    raise ProtocolError(
+                        CloseCode.MESSAGE_TOO_BIG,
+                        f"Incoming frame of {length} bytes is above length limit of {limit} bytes.",
+                    )
                 raise ProtocolError(CloseCode.MESSAGE_TOO_BIG, "message too big")
 
     def _control(self, opcode: int, payload: bytes, events: list[Event]) -> bool:
