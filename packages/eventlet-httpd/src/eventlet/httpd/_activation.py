@@ -16,11 +16,9 @@ dropped retries it and is refused once the socket is closed: it knows nothing wa
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import socket
-import struct
 import sys
 from typing import Any
 
@@ -151,6 +149,9 @@ def refuse_new_connections(sock: Any) -> bool:
     """
     if not sys.platform.startswith("linux") or sock.family not in (socket.AF_INET, socket.AF_INET6):
         return False
+    import ctypes  # here: ctypes takes milliseconds to import, and only a stop needs it
+    import struct
+
     code = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *insn) for insn in _DROP_SYN))
     program = struct.pack("@HP", len(_DROP_SYN), ctypes.addressof(code))
     try:

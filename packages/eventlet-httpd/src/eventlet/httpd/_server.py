@@ -39,7 +39,7 @@ import socket as _stdsocket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greenlet import getcurrent, greenlet
 
@@ -50,11 +50,13 @@ from eventlet.hubs import get_hub
 
 from ._admission import TRANSIENT_ERRNOS, Admission
 from ._connection import Expired, HttpProtocol, Shutdown, evictable
-from ._forwarded import ForwardedApp, TrustedPeers
 from ._log import COMBINED, AccessLog
 from ._stats import Recorder, snapshot
 from ._writer import ResponseWriter
 from ._wsgi import base_environ
+
+if TYPE_CHECKING:
+    from ._forwarded import TrustedPeers
 
 __all__ = ["Server", "serve"]
 
@@ -179,6 +181,8 @@ class Server(Admission):
         self.trusted: TrustedPeers | None = None
         self.forwarded_app: Callable[..., Any] | None = None
         if forwarded_allow_ips is not None:
+            from ._forwarded import ForwardedApp, TrustedPeers  # ipaddress: only when asked for
+
             self.trusted = TrustedPeers(forwarded_allow_ips)
             self.forwarded_app = ForwardedApp(app, self.trusted)
         elif proxy_protocol:
