@@ -397,3 +397,32 @@ def test_gunicorn_option_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(gunicorn.sock, "ssl_context", lambda cfg: "a context")
     worker.cfg.is_ssl = True
     assert worker._options()["ssl_context"] == "a context"
+
+
+def test_gunicorn_trusted_proxies_mapping() -> None:
+    pytest.importorskip("gunicorn")
+    from eventlet.httpd.gunicorn import EventletWorker
+
+    worker = EventletWorker.__new__(EventletWorker)
+    worker.cfg = types.SimpleNamespace(
+        worker_connections=5,
+        keepalive=2,
+        graceful_timeout=3,
+        limit_request_line=0,
+        limit_request_fields=0,
+        limit_request_field_size=0,
+        is_ssl=False,
+        accesslog=None,
+        forwarded_allow_ips=["127.0.0.1"],
+        proxy_protocol="off",  # gunicorn 24 spells it off/v1/v2/auto; 23, False/True
+        proxy_allow_ips=["10.0.0.1"],
+    )
+    worker.log = types.SimpleNamespace(access_log=None)
+    options = worker._options()
+    assert options["forwarded_allow_ips"] == ["127.0.0.1"] and "proxy_protocol" not in options
+    worker.cfg.proxy_protocol = "v1"
+    options = worker._options()
+    assert options["proxy_protocol"] is True and options["forwarded_allow_ips"] == ["127.0.0.1", "10.0.0.1"]
+    worker.cfg.forwarded_allow_ips = []
+    worker.cfg.proxy_protocol = False
+    assert "forwarded_allow_ips" not in worker._options()
