@@ -110,9 +110,10 @@ def inherited_socket(fd: int) -> socket.socket:
         sock = socket.socket(fileno=fd)
     except OSError as exc:
         raise BindError(f"descriptor {fd} is not a socket ({exc.strerror or exc})") from None
+    option = getattr(socket, "SO_ACCEPTCONN", None)
     try:
-        listening = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
-    except OSError:  # pragma: no cover - platforms without SO_ACCEPTCONN: trust the caller
+        listening = 1 if option is None else sock.getsockopt(socket.SOL_SOCKET, option)
+    except OSError:  # pragma: no cover - a platform that cannot tell: trust the caller
         listening = 1
     if sock.type != socket.SOCK_STREAM or not listening:
         sock.detach()
