@@ -14,6 +14,12 @@ Timeouts cost no timer per read or write: the driver marks the socket calls that
 a wait state and a deadline, and the server's periodic sweep expires those past their deadline
 (see :mod:`eventlet.httpd._expiry`, which defines :class:`Expired` and :class:`Shutdown`).
 
+Before the first request: with ``proxy_protocol`` a trusted peer's PROXY header is read (it
+names the client: :mod:`eventlet.httpd._proxy`), then the TLS handshake runs if the server
+speaks TLS (a plain HTTP request there gets a ``400`` saying so).  The application is chosen once
+per connection: wrapped in :class:`~eventlet.httpd._forwarded.ForwardedApp` when the client is a
+trusted proxy, so forwarding headers cost nothing on other connections.
+
 Writing the response (every body shape, framing checks) and the failure responses (a malformed
 request's error status with a lingering close, an application's ``500``) live in
 :mod:`eventlet.httpd._response`, whose :class:`~eventlet.httpd._response.ResponseWriter` is this
