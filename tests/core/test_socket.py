@@ -8,6 +8,7 @@ import errno
 import io
 import os
 import socket as stdsocket
+import struct
 import tempfile
 from collections.abc import Iterator
 
@@ -965,3 +966,14 @@ def test_every_new_socket_is_announced_to_the_hub(monkeypatch: pytest.MonkeyPatc
             conn, _ = listener.accept()
             with conn:
                 assert announced == [listener.fileno(), client.fileno(), conn.fileno()]
+
+
+def test_a_reset_connection_reads_as_its_end() -> None:
+    for read in (lambda s: s.recv(10), lambda s: s.recv_into(bytearray(10))):
+        client, server = tcp_pair()
+        with client, server:
+            server.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.send(b"?")  # the next read waits for readability first
+            server.close()  # with SO_LINGER 0: a reset, not an orderly end
+            assert read(client) in (b"", 0)
+            assert read(client) in (b"", 0)

@@ -19,6 +19,12 @@ a positive value raises ``TimeoutError("timed out")`` once that long has passed 
 across the whole call).  Host names in addresses given to ``connect``, ``bind`` and ``sendto`` are
 resolved through :mod:`eventlet._resolver` (worker threads) rather than inside the C call, which would
 block the hub.
+
+Upstream eventlet's contract, kept where programs rely on it: ``recv`` and ``recv_into`` of a
+connection the peer reset return ``b""``/``0`` (its end) instead of raising ``ConnectionResetError``;
+a zero-size read on a socket that may wait waits for readability; ``GreenSocket(obj)`` wraps any object
+with a ``fileno()``; methods can be replaced on an instance; every new socket is announced to the hub
+(``mark_as_reopened``), so waiters left on a recycled fd number are woken.
 """
 
 from __future__ import annotations
@@ -221,39 +227,45 @@ class GreenSocket(_stdsocket.socket):
 
     # ------------------------------------------------------------------ receiving
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
-        """Receive up to ``bufsize`` bytes (``b""`` at end of stream).
+        """Receive up to ``bufsize`` bytes (``b""`` at end of stream, or once the peer reset it).
 
         ``recv(0)`` on a socket with a timeout (or blocking) waits until it is readable, as a
         blocking socket with a timeout does, so it can time out.
         """
-        if self._sent:
-            return self._recv_after_send(_c_recv, (bufsize, flags), flags)
         try:
-            data = _c_recv(self, bufsize, flags)
-            if data or bufsize or self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
-                return data
-        except BlockingIOError:
-            if self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
-                raise
-        return self._retry(_c_recv, EV_READ, (bufsize, flags))
+            if self._sent:
+                return self._recv_after_send(_c_recv, (bufsize, flags), flags)
+            try:
+                data = _c_recv(self, bufsize, flags)
+                if data or bufsize or self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
+                    return data
+            except BlockingIOError:
+                if self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
+                    raise
+            return self._retry(_c_recv, EV_READ, (bufsize, flags))
+        except ConnectionResetError:
+            return b""  # upstream eventlet's contract: a reset connection reads as its end
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
-        """Receive into ``buffer``; return the number of bytes received.
+        """Receive into ``buffer``; return the number of bytes received (0: end, or reset).
 
         A zero-size read waits until the socket is readable, as :meth:`recv` does.
         """
-        if self._sent:
-            return self._recv_after_send(_c_recv_into, (buffer, nbytes, flags), flags)
         try:
-            count = _c_recv_into(self, buffer, nbytes, flags)
-            if count or nbytes or self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
-                return count
-            if memoryview(buffer).nbytes:
-                return count  # end of stream
-        except BlockingIOError:
-            if self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
-                raise
-        return self._retry(_c_recv_into, EV_READ, (buffer, nbytes, flags))
+            if self._sent:
+                return self._recv_after_send(_c_recv_into, (buffer, nbytes, flags), flags)
+            try:
+                count = _c_recv_into(self, buffer, nbytes, flags)
+                if count or nbytes or self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
+                    return count
+                if memoryview(buffer).nbytes:
+                    return count  # end of stream
+            except BlockingIOError:
+                if self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
+                    raise
+            return self._retry(_c_recv_into, EV_READ, (buffer, nbytes, flags))
+        except ConnectionResetError:
+            return 0
 
     def recvfrom(self, bufsize: int, flags: int = 0) -> tuple[bytes, Any]:
         """Receive up to ``bufsize`` bytes and the sender's address."""
