@@ -57,7 +57,6 @@ __all__ = [
     "HostsAnswer",
     "HostsResolver",
     "ResolverProxy",
-    "dns",
     "getaddrinfo",
     "getaliases",
     "gethostbyname",
