@@ -291,3 +291,9 @@ def test_select_waiter_gets_ioclosed_when_its_fd_is_reopened() -> None:
         hubs.get_hub().mark_as_reopened(sock.fileno())
         with pytest.raises(hubs.IOClosed):
             waiter.wait()
+
+
+def test_deleted_names_are_the_blocking_ones_it_does_not_replace() -> None:
+    assert not set(select.__deleted__) & set(select.__patched__)
+    for name in select.__deleted__:
+        assert getattr(select, name, None) is getattr(stdselect, name, None)  # the blocking originals

@@ -35,6 +35,9 @@ globals().update(
 )
 
 __patched__ = ["epoll", "poll", "select"]
+#: What the standard module has that would block the hub here (upstream eventlet's attribute: the
+#: names a monkey-patched ``select`` should not offer).
+__deleted__ = ["devpoll", "kqueue", "kevent"]
 
 _clock = time.monotonic
 _POLL_READ = _select.POLLIN | _select.POLLPRI
