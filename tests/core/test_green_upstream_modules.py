@@ -255,3 +255,37 @@ def test_ftp_and_builtin_keep_standard_errors() -> None:
     with pytest.raises(OSError) as info:
         builtin.open("/nonexistent/path/for/sure")
     assert info.value.errno == errno.ENOENT
+
+
+def test_profile_keeps_one_stack_per_green_thread() -> None:
+    # The handlers run inside the interpreter's profile hook and greenlet's trace hook, where
+    # line tracing is off; here they are called directly, with real frames and greenlets.
+    prof = profile.Profile()
+    main = greenlet.getcurrent()
+    other = greenlet.greenlet(lambda: None)
+    main_stack = prof.cur
+    prof._switched("switch", (main, other))  # seen for the first time: a root of its own
+    assert prof.cur[-1] is None and prof.cur[3] == ("profile", 0, "<green thread>")
+    frame = sys._getframe()
+    fn = (frame.f_code.co_filename, frame.f_code.co_firstlineno, frame.f_code.co_name)
+    prof.dispatch["call"](prof, frame, 0)
+    prof.dispatch["call"](prof, frame, 0)  # the same function again: counted as recursive
+    assert prof.timings[fn][1] == 1
+    assert prof.dispatch["return"](prof, sys._getframe(1), 0) == 0  # not the frame on top: ignored
+    assert prof.dispatch["return"](prof, frame, 0) == 1
+    prof._switched("switch", (other, main))
+    assert prof.cur is main_stack
+    chained: list[str] = []
+    prof._previous_trace = lambda event, args: chained.append(event)
+    prof._switched("throw", (main, other))
+    assert prof.cur[-2] is frame  # the other green thread's stack is back as it was left
+    assert chained == ["throw"]  # a greenlet trace function installed before is still called
+    prof._previous_trace = None
+    prof.cur = None
+    assert prof.dispatch["c_return"](prof, frame, 0) == 0  # no stack: nothing to pop
+
+    prof = profile.Profile()
+    prof.start()
+    assert prof.runcall(len, "ab") == 2  # already following green threads: still fine
+    prof.stop()
+    prof.stop()  # stopping twice does nothing more

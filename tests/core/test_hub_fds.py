@@ -545,19 +545,19 @@ def test_a_second_reader_or_writer_of_one_fd_is_refused(
     any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
 ) -> None:
     a, b = pair
+    # listeners of hub.add (select, poll) are not waiters of their own: they never conflict
+    selecting = any_hub.add(READ, a.fileno(), lambda fd: None, lambda exc: None)
     first = eventlet.spawn(trampoline, a, read=True)
     eventlet.sleep(0)
     with pytest.raises(RuntimeError, match=f"Second simultaneous read on fileno {a.fileno()}"):
         trampoline(a, read=True)
-    assert len(any_hub.get_readers()) == 1  # the refused waiter left no trace
+    assert len(any_hub.get_readers()) == 2  # the refused waiter left no trace
+    any_hub.remove(selecting)
     _fill(a)
     writer = eventlet.spawn(wait_fd, a.fileno(), EV_WRITE, None, TimeoutError, 3)
     eventlet.sleep(0)
     with pytest.raises(RuntimeError, match="Second simultaneous write"):
         wait_fd(a.fileno(), EV_WRITE, serial=3)
-    # listeners of hub.add (select, poll) are not waiters of their own: they never conflict
-    listener = any_hub.add(READ, a.fileno(), lambda fd: None, lambda exc: None)
-    any_hub.remove(listener)
     b.send(b"x")
     first.wait()
     try:
@@ -610,3 +610,25 @@ def test_notify_opened_wakes_waiters_of_the_old_file_with_ioclosed(
         waiter.wait()
     assert isinstance(info.value, OSError) and info.value.errno == errno.ENOTCONN
     assert marked == [True] and not any_hub.get_readers()
+
+
+def test_a_waiter_removed_by_a_listener_woken_before_it_is_not_woken(
+    any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    a, b = pair
+    victim = eventlet.spawn(trampoline, a, read=True)
+    eventlet.sleep(0)
+    (waiting,) = any_hub.get_readers()
+    removed: list[bool] = []
+
+    def remove_the_waiter(fd: int) -> None:  # an add() listener is woken before the waiters
+        any_hub.remove(waiting)
+        removed.append(waiting.spent)
+
+    selecting = any_hub.add(READ, a.fileno(), remove_the_waiter, lambda exc: None)
+    b.send(b"x")
+    while not removed:
+        eventlet.sleep(0)
+    any_hub.remove(selecting)
+    assert removed == [True] and not victim.dead  # its listener went away unwoken
+    victim.kill()
