@@ -545,13 +545,15 @@ def test_a_second_reader_or_writer_of_one_fd_is_refused(
     any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
 ) -> None:
     a, b = pair
+    serial = new_serial()  # the waits of a green I/O object (a socket, a pipe) carry its serial
     # listeners of hub.add (select, poll) are not waiters of their own: they never conflict
     selecting = any_hub.add(READ, a.fileno(), lambda fd: None, lambda exc: None)
-    first = eventlet.spawn(trampoline, a, read=True)
+    first = eventlet.spawn(wait_fd, a.fileno(), EV_READ, None, TimeoutError, serial)
+    raw = eventlet.spawn(trampoline, a, read=True)  # nor do raw fds waited on without a serial
     eventlet.sleep(0)
     with pytest.raises(RuntimeError, match=f"Second simultaneous read on fileno {a.fileno()}"):
-        trampoline(a, read=True)
-    assert len(any_hub.get_readers()) == 2  # the refused waiter left no trace
+        wait_fd(a.fileno(), EV_READ, serial=serial)
+    assert len(any_hub.get_readers()) == 3  # the refused waiter left no trace
     any_hub.remove(selecting)
     _fill(a)
     writer = eventlet.spawn(wait_fd, a.fileno(), EV_WRITE, None, TimeoutError, 3)
@@ -560,6 +562,7 @@ def test_a_second_reader_or_writer_of_one_fd_is_refused(
         wait_fd(a.fileno(), EV_WRITE, serial=3)
     b.send(b"x")
     first.wait()
+    raw.wait()
     try:
         while b.recv(65536):
             pass

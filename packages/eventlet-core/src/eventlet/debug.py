@@ -129,9 +129,10 @@ def hub_exceptions(state: bool = True) -> None:
 def hub_prevent_multiple_readers(state: bool = True) -> None:
     """Refuse (``True``, the default) or allow several green threads waiting on one fd at once.
 
-    While on, a second green thread that waits to read (or write) a socket another one already waits
-    on gets ``RuntimeError``, as upstream.  Turned off, the waiters take turns: each time the fd is
-    ready the longest-waiting one is woken.  The setting is process-wide.
+    While on, a second green thread that waits to read (or write) a socket or pipe another one
+    already waits on gets ``RuntimeError``, as upstream.  Turned off, the waiters take turns: each
+    time the fd is ready the longest-waiting one is woken.  The setting is process-wide.  (Raw fds
+    waited on with ``trampoline``, such as a child's pidfd, may always have several waiters.)
     """
     from eventlet.hubs import _fds
 

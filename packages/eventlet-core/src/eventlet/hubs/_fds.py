@@ -22,13 +22,16 @@ queue, and is dropped if the waiter has left meanwhile (woken by a timeout, say)
 resume a green thread that is by then waiting for something else.
 
 One reader at a time.  As upstream eventlet does, a second green thread that waits to read (or to
-write) a file descriptor that another one already waits on gets ``RuntimeError``: two readers of one
-socket get its bytes in an unpredictable split, which is nearly always a bug.  The check costs nothing
-in the usual case (it runs only when the fd already has a waiter in that direction).
-``eventlet.debug.hub_prevent_multiple_readers(False)`` lifts it (:data:`prevent_multiple_readers`);
-waiters of one direction then take turns: each readiness wakes the longest-waiting one (a woken
-reader that waits again goes to the back), and the fd stays watched while others wait.  Listeners
-made by :meth:`add` (``select``, ``poll``) are not counted and are all woken.
+write) a socket or pipe that another one already waits on gets ``RuntimeError``: two readers of one
+stream get its bytes in an unpredictable split, which is nearly always a bug.  The rule applies to
+the waits of green I/O objects (``wait_fd`` with a serial: sockets, pipes, TLS sockets).  Raw fds
+waited on without a serial (``trampoline``, a child's pidfd) signal a state that any number of green
+threads may watch, and listeners made by :meth:`add` (``select``, ``poll``) are not counted; they are
+all woken.  The check costs nothing in the usual case (it runs only when the fd already has a waiter
+in that direction).  ``eventlet.debug.hub_prevent_multiple_readers(False)`` lifts it
+(:data:`prevent_multiple_readers`); waiters of one direction then take turns: each readiness wakes
+the longest-waiting one (a woken reader that waits again goes to the back), and the fd stays
+watched while others wait.
 """
 
 from __future__ import annotations
@@ -191,7 +194,7 @@ class FdTable:
         if state is None:
             state = self._fds[fd] = _FdState()
         waiters = state.readers if mask == EV_READ else state.writers
-        if waiters and not listener.persistent and prevent_multiple_readers:
+        if waiters and serial and prevent_multiple_readers:
             self._refuse_second_waiter(listener, waiters)
         waiters.append(listener)
         registered = state.registered
