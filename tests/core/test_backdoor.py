@@ -57,6 +57,8 @@ def test_console_session(server: tuple[int, dict[str, Any]], capsys: pytest.Capt
     client = Client(port)
     banner = client.read_until()
     assert "Python" in banner and "backdoor" in banner and banner.endswith(">>> ")
+    lines = banner.splitlines()  # the interpreter's three banner lines, then the prompt
+    assert len(lines) == 4 and "InteractiveConsole" in lines[2] and lines[1].startswith("Type ")
     assert client.run("print(answer + 1)") == "42\n>>> "
     assert client.run("answer * 2") == "82\n>>> "
     assert "ZeroDivisionError" in client.run("1/0")

@@ -161,7 +161,11 @@ def _serve(conn: Any, addr: Any, locals: dict[str, Any] | None) -> None:
     _routing.enter(console)
     logger.info("backdoor session opened from %s", addr)
     try:
-        banner = f"Python {sys.version} on {sys.platform}\n(eventlet backdoor; Ctrl-D or exit() ends it)"
+        banner = (  # the interpreter's own three lines, which clients and upstream's tests expect
+            f"Python {sys.version} on {sys.platform}\n"
+            'Type "help", "copyright", "credits" or "license" for more information.\n'
+            "(InteractiveConsole of an eventlet backdoor: Ctrl-D or exit() ends the session)"
+        )
         console.interact(banner=banner, exitmsg="")
     except SystemExit:
         pass  # exit() in the console ends the session, not the program
