@@ -76,6 +76,8 @@ __all__ = [
 ]
 
 DEFAULT_MAX_MESSAGE_SIZE = 8 << 20
+DEFAULT_MAX_FRAGMENTS = 1024
+"""Default limit of frames in one message (each frame costs a parse, however small)."""
 _Utf8Decoder = codecs.getincrementaldecoder("utf-8")
 
 
@@ -84,7 +86,10 @@ class WebSocketConnection:
 
     ``deflate`` are the negotiated permessage-deflate parameters (None: off).
     Messages larger than ``max_message_size`` bytes (after decompression) fail
-    the connection with 1009; None means no limit. Sent messages whose payload
+    the connection with 1009; None means no limit. A message in more than
+    ``max_fragments`` frames fails it with 1008 (policy violation), so that a
+    stream of empty continuation frames cannot cost unbounded CPU for one
+    message; None means no limit. Sent messages whose payload
     exceeds ``fragment_size`` are split into frames of that size. With
     ``auto_pong`` every ping is answered through :meth:`data_to_send`.
     """
@@ -95,6 +100,7 @@ class WebSocketConnection:
         *,
         deflate: DeflateParams | None = None,
         max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
+        max_fragments: int | None = DEFAULT_MAX_FRAGMENTS,
         fragment_size: int | None = None,
         auto_pong: bool = True,
     ) -> None:
@@ -102,6 +108,7 @@ class WebSocketConnection:
             raise ValueError("fragment_size must be positive")
         self.is_server = is_server
         self.max_message_size = max_message_size
+        self.max_fragments = (1 << 63) if max_fragments is None else max_fragments
         self.fragment_size = fragment_size
         self.auto_pong = auto_pong
         self._deflate = None if deflate is None else PerMessageDeflate(deflate, is_server)
@@ -114,6 +121,7 @@ class WebSocketConnection:
         self._msg_opcode = 0  # opcode of the fragmented message in progress, 0 if none
         self._msg_compressed = False
         self._msg_size = 0
+        self._msg_frames = 0
         self._msg_parts: list[Any] = []
         self._decoder: codecs.IncrementalDecoder | None = None
         self.close_sent = False
@@ -290,6 +298,9 @@ class WebSocketConnection:
         else:
             if not self._msg_opcode:
                 raise ProtocolError(CloseCode.PROTOCOL_ERROR, "continuation without a message")
+            self._msg_frames += 1
+            if self._msg_frames >= self.max_fragments:
+                raise ProtocolError(CloseCode.POLICY_VIOLATION, "too many fragments in one message")
             compressed = self._msg_compressed
             size = self._msg_size + length
         if rsv and not (compressed and opcode):
@@ -334,6 +345,7 @@ class WebSocketConnection:
             self._msg_opcode = opcode
             self._msg_compressed = bool(rsv)
             self._msg_size = 0
+            self._msg_frames = 0
             self._msg_parts = []
             self._decoder = _Utf8Decoder() if opcode == Opcode.TEXT else None
         if self._msg_compressed:
