@@ -143,10 +143,6 @@ class BaseHub(TimerQueue, FdTable):
     #: what ends the loop instead of being logged: the above, and GreenletExit thrown into the hub
     #: greenlet itself (it is being killed, or garbage-collected after :meth:`close`)
     _LOOP_EXITS: tuple[type[BaseException], ...] = (*SYSTEM_EXCEPTIONS, GreenletExit)
-    #: Whether a second green thread may not wait to read (or write) an fd another already waits
-    #: on: process-wide, set by ``eventlet.debug.hub_prevent_multiple_readers``.  Several waiters
-    #: per fd are supported here (all are woken), so the default is False.
-    prevent_multiple_readers = False
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
