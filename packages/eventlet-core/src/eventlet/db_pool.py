@@ -105,7 +105,7 @@ class BaseConnectionPool(Pool[Any]):
         self.max_age = max_age
         self.connect_timeout = connect_timeout
         self.cleanup = cleanup
-        self._expiration_timer: greenthread.GreenThread | None = None
+        self._expiration_timer: greenthread.GreenThread[None] | None = None
         super().__init__(min_size=min_size, max_size=max_size, order_as_stack=True)
 
     def create(self) -> FreeItem:

@@ -31,6 +31,7 @@ D = TypeVar("D")
 #: arguments of ``raise`` (``greenlet.throw``), such as :func:`sys.exc_info`'s.
 _ExceptionArgs = BaseException | type[BaseException] | tuple[Any, ...]
 
+
 class _NotUsed:
     """The type of :data:`NOT_USED`."""
 

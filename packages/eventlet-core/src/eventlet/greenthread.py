@@ -99,7 +99,7 @@ def _make_exception(throw_args: tuple[Any, ...]) -> BaseException:
     """The exception ``greenlet.throw(*throw_args)`` would raise."""
     if not throw_args:
         return GreenletExit()
-    first = throw_args[0]
+    first: BaseException | type[BaseException] = throw_args[0]
     if isinstance(first, BaseException):
         return first
     value = throw_args[1] if len(throw_args) > 1 else None
@@ -224,7 +224,8 @@ class GreenThread(greenlet, Generic[T]):
                     observers.remove(token)
         if self._exception is not None:
             raise self._exception
-        return self._result
+        result: T = self._result
+        return result
 
     def link(
         self,

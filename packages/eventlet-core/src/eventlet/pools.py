@@ -103,7 +103,7 @@ class Pool(Generic[T]):
                 hub.switch()
         except BaseException:
             waiter.greenlet = None
-            item = waiter.item
+            item: T = waiter.item
             if item is _NONE:
                 self._waiters.remove(waiter)
             elif item is _SLOT:

@@ -222,7 +222,7 @@ class LightQueue(Generic[T]):
         :class:`Empty`.  With ``block=False`` (or ``timeout <= 0``) raise :class:`Empty` at once.
         """
         if self.queue:
-            item = self._pop()
+            item: T = self._pop()
             if self.putters:
                 self._admit_putters()
             return item

@@ -13,12 +13,16 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventlet.httpd import ALREADY_HANDLED, ChunkReadError, HttpProtocol, Input, Server
 from eventlet.httpd._log import EVENTLET
 from eventlet.httpd._wsgi import ClientDisconnected, FileWrapper
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+    from eventlet._typing import ListeningSocket
 
 __all__ = [
     "ALREADY_HANDLED",
@@ -67,8 +71,8 @@ def format_date_time(timestamp: float) -> str:
 
 
 def server(
-    sock: Any,
-    site: Callable[..., Any],
+    sock: ListeningSocket,
+    site: WSGIApplication,
     log: Any = None,
     environ: dict[str, Any] | None = None,
     max_size: int | None = None,

@@ -17,7 +17,7 @@ import os as _os
 import stat as _stat
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from eventlet.greenio.pipe import GreenPipe
 from eventlet.greenthread import sleep
@@ -37,6 +37,8 @@ path = _os.path
 
 __all__ = [name for name in getattr(_os, "__all__", ()) if name != "__all__"]
 __patched__ = list(_PATCHED)
+
+R = TypeVar("R", bound=tuple[Any, ...])  # (pid, status, ...): pid 0 while the child runs
 
 _read = _os.read
 _write = _os.write
@@ -83,7 +85,7 @@ def fdopen(fd: int, mode: str = "r", buffering: int = -1, *args: Any, **kwargs: 
     return GreenPipe(fd, mode, buffering, *args, **kwargs)
 
 
-def _green_wait(call: Callable[[int], Any], pid: int, options: int) -> Any:
+def _green_wait(call: Callable[[int], R], pid: int, options: int) -> R:
     """Run a ``wait*`` call without blocking: ``call(options)`` must return (pid, ...)."""
     if options & _os.WNOHANG:
         return call(options)

@@ -82,7 +82,8 @@ class Hub(BaseHub):
         """
         hub = self
 
-        class HubSelector(self.selectors.DefaultSelector):  # type: ignore[name-defined]
+        # the base is chosen at run time (the original selectors module under monkey patching)
+        class HubSelector(self.selectors.DefaultSelector):  # type: ignore[misc,name-defined]
             def select(self, timeout: float | None = None) -> Any:
                 if hub._ready and not hub._turn_pending:
                     hub._turn_pending = True

@@ -324,7 +324,8 @@ class HttpProtocol(ResponseWriter):
             self.deadline = _monotonic() + timeout
             self.waiting = IO_WAIT
         try:
-            return self.sock.recv(_RECV_SIZE)
+            data: bytes = self.sock.recv(_RECV_SIZE)
+            return data
         except Expired:
             raise ClientDisconnected("timed out receiving the request body") from None
         except OSError as exc:

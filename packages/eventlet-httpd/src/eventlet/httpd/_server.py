@@ -56,6 +56,11 @@ from ._writer import ResponseWriter
 from ._wsgi import base_environ
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+    from eventlet._typing import ListeningSocket
+    from eventlet.greenthread import GreenThread
+
     from ._forwarded import TrustedPeers
 
 __all__ = ["Server", "serve"]
@@ -109,11 +114,11 @@ class Server(Admission):
 
     def __init__(
         self,
-        app: Callable[..., Any],
+        app: WSGIApplication,
         host: str = "127.0.0.1",
         port: int = 8000,
         *,
-        sock: Any = None,
+        sock: ListeningSocket | None = None,
         backlog: int = 1024,
         reuse_port: bool = False,
         max_connections: int = 10000,
@@ -202,8 +207,8 @@ class Server(Admission):
         self._connections: set[HttpProtocol] = set()
         self._acceptor: greenlet | None = None
         self._waiting_capacity = False
-        self._drained = Event()
-        self._stopped = Event()
+        self._drained: Event[None] = Event()
+        self._stopped: Event[None] = Event()
         self._hub: Any = get_hub()  # the hub (and OS thread) the server will run in
         self._thread = threading.get_ident()
         self._sweeper: Any = None
@@ -322,7 +327,7 @@ class Server(Admission):
                 self._sweeper = None
         self._stopped.wait()
 
-    def start(self) -> Any:
+    def start(self) -> GreenThread[None]:
         """Run :meth:`serve_forever` in a new green thread; return that green thread."""
         from eventlet.greenthread import spawn
 
@@ -451,6 +456,6 @@ def _is_tls(sock: Any) -> bool:
     return sock is not None and hasattr(sock, "do_handshake")
 
 
-def serve(app: Callable[..., Any], host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
+def serve(app: WSGIApplication, host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
     """Serve ``app`` on ``host``/``port`` (or ``sock=``) until stopped; see :class:`Server`."""
     Server(app, host, port, **options).serve_forever()

@@ -90,7 +90,7 @@ class WebSocket:
         self.max_frame_length = max_frame_length
         self._buf: Any = bytearray()
         self._scanned = 0  # bytes of an unfinished message already known to hold no 0xFF
-        self._msgs: collections.deque[Any] = collections.deque()
+        self._msgs: collections.deque[str | bytes] = collections.deque()
         self._sendlock = Semaphore()
 
     def __repr__(self) -> str:
@@ -102,7 +102,8 @@ class WebSocket:
             message = message.encode("utf-8")
         elif not isinstance(message, bytes):
             message = str(message).encode()
-        return b"\x00" + message + b"\xff"
+        framed: bytes = b"\x00" + message + b"\xff"
+        return framed
 
     def _parse_messages(self) -> list[str]:
         """Take the complete messages out of the receive buffer (see the module docstring)."""
@@ -257,8 +258,8 @@ def legacy_reply(environ: dict[str, Any], version: int, key3: bytes = b"") -> by
     ``key3``: for hixie-76, the 8 challenge bytes the client sent after its head; the answer
     ends with the digest of the keys.  The request must have passed :func:`legacy_version`.
     """
-    origin = environ["HTTP_ORIGIN"].encode("latin-1")
-    location = _location(environ).encode("latin-1")
+    origin: bytes = environ["HTTP_ORIGIN"].encode("latin-1")
+    location: bytes = _location(environ).encode("latin-1")
     if version == 75:
         return (
             b"HTTP/1.1 101 Web Socket Protocol Handshake\r\n"
@@ -271,7 +272,7 @@ def legacy_reply(environ: dict[str, Any], version: int, key3: bytes = b"") -> by
     key2 = _key_number(environ["HTTP_SEC_WEBSOCKET_KEY2"])
     challenge = struct.pack(">II", key1, key2) + key3
     digest = hashlib.md5(challenge, usedforsecurity=False).digest()
-    protocol = environ.get("HTTP_SEC_WEBSOCKET_PROTOCOL", "default").encode("latin-1")
+    protocol: bytes = environ.get("HTTP_SEC_WEBSOCKET_PROTOCOL", "default").encode("latin-1")
     return (
         b"HTTP/1.1 101 WebSocket Protocol Handshake\r\n"
         b"Upgrade: WebSocket\r\n"

@@ -21,7 +21,7 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Final
 
 from ._errors import ProtocolError
 from ._parser import EOF, NEED_DATA
@@ -54,7 +54,7 @@ class _AlreadyHandled:
         return "ALREADY_HANDLED"
 
 
-ALREADY_HANDLED: Any = _AlreadyHandled()
+ALREADY_HANDLED: Final = _AlreadyHandled()
 """Return this from an application that wrote its response on ``get_socket()`` itself."""
 
 

@@ -96,6 +96,7 @@ def run(
             process.kill()
             raise
         returncode = process.poll()
+    assert returncode is not None  # communicate() waited for the exit
     if check and returncode:
         raise CalledProcessError(returncode, process.args, output=stdout, stderr=stderr)
     return CompletedProcess(process.args, returncode, stdout, stderr)
