@@ -99,7 +99,10 @@ class WsgiServer:
         with self.connect() as sock:
             sock.sendall(raw)
             if half_close:
-                sock.shutdown(socket.SHUT_WR)
+                try:
+                    sock.shutdown(socket.SHUT_WR)
+                except OSError:  # the server closed it already
+                    pass
             return read_all(sock)
 
     def stop(self, timeout: float | None = 2.0) -> None:

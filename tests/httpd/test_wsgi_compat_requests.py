@@ -281,3 +281,25 @@ def test_reset_by_peer_is_logged_at_debug() -> None:
 
 def test_head_lines_helper() -> None:
     assert head_lines(b"A\r\nB\r\n\r\nbody") == [b"A", b"B"]
+
+
+def test_repeated_special_headers_first_one_counts() -> None:
+    raw = (
+        b"GET / HTTP/1.1\r\nContent-Type: a/b\r\nContent-Type: c/d\r\nConnection: keep-alive\r\n"
+        b"Connection: close\r\nExpect: foo\r\nExpect: 100-continue\r\n\r\n"
+    )
+    with serving(environ_app) as server:
+        responses = server.exchange(raw + GET)
+    env = json.loads(responses[0].body)
+    assert env["CONTENT_TYPE"] == "a/b"
+    assert env["HTTP_CONNECTION"] == "keep-alive,close" and env["HTTP_EXPECT"] == "foo,100-continue"
+    assert len(responses) == 2  # "Connection: keep-alive" came first; no 100 Continue expected
+
+
+def test_bare_lf_ending_a_head_that_arrives_in_pieces() -> None:
+    with serving(hello) as server, server.connect() as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nA: 1\r\n")
+        time.sleep(0.05)
+        sock.sendall(b"\n")
+        data = read_all(sock)
+    assert data.startswith(b"HTTP/1.1 400 line ending without CR (bare LF)")

@@ -413,3 +413,49 @@ def test_process_request_serves_in_the_caller_and_logs_timeouts() -> None:
 def test_ssl_errors_of_accept_are_upstreams() -> None:
     assert ssl.SSL_ERROR_EOF in wsgi.ACCEPT_ERRNO and errno.EPIPE in wsgi.ACCEPT_ERRNO
     assert (OSError, ssl.SSLError) == wsgi.ACCEPT_EXCEPTIONS
+
+
+def test_explicit_max_size_and_concurrent_stops() -> None:
+    listener = eventlet.listen(("127.0.0.1", 0))
+    box: list[Any] = []
+    release = eventlet.Event()
+
+    class Grab:
+        def send(self, server: Any) -> None:
+            box.append(server)
+
+    def slow(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        release.wait()
+        return hello(environ, start_response)
+
+    with pytest.warns(DeprecationWarning):
+        thread = eventlet.spawn(
+            wsgi.server, listener, slow, log=io.StringIO(), max_size=2, server_event=Grab()
+        )
+        eventlet.sleep(0)
+    busy = eventlet.spawn(_get, listener.getsockname())
+    eventlet.sleep(0.05)
+    stoppers = [eventlet.spawn(box[0].stop) for _ in range(2)]  # the second finds a stop under way
+    eventlet.sleep(0.05)
+    assert not any(s.dead for s in stoppers)
+    release.send()
+    for stopper in stoppers:
+        stopper.wait()
+    assert thread.dead and b"hello world" in busy.wait()
+
+
+class _ClosesUnder(_Flaky):
+    """Closes its fd behind its own back, then fails accept: closing it later fails too."""
+
+    def accept(self) -> Any:
+        os.close(self.fileno())
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+
+def test_listening_socket_that_cannot_be_closed_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    base = eventlet.listen(("127.0.0.1", 0))
+    sock = _ClosesUnder(base.family, base.type, base.proto, os.dup(base.fileno()))
+    base.close()
+    with caplog.at_level(logging.ERROR, "eventlet.wsgi"), pytest.raises(OSError, match="Invalid argument"):
+        wsgi.server(sock, hello, log=io.StringIO())
+    assert any("closing the listening socket failed" in r.getMessage() for r in caplog.records)

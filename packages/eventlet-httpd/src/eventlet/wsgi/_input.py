@@ -21,7 +21,6 @@ client going away mid-chunk raises ``OSError``, as upstream.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from ssl import SSLZeroReturnError
 from typing import Any
 
 from eventlet.httpd._chunked import _CHUNK_LINE_RE, _size_line_error
@@ -119,10 +118,7 @@ class Input:
             length = left
         if length <= 0:
             return b""
-        try:
-            data = reader(length)
-        except SSLZeroReturnError:
-            data = b""
+        data = reader(length)
         self.position += len(data)
         return data
 
@@ -136,33 +132,30 @@ class Input:
             length = None
         reader = rfile.readline if use_readline else rfile.read
         response: list[bytes] = []
-        try:
-            while self.chunk_length != 0:
-                wanted = self.chunk_length - self.position
-                if length is not None and length < wanted:
-                    wanted = length
-                if wanted <= 0:
-                    self.chunk_length = self._read_chunk_size(rfile)
-                    self.position = 0
-                    if self.chunk_length == 0:
-                        self._read_trailers(rfile)
-                    continue
-                data = reader(wanted)
-                if not data:
-                    self.chunk_length = 0
-                    raise OSError("unexpected end of file while parsing chunked data")
-                response.append(data)
-                self.position += len(data)
-                if self.position == self.chunk_length:
-                    self._read_chunk_end(rfile)
-                if length is not None:
-                    length -= len(data)
-                    if length == 0:
-                        break
-                if use_readline and data[-1:] == b"\n":
+        while self.chunk_length != 0:
+            wanted = self.chunk_length - self.position
+            if length is not None and length < wanted:
+                wanted = length
+            if wanted <= 0:
+                self.chunk_length = self._read_chunk_size(rfile)
+                self.position = 0
+                if self.chunk_length == 0:
+                    self._read_trailers(rfile)
+                continue
+            data = reader(wanted)
+            if not data:
+                self.chunk_length = 0
+                raise OSError("unexpected end of file while parsing chunked data")
+            response.append(data)
+            self.position += len(data)
+            if self.position == self.chunk_length:
+                self._read_chunk_end(rfile)
+            if length is not None:
+                length -= len(data)
+                if length == 0:
                     break
-        except SSLZeroReturnError:
-            pass
+            if use_readline and data[-1:] == b"\n":
+                break
         return b"".join(response)
 
     @staticmethod

@@ -49,6 +49,7 @@ _HEADER_LINE_TOO_LONG = b"HTTP/1.0 400 Header Line Too Long\r\nConnection: close
 _HEADERS_TOO_LARGE = b"HTTP/1.0 400 Headers Too Large\r\nConnection: close\r\nContent-length: 0\r\n\r\n"
 _BAD_REQUEST = b"HTTP/1.0 400 Bad Request\r\nConnection: close\r\nContent-length: 0\r\n\r\n"
 _CONTINUE_LINE = b"HTTP/1.1 100 Continue\r\n"
+_QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
 _stamp: list[Any] = [-1, ""]  # noqa: RUF100  # the second and its log_date_time_string()
 
 
@@ -96,9 +97,9 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
     def setup(self) -> None:
         """Make ``rfile`` and ``wfile`` on the connection (``connection``)."""
         conn = self.connection = self.request
-        if hasattr(socket, "TCP_QUICKACK"):  # acknowledge requests at once
+        if _QUICKACK is not None:  # pragma: no branch - Linux has it: acknowledge requests at once
             try:
-                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, True)
+                conn.setsockopt(socket.IPPROTO_TCP, _QUICKACK, True)
             except OSError:
                 pass
         try:
@@ -133,8 +134,6 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
             line: bytes = self.rfile.readline(server.url_length_limit)
             sock.settimeout(server.socket_timeout)
             return line
-        except ssl.SSLZeroReturnError:
-            pass
         except ssl.SSLError as exc:  # a failed TLS handshake, or garbage on a TLS connection
             server.log.debug(f"({server.pid}) TLS error from {self.client_address!r}: {exc}")
         except OSError as exc:

@@ -252,13 +252,11 @@ class Responder:
             )
 
     def _drain(self, request_input: Input) -> None:
-        """Read and drop the rest of the request body, or decide to close the connection."""
-        if (
-            not request_input.chunked_input
-            and (request_input.content_length or 0) - request_input.position > MAX_DRAIN
-        ):
-            self.close_connection = 1
-            return
+        """Read and drop the rest of the request body (up to MAX_DRAIN bytes), or close.
+
+        (A ``Content-Length`` body with more left than that closed the connection already,
+        when the response head was written.)
+        """
         left = MAX_DRAIN
         try:
             while left > 0:
@@ -356,7 +354,8 @@ class Responder:
         )
 
     def _response_head(self) -> bytes:
-        assert self._headers_set is not None
+        if self._headers_set is None:
+            raise AssertionError("the application returned without calling start_response()")
         status, headers = self._headers_set
         version = self.protocol_version
         key = (version, status, *headers)

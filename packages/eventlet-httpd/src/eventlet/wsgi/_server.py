@@ -312,7 +312,7 @@ def _request_waiting(sock: Any) -> bool:
     """Whether bytes of a next request wait on an idle connection (it is then served, not cut)."""
     try:
         return bool(_stdsocket.socket.recv(sock, 1, _PEEK))
-    except (OSError, ValueError):  # nothing there (EAGAIN), or not a plain socket underneath
+    except OSError:  # nothing there (EAGAIN), or the connection is gone
         return False
 
 
@@ -330,11 +330,10 @@ class _Loop:
         self.connections.pop(id(conn), None)
         self.threads.pop(id(conn), None)
         conn[2] = _wsgi.STATE_CLOSE
-        try:
-            shutdown_safe(conn[1])
-            conn[1].close()
-        except OSError as exc:  # pragma: no cover - a socket the protocol closed oddly
-            logger.debug("closing a connection failed: %s", exc)
+        sock = conn[1]
+        if sock.fileno() >= 0:  # not closed by its protocol (which failed before finish())
+            shutdown_safe(sock)
+            sock.close()
 
     def run(self) -> None:
         serv = self.serv
@@ -407,6 +406,5 @@ class _Loop:
         serv.log.info(f"({serv.pid}) wsgi exited, is_accepting={_wsgi.is_accepting}")
         try:
             self.sock.close()
-        except OSError as exc:
-            if get_errno(exc) not in _wsgi.BROKEN_SOCK:
-                logger.exception("closing the listening socket failed")
+        except OSError:
+            logger.exception("closing the listening socket failed")
