@@ -78,6 +78,8 @@ class Server:
     * ``debug`` (False): put the traceback in the body of 500 responses;
     * ``max_request_line`` (8190), ``max_header_bytes`` (65536), ``max_headers`` (100),
       ``max_body`` (None): request limits (414, 431, 413);
+    * ``require_host`` (True): answer an HTTP/1.1 request without ``Host`` with 400 (RFC 9112
+      3.2); False serves it, as ``eventlet.wsgi.server`` does;
     * ``server_header`` ("eventlet-httpd", None for none), ``environ`` (extra environ keys),
       ``url_scheme``, ``capitalize_response_headers`` (False), ``minimum_chunk_size`` (0);
     * ``certfile``/``keyfile`` or ``ssl_context``: serve TLS (needs eventlet-ssl);
@@ -109,6 +111,7 @@ class Server:
         max_headers: int = 100,
         max_body: int | None = None,
         max_drain: int = 1 << 20,
+        require_host: bool = True,
         server_header: str | None = "eventlet-httpd",
         environ: dict[str, Any] | None = None,
         url_scheme: str | None = None,
@@ -139,6 +142,7 @@ class Server:
         self.max_headers = max_headers
         self.max_body = max_body
         self.max_drain = max_drain
+        self.require_host = require_host
         self.capitalize_response_headers = capitalize_response_headers
         self.minimum_chunk_size = minimum_chunk_size
         self.grace_period = grace_period
