@@ -9,9 +9,9 @@ reads the request through ``rfile``, writes through ``wfile``, and calls the sam
 methods in the same order (``setup``, ``handle``, ``handle_one_request``, ``_read_request_line``,
 ``parse_request``, ``get_environ``, ``handle_one_response``, ``get_client_address``,
 ``formalize_key_naming``, ``finish``), so a subclass written for upstream (nameko's, OpenStack
-Swift's, gunicorn's worker) runs unchanged.  The module-level settings (``MAX_HEADER_LINE``,
-``MAX_TOTAL_HEADER_SIZE``, ``is_accepting``, ...) are read when used, as upstream's are, so
-assigning them works.
+Swift's) runs unchanged, and gunicorn's eventlet worker finds ``WSGI_LOCAL``.  The module-level
+settings (``MAX_HEADER_LINE``, ``MAX_TOTAL_HEADER_SIZE``, ``is_accepting``, ...) are read when
+used, as upstream's are, so assigning them works.
 
 What is not upstream's is the parsing: request heads and chunked bodies are checked against
 RFC 9112 with :mod:`eventlet.httpd`'s rules, so ambiguous framing (both ``Content-Length`` and

@@ -34,10 +34,6 @@ _MAX_TRAILER_BYTES = 65536
 _MAX_TRAILERS = 100
 
 
-def _bad_chunk(error: ProtocolError) -> ChunkReadError:
-    return ChunkReadError(error)
-
-
 class Input:
     """``environ["wsgi.input"]`` (and ``environ["eventlet.input"]``): the request body.
 
@@ -162,18 +158,18 @@ class Input:
     def _read_chunk_size(rfile: Any) -> int:
         line = rfile.readline(_MAX_CHUNK_LINE)
         if not line:
-            raise _bad_chunk(ProtocolError(400, "end of input before a chunk size"))
+            raise ChunkReadError(ProtocolError(400, "end of input before a chunk size"))
         if not line.endswith(b"\n"):
-            raise _bad_chunk(ProtocolError(400, "chunk size line too long"))
+            raise ChunkReadError(ProtocolError(400, "chunk size line too long"))
         match = _CHUNK_LINE_RE.fullmatch(line)
         if match is None:
-            raise _bad_chunk(_size_line_error(line))
+            raise ChunkReadError(_size_line_error(line))
         return int(match.group(1), 16)
 
     @staticmethod
     def _read_chunk_end(rfile: Any) -> None:
         if rfile.read(2) != b"\r\n":
-            raise _bad_chunk(ProtocolError(400, "chunk data not followed by CRLF"))
+            raise ChunkReadError(ProtocolError(400, "chunk data not followed by CRLF"))
 
     @staticmethod
     def _read_trailers(rfile: Any) -> None:
@@ -185,12 +181,12 @@ class Input:
             total += len(line)
             count += 1
             if total > _MAX_TRAILER_BYTES or count > _MAX_TRAILERS:
-                raise _bad_chunk(ProtocolError(431, "trailer section too large"))
+                raise ChunkReadError(ProtocolError(431, "trailer section too large"))
             if line[-2:] != b"\r\n":
-                raise _bad_chunk(ProtocolError(400, "line ending without CR (bare LF)"))
+                raise ChunkReadError(ProtocolError(400, "line ending without CR (bare LF)"))
             field = line[:-2].decode("latin-1")
             if FIELD_LINE_RE.fullmatch(field) is None:
-                raise _bad_chunk(diagnose_field_line(field))
+                raise ChunkReadError(diagnose_field_line(field))
 
     # -- file API --------------------------------------------------------------------------
 
