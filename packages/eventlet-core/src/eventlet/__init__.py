@@ -16,6 +16,15 @@ for _entry in __import__("sys").path:
             __path__.append(_dir)
 del _entry, _dir
 
+# Upstream eventlet's files in our folder (installed over or under ours): refuse, with the repair
+# (eventlet._coinstall).  Two stats, for its UPSTREAM_MARKERS, files only upstream ships.
+_exists = __import__("os").path.exists
+if _exists(__path__[0] + "/_version.py") or _exists(__path__[0] + "/support/stacklesss.py"):
+    from eventlet._coinstall import check_package
+
+    check_package()
+del _exists
+
 TYPE_CHECKING = False
 
 __version__ = "0.1.0"

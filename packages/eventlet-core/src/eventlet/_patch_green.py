@@ -97,7 +97,12 @@ class GreenModules:
             try:
                 modules.append(importlib.import_module(path))
             except ModuleNotFoundError as exc:
-                if exc.name != path:
+                missing = exc.name or ""
+                if missing.partition(".")[0] == name.partition(".")[0] and missing != path:
+                    # The library it greens is not installed (pyOpenSSL, say): nothing to patch.
+                    logger.debug("Green module %s skipped: %r is not installed", path, missing)
+                    continue
+                if missing != path:
                     raise
                 logger.warning("Green module %s for %r is not installed", path, name)
         return modules

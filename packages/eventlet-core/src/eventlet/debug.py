@@ -127,11 +127,16 @@ def hub_exceptions(state: bool = True) -> None:
 
 
 def hub_prevent_multiple_readers(state: bool = True) -> None:
-    """Accepted for compatibility with upstream eventlet; does nothing.
+    """Refuse (``True``, the default) or allow several green threads waiting on one fd at once.
 
-    Upstream refuses a second green thread reading the same socket.  This hub supports several
-    readers (and writers) per file descriptor and wakes them all, so there is nothing to prevent.
+    While on, a second green thread that waits to read (or write) a socket or pipe another one
+    already waits on gets ``RuntimeError``, as upstream.  Turned off, the waiters take turns: each
+    time the fd is ready the longest-waiting one is woken.  The setting is process-wide.  (Raw fds
+    waited on with ``trampoline``, such as a child's pidfd, may always have several waiters.)
     """
+    from eventlet.hubs import _fds
+
+    _fds.prevent_multiple_readers = bool(state)
 
 
 def tpool_exceptions(state: bool = False) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from greenlet import getcurrent
 
+from eventlet.hubs._fds import IOClosed
 from eventlet.hubs.hub import EV_READ, EV_WRITE, READ, WRITE, BaseHub, FdListener, Timer
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "WRITE",
     "BaseHub",
     "FdListener",
+    "IOClosed",
     "Timer",
     "get_default_hub",
     "get_hub",
@@ -240,7 +242,11 @@ def notify_close(fd: int) -> None:
 
 
 def notify_opened(fd: int) -> None:
-    """Tell this thread's hub that ``fd`` is a newly opened file (drop any kept registration)."""
+    """Tell this thread's hub that ``fd`` is a newly opened file.
+
+    It drops any kept registration of the number, and green threads still waiting on it (on the file
+    that had the number before) get :class:`IOClosed`.
+    """
     hub = _hub_if_exists()
     if hub is not None:
         hub.mark_as_reopened(fd)

@@ -221,6 +221,25 @@ class Input:
         """The connection's socket, for protocols that take it over (websockets)."""
         return self._sock
 
+    def take_buffer(self) -> bytes:
+        """What ``rfile`` has read ahead from the connection: call after the body, with the socket.
+
+        Not in upstream.  A protocol that takes the socket over (websockets) continues from
+        these bytes: a client may send its first frames, or hixie-76's 8-byte key, in the same
+        packet as the upgrade request.  Nothing is waited for.
+        """
+        peek = getattr(self.rfile, "peek", None)
+        if peek is None:  # an unbuffered rfile reads nothing ahead
+            return b""
+        sock = self._sock
+        timeout = sock.gettimeout()
+        sock.settimeout(0.0)  # peek refills an empty buffer: only from what has arrived
+        try:
+            data = peek(1)
+        finally:
+            sock.settimeout(timeout)
+        return self.rfile.read(len(data)) if data else b""
+
     def discard(self, buffer_size: int = 16 << 10) -> None:
         """Read and throw away the rest of the body."""
         while self.read(buffer_size):
