@@ -252,3 +252,25 @@ def test_get_socket_and_content_length_can_be_set() -> None:
     with serving(app) as server:
         data = server.raw(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n12345678")
     assert data.endswith(b"12345678")
+
+
+def test_take_buffer_hands_over_what_was_read_past_the_head() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        inp = environ["eventlet.input"]
+        sock = inp.get_socket()
+        early = inp.take_buffer()
+        later = inp.take_buffer()  # nothing more has been read ahead: no waiting either
+        sock.sendall(b"early=" + early + b" later=" + later)
+        wsgi.WSGI_LOCAL.already_handled = True
+        return []
+
+    class Unbuffered(wsgi.HttpProtocol):
+        rbufsize = 0
+
+    upgrade = b"GET /ws HTTP/1.1\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n"
+    with serving(app) as server:
+        buffered = server.raw(upgrade + b"^n:ds[4U frames")
+    with serving(app, protocol=Unbuffered) as server:
+        unbuffered = server.raw(upgrade + b"key")
+    assert buffered == b"early=^n:ds[4U frames later="
+    assert unbuffered == b"early= later="

