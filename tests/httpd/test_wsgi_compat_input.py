@@ -274,3 +274,30 @@ def test_take_buffer_hands_over_what_was_read_past_the_head() -> None:
         unbuffered = server.raw(upgrade + b"key")
     assert buffered == b"early=^n:ds[4U frames later="
     assert unbuffered == b"early= later="
+
+
+def test_websocket_frames_sent_with_the_upgrade_reach_the_handler() -> None:
+    import base64
+    import os as _os
+
+    from eventlet import websocket
+
+    @websocket.WebSocketWSGI
+    def echo(ws: Any) -> None:
+        ws.send(ws.wait())
+
+    key = base64.b64encode(_os.urandom(16))
+    upgrade = (
+        b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + b"\r\n\r\n"
+    )
+    mask = b"\x01\x02\x03\x04"
+    frame = b"\x81\x82" + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(b"hi"))
+    with serving(echo) as server, server.connect() as sock:
+        sock.sendall(upgrade + frame)  # one packet: the frame is read ahead with the head
+        data = b""
+        while b"\x81\x02hi" not in data:
+            chunk = sock.recv(65536)
+            assert chunk, data
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 101 ")
