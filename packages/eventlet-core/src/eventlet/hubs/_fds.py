@@ -91,7 +91,8 @@ def new_serial() -> int:
 class FdListener:
     """One waiter on one fd: what the hub calls back when the fd is ready or closed."""
 
-    __slots__ = ("cb", "evtype", "fileno", "mark_as_closed", "persistent", "spent", "tb")
+    # where_called: set only while the hub records listener stacks (``hub.set_debug_listeners``)
+    __slots__ = ("cb", "evtype", "fileno", "mark_as_closed", "persistent", "spent", "tb", "where_called")
 
     def __init__(
         self,
@@ -111,6 +112,9 @@ class FdListener:
         self.spent = False
         #: True for listeners made by :meth:`FdTable.add`: they stay until removed.
         self.persistent = False
+        # (``where_called``, the stack that made it, is set only while the hub records stacks)
+
+    where_called: str
 
     @property
     def greenlet(self) -> Any:
