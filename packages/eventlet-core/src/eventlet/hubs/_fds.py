@@ -39,6 +39,7 @@ __all__ = [
     "WRITE",
     "FdListener",
     "FdTable",
+    "IOClosed",
     "new_serial",
 ]
 
@@ -54,6 +55,15 @@ EV_ERROR = 0x008 | 0x010 | 0x020  # POLLERR | POLLHUP | POLLNVAL: wake everybody
 
 _MASKS = {READ: EV_READ, WRITE: EV_WRITE}
 
+
+class IOClosed(OSError):
+    """Raised in a green thread waiting on an fd that is closed meanwhile (``errno`` EBADF).
+
+    Upstream eventlet's name (``eventlet.hubs.IOClosed``); an ``OSError``, so ``except OSError``
+    catches it too.
+    """
+
+
 _SERIAL = itertools.count(1)
 
 
@@ -65,7 +75,8 @@ def new_serial() -> int:
 class FdListener:
     """One waiter on one fd: what the hub calls back when the fd is ready or closed."""
 
-    __slots__ = ("cb", "evtype", "fileno", "mark_as_closed", "persistent", "spent", "tb")
+    # where_called: set only while the hub records listener stacks (``hub.set_debug_listeners``)
+    __slots__ = ("cb", "evtype", "fileno", "mark_as_closed", "persistent", "spent", "tb", "where_called")
 
     def __init__(
         self,
@@ -85,6 +96,9 @@ class FdListener:
         self.spent = False
         #: True for listeners made by :meth:`FdTable.add`: they stay until removed.
         self.persistent = False
+        # (``where_called``, the stack that made it, is set only while the hub records stacks)
+
+    where_called: str
 
     @property
     def greenlet(self) -> Any:
@@ -244,7 +258,7 @@ class FdTable:
         tb = listener.tb
         if tb is not None:  # None: the waiter left (timed out, was killed) before we got here
             listener.tb = None
-            tb(OSError(errno.EBADF, "The file descriptor was closed while a green thread waited"))
+            tb(IOClosed(errno.EBADF, "The file descriptor was closed while a green thread waited"))
 
     def mark_as_reopened(self, fileno: int) -> None:
         """Forget any kept registration of ``fileno``: it now names a different file."""
