@@ -178,7 +178,7 @@ def missing(reason: str) -> None:
     """Skip for ``reason``, or fail where ``OPENSTACK_CLIENTS_REQUIRED`` says it must be there."""
     if os.environ.get("OPENSTACK_CLIENTS_REQUIRED"):
         pytest.fail(f"{reason}, and OPENSTACK_CLIENTS_REQUIRED is set (tox -e clients-openstack)")
-    pytest.skip(reason)
+    pytest.skip(reason, allow_module_level=True)
 
 
 _BROKER_STARTUPS: list[float] = []
