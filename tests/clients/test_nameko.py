@@ -46,6 +46,7 @@ def config(broker: _rabbitmq.Broker, port: int) -> dict[str, object]:
         "max_workers": 50,
         "LOGGING": {
             "version": 1,
+            "disable_existing_loggers": False,  # nameko.runners logs "starting services: ..."
             "formatters": {"plain": {"format": "%(name)s %(levelname)s %(message)s"}},
             "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
             "root": {"level": "INFO", "handlers": ["console"]},
