@@ -64,9 +64,9 @@ def main(amqp_uri: str, port: int) -> dict[str, Any]:
     result["rpc_gathered"] = sorted(pool.imap(gather, range(GATHERED)))
     result["rpc_calls"] = list(pool.imap(caller, range(CALLERS)))
 
-    result["http_gathered"] = sorted(
-        pool.imap(lambda _: http_request(port, "GET", f"/gate/{GATHERED}"), range(GATHERED))
-    )
+    gate = list(pool.imap(lambda _: http_request(port, "GET", f"/gate/{GATHERED}"), range(GATHERED)))
+    result["http_statuses"] = sorted({status for status, _ in gate})
+    result["http_gathered"] = sorted(int(body) for _, body in gate)
     result["http_rpc"] = list(pool.imap(lambda n: http_request(port, "GET", f"/hello/h{n}"), range(CALLERS)))
 
     with ClusterRpcProxy(config, timeout=TIMEOUT) as cluster:
