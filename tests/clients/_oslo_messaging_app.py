@@ -41,6 +41,7 @@ from typing import Any  # noqa: E402
 import greenlet  # noqa: E402
 import oslo_messaging as messaging  # noqa: E402
 from oslo_config import cfg  # noqa: E402
+from oslo_log import log  # noqa: E402
 
 from eventlet.event import Event  # noqa: E402
 
@@ -137,9 +138,19 @@ class NotificationEndpoint:
 
 
 def configure() -> cfg.ConfigOpts:
-    # oslo.messaging registers some options on the global CONF only: real services use it.
-    cfg.CONF([], project="eventlet-clients")
+    """The global CONF (oslo.messaging registers some options there only) and oslo.log's setup."""
+    if not CONFIGURED:
+        log.register_options(cfg.CONF)
+        cfg.CONF([], project="eventlet-clients")
+        cfg.CONF.set_override("use_stderr", True)  # standard output is for the result
+        # As OpenStack services do; under monkey patching it makes logging's locks oslo.log's
+        # PipeMutex (a pipe waited on with eventlet.hubs.trampoline by several green threads).
+        log.setup(cfg.CONF, "eventlet-clients")
+        CONFIGURED.append(True)
     return cfg.CONF
+
+
+CONFIGURED: list[bool] = []
 
 
 def start_server(url: str, topic: str) -> tuple[Any, Any]:

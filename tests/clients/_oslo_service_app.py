@@ -17,8 +17,8 @@ opened on a free port of 127.0.0.1 before the fork.  Printed lines (the test rea
     a request of ``/held`` has arrived: it is answered once the service stops (SIGTERM), so
     it is in flight when the stop begins and must still get its answer;
 
-and oslo's own log (INFO, on standard output) says what the launcher does, such as ``Child PID
-exited with status 0``.
+and oslo's own log (oslo.log's ``setup``, as OpenStack services call it: INFO, on standard
+output) says what the launcher does, such as ``Child PID exited with status 0``.
 
 The WSGI application answers ``/`` with the pid of the process that served it, and ``/gate/N``
 only once N such requests are inside this process at the same time.
@@ -30,13 +30,13 @@ import eventlet
 
 eventlet.monkey_patch()
 
-import logging  # noqa: E402 - after patching, as OpenStack services do
-import os  # noqa: E402
+import os  # noqa: E402 - after patching, as OpenStack services do
 import sys  # noqa: E402
 from collections.abc import Callable, Iterable  # noqa: E402
 from typing import Any  # noqa: E402
 
 from oslo_config import cfg  # noqa: E402
+from oslo_log import log  # noqa: E402
 from oslo_service import service, wsgi  # noqa: E402
 
 from eventlet.event import Event  # noqa: E402
@@ -120,9 +120,12 @@ class WebService(service.Service):
 
 
 def main(workers: int) -> None:
-    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(process)d %(name)s: %(message)s")
     conf = cfg.CONF
+    log.register_options(conf)
     conf([], project="eventlet-clients")
+    # As OpenStack services do; under monkey patching it makes logging's locks oslo.log's
+    # PipeMutex (a pipe waited on with eventlet.hubs.trampoline by several green threads).
+    log.setup(conf, "eventlet-clients")
     launcher = service.launch(conf, WebService(conf), workers=workers)
     launcher.wait()
 
