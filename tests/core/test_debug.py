@@ -77,14 +77,16 @@ def test_hub_exceptions_toggle(any_hub: BaseHub) -> None:
 
 
 def test_hub_prevent_multiple_readers_sets_the_process_wide_flag() -> None:
-    saved = BaseHub.prevent_multiple_readers
+    from eventlet.hubs import _fds
+
+    saved = _fds.prevent_multiple_readers
     try:
-        assert debug.hub_prevent_multiple_readers(True) is None
-        assert BaseHub.prevent_multiple_readers is True
-        debug.hub_prevent_multiple_readers(False)
-        assert BaseHub.prevent_multiple_readers is False
+        assert debug.hub_prevent_multiple_readers(False) is None
+        assert _fds.prevent_multiple_readers is False
+        debug.hub_prevent_multiple_readers()
+        assert _fds.prevent_multiple_readers is True
     finally:
-        BaseHub.prevent_multiple_readers = saved
+        _fds.prevent_multiple_readers = saved
 
 
 def test_tpool_exceptions_sets_tpool_quiet() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import io
 import logging
 import random
@@ -531,20 +530,6 @@ def test_threads_of_a_dead_loop_greenlet_return_to_the_new_loop(any_hub: BaseHub
             any_hub.switch()  # runs gt, which must end in the new loop, not come back here
     assert finished == ["ran"] and gt.dead
     assert any_hub.greenlet is not old_loop and old_loop.parent is any_hub.greenlet
-
-
-def test_closing_an_fd_raises_ioclosed_in_its_waiter(any_hub: BaseHub) -> None:
-    a, b = socket.socketpair()
-    try:
-        waiter = eventlet.spawn(hubs.trampoline, a, read=True)
-        eventlet.sleep(0)
-        hubs.notify_close(a.fileno())
-        with pytest.raises(hubs.IOClosed) as info:
-            waiter.wait()
-        assert isinstance(info.value, OSError) and info.value.errno == errno.EBADF
-    finally:
-        a.close()
-        b.close()
 
 
 def test_upstream_names_of_the_hubs_module() -> None:

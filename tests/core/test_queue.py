@@ -168,6 +168,24 @@ def test_channel_put_returns_after_the_getter_received_the_item() -> None:
     assert events == ["sending", "hello", "sent hello", "world", "sent world"]
 
 
+def test_resize_to_and_from_zero_switches_the_channel_hand_off() -> None:
+    q: LightQueue = LightQueue(5)
+    q.resize(0)
+    events: list[str] = []
+    eventlet.spawn(lambda: events.append(q.get()))
+    settle()
+    q.put("now a channel")
+    events.append("put returned")
+    assert events == ["now a channel", "put returned"]
+    q.resize(None)
+    eventlet.spawn(lambda: events.append(q.get()))
+    settle()
+    q.put("unbounded again")
+    events.append("returned at once")
+    settle()
+    assert events[2:] == ["returned at once", "unbounded again"]
+
+
 def test_channel_put_from_the_hub_to_a_waiting_getter_does_not_yield() -> None:
     channel: LightQueue = LightQueue(0)
     getter = eventlet.spawn(channel.get)

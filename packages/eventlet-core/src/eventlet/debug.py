@@ -155,12 +155,16 @@ def hub_exceptions(state: bool = True) -> None:
 
 
 def hub_prevent_multiple_readers(state: bool = True) -> None:
-    """Refuse (``True``) or allow a second green thread waiting to read (or write) the same fd.
+    """Refuse (``True``, the default) or allow several green threads waiting on one fd at once.
 
-    Process-wide, as upstream: it sets :attr:`eventlet.hubs.hub.BaseHub.prevent_multiple_readers`,
-    which the hubs read when a second waiter registers on a file descriptor.
+    While on, a second green thread that waits to read (or write) a socket or pipe another one
+    already waits on gets ``RuntimeError``, as upstream.  Turned off, the waiters take turns: each
+    time the fd is ready the longest-waiting one is woken.  The setting is process-wide.  (Raw fds
+    waited on with ``trampoline``, such as a child's pidfd, may always have several waiters.)
     """
-    BaseHub.prevent_multiple_readers = bool(state)
+    from eventlet.hubs import _fds
+
+    _fds.prevent_multiple_readers = bool(state)
 
 
 def tpool_exceptions(state: bool = False) -> None:

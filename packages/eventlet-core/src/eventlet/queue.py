@@ -80,6 +80,8 @@ class LightQueue:
 
     def __init__(self, maxsize: int | None = None) -> None:
         self.maxsize: int | None = None if maxsize is None or maxsize < 0 else maxsize
+        #: ``maxsize == 0`` (kept by ``resize``): a plain attribute is tested faster than ``None == 0``
+        self._channel = self.maxsize == 0
         self.getters: deque[_Waiter] = deque()
         self.putters: deque[_Waiter] = deque()
         self._tasks = 0  # items put and not yet marked done (only Queue reads it)
@@ -148,6 +150,7 @@ class LightQueue:
     def resize(self, size: int | None) -> None:
         """Change ``maxsize`` (``None``/negative: unbounded); blocked putters that now fit proceed."""
         self.maxsize = None if size is None or size < 0 else size
+        self._channel = self.maxsize == 0
         self._admit_putters()
 
     # ------------------------------------------------------------------ put
@@ -164,7 +167,7 @@ class LightQueue:
             waiter[1] = item
             self._tasks += 1
             waiter[2]._ready.append((_wake, (waiter,)))
-            if self.maxsize == 0:
+            if self._channel:
                 sleep(0)  # a channel: the getter runs with the item before the putter goes on
             return
         maxsize = self.maxsize

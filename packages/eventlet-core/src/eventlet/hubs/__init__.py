@@ -234,9 +234,8 @@ def trampoline(
     """Suspend the current green thread until ``fd`` is readable (``read``) or writable (``write``).
 
     ``fd`` is an int or has a ``fileno()`` method.  With ``timeout``, raise ``timeout_exc`` once it
-    passes (default: :class:`eventlet.Timeout`, as upstream).  Raises :class:`IOClosed` (an
-    ``OSError``, errno EBADF) if the fd is closed through :func:`notify_close` meanwhile;
-    ``mark_as_closed`` is called first then.
+    passes (default: :class:`eventlet.Timeout`, as upstream).  Raises ``OSError(EBADF)`` if the fd
+    is closed through :func:`notify_close` meanwhile; ``mark_as_closed`` is called first then.
     """
     if timeout_exc is None:
         from eventlet.timeout import Timeout
@@ -250,14 +249,18 @@ def trampoline(
 
 
 def notify_close(fd: int) -> None:
-    """Tell this thread's hub that ``fd`` is being closed; its waiters get :class:`IOClosed` (EBADF)."""
+    """Tell this thread's hub that ``fd`` is being closed; its waiters get ``OSError(EBADF)``."""
     hub = _hub_if_exists()
     if hub is not None:
         hub.notify_close(fd)
 
 
 def notify_opened(fd: int) -> None:
-    """Tell this thread's hub that ``fd`` is a newly opened file (drop any kept registration)."""
+    """Tell this thread's hub that ``fd`` is a newly opened file.
+
+    It drops any kept registration of the number, and green threads still waiting on it (on the file
+    that had the number before) get :class:`IOClosed`.
+    """
     hub = _hub_if_exists()
     if hub is not None:
         hub.mark_as_reopened(fd)

@@ -48,7 +48,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import Any, TypeAlias
 
 from greenlet import GreenletExit, getcurrent, greenlet
@@ -95,28 +95,20 @@ if not any(isinstance(handler, logging.NullHandler) for handler in _package_logg
     _package_logger.addHandler(logging.NullHandler())
 
 
-def report_exception(
-    hub: BaseHub | None,
-    message: str,
-    subject: object,
-    exc_info: tuple[type[BaseException], BaseException, TracebackType | None] | None = None,
-) -> None:
-    """Report an exception that nobody else will see, and that must not pass unseen.
+def report_exception(hub: BaseHub | None, message: str, subject: object) -> None:
+    """Report the exception being handled, which nobody else will see and must not pass unseen.
 
     Two channels, each with its own switch.  The traceback is printed to ``sys.stderr`` (looked up
     now, so a redirection is honoured) unless ``hub.debug_exceptions`` is off
     (:func:`eventlet.debug.hub_exceptions`): what upstream eventlet does, and what Python does for an
     exception that ends a thread.  It is also logged on ``eventlet.hub`` at ERROR level, which shows
-    nothing until the application configures logging.  ``message % subject`` says what failed;
-    ``exc_info`` defaults to the exception being handled.
+    nothing until the application configures logging.  ``message % subject`` says what failed.
     """
-    if exc_info is None:
-        exc_info = sys.exc_info()  # type: ignore[assignment]
+    exc_info = sys.exc_info()
     logger.error(message, subject, exc_info=exc_info)
     stream = sys.stderr
     if stream is None or not getattr(hub, "debug_exceptions", True):
         return
-    assert exc_info is not None
     text = "".join(traceback.format_exception(*exc_info))
     try:
         stream.write(f"{message % (subject,)}:\n{text}")
@@ -151,10 +143,6 @@ class BaseHub(TimerQueue, FdTable):
     #: what ends the loop instead of being logged: the above, and GreenletExit thrown into the hub
     #: greenlet itself (it is being killed, or garbage-collected after :meth:`close`)
     _LOOP_EXITS: tuple[type[BaseException], ...] = (*SYSTEM_EXCEPTIONS, GreenletExit)
-    #: Whether a second green thread may not wait to read (or write) an fd another already waits
-    #: on: process-wide, set by ``eventlet.debug.hub_prevent_multiple_readers``.  Several waiters
-    #: per fd are supported here (all are woken), so the default is False.
-    prevent_multiple_readers = False
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
