@@ -5,7 +5,8 @@ The program is ``_oslo_service_app.py`` (its docstring lists what it prints), la
 forked children sharing the listening socket.  Each test waits for the program's own lines
 (started, looping-call ticks, a request held inside the application), never on a clock, and
 stops it with SIGTERM while a request is in flight: that request is answered, every process
-exits with status 0.
+exits with status 0.  ``_oslo_service_calls.py`` drives oslo.service's other green helpers to
+their ends: looping calls, thread groups, periodic tasks, the eventlet backdoor.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import signal
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from tests.clients._support import HERE, LineProcess
+from tests.clients._support import HERE, LineProcess, run_script
 from tests.clients.conftest import missing
 
 VERSION = "4.8."
@@ -30,6 +31,7 @@ else:
         missing(f"these tests are for oslo.service {VERSION}x, not {_version}")
 
 APP = HERE / "_oslo_service_app.py"
+CALLS = HERE / "_oslo_service_calls.py"
 TICKS = 3  # as _oslo_service_app.TICKS
 CONCURRENT = 20
 START = 60.0  # seconds a line may take to appear (a failure, never a wait)
@@ -96,3 +98,15 @@ def test_two_forked_workers_serve_and_stop_on_sigterm() -> None:
         stop_with_a_request_in_flight(program, port, pids)
         for pid in pids:  # the launcher's own log
             program.wait_for(rf"Child {pid} exited with status 0$", timeout=1)
+
+
+def test_looping_calls_thread_groups_periodic_tasks_and_backdoor() -> None:
+    result = run_script(CALLS, timeout=120)
+    assert [result["fixed"], result["dynamic"], result["backoff"]] == ["fixed", "dynamic", "backoff"]
+    assert result["timed_out"] is True
+    assert result["retried"] == 3
+    assert result["thread_result"] == 42
+    assert result["after_stop"] == [0, 0]
+    assert result["graceful"] == ["let go"]
+    assert result["periodic_runs"] == 1
+    assert result["backdoor"] == "42"
