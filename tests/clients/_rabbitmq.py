@@ -156,10 +156,16 @@ def start() -> Broker:
     return running
 
 
+def _interrupt(signo: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _interrupt)  # stop the broker on SIGTERM too, not only Ctrl-C
     started = start()
     try:
-        print(f"RabbitMQ on {started.amqp_url} after {started.startup_seconds:.2f} s; Ctrl-C stops it")
+        seconds = started.startup_seconds
+        print(f"RabbitMQ on {started.amqp_url} after {seconds:.2f} s; Ctrl-C or SIGTERM stops it")
         signal.pause()
     except KeyboardInterrupt:
         pass
