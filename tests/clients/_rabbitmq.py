@@ -11,9 +11,9 @@ path, port and name of its own:
   broker instead of lingering as a daemon, and never meets another broker's epmd;
 * a node name made from the AMQP port, so brokers started at once by parallel runs never clash.
 
-Its boot takes a few seconds (measured here: about 6 s on an idle 2-core machine), so the
-``rabbitmq_server`` fixture of ``conftest.py`` starts one per test session.  The default
-``guest``/``guest`` user may log in from the loopback address, which is the only one it listens on.
+Its boot takes seconds (measured here: 3.3 to 9.9 s on a shared 2-core machine, about 5 s when
+idle), so the ``rabbitmq_server`` fixture of ``conftest.py`` starts one per test session.  The
+default ``guest``/``guest`` user may log in from the loopback address, the only one it listens on.
 Run ``python -m tests.clients._rabbitmq`` to start one by hand and see its start-up time.
 """
 
