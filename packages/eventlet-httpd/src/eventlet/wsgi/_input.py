@@ -107,7 +107,7 @@ class Input:
 
     # -- Content-Length bodies -------------------------------------------------------------
 
-    def _do_read(self, reader: Callable[[int], Any], length: int | None = None) -> Any:
+    def _do_read(self, reader: Callable[[int], bytes], length: int | None = None) -> bytes:
         self._continue_if_expected()
         left = (self.content_length or 0) - self.position
         if length is None or length < 0 or length > left:

@@ -380,4 +380,5 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
             year, month, day, hour, minute, sec = time.localtime(now)[:6]
             _stamp[1] = f"{day:02d}/{self.monthname[month]:3s}/{year:04d} {hour:02d}:{minute:02d}:{sec:02d}"
             _stamp[0] = second
-        return _stamp[1]
+        stamp: str = _stamp[1]
+        return stamp
