@@ -197,7 +197,16 @@ class GreenPool:
         /,
     ) -> Iterator[T]: ...
     @overload
-    def imap(self, function: Callable[..., T], /, *iterables: Iterable[Any]) -> Iterator[T]: ...
+    def imap(
+        self,
+        function: Callable[..., T],
+        iterable1: Iterable[Any],
+        iterable2: Iterable[Any],
+        iterable3: Iterable[Any],
+        iterable4: Iterable[Any],
+        /,
+        *iterables: Iterable[Any],
+    ) -> Iterator[T]: ...
     @overload
     def imap(self, function: None, /, *iterables: Iterable[Any]) -> Iterator[tuple[Any, ...]]: ...
     def imap(self, function: Callable[..., Any] | None, *iterables: Iterable[Any]) -> Iterator[Any]:
