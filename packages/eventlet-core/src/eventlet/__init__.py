@@ -33,7 +33,7 @@ TYPE_CHECKING = False
 
 #: Numbered above upstream eventlet's 0.x releases, so that clients gating on its version accept it.
 __version__ = "1.0.0"
-version_info = (1, 0, 0)
+version_info: tuple[int, int, int] = (1, 0, 0)
 
 #: Public name -> the module that defines it.
 _EXPORTS = {

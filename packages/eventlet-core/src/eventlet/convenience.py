@@ -42,7 +42,7 @@ __all__ = [
     "serve",
 ]
 
-logger = logging.getLogger("eventlet.convenience")
+logger: logging.Logger = logging.getLogger("eventlet.convenience")
 
 S = TypeVar("S", bound=Closable)
 

@@ -26,7 +26,7 @@ class metaphore:  # (upstream's name, lower case)
     """
 
     def __init__(self) -> None:
-        self.counter = 0
+        self.counter: int = 0
         self.event: Event[None] = Event()
         self.event.send()  # zero outstanding: wait() returns at once
 

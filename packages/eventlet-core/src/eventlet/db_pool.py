@@ -47,7 +47,7 @@ __all__ = [
     "cleanup_rollback",
 ]
 
-logger = logging.getLogger("eventlet.db_pool")
+logger: logging.Logger = logging.getLogger("eventlet.db_pool")
 
 #: The clock of connection ages (wall time, as upstream)
 _now = time.time

@@ -45,10 +45,10 @@ class GreenPool:
             raise TypeError(f"GreenPool() expects an int size, got {size!r}: {exc}") from None
         if size < 0:
             raise ValueError(f"GreenPool() expects a size >= 0, got {size!r}")
-        self.size = size
+        self.size: int = size
         #: The green threads (and ``spawn_n`` greenlets) of the pool that have not finished.
         self.coroutines_running: set[greenlet] = set()
-        self.sem = Semaphore(size)
+        self.sem: Semaphore = Semaphore(size)
         self.no_coros_running: Event[None] = Event()
         self.no_coros_running.send(None)
 
@@ -227,13 +227,13 @@ class GreenPile(Generic[T]):
 
     def __init__(self, size_or_pool: GreenPool | int = 1000) -> None:
         if isinstance(size_or_pool, GreenPool):
-            self.pool = size_or_pool
+            self.pool: GreenPool = size_or_pool
         else:
             self.pool = GreenPool(size_or_pool)
         #: The pile's green threads, in spawn order (and, for ``imap``, the end marker).
         self.waiters: LightQueue[Any] = LightQueue()
         #: Results spawned and not yet iterated over.
-        self.counter = 0
+        self.counter: int = 0
 
     def spawn(self, func: Callable[P, T], *args: P.args, **kw: P.kwargs) -> None:
         """Run ``func(*args, **kw)`` in the pool; its result comes out of the iteration in turn."""

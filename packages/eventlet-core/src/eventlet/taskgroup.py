@@ -46,7 +46,7 @@ from eventlet.hubs import get_hub
 
 __all__ = ["TaskGroup"]
 
-logger = logging.getLogger("eventlet.taskgroup")
+logger: logging.Logger = logging.getLogger("eventlet.taskgroup")
 
 T = TypeVar("T")
 P = ParamSpec("P")

@@ -37,7 +37,7 @@ from eventlet.patcher import original
 
 __all__ = ["Proxy", "execute", "get_num_threads", "killall", "set_num_threads", "setup"]
 
-logger = logging.getLogger("eventlet.tpool")
+logger: logging.Logger = logging.getLogger("eventlet.tpool")
 
 T = TypeVar("T")
 P = ParamSpec("P")

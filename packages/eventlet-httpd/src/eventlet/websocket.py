@@ -69,7 +69,7 @@ __all__ = [
     "WebSocketWSGI",
 ]
 
-logger = logging.getLogger("eventlet.websocket")
+logger: logging.Logger = logging.getLogger("eventlet.websocket")
 
 ACCEPTABLE_CLIENT_ERRORS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ESHUTDOWN})
 """``OSError`` numbers of a handler that mean "the client went away": not an error."""

@@ -16,7 +16,7 @@ from eventlet.hubs import notify_opened
 
 globals().update({key: value for key, value in vars(_builtins).items() if not key.startswith("__")})
 __all__ = [name for name in dir(_builtins) if not name.startswith("__")]
-__patched__ = ["open"]
+__patched__: list[str] = ["open"]
 
 
 def open(file: Any, *args: Any, **kwargs: Any) -> Any:

@@ -36,7 +36,7 @@ globals().update(
 path = _os.path
 
 __all__ = [name for name in getattr(_os, "__all__", ()) if name != "__all__"]
-__patched__ = list(_PATCHED)
+__patched__: list[str] = list(_PATCHED)
 
 R = TypeVar("R", bound=tuple[Any, ...])  # (pid, status, ...): pid 0 while the child runs
 

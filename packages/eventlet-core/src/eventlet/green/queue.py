@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from queue import *  # noqa: F403
 
 __all__ = list(_std_queue.__all__)
-__patched__ = ["SimpleQueue"]
+__patched__: list[str] = ["SimpleQueue"]
 
 _copy = patcher.inject("queue", None, ("threading", _green_threading))
 for _name in ("Empty", "Full", "ShutDown"):

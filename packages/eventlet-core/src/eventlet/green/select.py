@@ -34,10 +34,10 @@ globals().update(
     }
 )
 
-__patched__ = ["epoll", "poll", "select"]
+__patched__: list[str] = ["epoll", "poll", "select"]
 #: What the standard module has that would block the hub here (upstream eventlet's attribute: the
 #: names a monkey-patched ``select`` should not offer).
-__deleted__ = ["devpoll", "kqueue", "kevent"]
+__deleted__: list[str] = ["devpoll", "kqueue", "kevent"]
 
 _clock = time.monotonic
 _POLL_READ = _select.POLLIN | _select.POLLPRI

@@ -33,7 +33,7 @@ __all__ = [
     "SelectSelector",
     "SelectorKey",
 ]
-__patched__ = ["DefaultSelector", "EpollSelector", "PollSelector", "SelectSelector"]
+__patched__: list[str] = ["DefaultSelector", "EpollSelector", "PollSelector", "SelectSelector"]
 
 
 class SelectSelector(_selectors.SelectSelector):

@@ -30,7 +30,7 @@ globals().update(
 )
 
 __all__ = [name for name in getattr(_stdsocket, "__all__", ()) if name != "__all__"]
-__patched__ = [
+__patched__: list[str] = [
     "create_connection",
     "create_server",
     "fromfd",
@@ -72,10 +72,10 @@ def getaddrinfo(
     ]
 
 
-gethostbyname = _resolver.gethostbyname
-gethostbyname_ex = _resolver.gethostbyname_ex
-gethostbyaddr = _resolver.gethostbyaddr
-getnameinfo = _resolver.getnameinfo
+from eventlet._resolver import gethostbyaddr as gethostbyaddr  # noqa: E402
+from eventlet._resolver import gethostbyname as gethostbyname  # noqa: E402
+from eventlet._resolver import gethostbyname_ex as gethostbyname_ex  # noqa: E402
+from eventlet._resolver import getnameinfo as getnameinfo  # noqa: E402
 
 
 def getfqdn(name: str = "") -> str:

@@ -56,10 +56,10 @@ _real_count: Callable[[], int] = original_attr("_thread", "_count")
 _real_shutdown: Callable[[], None] | None = original_attr("_thread", "_shutdown", None)
 _real_main_ident: Callable[[], int] = original_attr("_thread", "_get_main_thread_ident", _real_get_ident)
 
-error = original_attr("_thread", "error")
-stack_size = original_attr("_thread", "stack_size")
-get_native_id = original_attr("_thread", "get_native_id")
-interrupt_main = original_attr("_thread", "interrupt_main")
+error: Any = original_attr("_thread", "error")
+stack_size: Any = original_attr("_thread", "stack_size")
+get_native_id: Any = original_attr("_thread", "get_native_id")
+interrupt_main: Any = original_attr("_thread", "interrupt_main")
 
 
 # ------------------------------------------------------------------------------------ thread lifetime
@@ -292,7 +292,7 @@ def __getattr__(name: str) -> Any:
 
 
 #: What monkey_patch(thread=True) puts into the standard library's ``_thread`` (those it has).
-__patched__ = [
+__patched__: list[str] = [
     name
     for name in (
         "LockType",

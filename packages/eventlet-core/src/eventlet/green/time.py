@@ -16,4 +16,4 @@ globals().update(
 )
 
 __all__ = [name for name in dir(_time) if not name.startswith("_")]
-__patched__ = ["sleep"]
+__patched__: list[str] = ["sleep"]

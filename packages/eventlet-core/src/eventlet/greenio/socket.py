@@ -56,7 +56,7 @@ from eventlet.hubs.hub import EV_READ, EV_WRITE, new_serial
 # whose home is eventlet.greenio._waiting.
 __all__ = ["GreenSocket"]
 
-logger = logging.getLogger("eventlet.greenio")
+logger: logging.Logger = logging.getLogger("eventlet.greenio")
 
 R = TypeVar("R")
 _MsgResult = tuple[Any, list[tuple[int, int, bytes]], int, Any]

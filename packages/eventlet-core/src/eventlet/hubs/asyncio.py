@@ -162,7 +162,7 @@ class Hub(BaseHub):
 
     def _killed(self) -> None:
         """GreenletExit was thrown into the hub greenlet: end the loop (asyncio would log it)."""
-        self.stopping = True
+        self.stopping: bool = True
         self.loop.stop()
 
     def _turn(self, due: float = 0.0) -> None:
@@ -213,7 +213,7 @@ class Hub(BaseHub):
             raise RuntimeError("The hub is already running")
         if self.closed:
             raise RuntimeError("The hub is closed")
-        self.running = True
+        self.running: bool = True
         self.stopping = False
         try:
             self._turn_pending = True

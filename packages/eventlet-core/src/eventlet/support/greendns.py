@@ -86,7 +86,7 @@ if os.environ.get("EVENTLET_DEPRECATED_EAI_NODATA", "").lower() in ("1", "y", "y
 _LOOKUP_ERRNOS = (socket.EAI_AGAIN, EAI_NONAME_ERROR.errno, EAI_NODATA_ERROR.errno)
 
 #: The resolver the module's functions use: the hosts file, then the name servers of resolv.conf.
-resolver = ResolverProxy(hosts_resolver=HostsResolver())
+resolver: ResolverProxy = ResolverProxy(hosts_resolver=HostsResolver())
 
 
 def _raise_new_error(template: BaseException) -> NoReturn:

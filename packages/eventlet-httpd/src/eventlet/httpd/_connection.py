@@ -126,7 +126,7 @@ class HttpProtocol(ResponseWriter):
         self.continue_headers: list[tuple[str, str]] | None = None
         self.body_error: ProtocolError | None = None
         self.request: Request | None = None
-        self.requests = 0
+        self.requests: int = 0
         """Requests received on this connection so far."""
         self.status: str | None = None
         self.headers: list[tuple[str, str]] = []

@@ -76,7 +76,7 @@ class FrameMessage:
     ) -> None:
         self.decoder = decoder
         self.data: list[bytes] = []
-        self.finished = False
+        self.finished: bool = False
         self.opcode = opcode
         self.decompressor = decompressor
         self.max_frame_length = max_frame_length

@@ -72,21 +72,21 @@ class WebSocket:
         *,
         max_frame_length: int = DEFAULT_MAX_FRAME_LENGTH,
     ) -> None:
-        self.log = environ.get("wsgi.errors", sys.stderr)
+        self.log: Any | None = environ.get("wsgi.errors", sys.stderr)
         """The WSGI error stream (upstream wrote shutdown errors there; here they are logged)."""
-        self.log_context = "server={}/{} client={}:{}".format(
+        self.log_context: str = "server={}/{} client={}:{}".format(
             environ.get("HTTP_HOST"),
             environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
             environ.get("REMOTE_ADDR"),
             environ.get("REMOTE_PORT"),
         )
         self.socket = sock
-        self.origin = environ.get("HTTP_ORIGIN")
+        self.origin: Any | None = environ.get("HTTP_ORIGIN")
         self.protocol: str | None = environ.get("HTTP_WEBSOCKET_PROTOCOL")
-        self.path = environ.get("PATH_INFO")
+        self.path: Any | None = environ.get("PATH_INFO")
         self.environ = environ
         self.version = version
-        self.websocket_closed = False
+        self.websocket_closed: bool = False
         self.max_frame_length = max_frame_length
         self._buf: Any = bytearray()
         self._scanned = 0  # bytes of an unfinished message already known to hold no 0xFF

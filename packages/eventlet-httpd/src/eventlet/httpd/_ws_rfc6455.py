@@ -213,7 +213,7 @@ class RFC6455WebSocket(FrameReader, WebSocket):
                 events.extend(exc.events)
                 self._failed = True
             if ws.close_sent:
-                self.websocket_closed = True
+                self.websocket_closed: bool = True
             try:
                 self._send(b"")  # pongs, the close reply or the failure's close frame
             except OSError as exc:

@@ -63,7 +63,7 @@ class ChunkReadError(ValueError):
 
     def __init__(self, error: ProtocolError) -> None:
         super().__init__(str(error))
-        self.status = error.status
+        self.status: int = error.status
         self.error = error
 
 
@@ -120,11 +120,11 @@ class Input:
     def __init__(self, conn: HttpProtocol, content_length: int | None, chunked: bool) -> None:
         self._conn = conn
         self._buf = b""
-        self.content_length = content_length
+        self.content_length: int | None = content_length
         """The declared body length (``None`` for a chunked body)."""
-        self.chunked_input = chunked
+        self.chunked_input: bool = chunked
         """Whether the body uses the chunked transfer coding."""
-        self.position = 0
+        self.position: int = 0
         """Bytes handed to the application so far."""
 
     def __repr__(self) -> str:
@@ -271,7 +271,7 @@ class FileWrapper:
 
     def __init__(self, filelike: IO[bytes], blksize: int = 65536) -> None:
         self.filelike = filelike
-        self.blksize = blksize
+        self.blksize: int = blksize
 
     def __iter__(self) -> Iterator[bytes]:
         read = self.filelike.read

@@ -144,7 +144,7 @@ class FileObjectForHeaders:
 
     def __init__(self, fp: object) -> None:
         self.fp = fp
-        self.total_header_size = 0
+        self.total_header_size: int = 0
 
     def readline(self, size: int = -1) -> bytes:
         """One line, raising :class:`HeaderLineTooLong` or :class:`HeadersTooLarge`."""

@@ -149,7 +149,7 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
         server = self.server
         if server.max_http_version:
             self.protocol_version = server.max_http_version
-        self.raw_requestline = self._read_request_line()
+        self.raw_requestline: bytes = self._read_request_line()
         if self.conn_state[2] != _wsgi.STATE_CLOSE:  # the server may be stopping
             self.conn_state[2] = _wsgi.STATE_REQUEST
         if not self.raw_requestline:

@@ -154,7 +154,7 @@ class Server(_wsgi.BaseHTTPServer.HTTPServer):
         self.environ = environ
         self.max_http_version = max_http_version
         self.protocol = protocol
-        self.pid = os.getpid()
+        self.pid: int = os.getpid()
         self.minimum_chunk_size = minimum_chunk_size
         self.log_x_forwarded_for = log_x_forwarded_for
         self.log_output = log_output

@@ -16,7 +16,15 @@ from typing import Any
 
 from eventlet.processes._popen import GreenPopen
 
-__patched__ = ["Popen", "call", "check_call", "check_output", "getoutput", "getstatusoutput", "run"]
+__patched__: list[str] = [
+    "Popen",
+    "call",
+    "check_call",
+    "check_output",
+    "getoutput",
+    "getstatusoutput",
+    "run",
+]
 
 for _name in dir(_std):
     if not _name.startswith("__") and _name not in __patched__:

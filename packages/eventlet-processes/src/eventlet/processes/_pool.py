@@ -97,7 +97,7 @@ class ProcessPool:
         self.size = size
         self.max_tasks_per_child = max_tasks_per_child
         self.prefetch = prefetch
-        self.io_mode = resolve_io_mode(io_mode)
+        self.io_mode: str = resolve_io_mode(io_mode)
         self.python = python
         #: seconds a worker that closed its pipe gets to exit before it is killed
         self.exit_grace = exit_grace

@@ -28,7 +28,7 @@ globals().update(
 __all__ = [name for name in getattr(_stdssl, "__all__", ()) if name != "__all__"]
 # Not "SSLSocket": the standard SSLSocket._create calls super(SSLSocket, self) through the module
 # global, which must stay the original class (GreenSSLSocket subclasses it, so isinstance holds).
-__patched__ = [
+__patched__: list[str] = [
     "SSLContext",
     "_create_default_https_context",
     "_create_unverified_context",
