@@ -100,7 +100,7 @@ class LightQueue(Generic[T]):
 
     # ------------------------------------------------------------------ container hooks
     def _init(self, maxsize: int | None) -> None:
-        self.queue = deque()
+        self.queue: Any = deque()
 
     def _put(self, item: Any) -> None:
         self.queue.append(item)
@@ -353,7 +353,7 @@ class PriorityQueue(Queue[T]):
     """A :class:`Queue` that returns the lowest item first (entries like ``(priority, data)``)."""
 
     def _init(self, maxsize: int | None) -> None:
-        self.queue = []
+        self.queue: Any = []
 
     def _put(self, item: Any) -> None:
         heapq.heappush(self.queue, item)

@@ -104,10 +104,10 @@ class FdListener:
     ) -> None:
         self.evtype: str = evtype
         self.fileno: int = fileno
-        self.cb = cb
+        self.cb: Callable[[int], Any] = cb
         #: called with ``OSError(EBADF)`` on :meth:`FdTable.notify_close`; ``None`` once not wanted.
-        self.tb = tb
-        self.mark_as_closed = mark_as_closed
+        self.tb: Callable[[BaseException], Any] | None = tb
+        self.mark_as_closed: Callable[[], Any] | None = mark_as_closed
         #: True once the listener has been removed from the hub.
         self.spent: bool = False
         #: True for listeners made by :meth:`FdTable.add`: they stay until removed.

@@ -67,7 +67,7 @@ class Hub(BaseHub):
         #: the selectors module the loop polls with: the original one under monkey patching
         self.selectors = _unpatched_selectors()
         self.loop = asyncio.SelectorEventLoop(self._make_selector())
-        self.clock = self.loop.time
+        self.clock: Callable[[], float] = self.loop.time
         self._masks: dict[int, int] = {}
         self._turn_pending = False
         self._wake_handle: asyncio.TimerHandle | None = None

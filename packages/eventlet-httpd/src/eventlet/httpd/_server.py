@@ -202,7 +202,7 @@ class Server(Admission):
         self.ssl_context: Any = self._make_ssl_context(certfile, keyfile, ssl_context)
         self._owns_socket = sock is None or not isinstance(sock, GreenSocket)
         self._created_socket = sock is None
-        self.socket = self._make_socket(host, port, sock, backlog, reuse_port)
+        self.socket: Any = self._make_socket(host, port, sock, backlog, reuse_port)
         self._address = self.socket.getsockname()
         self.sendfile: bool = type(self.socket) is GreenSocket and self.ssl_context is None
         scheme = url_scheme or ("https" if self.ssl_context is not None or _is_tls(sock) else "http")

@@ -66,17 +66,17 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
     ``conn_state`` is ``[client address, socket, state]``; ``server`` the :class:`Server`.
     """
 
-    protocol_version = "HTTP/1.1"
-    minimum_chunk_size = _wsgi.MINIMUM_CHUNK_SIZE
-    capitalize_response_headers = True
+    protocol_version: str = "HTTP/1.1"
+    minimum_chunk_size: int = _wsgi.MINIMUM_CHUNK_SIZE
+    capitalize_response_headers: bool = True
     reject_bad_requests = True
     """False accepts a request with both ``Content-Length`` and ``Transfer-Encoding`` (as
     chunked; the connection is closed after it) instead of refusing it."""
     wbufsize = 16 << 10  # buffered, so partial socket writes are retried
 
     def __init__(self, conn_state: list[Any], server: Server) -> None:
-        self.request = conn_state[1]
-        self.client_address = conn_state[0]
+        self.request: Any = conn_state[1]
+        self.client_address: Any = conn_state[0]
         self.conn_state = conn_state
         self.server = server
         # Overrides from the server, before setup().
@@ -104,7 +104,7 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
                 pass
         try:
             self.rfile = conn.makefile("rb", self.rbufsize)
-            self.wfile = conn.makefile("wb", self.wbufsize)
+            self.wfile: Any = conn.makefile("wb", self.wbufsize)
         except (AttributeError, NotImplementedError):
             raise NotImplementedError(f"eventlet.wsgi doesn't support sockets of type {type(conn)}") from None
 
@@ -177,8 +177,8 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
             self.rfile = rfile
         if not self._frame_body():
             return
-        self.environ = self.get_environ()
-        self.application = server.app
+        self.environ: dict[str, Any] = self.get_environ()
+        self.application: Any = server.app
         try:
             server.outstanding_requests += 1
             try:
@@ -222,10 +222,10 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
     def parse_request(self) -> bool:
         """Parse ``raw_requestline`` and the headers from ``rfile``; False (answered) if invalid."""
         self.command = None
-        self.request_version = self.default_request_version
+        self.request_version: str = self.default_request_version
         self.close_connection = True
         raw = self.raw_requestline
-        self.requestline = str(raw, "iso-8859-1").rstrip("\r\n")
+        self.requestline: str = str(raw, "iso-8859-1").rstrip("\r\n")
         checker = self._checker
         try:
             try:
