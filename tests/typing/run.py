@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 DISTRIBUTIONS = ("eventlet-core", "eventlet-httpd", "eventlet-processes", "eventlet-ssl")
-#: what the virtualenv gets besides our wheels: pyOpenSSL (eventlet-ssl's extra, typed) and greenlet's stubs
-EXTRAS = ("pyOpenSSL>=24", "types-greenlet")
+#: what the virtualenv gets besides our wheels: the (typed) extras pyOpenSSL and dnspython, greenlet's stubs
+EXTRAS = ("pyOpenSSL>=24", "dnspython>=2", "types-greenlet")
 MARKER = re.compile(r"#\s*expect-error\b")
 
 Errors = dict[str, set[int]]  # program file name -> lines with an error

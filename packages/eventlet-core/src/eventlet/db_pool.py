@@ -195,7 +195,7 @@ class BaseConnectionPool(Pool[Any]):
         expired: list[FreeItem] = []
         for item in self.free_items:
             (expired if self._is_expired(now, item[0], item[1]) else keep).append(item)
-        self.free_items = keep
+        self.free_items: deque[Any] = keep
         self.current_size -= len(expired)
         for _last_used, _created_at, conn in expired:
             self._safe_close(conn, quiet=True)

@@ -369,7 +369,7 @@ class LifoQueue(Queue[T]):
     """A :class:`Queue` that returns the most recently added item first."""
 
     def _init(self, maxsize: int | None) -> None:
-        self.queue = []
+        self.queue: Any = []
 
     def _put(self, item: Any) -> None:
         self.queue.append(item)

@@ -232,7 +232,7 @@ class WebSocketWSGI:
         self.max_fragments = max_fragments
         if deflate is True:
             deflate = DeflateConfig()
-        self.deflate = deflate or None
+        self.deflate: DeflateConfig | None = deflate or None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         """Perform the handshake, run the handler, return ``ALREADY_HANDLED``."""

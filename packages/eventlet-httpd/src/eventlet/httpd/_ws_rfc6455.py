@@ -97,7 +97,7 @@ class RFC6455WebSocket(FrameReader, WebSocket):
         self._deflate_dec: Any = None
         self._remote_close_data: bytes | None = None
         self.extensions = extensions or {}
-        self.iterator = self._iter_frames()
+        self.iterator: Iterator[str | bytes] = self._iter_frames()
 
     @property
     def extensions(self) -> dict[str, dict[str, Any]]:

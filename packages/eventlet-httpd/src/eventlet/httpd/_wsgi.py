@@ -270,7 +270,7 @@ class FileWrapper:
     __slots__ = ("blksize", "filelike")
 
     def __init__(self, filelike: IO[bytes], blksize: int = 65536) -> None:
-        self.filelike = filelike
+        self.filelike: IO[bytes] = filelike
         self.blksize: int = blksize
 
     def __iter__(self) -> Iterator[bytes]:

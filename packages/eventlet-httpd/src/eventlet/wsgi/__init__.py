@@ -115,7 +115,7 @@ BROKEN_SOCK = {errno.EPIPE, errno.ECONNRESET, errno.ESHUTDOWN}
 """errnos of a peer that went away."""
 ACCEPT_EXCEPTIONS = (OSError, ssl.SSLError)
 """Exceptions :func:`server` inspects when ``accept`` fails."""
-ACCEPT_ERRNO = {
+ACCEPT_ERRNO: set[int] = {
     errno.EPIPE,
     errno.ECONNRESET,
     errno.ENOTCONN,

@@ -67,6 +67,10 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
     """
 
     protocol_version: str = "HTTP/1.1"
+    # set per connection and per request (BaseHTTPRequestHandler declares them too)
+    connection: Any
+    rfile: Any
+    path: str
     minimum_chunk_size: int = _wsgi.MINIMUM_CHUNK_SIZE
     capitalize_response_headers: bool = True
     reject_bad_requests = True
