@@ -155,6 +155,46 @@ _DISTRIBUTIONS = {
     "processes": "eventlet-processes",
     "ssl": "eventlet-ssl",
 }
+#: Every module another distribution provides at the top of its tree -> that distribution.
+_COMPONENT_MODULES = {
+    "eventlet.httpd": "eventlet-httpd",
+    "eventlet.wsgi": "eventlet-httpd",
+    "eventlet.websocket": "eventlet-httpd",
+    "eventlet.processes": "eventlet-processes",
+    "eventlet.green.subprocess": "eventlet-processes",
+    "eventlet.ssl": "eventlet-ssl",
+    "eventlet.green.ssl": "eventlet-ssl",
+    "eventlet.green.OpenSSL": "eventlet-ssl",
+}
+
+
+class _MissingComponentFinder:
+    """The last entry of ``sys.meta_path``: names the distribution of a component not installed.
+
+    Consulted only after every other finder found nothing, and only answers for the exact names of
+    ``_COMPONENT_MODULES``: ``import eventlet.httpd`` without eventlet-httpd then raises
+    ``ModuleNotFoundError`` (``name="eventlet.httpd"``, as without the finder) whose message says
+    what to install.  Every other import passes through it with one dictionary lookup.
+    """
+
+    _eventlet_missing_component = True  # how a later import of this module finds it installed
+
+    @staticmethod
+    def find_spec(name: str, path: object = None, target: object = None) -> None:
+        """``None`` (not ours to find), or ``ModuleNotFoundError`` for a component's module."""
+        distribution = _COMPONENT_MODULES.get(name)
+        if distribution is not None:
+            raise ModuleNotFoundError(
+                f"No module named {name!r}: it is part of the {distribution} distribution, "
+                f"which is not installed (pip install {distribution})",
+                name=name,
+            )
+
+
+_meta_path = __import__("sys").meta_path
+if not any(getattr(finder, "_eventlet_missing_component", False) for finder in _meta_path):
+    _meta_path.append(_MissingComponentFinder)
+del _meta_path
 
 
 def _lazy_attribute(name: str) -> object:

@@ -166,7 +166,7 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
         self._section = None
         rfile = self.rfile
         try:
-            self.rfile = _wsgi.FileObjectForHeaders(rfile)  # type: ignore[assignment]
+            self.rfile = _wsgi.FileObjectForHeaders(rfile)
             if not self.parse_request():
                 return
         except _wsgi.HeaderLineTooLong:
