@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import weakref
+from typing import Any
 
 import pytest
 from greenlet import GreenletExit, getcurrent, greenlet
@@ -407,7 +408,7 @@ def test_cancel_only_before_start(any_hub: BaseHub) -> None:
 
 
 def test_greenthread_constructor_compat(any_hub: BaseHub) -> None:
-    gt = GreenThread(any_hub.greenlet)
+    gt: GreenThread[Any] = GreenThread(any_hub.greenlet)
     any_hub.call_soon(gt.switch, lambda x: x * 2, (4,), {})
     assert gt.wait() == 8
     assert GreenThread.main is GreenThread.run
@@ -415,7 +416,7 @@ def test_greenthread_constructor_compat(any_hub: BaseHub) -> None:
 
 
 def test_greenthread_started_with_nothing_to_run_fails_clearly(any_hub: BaseHub) -> None:
-    gt = GreenThread(any_hub.greenlet)
+    gt: GreenThread[Any] = GreenThread(any_hub.greenlet)
     any_hub.call_soon(gt.switch)
     with pytest.raises(TypeError, match="nothing to run"):
         gt.wait()

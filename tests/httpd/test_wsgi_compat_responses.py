@@ -435,7 +435,7 @@ def test_many_distinct_header_names_and_heads() -> None:
 
 
 def test_a_500_to_a_client_already_gone_is_quiet() -> None:
-    gone = eventlet.Event()
+    gone: eventlet.Event[Any] = eventlet.Event()
 
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         gone.wait()
