@@ -648,7 +648,7 @@ def test_green_underscore_thread_is_the_same_module() -> None:
 def test_lock_type_cannot_be_subclassed_but_rlock_can() -> None:
     with pytest.raises(TypeError, match="acceptable base type"):
 
-        class MyLock(green_thread.LockType):  # type: ignore[misc]
+        class MyLock(green_thread.LockType):
             pass
 
     class MyRLock(green_thread.RLock):

@@ -234,7 +234,7 @@ def test_profile_follows_green_threads(capsys: pytest.CaptureFixture[str]) -> No
     _program()
     prof.stop()
     prof.create_stats()
-    assert any(fn[2] == "_worker" for fn in prof.stats)  # type: ignore[attr-defined]
+    assert any(fn[2] == "_worker" for fn in prof.stats)
 
     profile.runctx("_program()", {"_program": _program}, {})
     profile.run("len('x')")

@@ -113,7 +113,7 @@ def test_wait_interrupted_then_waited_again(any_hub: BaseHub) -> None:
 def test_link_and_unlink(any_hub: BaseHub) -> None:
     calls: list[tuple[object, ...]] = []
 
-    def record(thread: GreenThread, *args: object, **kwargs: object) -> None:
+    def record(thread: GreenThread[Any], *args: object, **kwargs: object) -> None:
         calls.append((thread.wait(), args, kwargs))
 
     gt = eventlet.spawn(lambda: "r")
@@ -131,7 +131,7 @@ def test_link_and_unlink(any_hub: BaseHub) -> None:
 def test_link_errors_are_reported(
     any_hub: BaseHub, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def bad_link(thread: GreenThread) -> None:
+    def bad_link(thread: GreenThread[Any]) -> None:
         raise RuntimeError("link failed")
 
     gt = eventlet.spawn(lambda: None)
@@ -217,7 +217,7 @@ def test_spawn_after_and_cancel() -> None:
 def test_spawn_after_local_dies_with_its_spawner() -> None:
     with virtual_clock():
         out: list[str] = []
-        threads: list[GreenThread] = []
+        threads: list[GreenThread[Any]] = []
 
         def spawner() -> None:
             threads.append(eventlet.spawn_after_local(1, out.append, "local"))

@@ -109,17 +109,17 @@ def test_deprecated_greenthread_names(any_hub: hubs.BaseHub) -> None:
     seen: list[int] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        assert greenthread.TimeoutError is _deprecated.TimeoutError  # type: ignore[attr-defined]
-        assert greenthread.with_timeout(1, lambda: 5) == 5  # type: ignore[attr-defined]
-        assert greenthread.call_after is greenthread.call_after_local  # type: ignore[attr-defined]
-        timer = greenthread.call_after_local(0, seen.append, 1)  # type: ignore[attr-defined]
+        assert greenthread.TimeoutError is _deprecated.TimeoutError
+        assert greenthread.with_timeout(1, lambda: 5) == 5
+        assert greenthread.call_after is greenthread.call_after_local
+        timer = greenthread.call_after_local(0, seen.append, 1)
         eventlet.sleep(0.001)
         assert seen == [1] and not timer.pending
-        greenthread.call_after_global(0, seen.append, 2)  # type: ignore[attr-defined]
+        greenthread.call_after_global(0, seen.append, 2)
         eventlet.sleep(0.001)
     assert seen == [1, 2]
     with pytest.raises(AttributeError, match="no_such_name"):
-        greenthread.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+        greenthread.no_such_name  # noqa: B018
 
 
 def test_import_eventlet_stays_cheap_and_imports_nothing_more() -> None:

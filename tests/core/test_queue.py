@@ -29,7 +29,7 @@ def test_full_and_empty_are_the_stdlib_classes() -> None:
 
 
 @pytest.mark.parametrize("cls", [LightQueue, Queue])
-def test_unbounded_fifo(cls: type[LightQueue]) -> None:
+def test_unbounded_fifo(cls: type[LightQueue[Any]]) -> None:
     q = cls()
     assert q.maxsize is None and q.empty() and not q.full()
     for i in range(5):
@@ -152,7 +152,7 @@ def test_channel_get_nowait_with_waiting_putter() -> None:
 
 def test_channel_put_returns_after_the_getter_received_the_item() -> None:
     """A channel's put returns once the item was received: the getter runs first (as upstream)."""
-    channel: Queue = Queue(0)
+    channel: Queue[Any] = Queue(0)
     events: list[str] = []
 
     def getter() -> None:
@@ -169,7 +169,7 @@ def test_channel_put_returns_after_the_getter_received_the_item() -> None:
 
 
 def test_resize_to_and_from_zero_switches_the_channel_hand_off() -> None:
-    q: LightQueue = LightQueue(5)
+    q: LightQueue[Any] = LightQueue(5)
     q.resize(0)
     events: list[str] = []
     eventlet.spawn(lambda: events.append(q.get()))
@@ -187,7 +187,7 @@ def test_resize_to_and_from_zero_switches_the_channel_hand_off() -> None:
 
 
 def test_channel_put_from_the_hub_to_a_waiting_getter_does_not_yield() -> None:
-    channel: LightQueue = LightQueue(0)
+    channel: LightQueue[Any] = LightQueue(0)
     getter = eventlet.spawn(channel.get)
     settle()
     get_hub().call_soon(channel.put, "from a callback")
@@ -195,7 +195,7 @@ def test_channel_put_from_the_hub_to_a_waiting_getter_does_not_yield() -> None:
 
 
 def test_channel_get_nowait_from_the_hub_finishes_the_putter_at_once() -> None:
-    channel: Queue = Queue(0)
+    channel: Queue[Any] = Queue(0)
     putter = eventlet.spawn(channel.put, 5)
     settle()
     result: list[Any] = []
@@ -231,7 +231,9 @@ def test_getter_killed_after_hand_over_passes_item_to_next_getter() -> None:
     ("cls", "expected"),
     [(LightQueue, ["handed", "later"]), (LifoQueue, ["handed", "later"]), (PriorityQueue, [1, 2])],
 )
-def test_getter_killed_after_hand_over_puts_item_back(cls: type[LightQueue], expected: list[Any]) -> None:
+def test_getter_killed_after_hand_over_puts_item_back(
+    cls: type[LightQueue[Any]], expected: list[Any]
+) -> None:
     q = cls()
     getter = eventlet.spawn(q.get)
     settle()
@@ -428,7 +430,7 @@ def test_lifo_queue_order() -> None:
 
 
 def test_subclass_hooks_are_used() -> None:
-    class Reversed(LightQueue):
+    class Reversed(LightQueue[Any]):
         def _put(self, item: Any) -> None:
             self.queue.appendleft(item)
 
@@ -440,7 +442,7 @@ def test_subclass_hooks_are_used() -> None:
     q.put(2)
     assert [q.get(), q.get()] == [1, 2]
 
-    class Delegating(LightQueue):
+    class Delegating(LightQueue[Any]):
         def _put(self, item: Any) -> None:
             super()._put(("wrapped", item))
 

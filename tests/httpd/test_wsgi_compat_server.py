@@ -387,7 +387,7 @@ def test_accept_errors_transient_resource_and_fatal(caplog: pytest.LogCaptureFix
 
 
 def test_a_socket_that_does_not_listen_raises() -> None:
-    sock = eventlet.green.socket.socket()  # type: ignore[attr-defined]
+    sock = eventlet.green.socket.socket()
     sock.bind(("127.0.0.1", 0))
     with pytest.raises(OSError) as caught:
         wsgi.server(sock, hello, log=io.StringIO())
