@@ -52,7 +52,7 @@ class PropagateError(Exception):
         self.msg = message
         self.key = key
         self.exc = exc
-        self.args = (key, exc)  # so that it pickles and unpickles back to the same
+        self.args: tuple[Any, ...] = (key, exc)  # so that it pickles and unpickles back to the same
 
     def __str__(self) -> str:
         return self.msg

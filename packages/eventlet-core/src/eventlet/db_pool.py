@@ -84,6 +84,8 @@ class BaseConnectionPool(Pool[Any]):
     used connection is handed out first, so the others age out when the load drops.
     """
 
+    current_size: int  # Pool's count, which the expiry sweep lowers
+
     def __init__(
         self,
         db_module: Any,

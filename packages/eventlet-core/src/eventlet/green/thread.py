@@ -28,7 +28,7 @@ import sys
 import types
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
@@ -265,9 +265,10 @@ del _cls
 
 # Built-in functions do not bind as methods (``locktype = _thread.allocate_lock`` in a class body
 # stays a plain callable); staticmethod objects, callable since Python 3.10, behave the same.
-get_ident = staticmethod(get_ident)
-allocate_lock = staticmethod(allocate_lock)
-start_new_thread = staticmethod(start_new_thread)
+if not TYPE_CHECKING:  # the functions above, as type checkers see them
+    get_ident = staticmethod(get_ident)
+    allocate_lock = staticmethod(allocate_lock)
+    start_new_thread = staticmethod(start_new_thread)
 start_joinable_thread = staticmethod(start_joinable_thread)
 _make_thread_handle = staticmethod(_make_thread_handle)
 _get_main_thread_ident = staticmethod(_get_main_thread_ident)

@@ -65,8 +65,8 @@ class Hub(BaseHub):
 
     def _init_backend(self) -> None:
         #: the selectors module the loop polls with: the original one under monkey patching
-        self.selectors = _unpatched_selectors()
-        self.loop = asyncio.SelectorEventLoop(self._make_selector())
+        self.selectors: ModuleType = _unpatched_selectors()
+        self.loop: asyncio.AbstractEventLoop = asyncio.SelectorEventLoop(self._make_selector())
         self.clock: Callable[[], float] = self.loop.time
         self._masks: dict[int, int] = {}
         self._turn_pending = False

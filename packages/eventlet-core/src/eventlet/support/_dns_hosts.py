@@ -72,7 +72,7 @@ class HostsAnswer(dns.resolver.Answer):
         raise_on_no_answer: bool = True,
     ) -> None:
         # dnspython's constructor wants a response message; this answer has none.
-        self.response = None  # type: ignore[assignment]
+        self.response: Any = None
         self.nameserver: str | None = None
         self.port: int | None = None
         self.qname = qname

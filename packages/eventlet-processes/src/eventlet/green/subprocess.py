@@ -12,6 +12,7 @@ this distribution is installed (entry point group ``eventlet.green_modules``).
 from __future__ import annotations
 
 import subprocess as _std
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from eventlet.processes._popen import GreenPopen
@@ -38,7 +39,7 @@ CompletedProcess = _std.CompletedProcess
 CalledProcessError = _std.CalledProcessError
 SubprocessError = _std.SubprocessError
 TimeoutExpired = _std.TimeoutExpired
-list2cmdline = _std.list2cmdline
+list2cmdline: Callable[[Iterable[str]], str] = _std.list2cmdline
 
 __all__ = list(_std.__all__)
 

@@ -34,7 +34,7 @@ import _ssl
 import socket as _stdsocket
 import ssl as _stdssl
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from eventlet.hubs.hub import EV_READ, EV_WRITE
 from eventlet.ssl._raw import GreenRawSocket, deadline_after
@@ -302,9 +302,10 @@ def _c_property(name: str, convert: Callable[[Any], Any]) -> Any:
 class GreenSSLContext(_stdssl.SSLContext):
     """An ``ssl.SSLContext`` whose ``wrap_socket`` returns :class:`GreenSSLSocket` objects."""
 
-    sslsocket_class = GreenSSLSocket
-    options = _c_property("options", _stdssl.Options)
-    verify_flags = _c_property("verify_flags", _stdssl.VerifyFlags)
-    verify_mode = _c_property("verify_mode", _stdssl.VerifyMode)
-    minimum_version = _c_property("minimum_version", _stdssl.TLSVersion)
-    maximum_version = _c_property("maximum_version", _stdssl.TLSVersion)
+    sslsocket_class: type[_stdssl.SSLSocket] = GreenSSLSocket
+    if not TYPE_CHECKING:  # for type checkers, the standard properties (and their types) stay
+        options = _c_property("options", _stdssl.Options)
+        verify_flags = _c_property("verify_flags", _stdssl.VerifyFlags)
+        verify_mode = _c_property("verify_mode", _stdssl.VerifyMode)
+        minimum_version = _c_property("minimum_version", _stdssl.TLSVersion)
+        maximum_version = _c_property("maximum_version", _stdssl.TLSVersion)
