@@ -13,7 +13,9 @@ import eventlet
 import eventlet.hubs
 from eventlet import tpool
 from eventlet.event import Event
+from eventlet.green import select as green_select
 from eventlet.green import socket as green_socket
+from eventlet.green import time as green_time
 from eventlet.greenio import GreenSocket
 from eventlet.greenpool import GreenPile, GreenPool
 from eventlet.greenthread import GreenThread
@@ -142,3 +144,14 @@ def guards() -> None:
     with Semaphore(2):
         pass
     eventlet.monkey_patch(socket=True)
+
+
+def green_modules() -> None:
+    poller = green_select.poll()
+    poller.register(0, green_select.POLLIN | green_select.POLLOUT)
+    assert_type(green_select.select([0], [], [], 1.0), tuple[list[Any], list[Any], list[Any]])
+    assert_type(green_time.monotonic(), float)
+    green_time.sleep(0.1)
+    assert_type(green_socket.gethostbyname("localhost"), str)
+    sock = green_socket.socket(green_socket.AF_INET, green_socket.SOCK_STREAM)
+    sock.close()

@@ -19,7 +19,7 @@ import select as _select
 import time
 from collections.abc import Iterable
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greenlet import getcurrent
 
@@ -255,3 +255,8 @@ if hasattr(_select, "epoll"):  # pragma: no branch - Linux
                 events = self._epoll.poll(0, maxevents)
                 if events:
                     return events
+
+
+if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
+    # (the green definitions above stay: an import does not replace a name already defined)
+    from select import *  # type: ignore[assignment]  # noqa: F403

@@ -15,7 +15,7 @@ import os
 import socket as _stdsocket
 import sys
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventlet import _resolver
 from eventlet.greenio.socket import GreenSocket
@@ -44,7 +44,8 @@ __patched__: list[str] = [
     "socketpair",
 ]
 
-socket = GreenSocket
+if not TYPE_CHECKING:  # for type checkers, ``socket`` is the standard class (imported below)
+    socket = GreenSocket
 _GLOBAL_DEFAULT_TIMEOUT: Any = vars(_stdsocket)["_GLOBAL_DEFAULT_TIMEOUT"]
 _AddressFamily = _stdsocket.AddressFamily
 _SocketKind = _stdsocket.SocketKind
@@ -214,3 +215,8 @@ def __getattr__(name: str) -> Any:
         return getattr(_stdsocket, name)
     except AttributeError:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
+    # (the green definitions above stay: an import does not replace a name already defined)
+    from socket import *  # type: ignore[assignment]  # noqa: F403

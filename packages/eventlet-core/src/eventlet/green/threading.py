@@ -99,3 +99,7 @@ def _join_at_exit() -> None:
 
 
 atexit.register(_join_at_exit)
+
+
+if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
+    from threading import *  # noqa: F403

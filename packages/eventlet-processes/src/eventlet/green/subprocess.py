@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import subprocess as _std
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventlet.processes._popen import GreenPopen
 
@@ -35,10 +35,11 @@ del _name
 PIPE = _std.PIPE
 STDOUT = _std.STDOUT
 DEVNULL = _std.DEVNULL
-CompletedProcess = _std.CompletedProcess
-CalledProcessError = _std.CalledProcessError
-SubprocessError = _std.SubprocessError
-TimeoutExpired = _std.TimeoutExpired
+from subprocess import CalledProcessError as CalledProcessError  # noqa: E402 - the standard classes
+from subprocess import CompletedProcess as CompletedProcess  # noqa: E402
+from subprocess import SubprocessError as SubprocessError  # noqa: E402
+from subprocess import TimeoutExpired as TimeoutExpired  # noqa: E402
+
 list2cmdline: Callable[[Iterable[str]], str] = _std.list2cmdline
 
 __all__ = list(_std.__all__)
@@ -138,3 +139,8 @@ def getstatusoutput(cmd: Any, *, encoding: str | None = None, errors: str | None
 def getoutput(cmd: Any, *, encoding: str | None = None, errors: str | None = None) -> str:
     """Run ``cmd`` in a shell and return its output (stdout and stderr, minus a final newline)."""
     return getstatusoutput(cmd, encoding=encoding, errors=errors)[1]
+
+
+if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
+    # (the green definitions above stay: an import does not replace a name already defined)
+    from subprocess import *  # type: ignore[assignment]  # noqa: F403

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ssl as _stdssl
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventlet.ssl import GreenSSLContext, GreenSSLSocket, wrap_ssl
 
@@ -35,9 +35,10 @@ __patched__: list[str] = [
     "create_default_context",
 ]
 
-SSLContext = GreenSSLContext
-SSLSocket = GreenSSLSocket
-wrap_socket = wrap_ssl
+if not TYPE_CHECKING:  # for type checkers, the standard names (imported below)
+    SSLContext = GreenSSLContext
+    SSLSocket = GreenSSLSocket
+    wrap_socket = wrap_ssl
 _original_create_default_context = _stdssl.create_default_context
 _original_create_unverified_context = _stdssl._create_unverified_context
 
@@ -67,3 +68,8 @@ def _greened(context: _stdssl.SSLContext) -> GreenSSLContext:
     if not isinstance(context, GreenSSLContext):
         context.__class__ = GreenSSLContext
     return context  # type: ignore[return-value]
+
+
+if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
+    # (the green definitions above stay: an import does not replace a name already defined)
+    from ssl import *  # type: ignore[assignment]  # noqa: F403

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import socket as _stdsocket
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from eventlet.hubs.hub import EV_READ, EV_WRITE
 from eventlet.ssl._raw import GreenRawSocket, deadline_after
@@ -113,3 +113,8 @@ class Connection(_BaseConnection):
         conn = Connection(self._context, client)
         conn.set_accept_state()
         return conn, address
+
+
+if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
+    # (the green definitions above stay: an import does not replace a name already defined)
+    from OpenSSL.SSL import *  # type: ignore[assignment]  # noqa: F403
