@@ -21,7 +21,14 @@ import importlib
 import logging
 from types import ModuleType
 
-__all__ = ["CORE_GREEN_MODULES", "ENTRY_POINT_GROUP", "KEYWORD_MODULES", "GreenModules", "patched_names"]
+__all__ = [
+    "CORE_GREEN_MODULES",
+    "ENTRY_POINT_GROUP",
+    "EXPLICIT_ONLY",
+    "KEYWORD_MODULES",
+    "GreenModules",
+    "patched_names",
+]
 
 logger = logging.getLogger("eventlet.patcher")
 
@@ -38,6 +45,7 @@ CORE_GREEN_MODULES = {
     "threading": "eventlet.green.threading",
     "queue": "eventlet.green.queue",
     "time": "eventlet.green.time",
+    "builtins": "eventlet.green.builtin",
 }
 
 #: monkey_patch() keyword -> the standard modules it patches, in order.  A green module from an
@@ -53,6 +61,10 @@ KEYWORD_MODULES: dict[str, tuple[str, ...]] = {
     "MySQLdb": ("MySQLdb",),
     "psycopg": (),
 }
+
+#: Keywords that a bare ``monkey_patch()`` (or ``all=True``) leaves alone: only ``name=True`` patches
+#: them, as upstream eventlet does (``open`` and the MySQL driver are not everyone's business).
+EXPLICIT_ONLY = frozenset({"builtins", "MySQLdb"})
 
 #: The standard modules that ``inject()``/``import_patched()`` replace by default, in order.
 _DEFAULT_INJECTED = ("os", "select", "selectors", "socket", "ssl", "_thread", "threading", "time")
@@ -91,15 +103,27 @@ class GreenModules:
         return table
 
     def load_green(self, name: str) -> list[ModuleType]:
-        """The green modules replacing parts of standard module ``name`` that are installed."""
+        """The green modules replacing parts of standard module ``name`` that can be imported.
+
+        A green module that is not installed is skipped with a warning; one that needs a
+        third-party library which is absent (``eventlet.green.OpenSSL`` without pyOpenSSL) is
+        skipped quietly: there is nothing of that library to patch.  A missing module of eventlet's
+        own, inside a green module that is installed, is a bug and is raised.
+        """
         modules = []
         for path in self.green_module_names().get(name, ()):
             try:
                 modules.append(importlib.import_module(path))
             except ModuleNotFoundError as exc:
-                if exc.name != path:
+                missing = exc.name or ""
+                if missing == path or path.startswith(missing + "."):
+                    logger.warning("Green module %s for %r is not installed", path, name)
+                elif missing == "eventlet" or missing.startswith("eventlet."):
                     raise
-                logger.warning("Green module %s for %r is not installed", path, name)
+                else:
+                    logger.info(
+                        "Green module %s for %r needs %s, which is not installed", path, name, missing
+                    )
         return modules
 
     def default_green_modules(self) -> list[tuple[str, ModuleType]]:
