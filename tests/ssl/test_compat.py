@@ -52,12 +52,91 @@ def test_wrap_ssl_legacy_signature(certs: Certs, green_hub: Any) -> None:
     listener.close()
 
 
-def test_wrap_ssl_verifies_by_default(certs: Certs, green_hub: Any) -> None:
+def test_wrap_ssl_checks_no_certificate_unless_asked(certs: Certs, green_hub: Any) -> None:
+    """Upstream's contract (the old ``ssl.wrap_socket``): a self-signed server is accepted."""
+    listener, server = _serve_self_signed(certs)
+    port = listener.getsockname()[1]
+    for wrap in (eventlet.wrap_ssl, eventlet.ssl.GreenSSLSocket):
+        with wrap(green_socket.create_connection(("127.0.0.1", port))) as conn:
+            assert conn.getpeercert() == {}  # not validated, so not decoded either
+            conn.sendall(b"unchecked")
+            assert conn.recv(100) == b"unchecked"
+    server.kill()
+    listener.close()
+
+
+def _serve_self_signed(certs: Certs, **kw: Any) -> tuple[Any, Any]:
+    listener = eventlet.wrap_ssl(
+        eventlet.listen(("127.0.0.1", 0)), certfile=str(certs.self_signed), server_side=True, **kw
+    )
+
+    def serve() -> None:
+        while True:
+            conn, _ = listener.accept()
+            with conn:
+                try:
+                    conn.sendall(conn.recv(100))
+                except OSError:
+                    pass  # a client that refused our certificate, or went away
+
+    return listener, eventlet.spawn(serve)
+
+
+def test_wrap_ssl_verifies_when_asked(certs: Certs, green_hub: Any) -> None:
+    listener, server = _serve_self_signed(certs)
+    port = listener.getsockname()[1]
+    with pytest.raises(ssl.SSLCertVerificationError):  # against the system's CAs
+        eventlet.wrap_ssl(green_socket.create_connection(("127.0.0.1", port)), cert_reqs=ssl.CERT_REQUIRED)
+    with pytest.raises(ssl.SSLCertVerificationError):  # against CAs that did not sign it
+        eventlet.wrap_ssl(
+            green_socket.create_connection(("127.0.0.1", port)),
+            cert_reqs=ssl.CERT_REQUIRED,
+            ca_certs=str(certs.ca),
+        )
+    server.kill()
+    listener.close()
     listener, server = _serve_legacy(certs)
     port = listener.getsockname()[1]
-    with pytest.raises(ssl.SSLCertVerificationError):
-        eventlet.ssl.GreenSSLSocket(green_socket.create_connection(("127.0.0.1", port)))
+    with pytest.raises(ssl.SSLCertVerificationError, match="mismatch"):  # the host name is checked
+        eventlet.wrap_ssl(
+            green_socket.create_connection(("127.0.0.1", port)),
+            cert_reqs=ssl.CERT_REQUIRED,
+            ca_certs=str(certs.ca),
+            server_hostname="elsewhere.example.org",
+        )
     server.kill()
+    listener.close()
+
+
+def test_wrap_ssl_server_can_require_client_certificates(certs: Certs, green_hub: Any) -> None:
+    listener = eventlet.wrap_ssl(
+        eventlet.listen(("127.0.0.1", 0)),
+        str(certs.server),
+        str(certs.server),
+        server_side=True,
+        cert_reqs=ssl.CERT_REQUIRED,
+        ca_certs=str(certs.ca),
+    )
+    port = listener.getsockname()[1]
+    peers: list[Any] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            peers.append(conn.getpeercert())
+            conn.sendall(conn.recv(100))
+
+    server = eventlet.spawn(serve)
+    with eventlet.wrap_ssl(
+        green_socket.create_connection(("127.0.0.1", port)),
+        certfile=str(certs.client),
+        cert_reqs=ssl.CERT_REQUIRED,
+        ca_certs=str(certs.ca),
+    ) as conn:
+        conn.sendall(b"mutual")
+        assert conn.recv(100) == b"mutual"
+    server.wait()
+    assert dict(rdn[0] for rdn in peers[0]["subject"])["commonName"] == "client"
     listener.close()
 
 
@@ -76,12 +155,34 @@ def test_wrap_ssl_unverified_pinned_and_context(certs: Certs, green_hub: Any) ->
         assert conn.recv(2) == b"ok"
     server.wait()
     listener.close()
-    with pytest.raises(ValueError, match=r"TLS 1\.2"):
-        eventlet.wrap_ssl(socket.socket(), ssl_version=ssl.PROTOCOL_TLSv1)
+    with pytest.raises(ValueError, match="not supported"):
+        eventlet.wrap_ssl(socket.socket(), ssl_version=99)
+    with pytest.raises(ValueError, match="certfile must be specified"):
+        eventlet.wrap_ssl(socket.socket(), keyfile=str(certs.server))
     with eventlet.wrap_ssl(
         socket.socket(), context=client_context(certs, "pyopenssl"), server_hostname="x"
     ) as s:
         assert eventlet.ssl.backend_of(s.context) == "pyopenssl"
+
+
+def test_own_api_stays_secure_by_default(certs: Certs, green_hub: Any) -> None:
+    """eventlet.ssl.wrap_socket without a context, and create_default_context, verify."""
+    listener, server = _serve_self_signed(certs)
+    port = listener.getsockname()[1]
+    with pytest.raises(ssl.SSLCertVerificationError):
+        eventlet.ssl.wrap_socket(
+            green_socket.create_connection(("127.0.0.1", port)), server_hostname="localhost"
+        )
+    with pytest.raises(ValueError, match="server_hostname"):  # it checks host names too
+        eventlet.ssl.wrap_socket(green_socket.socket())
+    context = eventlet.ssl.create_default_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    with pytest.raises(ssl.SSLCertVerificationError):
+        eventlet.ssl.wrap_socket(
+            green_socket.create_connection(("127.0.0.1", port)), context, server_hostname="localhost"
+        )
+    server.kill()
+    listener.close()
 
 
 def test_green_ssl_module(certs: Certs, green_hub: Any) -> None:
@@ -89,6 +190,7 @@ def test_green_ssl_module(certs: Certs, green_hub: Any) -> None:
 
     assert green_ssl.CERT_REQUIRED is ssl.CERT_REQUIRED and green_ssl.SSLError is ssl.SSLError
     assert green_ssl.wrap_socket is eventlet.ssl.wrap_ssl
+    assert "wrap_socket" in green_ssl.__patched__  # monkey_patch() puts it back on 3.12+
     assert set(green_ssl.__patched__) <= set(vars(green_ssl))
     server_ctx = green_ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_ctx.load_cert_chain(str(certs.server))
