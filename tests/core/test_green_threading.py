@@ -479,6 +479,41 @@ def test_green_current_thread_of_a_bare_greenlet_is_its_os_threads() -> None:
     assert found == [green_threading.main_thread()]
 
 
+def test_green_current_thread_of_a_bare_greenlet_in_a_foreign_os_thread() -> None:
+    found: list[object] = []
+
+    def in_os_thread() -> None:
+        eventlet.spawn_n(lambda: found.append(green_threading.current_thread()))
+        eventlet.sleep(0)
+
+    thread = std_threading.Thread(target=in_os_thread)
+    thread.start()
+    thread.join()
+    assert found == [thread]  # the copy does not know that OS thread: the standard module does
+
+
+def test_threads_running_methods_of_unreferable_objects() -> None:
+    class Slotted:
+        __slots__ = ("ran",)
+
+        def run(self) -> None:
+            self.ran = True
+
+    target = Slotted()
+    ident = green_thread.start_new_thread(target.run, ())  # no weak reference to it: not tracked
+    eventlet.sleep(0)
+    assert target.ran
+    assert green_thread.greenlet_of(ident, target) is None  # finished
+
+    def waits() -> None:
+        eventlet.sleep(0.001)
+
+    ident = green_thread.start_new_thread(waits, ())
+    assert green_thread.greenlet_of(ident) is not None
+    assert green_thread.greenlet_of(None, [1]) is None  # not hashable
+    eventlet.sleep(0.002)
+
+
 def test_green_current_thread_in_foreign_os_thread() -> None:
     """An OS thread the copy did not start is the standard module's own business."""
     found: list[object] = []
@@ -778,6 +813,8 @@ def test_patched_and_green_threading_share_their_threads(tmp_path: Path) -> None
             print("early non-daemon finished at exit")
         early_non_daemon = green.Thread(target=late_work, name="early-non-daemon")
         early_non_daemon.start()
+        early_daemon = green.Thread(target=stop.wait, name="early-daemon", daemon=True)
+        early_daemon.start()
         eventlet.monkey_patch()
         import threading
         assert early in threading.enumerate() and early_non_daemon in threading.enumerate()
@@ -785,11 +822,11 @@ def test_patched_and_green_threading_share_their_threads(tmp_path: Path) -> None
         patched = threading.Thread(target=stop.wait, name="patched")
         later.start(); patched.start()
         names = {t.name for t in threading.enumerate()}
-        assert names == {"MainThread", "early", "early-non-daemon", "later", "patched"}, names
+        assert names == {"MainThread", "early", "early-non-daemon", "early-daemon", "later", "patched"}
         assert {t.name for t in green.enumerate()} == names
         assert green.main_thread() is threading.main_thread() is green.current_thread()
         stop.set()
-        for t in (early, later, patched):
+        for t in (early, early_daemon, later, patched):
             t.join()
         print(len(threading._active), len(green._active))
         last.set()  # it runs once the main thread is done: the interpreter joins it at exit

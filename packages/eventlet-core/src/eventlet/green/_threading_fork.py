@@ -120,10 +120,8 @@ class ForkKeeper:
             return None
         ns = self.namespace
         active, dangling = ns["_active"], ns["_dangling"]
-        if hidden.stand_in is not None:
-            for ident, thread in list(active.items()):
-                if thread is hidden.stand_in:
-                    del active[ident]
+        if hidden.stand_in is not None:  # _after_fork kept it under the same ident
+            active.pop(hidden.stand_in._ident, None)
         active.update(hidden.active)
         ns["_limbo"].update(hidden.limbo)
         for thread in (*hidden.active.values(), *hidden.limbo.values()):
