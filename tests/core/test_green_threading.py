@@ -492,6 +492,15 @@ def test_green_current_thread_of_a_bare_greenlet_in_a_foreign_os_thread() -> Non
     assert found == [thread]  # the copy does not know that OS thread: the standard module does
 
 
+def test_green_current_thread_of_a_raw_green_thread_is_a_dummy_thread() -> None:
+    """As CPython does for a thread that ``threading`` did not start (``_thread.start_new_thread``)."""
+    found: list[Any] = []
+    green_thread.start_new_thread(lambda: found.append(green_threading.current_thread()), ())
+    eventlet.sleep(0)
+    assert type(found[0]) is green_threading._DummyThread
+    green_threading._active.pop(found[0].ident, None)  # a _DummyThread stays registered: drop it
+
+
 def test_threads_running_methods_of_unreferable_objects() -> None:
     class Slotted:
         __slots__ = ("ran",)
