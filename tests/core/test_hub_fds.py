@@ -113,6 +113,7 @@ def test_wait_fd_from_the_hub_is_refused(any_hub: BaseHub, pair: tuple[socket.so
     assert errors
 
 
+@pytest.mark.usefixtures("allow_multiple_readers")
 def test_notify_close_wakes_every_waiter_with_ebadf(
     any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
 ) -> None:
@@ -196,7 +197,8 @@ def test_close_notice_after_the_waiter_timed_out(pair: tuple[socket.socket, sock
         assert outcome == ["timeout", "slept"]
 
 
-def test_several_readers_on_one_fd_are_all_woken(
+@pytest.mark.usefixtures("allow_multiple_readers")
+def test_several_readers_on_one_fd_take_turns(
     any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
 ) -> None:
     a, b = pair
@@ -214,6 +216,7 @@ def test_several_readers_on_one_fd_are_all_woken(
     assert sorted(woken) == [0, 1, 2]
 
 
+@pytest.mark.usefixtures("allow_multiple_readers")
 def test_a_reader_removed_by_an_earlier_one_is_not_woken(
     any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
 ) -> None:
@@ -536,3 +539,99 @@ def test_failed_reregistration_keeps_the_other_direction(any_hub: BaseHub) -> No
     finally:
         any_hub.notify_close(r)
         os.close(w)
+
+
+def test_a_second_reader_or_writer_of_one_fd_is_refused(
+    any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    a, b = pair
+    serial = new_serial()  # the waits of a green I/O object (a socket, a pipe) carry its serial
+    # listeners of hub.add (select, poll) are not waiters of their own: they never conflict
+    selecting = any_hub.add(READ, a.fileno(), lambda fd: None, lambda exc: None)
+    first = eventlet.spawn(wait_fd, a.fileno(), EV_READ, None, TimeoutError, serial)
+    raw = eventlet.spawn(trampoline, a, read=True)  # nor do raw fds waited on without a serial
+    eventlet.sleep(0)
+    with pytest.raises(RuntimeError, match=f"Second simultaneous read on fileno {a.fileno()}"):
+        wait_fd(a.fileno(), EV_READ, serial=serial)
+    assert len(any_hub.get_readers()) == 3  # the refused waiter left no trace
+    any_hub.remove(selecting)
+    _fill(a)
+    writer = eventlet.spawn(wait_fd, a.fileno(), EV_WRITE, None, TimeoutError, 3)
+    eventlet.sleep(0)
+    with pytest.raises(RuntimeError, match="Second simultaneous write"):
+        wait_fd(a.fileno(), EV_WRITE, serial=3)
+    b.send(b"x")
+    first.wait()
+    raw.wait()
+    try:
+        while b.recv(65536):
+            pass
+    except BlockingIOError:  # all read: `a` is writable again
+        pass
+    writer.wait()
+
+
+@pytest.mark.usefixtures("allow_multiple_readers")
+def test_readers_allowed_to_share_an_fd_take_turns(
+    any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    a, b = pair
+    got: dict[int, list[bytes]] = {0: [], 1: []}
+
+    def reader(n: int) -> None:
+        while True:
+            trampoline(a, read=True)
+            try:
+                data = a.recv(1)
+            except BlockingIOError:
+                continue
+            if not data:
+                return
+            got[n].append(data)
+
+    readers = [eventlet.spawn(reader, n) for n in (0, 1)]
+    eventlet.sleep(0)
+    for seen, byte in enumerate(b"abcdef", 1):
+        b.send(bytes([byte]))
+        while sum(map(len, got.values())) < seen:
+            eventlet.sleep(0)
+    b.close()
+    for gt in readers:
+        gt.wait()
+    assert got == {0: [b"a", b"c", b"e"], 1: [b"b", b"d", b"f"]}
+
+
+def test_notify_opened_wakes_waiters_of_the_old_file_with_ioclosed(
+    any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    a, _b = pair
+    marked: list[bool] = []
+    waiter = eventlet.spawn(trampoline, a, read=True, mark_as_closed=lambda: marked.append(True))
+    eventlet.sleep(0)
+    notify_opened(a.fileno())
+    with pytest.raises(hubs.IOClosed) as info:
+        waiter.wait()
+    assert isinstance(info.value, OSError) and info.value.errno == errno.ENOTCONN
+    assert marked == [True] and not any_hub.get_readers()
+
+
+def test_a_waiter_removed_by_a_listener_woken_before_it_is_not_woken(
+    any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    a, b = pair
+    victim = eventlet.spawn(trampoline, a, read=True)
+    eventlet.sleep(0)
+    (waiting,) = any_hub.get_readers()
+    removed: list[bool] = []
+
+    def remove_the_waiter(fd: int) -> None:  # an add() listener is woken before the waiters
+        any_hub.remove(waiting)
+        removed.append(waiting.spent)
+
+    selecting = any_hub.add(READ, a.fileno(), remove_the_waiter, lambda exc: None)
+    b.send(b"x")
+    while not removed:
+        eventlet.sleep(0)
+    any_hub.remove(selecting)
+    assert removed == [True] and not victim.dead  # its listener went away unwoken
+    victim.kill()

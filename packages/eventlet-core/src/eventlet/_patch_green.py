@@ -103,12 +103,11 @@ class GreenModules:
         return table
 
     def load_green(self, name: str) -> list[ModuleType]:
-        """The green modules replacing parts of standard module ``name`` that can be imported.
+        """The green modules replacing parts of standard module ``name`` that are installed.
 
-        A green module that is not installed is skipped with a warning; one that needs a
-        third-party library which is absent (``eventlet.green.OpenSSL`` without pyOpenSSL) is
-        skipped quietly: there is nothing of that library to patch.  A missing module of eventlet's
-        own, inside a green module that is installed, is a bug and is raised.
+        A green module whose library is not installed (``eventlet.green.OpenSSL`` without
+        pyOpenSSL) is skipped: there is nothing of it to patch.  A green module that is not
+        installed is skipped with a warning; any other missing module is an error.
         """
         modules = []
         for path in self.green_module_names().get(name, ()):
@@ -116,14 +115,13 @@ class GreenModules:
                 modules.append(importlib.import_module(path))
             except ModuleNotFoundError as exc:
                 missing = exc.name or ""
-                if missing == path or path.startswith(missing + "."):
-                    logger.warning("Green module %s for %r is not installed", path, name)
-                elif missing == "eventlet" or missing.startswith("eventlet."):
+                if missing.partition(".")[0] == name.partition(".")[0] and missing != path:
+                    # The library it greens is not installed (pyOpenSSL, say): nothing to patch.
+                    logger.debug("Green module %s skipped: %r is not installed", path, missing)
+                    continue
+                if missing != path:
                     raise
-                else:
-                    logger.info(
-                        "Green module %s for %r needs %s, which is not installed", path, name, missing
-                    )
+                logger.warning("Green module %s for %r is not installed", path, name)
         return modules
 
     def default_green_modules(self) -> list[tuple[str, ModuleType]]:

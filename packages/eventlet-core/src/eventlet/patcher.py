@@ -16,7 +16,8 @@ module exposes replacement attributes; its optional ``__patched__`` list names t
 the standard module (default: every public name it defines that the standard module also has),
 and an optional ``__patch_module__(stdlib_module) -> dict`` computes further replacements from the
 standard module itself.  The original values are kept, so :func:`original` can rebuild the
-unpatched module and :func:`original_attr` can hand out one original function.
+unpatched module and :func:`original_attr` can hand out one original function.  A green module
+whose library is not installed (``eventlet.green.OpenSSL`` without pyOpenSSL) is skipped.
 
 **What patching cannot reach** is a reference taken before it: ``from socket import socket``
 executed earlier holds the blocking class.  For ``_thread`` and ``threading`` such references are

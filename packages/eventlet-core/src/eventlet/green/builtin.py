@@ -1,14 +1,14 @@
-"""Green ``builtins``: an ``open`` that tells the hub about every file descriptor it opens.
+"""``eventlet.green.builtin``: the builtins, with an ``open`` that tells the hub about new files.
 
-A file descriptor can be closed behind the hub's back (by a C library, by ``os.close`` on a
-number, by the garbage collector) and the kernel then hands the same number out again.  If the hub
-still keeps a registration for the old file under that number, a green thread could later wait on
-the wrong file.  :func:`open` reports each new descriptor with
-:func:`eventlet.hubs.notify_opened`, which drops such a stale registration (it does nothing if the
-thread has no hub yet).
+A file descriptor number is reused as soon as it is free.  ``open`` here announces each file it
+opens to the hub (:func:`eventlet.hubs.notify_opened`, looked up at each call), so a green thread
+still waiting on the number's previous owner (a socket closed behind its back) is woken with
+:class:`eventlet.hubs.IOClosed` instead of waiting for events of the new file, and a registration
+the hub kept for the old file is dropped.  Everything else is the standard ``builtins`` (upstream
+eventlet's module).
 
-Only ``monkey_patch(builtins=True)`` installs it (a bare ``monkey_patch()`` leaves ``builtins``
-alone, as upstream eventlet does).  Everything else of ``builtins`` is the standard module's.
+``monkey_patch(builtins=True)`` installs this ``open`` as ``builtins.open``; a bare
+``monkey_patch()`` leaves ``builtins`` alone, as upstream eventlet does.
 """
 
 from __future__ import annotations
@@ -18,26 +18,16 @@ from typing import Any
 
 from eventlet import hubs
 
-__all__ = ["open"]
-
+globals().update({key: value for key, value in vars(_builtins).items() if not key.startswith("__")})
+__all__ = [name for name in dir(_builtins) if not name.startswith("__")]
 #: What monkey_patch(builtins=True) replaces in the standard ``builtins``.
 __patched__ = ["open"]
 
 _original_open = _builtins.open
 
 
-def open(*args: Any, **kwargs: Any) -> Any:
-    """``builtins.open``, then :func:`eventlet.hubs.notify_opened` with the new file's descriptor."""
-    result = _original_open(*args, **kwargs)
+def open(file: Any, *args: Any, **kwargs: Any) -> Any:
+    """``builtins.open``, then the hub is told the file descriptor names a new file."""
+    result = _original_open(file, *args, **kwargs)
     hubs.notify_opened(result.fileno())
     return result
-
-
-def __getattr__(name: str) -> Any:
-    """Every other name is the standard ``builtins``' own."""
-    if not name.startswith("__"):
-        try:
-            return getattr(_builtins, name)
-        except AttributeError:
-            pass
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -35,13 +35,25 @@ def set_nonblocking(fd: Any) -> None:
     os.set_blocking(fd if isinstance(fd, int) else fd.fileno(), False)
 
 
+#: errnos :func:`shutdown_safe` ignores: the socket is not connected, or already closed.
+_SHUTDOWN_IGNORED = frozenset({errno.ENOTCONN, errno.EBADF, errno.ENOTSOCK})
+
+
 def shutdown_safe(sock: Any) -> Any:
-    """``sock.shutdown(SHUT_RDWR)``, ignoring the error of a socket that is not connected."""
+    """Shut down both directions of ``sock`` if it is still connected; return what shutdown returns.
+
+    Works on plain and TLS sockets (``shutdown(SHUT_RDWR)``) and on pyOpenSSL connections, whose
+    ``shutdown()`` takes no argument.  A socket that is not connected or already closed is not an
+    error here: servers call this on connections the peer may have dropped.
+    """
     import socket
 
     try:
-        return sock.shutdown(socket.SHUT_RDWR)
+        try:
+            return sock.shutdown(socket.SHUT_RDWR)
+        except TypeError:
+            return sock.shutdown()  # pyOpenSSL's Connection.shutdown() takes no argument
     except OSError as exc:
-        if exc.errno != errno.ENOTCONN:
+        if exc.errno not in _SHUTDOWN_IGNORED:
             raise
         return None
