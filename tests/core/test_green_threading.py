@@ -794,7 +794,8 @@ def test_patched_current_thread_is_upstream_compatible(tmp_path: Path) -> None:
         os_thread.start(); os_thread.join()
         assert seen[-1] is os_thread
         in_pool = tpool.execute(threading.current_thread)  # a pool thread: the unpatched module's
-        assert type(in_pool) is original._DummyThread and in_pool in original.enumerate()
+        assert type(in_pool) is original.Thread and in_pool in original.enumerate()
+        assert in_pool.name.startswith("tpool_thread_") and in_pool.daemon
         assert len(threading._active) == 1, threading._active
         print("ok")
         """,
