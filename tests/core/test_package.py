@@ -41,8 +41,6 @@ assert eventlet.event.Event is eventlet.Event and eventlet.tpool.execute
 assert eventlet.greenlet is __import__("greenlet")
 from eventlet import greenlet
 assert greenlet.getcurrent
-import eventlet.wsgi
-assert eventlet.wsgi.server
 print("ok")
 """
     result = _run(code)

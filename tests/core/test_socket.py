@@ -977,3 +977,16 @@ def test_a_reset_connection_reads_as_its_end() -> None:
             server.close()  # with SO_LINGER 0: a reset, not an orderly end
             assert read(client) in (b"", 0)
             assert read(client) in (b"", 0)
+
+
+def test_upstream_file_object_names_wrap_a_green_socket() -> None:
+    # Upstream programs subclass eventlet.greenio._fileobject and build it on ``conn._sock``.
+    a, b = socket.socketpair()
+    with a, b:
+        assert a._sock is a
+        raw = greenio._fileobject(a._sock, "rwb")
+        b.sendall(b"ping")
+        assert raw.read(4) == b"ping"
+        raw.write(b"pong")
+        assert b.recv(4) == b"pong"
+        raw.close()

@@ -208,8 +208,9 @@ def _take_socket(environ: dict[str, Any]) -> tuple[Any, bytes]:
         sock = inp.get_socket()
         conn.status = "101 Switching Protocols"
         return sock, conn.parser.take_buffer()
-    if inp is not None:
-        return inp.get_socket(), b""
+    if inp is not None:  # eventlet.wsgi's gives what its rfile read past the request head
+        take = getattr(inp, "take_buffer", None)
+        return inp.get_socket(), (take() if take is not None else b"")
     if "gunicorn.socket" in environ:
         return environ["gunicorn.socket"], b""
     raise RuntimeError("No eventlet.input or gunicorn.socket present in environ.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import socket as _socket
 from typing import Any
 
 from eventlet.greenio.pipe import GreenFileIO, GreenPipe
@@ -23,6 +24,9 @@ __all__ = [
     "set_nonblocking",
     "shutdown_safe",
 ]
+
+#: upstream eventlet's name for the raw file object a socket's ``makefile`` wraps (programs subclass it)
+_fileobject = _socket.SocketIO
 
 #: errnos meaning "the operation would block" (upstream eventlet's name)
 SOCKET_BLOCKING = frozenset({errno.EAGAIN, errno.EWOULDBLOCK})
@@ -46,11 +50,9 @@ def shutdown_safe(sock: Any) -> Any:
     ``shutdown()`` takes no argument.  A socket that is not connected or already closed is not an
     error here: servers call this on connections the peer may have dropped.
     """
-    import socket
-
     try:
         try:
-            return sock.shutdown(socket.SHUT_RDWR)
+            return sock.shutdown(_socket.SHUT_RDWR)
         except TypeError:
             return sock.shutdown()  # pyOpenSSL's Connection.shutdown() takes no argument
     except OSError as exc:

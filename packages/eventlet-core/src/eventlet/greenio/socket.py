@@ -192,6 +192,11 @@ class GreenSocket(_stdsocket.socket):
         """This socket (upstream eventlet's GreenSocket kept the real socket in ``fd``)."""
         return self
 
+    @property
+    def _sock(self) -> GreenSocket:
+        """This socket: upstream's name for what ``socket.SocketIO`` subclasses are built on."""
+        return self
+
     # ------------------------------------------------------------------ waiting
     def _wait_until(self, mask: int, deadline: float | None) -> None:
         wait_until(self, mask, deadline, self._serial)

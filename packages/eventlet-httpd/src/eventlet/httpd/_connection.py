@@ -113,6 +113,7 @@ class HttpProtocol(ResponseWriter):
             max_header_bytes=server.max_header_bytes,
             max_headers=server.max_headers,
             max_body=server.max_body,
+            require_host=server.require_host,
         )
         self.greenlet: greenlet | None = None
         self.waiting = 0

@@ -94,6 +94,8 @@ class Server(Admission):
     * ``debug`` (False): put the traceback in the body of 500 responses;
     * ``max_request_line`` (8190), ``max_header_bytes`` (65536), ``max_headers`` (100),
       ``max_body`` (1 GiB, as waitress; None for no limit): request limits (414, 431, 413);
+    * ``require_host`` (True): answer an HTTP/1.1 request without ``Host`` with 400 (RFC 9112
+      3.2); False serves it, as ``eventlet.wsgi.server`` does;
     * ``forwarded_allow_ips`` (None): proxies (addresses, networks or ``"*"``, a list or a
       comma-separated string) whose ``X-Forwarded-For``/``-Proto``/``-Host`` and ``Forwarded``
       headers set ``REMOTE_ADDR``, ``wsgi.url_scheme`` and ``HTTP_HOST``
@@ -131,6 +133,7 @@ class Server(Admission):
         max_headers: int = 100,
         max_body: int | None = DEFAULT_MAX_BODY,
         max_drain: int = 1 << 20,
+        require_host: bool = True,
         server_header: str | None = "eventlet-httpd",
         environ: dict[str, Any] | None = None,
         url_scheme: str | None = None,
@@ -164,6 +167,7 @@ class Server(Admission):
         self.max_headers = max_headers
         self.max_body = max_body
         self.max_drain = max_drain
+        self.require_host = require_host
         self.capitalize_response_headers = capitalize_response_headers
         self.minimum_chunk_size = minimum_chunk_size
         self.grace_period = grace_period
