@@ -32,6 +32,12 @@ def test_result_and_real_os_thread(pool: tpool.ThreadPool) -> None:
     assert pool.running == 3 and pool.size == 3
 
 
+def test_workers_are_daemon_threads_named_as_upstreams(pool: tpool.ThreadPool) -> None:
+    worker = pool.execute(threading.current_thread)
+    assert type(worker) is threading.Thread and worker.daemon
+    assert worker.name.startswith("tpool_thread_") and worker in threading.enumerate()
+
+
 def test_exception_comes_back_with_its_traceback(pool: tpool.ThreadPool) -> None:
     def fail() -> None:
         raise KeyError("nope")

@@ -11,11 +11,12 @@ result or the exception in the record, and asks the caller's hub to resume the c
 gives up (a ``Timeout``, a kill) marks the record abandoned; the late result is dropped (an
 exception is logged) and nobody is woken by mistake.
 
-The workers are real OS threads even under ``monkey_patch()``: they are started with the original
-``_thread.start_new_thread``, on the first call, never at import.  A call made from a worker thread
-runs directly (a nested ``execute`` would otherwise wait for itself).  The pool has
-``EVENTLET_THREADPOOL_SIZE`` threads (default 20), or what :func:`set_num_threads` says; with 0,
-calls run in the calling thread, as upstream (a ``RuntimeWarning`` says so once).
+The workers are real OS threads even under ``monkey_patch()``: daemon ``threading.Thread`` objects
+of the unpatched ``threading`` module (named ``tpool_thread_N``, as upstream's, which is what
+``threading.current_thread()`` gives in them), started on the first call, never at import.  A call
+made from a worker thread runs directly (a nested ``execute`` would otherwise wait for itself).  The
+pool has ``EVENTLET_THREADPOOL_SIZE`` threads (default 20), or what :func:`set_num_threads` says;
+with 0, calls run in the calling thread, as upstream (a ``RuntimeWarning`` says so once).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import _queue
 import logging
 import os
 import sys
+import threading
 import traceback
 import types
 import warnings
@@ -128,7 +130,6 @@ class ThreadPool:
 
     def __init__(self, size: int | None = None) -> None:
         threads = original("_thread")
-        self._start_thread: Callable[..., Any] = threads.start_new_thread
         self._get_ident: Callable[[], int] = threads.get_ident
         self._lock = threads.allocate_lock()
         self._size = size
@@ -167,7 +168,14 @@ class ThreadPool:
                     stacklevel=4,
                 )
             while len(self._workers) < self.size:
-                self._start_thread(self._work, (self._requests, self._hellos, self._exits))
+                # ``threading`` is the unpatched module here, also after monkey_patch() (the patcher
+                # points eventlet's modules at it): these are OS threads.
+                threading.Thread(
+                    target=self._work,
+                    args=(self._requests, self._hellos, self._exits),
+                    name=f"tpool_thread_{len(self._workers)}",
+                    daemon=True,
+                ).start()
                 self._workers.add(self._hellos.get())  # the new worker's ident
 
     def _work(

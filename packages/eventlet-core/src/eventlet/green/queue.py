@@ -41,7 +41,3 @@ else:
     LifoQueue = _copy.LifoQueue
     PriorityQueue = _copy.PriorityQueue
     SimpleQueue = _copy._PySimpleQueue
-
-
-if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
-    from queue import *  # noqa: F403

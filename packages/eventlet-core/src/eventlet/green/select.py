@@ -9,7 +9,9 @@ exactly the standard library's, and the green thread never blocks the OS thread.
 itself becomes readable when any of its fds has an event, so the hub waits on that one fd.
 Exceptional conditions (``select``'s third list) are reported when the call wakes for another
 reason or when the timeout expires; on their own they do not wake it early.  Other objects
-(``kqueue``, ``devpoll``) are the standard ones and would block.
+(``kqueue``, ``kevent``, ``devpoll``) are the standard ones and would block: importing this module
+keeps them, but ``monkey_patch()`` removes them from the standard ``select`` (see ``__deleted__``),
+so that code choosing the best mechanism the module offers does not pick one that blocks.
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ globals().update(
     }
 )
 
-__patched__: list[str] = ["epoll", "poll", "select"]
+#: What monkey_patch() replaces in the standard ``select`` (those it has: no epoll on macOS...).
+__patched__: list[str] = [name for name in ("epoll", "poll", "select") if hasattr(_select, name)]
 #: What the standard module has that would block the hub here (upstream eventlet's attribute: the
-#: names a monkey-patched ``select`` should not offer).
+#: names a monkey-patched ``select`` should not offer); monkey_patch() removes those it has.
 __deleted__: list[str] = ["devpoll", "kqueue", "kevent"]
 
 _clock = time.monotonic

@@ -20,7 +20,3 @@ globals().update({key: value for key, value in vars(_copy).items() if not key.st
 __all__ = list(_copy.__all__)
 #: Nothing of it goes into the standard module under monkey_patch (it is green already then).
 __patched__: list[str] = []
-
-
-if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
-    from socketserver import *  # noqa: F403

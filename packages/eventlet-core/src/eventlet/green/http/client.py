@@ -39,7 +39,3 @@ globals().update({key: value for key, value in vars(_copy).items() if not key.st
 del _name, _value
 __all__ = list(_copy.__all__)
 __patched__: list[str] = []
-
-
-if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
-    from http.client import *  # noqa: F403

@@ -22,7 +22,3 @@ _copy = patcher.import_patched(
 globals().update({key: value for key, value in vars(_copy).items() if not key.startswith("__")})
 __all__ = list(_copy.__all__)
 __patched__: list[str] = []
-
-
-if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
-    from http.server import *  # noqa: F403

@@ -33,7 +33,3 @@ setattr(_copy, "ftplib", ftplib)  # noqa: B010
 globals().update({key: value for key, value in vars(_copy).items() if not key.startswith("__")})
 __all__ = list(_copy.__all__)
 __patched__: list[str] = []
-
-
-if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
-    from urllib.request import *  # noqa: F403

@@ -11,7 +11,3 @@ if TYPE_CHECKING:  # pragma: no cover
 globals().update({key: value for key, value in vars(_std).items() if not key.startswith("__")})
 __all__ = list(getattr(_std, "__all__", [key for key in vars(_std) if not key.startswith("_")]))
 __patched__: list[str] = []
-
-
-if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
-    from urllib.response import *  # noqa: F403
