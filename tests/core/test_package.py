@@ -120,20 +120,18 @@ def test_deprecated_greenthread_names(any_hub: hubs.BaseHub) -> None:
         greenthread.no_such_name  # noqa: B018
 
 
-def test_import_eventlet_stays_cheap_and_imports_nothing_more() -> None:
+def test_import_eventlet_imports_nothing_more() -> None:
+    # What keeps ``import eventlet`` cheap (its time is measured by the import_time benchmark).
     code = """
-import sys, time
+import sys
 before = set(sys.modules)
-start = time.perf_counter()
 import eventlet
-elapsed = time.perf_counter() - start
 new = sorted(m for m in set(sys.modules) - before)
 assert new == ["eventlet"], new
-print(elapsed)
+print("ok")
 """
     result = _run(code)
-    assert result.returncode == 0, result.stderr
-    assert float(result.stdout) < 0.03  # the documented bound (it is ~0.5 ms)
+    assert result.returncode == 0 and result.stdout == "ok\n", result.stderr
 
 
 def test_all_is_the_lazy_names() -> None:
