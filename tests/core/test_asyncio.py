@@ -139,7 +139,8 @@ def test_wait_for_timing_out_kills_the_green_thread(aio_hub: BaseHub) -> None:
 
 
 def test_shield_keeps_the_green_thread(aio_hub: BaseHub) -> None:
-    gt = eventlet.spawn(lambda: eventlet.sleep(0.01) or "survived")
+    release: eventlet.Event[str] = eventlet.Event()
+    gt = eventlet.spawn(release.wait)
 
     async def main() -> str:
         try:
@@ -149,6 +150,7 @@ def test_shield_keeps_the_green_thread(aio_hub: BaseHub) -> None:
         return "finished"
 
     assert spawn_for_awaitable(main()).wait() == "timed out"
+    release.send("survived")
     assert gt.wait() == "survived"
 
 

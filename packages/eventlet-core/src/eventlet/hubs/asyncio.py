@@ -104,12 +104,12 @@ class Hub(BaseHub):
     def _init_backend(self) -> None:
         _keep_asyncio_unpatched()
         #: the selectors module the loop polls with: the original one, never the green one
-        self.selectors = patcher.original("selectors")
-        self.loop = asyncio.SelectorEventLoop(self._make_selector())
+        self.selectors: ModuleType = patcher.original("selectors")
+        self.loop: asyncio.AbstractEventLoop = asyncio.SelectorEventLoop(self._make_selector())
         # As upstream: asyncio.get_event_loop() in this thread is the hub's loop, also before it runs.
         asyncio.set_event_loop(self.loop)
         self._loop_thread = patcher.original_attr("_thread", "get_ident")()
-        self.clock = self.loop.time
+        self.clock: Callable[[], float] = self.loop.time
         self._masks: dict[int, int] = {}
         self._turn_pending = False
         self._wake_handle: asyncio.TimerHandle | None = None
@@ -124,7 +124,8 @@ class Hub(BaseHub):
         """
         hub = self
 
-        class HubSelector(self.selectors.DefaultSelector):  # type: ignore[name-defined]
+        # the base is chosen at run time (the original selectors module under monkey patching)
+        class HubSelector(self.selectors.DefaultSelector):  # type: ignore[misc,name-defined]
             def select(self, timeout: float | None = None) -> Any:
                 if hub._ready and not hub._turn_pending:
                     hub._turn_pending = True
@@ -212,7 +213,7 @@ class Hub(BaseHub):
 
     def _killed(self) -> None:
         """GreenletExit was thrown into the hub greenlet: end the loop (asyncio would log it)."""
-        self.stopping = True
+        self.stopping: bool = True
         self.loop.stop()
 
     def _turn(self, due: float = 0.0) -> None:
@@ -263,7 +264,7 @@ class Hub(BaseHub):
             raise RuntimeError("The hub is already running")
         if self.closed:
             raise RuntimeError("The hub is closed")
-        self.running = True
+        self.running: bool = True
         self.stopping = False
         try:
             self._turn_pending = True
