@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from eventlet.httpd._protocol import EOF, NEED_DATA, ProtocolError, RequestParser
+from eventlet.httpd.protocol import EOF, NEED_DATA, ProtocolError, RequestParser
 
 from .conformance import CASES, Case, Parsed
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eventlet.httpd._protocol import DateCache, RequestParser, ResponseWriter
+from eventlet.httpd.protocol import DateCache, RequestParser, ResponseWriter
 
 from .conformance import VALID
 from .test_protocol_conformance import Outcome, run_parser

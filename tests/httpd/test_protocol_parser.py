@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from eventlet.httpd._protocol import (
+from eventlet.httpd.protocol import (
     EOF,
     NEED_DATA,
     ProtocolError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eventlet.httpd._protocol import (
+from eventlet.httpd.protocol import (
     EOF,
     DateCache,
     ProtocolError,

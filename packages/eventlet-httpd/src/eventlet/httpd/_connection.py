@@ -37,13 +37,10 @@ from urllib.parse import unquote
 
 from greenlet import getcurrent, greenlet
 
-from ._errors import ProtocolError
 from ._expiry import HEAD_WAIT, IO_WAIT, Expired, Shutdown
-from ._parser import RequestParser
-from ._request import Request
 from ._response import ResponseWriter, as_bytes
-from ._writer import ResponseHead
 from ._wsgi import ALREADY_HANDLED, ClientDisconnected, Input, environ_key
+from .protocol import ProtocolError, Request, RequestParser, ResponseHead
 
 if TYPE_CHECKING:
     from ._server import Server

@@ -31,15 +31,13 @@ import traceback
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ._errors import ProtocolError
 from ._expiry import IO_WAIT, Expired
-from ._writer import ResponseHead, end_chunks
 from ._wsgi import ChunkReadError, ClientDisconnected, FileWrapper, Input
+from .protocol import ProtocolError, ResponseHead, end_chunks
 
 if TYPE_CHECKING:
-    from ._parser import RequestParser
-    from ._request import Request
     from ._server import Server
+    from .protocol import Request, RequestParser
 
 __all__ = ["ResponseWriter", "as_bytes"]
 

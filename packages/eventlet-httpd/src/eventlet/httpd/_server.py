@@ -52,8 +52,8 @@ from ._admission import TRANSIENT_ERRNOS, Admission
 from ._connection import Expired, HttpProtocol, Shutdown, evictable
 from ._log import COMBINED, AccessLog
 from ._stats import Recorder, snapshot
-from ._writer import ResponseWriter
 from ._wsgi import base_environ
+from .protocol import ResponseWriter
 
 if TYPE_CHECKING:
     from ._forwarded import TrustedPeers

@@ -23,8 +23,7 @@ import sys
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-from ._errors import ProtocolError
-from ._parser import EOF, NEED_DATA
+from .protocol import EOF, NEED_DATA, ProtocolError
 
 if TYPE_CHECKING:
     from ._connection import HttpProtocol

@@ -6,7 +6,7 @@ lets the standard library parse them, leniently.  Here the same reads happen (so
 give the same ``400`` responses), but the text is checked with :mod:`eventlet.httpd`'s grammar:
 CRLF line ends only, a request line of exactly ``method SP target SP HTTP/x.y``, header lines of
 a token, a colon and a value without control characters.  A failure raises
-:class:`~eventlet.httpd._errors.ProtocolError` with the status to answer.  The framing of the
+:class:`~eventlet.httpd.protocol._errors.ProtocolError` with the status to answer.  The framing of the
 body is decided by :func:`framing`, strictly too (see its docstring).
 
 Speed.  When the whole header section is already in ``rfile``'s buffer (the usual case) it is
@@ -21,7 +21,7 @@ import io
 import re
 from typing import Any
 
-from eventlet.httpd._errors import (
+from eventlet.httpd.protocol._errors import (
     FIELD_LINE_RE,
     REQUEST_LINE_RE,
     TCHAR,

@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from eventlet.httpd._chunked import _CHUNK_LINE_RE, _size_line_error
-from eventlet.httpd._errors import FIELD_LINE_RE, ProtocolError, diagnose_field_line
 from eventlet.httpd._wsgi import ChunkReadError
+from eventlet.httpd.protocol._chunked import _CHUNK_LINE_RE, _size_line_error
+from eventlet.httpd.protocol._errors import FIELD_LINE_RE, ProtocolError, diagnose_field_line
 
 __all__ = ["Input"]
 

@@ -33,7 +33,7 @@ from urllib.parse import unquote
 
 from eventlet import wsgi as _wsgi
 from eventlet.greenio import shutdown_safe
-from eventlet.httpd._errors import ProtocolError
+from eventlet.httpd.protocol._errors import ProtocolError
 from eventlet.support import get_errno
 
 from ._head import BadContentLength, HeadChecker, HeaderSection, LengthAndChunked, framing, read_fields

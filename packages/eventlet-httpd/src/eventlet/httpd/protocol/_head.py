@@ -1,7 +1,7 @@
 """The head half of the request parser: find, check and interpret a request head.
 
 :class:`HeadParser` owns the receive buffer, the limits and the state of the
-scan for the end of the head; :class:`~eventlet.httpd._parser.RequestParser`
+scan for the end of the head; :class:`~eventlet.httpd.protocol.RequestParser`
 builds the per-connection state machine (head, body, next head) on top of it.
 
 Speed.  A request head normally arrives in one ``recv``.  The hot path is

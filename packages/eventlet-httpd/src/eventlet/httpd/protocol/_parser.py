@@ -8,7 +8,7 @@ more"; malformed input raises :class:`ProtocolError` carrying the status to
 answer with, after which the parser stays failed (it re-raises the same error).
 
 The work splits along the message.  Heads are found, checked and interpreted
-by :class:`~eventlet.httpd._head.HeadParser`, the base class, in ``_head``
+by :class:`~eventlet.httpd.protocol._head.HeadParser`, the base class, in ``_head``
 (whose essay tells how that is fast for keep-alive clients and linear-time
 for heads fed byte by byte).  Bodies are decoded in ``_chunked``: a
 ``Content-Length`` body is handed out by a :class:`CountedReader`, a chunked
