@@ -10,8 +10,8 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from eventlet.httpd._ws_frames import build_frame
-from eventlet.httpd._ws_protocol import DeflateParams, Event, ProtocolError, WebSocketConnection
+from eventlet.httpd.websocket._frames import build_frame
+from eventlet.httpd.websocket._protocol import DeflateParams, Event, ProtocolError, WebSocketConnection
 from tests.httpd._live import LiveServer
 
 KEY = "d9MXuOzlVQ0h+qRllvSCIg=="

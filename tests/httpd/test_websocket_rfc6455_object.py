@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from eventlet.green.socket import socketpair
-from eventlet.httpd._ws_events import Close, Message, Ping, Pong
-from eventlet.httpd._ws_frames import build_frame, mask_payload
-from eventlet.httpd._ws_protocol import DeflateParams, Opcode, WebSocketConnection
+from eventlet.httpd.websocket._events import Close, Message, Ping, Pong
+from eventlet.httpd.websocket._frames import build_frame, mask_payload
+from eventlet.httpd.websocket._protocol import DeflateParams, Opcode, WebSocketConnection
 from eventlet.websocket import (
     ConnectionClosedError,
     FailedConnectionError,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from eventlet.httpd._ws_frames import (
+from eventlet.httpd.websocket._frames import (
     build_close_payload,
     build_frame,
     is_valid_close_code,
     mask_payload,
     parse_close_payload,
 )
-from eventlet.httpd._ws_protocol import (
+from eventlet.httpd.websocket._protocol import (
     Close,
     ConnectionClosedError,
     DeflateParams,

@@ -7,8 +7,8 @@ import zlib
 
 import pytest
 
-from eventlet.httpd._ws_frames import build_frame
-from eventlet.httpd._ws_protocol import (
+from eventlet.httpd.websocket._frames import build_frame
+from eventlet.httpd.websocket._protocol import (
     DeflateParams,
     Message,
     Opcode,

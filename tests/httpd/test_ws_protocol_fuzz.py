@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlet.httpd._ws_frames import build_frame
-from eventlet.httpd._ws_protocol import (
+from eventlet.httpd.websocket._frames import build_frame
+from eventlet.httpd.websocket._protocol import (
     Close,
     DeflateParams,
     Message,

@@ -25,7 +25,7 @@ from websockets.server import ServerProtocol
 from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
-from eventlet.httpd._ws_protocol import (
+from eventlet.httpd.websocket._protocol import (
     ClientHandshake,
     Close,
     DeflateConfig,

@@ -1,7 +1,7 @@
 """RFC 6455 framing primitives: opcodes, close codes, masking, frame building.
 
 This module holds the stateless pieces of the websocket wire format. The
-stateful parser lives in :mod:`eventlet.httpd._ws_protocol`; it inlines header
+stateful parser lives in :mod:`eventlet.httpd.websocket._protocol`; it inlines header
 decoding for speed and calls back in here for masking and close payloads.
 
 Masking XORs the payload with a 4-byte key repeated. A per-byte Python loop

@@ -27,7 +27,8 @@ from typing import Any
 
 from eventlet.semaphore import Semaphore
 
-from ._ws_protocol import (
+from .._wsgi import ALREADY_HANDLED, Input
+from ._protocol import (
     DEFAULT_MAX_FRAGMENTS,
     Close,
     CloseCode,
@@ -39,7 +40,6 @@ from ._ws_protocol import (
     WebSocketConnection,
     server_handshake,
 )
-from ._wsgi import ALREADY_HANDLED, Input
 
 __all__ = ["DEFAULT_MAX_FRAME_LENGTH", "WebSocket", "WebSocketWSGI"]
 

@@ -22,8 +22,8 @@ pings are still parsed and checked but no longer reported; only the peer's
 close is. After we receive a close frame, we answer it (echoing its code)
 unless we already sent ours, and ignore any later bytes.
 
-The opening handshake lives in :mod:`eventlet.httpd._ws_handshake` and the
-event types in :mod:`eventlet.httpd._ws_events`; their public names are
+The opening handshake lives in :mod:`eventlet.httpd.websocket._handshake` and the
+event types in :mod:`eventlet.httpd.websocket._events`; their public names are
 re-exported here so that this module is the one import.
 """
 
@@ -33,9 +33,9 @@ import codecs
 import os
 from typing import Any
 
-from eventlet.httpd._ws_deflate import DeflateConfig, DeflateParams, PerMessageDeflate
-from eventlet.httpd._ws_events import Close, Event, Message, Ping, Pong
-from eventlet.httpd._ws_frames import (
+from eventlet.httpd.websocket._deflate import DeflateConfig, DeflateParams, PerMessageDeflate
+from eventlet.httpd.websocket._events import Close, Event, Message, Ping, Pong
+from eventlet.httpd.websocket._frames import (
     CloseCode,
     ConnectionClosedError,
     Opcode,
@@ -46,7 +46,7 @@ from eventlet.httpd._ws_frames import (
     mask_payload,
     parse_close_payload,
 )
-from eventlet.httpd._ws_handshake import (
+from eventlet.httpd.websocket._handshake import (
     ClientHandshake,
     HandshakeError,
     ServerHandshake,

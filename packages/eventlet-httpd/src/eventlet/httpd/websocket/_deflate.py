@@ -28,7 +28,7 @@ import re
 import zlib
 from dataclasses import dataclass
 
-from eventlet.httpd._ws_frames import CloseCode, ProtocolError
+from eventlet.httpd.websocket._frames import CloseCode, ProtocolError
 
 __all__ = [
     "EXTENSION_NAME",
