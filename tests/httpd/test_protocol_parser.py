@@ -9,6 +9,7 @@ import pytest
 from eventlet.httpd.protocol import (
     EOF,
     NEED_DATA,
+    ParserState,
     ProtocolError,
     Request,
     RequestParser,
@@ -101,6 +102,7 @@ def test_content_length_body_incremental_reads() -> None:
 def test_chunked_small_reads_and_trailers() -> None:
     parser, req = parse(b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n")
     assert req.chunked and req.content_length is None and req.has_body
+    assert parser.state is ParserState.CHUNKED_BODY
     assert parser.read_body() is NEED_DATA
     parser.feed(b"a;x=y\r\n0123456789\r\n0\r\nDigest: z\r\n\r\nNEXT")
     assert parser.read_body(0) == b""
@@ -133,9 +135,10 @@ def test_take_buffer_for_tunnels() -> None:
         b"GET /ws HTTP/1.1\r\n" + H + b"Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x05"
     )
     assert "upgrade" in req.connection and parser.body_complete
+    assert parser.state is ParserState.DONE
     assert parser.take_buffer() == b"\x81\x05"
-    assert parser.buffered == 0
-    with pytest.raises(RuntimeError):
+    assert parser.buffered == 0 and parser.state is ParserState.DETACHED
+    with pytest.raises(RuntimeError, match="parser state DETACHED"):
         parser.next_request()
     with pytest.raises(RuntimeError):
         parser.read_body()
@@ -143,17 +146,20 @@ def test_take_buffer_for_tunnels() -> None:
 
 def test_misuse_raises_runtime_error() -> None:
     parser = RequestParser()
-    with pytest.raises(RuntimeError):
+    assert parser.state is ParserState.HEAD
+    with pytest.raises(RuntimeError, match=r"read_body\(\) is not valid in parser state HEAD"):
         parser.read_body()
     with pytest.raises(RuntimeError):
         parser.take_buffer()
     parser.start_next()  # harmless while waiting for a head
     parser.feed(b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 5\r\n\r\n")
     assert parser.next_request() is not None
-    with pytest.raises(RuntimeError):
+    assert parser.state is ParserState.BODY
+    with pytest.raises(RuntimeError, match="parser state BODY"):
         parser.next_request()  # body not consumed yet
     parser.feed(b"hello" + b"GET / HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n")
     assert parser.read_body() == b"hello"
+    assert parser.state is ParserState.DONE
     req = parser.next_request()
     assert req is not None and not req.keep_alive
     with pytest.raises(RuntimeError):
@@ -165,6 +171,7 @@ def test_failed_parser_keeps_failing() -> None:
     parser.feed(b"GET / HTTP/1.1\r\nBad Header: x\r\n\r\n")
     with pytest.raises(ProtocolError) as first:
         parser.next_request()
+    assert parser.state is ParserState.FAILED
     with pytest.raises(ProtocolError) as again:
         parser.next_request()
     assert again.value is first.value

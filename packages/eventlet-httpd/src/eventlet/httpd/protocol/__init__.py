@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from ._chunked import EOF, NEED_DATA, Marker
 from ._errors import ProtocolError
-from ._parser import RequestParser
+from ._parser import ParserState, RequestParser
 from ._request import Request
 from ._writer import (
     DateCache,
@@ -51,6 +51,7 @@ __all__ = [
     "NEED_DATA",
     "DateCache",
     "Marker",
+    "ParserState",
     "ProtocolError",
     "Request",
     "RequestParser",

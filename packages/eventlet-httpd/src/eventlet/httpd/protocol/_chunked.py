@@ -20,12 +20,13 @@ one byte at a time gives the same outcome, in linear time, as feeding all.
 
 from __future__ import annotations
 
+import enum
 import re
 from typing import Final
 
 from ._errors import FIELD_LINE_RE, TCHAR, ProtocolError, diagnose_field_line
 
-__all__ = ["EOF", "NEED_DATA", "ChunkedDecoder", "CountedReader", "Marker"]
+__all__ = ["EOF", "NEED_DATA", "ChunkState", "ChunkedDecoder", "CountedReader", "Marker"]
 
 
 class Marker:
@@ -58,7 +59,24 @@ _CHUNK_LINE_RE = re.compile(
 )
 _HEX_RE = re.compile(rb"[0-9A-Fa-f]+")
 
-_SIZE, _DATA, _DATA_END, _TRAILER = range(4)
+
+class ChunkState(enum.Enum):
+    """Where a :class:`ChunkedDecoder` is in the chunked body."""
+
+    SIZE_LINE = "size line"
+    """Reading a chunk-size line (with its extensions)."""
+    DATA = "data"
+    """Handing out the current chunk's data."""
+    DATA_END = "data end"
+    """Expecting the CRLF that ends a chunk's data."""
+    TRAILERS = "trailers"
+    """After the last chunk: reading trailer lines up to the empty line."""
+
+
+_SIZE = ChunkState.SIZE_LINE
+_DATA = ChunkState.DATA
+_DATA_END = ChunkState.DATA_END
+_TRAILER = ChunkState.TRAILERS
 
 
 class CountedReader:
@@ -146,16 +164,16 @@ class ChunkedDecoder:
         buf = self._buf
         while True:
             state = self._state
-            if state == _DATA:
+            if state is _DATA:
                 chunk = self._data
                 data = chunk.read(max_bytes)
                 if not chunk.left:
                     self._state = _DATA_END
                 return data
-            if state == _SIZE:
+            if state is _SIZE:
                 if not self._size_line():
                     return NEED_DATA
-            elif state == _DATA_END:
+            elif state is _DATA_END:
                 if buf[:2] != b"\r\n":
                     if len(buf) > 1 or buf[:1] not in (b"", b"\r"):
                         raise ProtocolError(400, "chunk data not followed by CRLF")

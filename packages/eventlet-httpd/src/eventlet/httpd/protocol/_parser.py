@@ -17,6 +17,22 @@ with the same incremental discipline as the head.  This module is the state
 machine between them, one per connection: head, body, then the next head on
 a persistent connection, or detaching the buffer for a tunnel.
 
+The states (:class:`ParserState`) and what moves between them::
+
+    HEAD --next_request()--> BODY | CHUNKED_BODY | DONE   (by the head's framing)
+    BODY, CHUNKED_BODY --read_body() reaches the end--> DONE
+    DONE --next_request() / start_next(), keep-alive only--> HEAD
+    DONE --take_buffer()--> DETACHED                       (CONNECT, Upgrade)
+    any --the peer breaks the protocol--> FAILED           (re-raises that error)
+
+The driver never needs to ask which state the parser is in to use it correctly: each call
+says what it needs (``None`` / :data:`NEED_DATA`: feed more bytes) or raises.  A call that
+is not valid in the current state (``read_body`` before a head, ``start_next`` before the
+body is done) is the driver's bug and raises ``RuntimeError`` naming the state; in
+``FAILED`` every call re-raises the protocol error instead, so a driver that ignored the
+first exception cannot go on parsing garbage.  :attr:`RequestParser.state` shows the state
+for logging and tests.
+
 Strictness, decided once: line endings must be CRLF (a lone LF is rejected;
 RFC 9112 2.2 allows either choice); obs-fold, whitespace before a colon,
 control characters in values, malformed chunk sizes or extensions are
@@ -26,6 +42,7 @@ rejected.  Header names containing ``_`` are *kept* in
 
 from __future__ import annotations
 
+import enum
 from typing import NoReturn
 
 from ._chunked import EOF, NEED_DATA, ChunkedDecoder, CountedReader, Marker
@@ -33,10 +50,33 @@ from ._errors import ProtocolError
 from ._head import HeadParser
 from ._request import Request
 
-__all__ = ["EOF", "NEED_DATA", "RequestParser"]
+__all__ = ["EOF", "NEED_DATA", "ParserState", "RequestParser"]
 
-# Parser states.
-_HEAD, _BODY, _CHUNKED, _DONE, _DETACHED, _FAILED = range(6)
+
+class ParserState(enum.Enum):
+    """Where a :class:`RequestParser` is in its connection (see the module docstring)."""
+
+    HEAD = "head"
+    """Taking a request head off the buffer (or waiting for its bytes)."""
+    BODY = "body"
+    """Handing out a ``Content-Length`` body."""
+    CHUNKED_BODY = "chunked body"
+    """Decoding a chunked body."""
+    DONE = "done"
+    """The request's body is complete: answer it, then take the next head or detach."""
+    DETACHED = "detached"
+    """The buffer was handed over (:meth:`RequestParser.take_buffer`): no more HTTP."""
+    FAILED = "failed"
+    """The peer broke the protocol: every call raises that :class:`ProtocolError` again."""
+
+
+# Module globals for the comparisons on the hot path (a global is cheaper than a class attribute).
+_HEAD = ParserState.HEAD
+_BODY = ParserState.BODY
+_CHUNKED = ParserState.CHUNKED_BODY
+_DONE = ParserState.DONE
+_DETACHED = ParserState.DETACHED
+_FAILED = ParserState.FAILED
 
 
 class RequestParser(HeadParser):
@@ -97,6 +137,11 @@ class RequestParser(HeadParser):
         return len(self._buf)
 
     @property
+    def state(self) -> ParserState:
+        """The parser's :class:`ParserState`."""
+        return self._state
+
+    @property
     def request(self) -> Request | None:
         """The request being processed, if any."""
         return self._request
@@ -104,12 +149,12 @@ class RequestParser(HeadParser):
     @property
     def body_complete(self) -> bool:
         """Whether the current request's body has been read to its end."""
-        return self._state == _DONE
+        return self._state is _DONE
 
     @property
     def in_progress(self) -> bool:
         """Whether a request is partly received (EOF now would truncate it)."""
-        if self._state == _HEAD:
+        if self._state is _HEAD:
             return bool(self._buf)
         return self._state in (_BODY, _CHUNKED)
 
@@ -131,9 +176,9 @@ class RequestParser(HeadParser):
         Call it again after the previous request's body is complete (this
         implies :meth:`start_next`).  Raises :class:`ProtocolError`.
         """
-        if self._state != _HEAD:
+        if self._state is not _HEAD:
             prev = self._request
-            if self._state != _DONE or prev is None or not prev.keep_alive:
+            if self._state is not _DONE or prev is None or not prev.keep_alive:
                 self.start_next()  # raises
             self._state = _HEAD
             self._request = None
@@ -172,13 +217,13 @@ class RequestParser(HeadParser):
         :data:`EOF` once the body is complete.  Raises :class:`ProtocolError`.
         """
         state = self._state
-        if state == _BODY:
+        if state is _BODY:
             counted = self._counted
             data = counted.read(max_bytes)
             if not counted.left:
                 self._state = _DONE
             return data
-        if state == _CHUNKED:
+        if state is _CHUNKED:
             assert self._chunked is not None
             try:
                 result = self._chunked.read(max_bytes)
@@ -189,7 +234,7 @@ class RequestParser(HeadParser):
                 self._state = _DONE
                 self._chunked = None
             return result
-        if state == _DONE:
+        if state is _DONE:
             return EOF
         return self._misuse("read_body")
 
@@ -210,9 +255,9 @@ class RequestParser(HeadParser):
         Raises ``RuntimeError`` unless the current body is complete and the
         request allowed keep-alive.
         """
-        if self._state == _HEAD:
+        if self._state is _HEAD:
             return
-        if self._state != _DONE:
+        if self._state is not _DONE:
             self._misuse("start_next")
         assert self._request is not None
         if not self._request.keep_alive:
@@ -226,7 +271,7 @@ class RequestParser(HeadParser):
         Only valid once the current request's body is complete; the parser
         accepts no further calls except :meth:`feed`.
         """
-        if self._state != _DONE:
+        if self._state is not _DONE:
             self._misuse("take_buffer")
         self._state = _DETACHED
         data = bytes(self._buf)
@@ -238,7 +283,7 @@ class RequestParser(HeadParser):
         self._error = exc
 
     def _misuse(self, what: str) -> NoReturn:
-        if self._state == _FAILED:
+        if self._state is _FAILED:
             assert self._error is not None
             raise self._error
-        raise RuntimeError(f"{what}() is not valid in parser state {self._state}")
+        raise RuntimeError(f"{what}() is not valid in parser state {self._state.name}")
