@@ -9,8 +9,8 @@ import pytest
 from eventlet.httpd.protocol import (
     EOF,
     NEED_DATA,
+    HTTPProtocolError,
     ParserState,
-    ProtocolError,
     Request,
     RequestParser,
     continue_response,
@@ -169,23 +169,23 @@ def test_misuse_raises_runtime_error() -> None:
 def test_failed_parser_keeps_failing() -> None:
     parser = RequestParser()
     parser.feed(b"GET / HTTP/1.1\r\nBad Header: x\r\n\r\n")
-    with pytest.raises(ProtocolError) as first:
+    with pytest.raises(HTTPProtocolError) as first:
         parser.next_request()
     assert parser.state is ParserState.FAILED
-    with pytest.raises(ProtocolError) as again:
+    with pytest.raises(HTTPProtocolError) as again:
         parser.next_request()
     assert again.value is first.value
-    with pytest.raises(ProtocolError):
+    with pytest.raises(HTTPProtocolError):
         parser.read_body()
     assert not parser.in_progress
 
 
 def test_failed_chunked_body_keeps_failing() -> None:
     parser, _ = parse(b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n")
-    with pytest.raises(ProtocolError) as first:
+    with pytest.raises(HTTPProtocolError) as first:
         parser.read_body()
     assert first.value.status == 400
-    with pytest.raises(ProtocolError):
+    with pytest.raises(HTTPProtocolError):
         parser.read_body()
 
 
@@ -194,10 +194,10 @@ def test_markers_repr() -> None:
 
 
 def test_protocol_error_text() -> None:
-    err = ProtocolError(431, "too many")
+    err = HTTPProtocolError(431, "too many")
     assert (err.status, err.reason, err.phrase) == (431, "too many", "Request Header Fields Too Large")
     assert str(err) == "431 Request Header Fields Too Large: too many"
-    assert ProtocolError(599, "odd").phrase == "Error"
+    assert HTTPProtocolError(599, "odd").phrase == "Error"
 
 
 def test_require_host_can_be_disabled() -> None:
@@ -213,7 +213,7 @@ def test_host_validation_cache_does_not_hide_errors() -> None:
     assert parser.next_request() is not None
     assert parser.next_request() is not None
     parser.feed(b"GET / HTTP/1.1\r\nHost: b@d\r\n\r\n")
-    with pytest.raises(ProtocolError):
+    with pytest.raises(HTTPProtocolError):
         parser.next_request()
 
 
@@ -308,7 +308,7 @@ def test_repeated_heads_still_meet_changed_limits() -> None:
     _next(parser, raw)
     parser.max_headers = 2
     parser.feed(raw)
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(HTTPProtocolError) as info:
         parser.next_request()
     assert info.value.status == 431
     for limit, status in (("max_line", 414), ("max_header_bytes", 431)):
@@ -316,7 +316,7 @@ def test_repeated_heads_still_meet_changed_limits() -> None:
         _next(parser, raw)
         setattr(parser, limit, 10)
         parser.feed(raw)
-        with pytest.raises(ProtocolError) as info:
+        with pytest.raises(HTTPProtocolError) as info:
             parser.next_request()
         assert info.value.status == status
 
@@ -328,7 +328,7 @@ def test_repeated_fields_with_a_bad_request_line_are_rejected() -> None:
         fresh = RequestParser()
         _next(fresh, b"GET / HTTP/1.1\r\n" + H + b"\r\n")
         fresh.feed(bad + b"\r\n" + H + b"\r\n")
-        with pytest.raises(ProtocolError) as info:
+        with pytest.raises(HTTPProtocolError) as info:
             fresh.next_request()
         assert info.value.status == status
 
@@ -337,7 +337,7 @@ def test_repeated_line_with_bad_fields_is_rejected() -> None:
     parser = RequestParser()
     _next(parser, b"GET / HTTP/1.1\r\n" + H + b"\r\n")
     parser.feed(b"GET / HTTP/1.1\r\n" + H + b"Bad Name: 1\r\n\r\n")
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(HTTPProtocolError) as info:
         parser.next_request()
     assert info.value.status == 400
 
@@ -353,7 +353,7 @@ def test_pending_method_names_a_rejected_head() -> None:
     parser = RequestParser()
     assert parser.pending_method is None
     parser.feed(b"HEAD / HTTP/1.1\r\nHost: a b\r\n\r\n")
-    with pytest.raises(ProtocolError):
+    with pytest.raises(HTTPProtocolError):
         parser.next_request()
     assert parser.pending_method == "HEAD"
 

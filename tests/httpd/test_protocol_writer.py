@@ -7,7 +7,7 @@ import pytest
 from eventlet.httpd.protocol import (
     EOF,
     DateCache,
-    ProtocolError,
+    HTTPProtocolError,
     Request,
     RequestParser,
     ResponseWriter,
@@ -237,7 +237,7 @@ def test_chunked_response_round_trips_through_parser() -> None:
 
 @pytest.mark.parametrize("status", [400, 413, 414, 431, 501, 505])
 def test_error_response(status: int) -> None:
-    data = writer().error_response(ProtocolError(status, "why"))
+    data = writer().error_response(HTTPProtocolError(status, "why"))
     head, _, body = data.partition(b"\r\n\r\n")
     head_lines = head.split(b"\r\n")
     assert head_lines[0].startswith(b"HTTP/1.1 %d " % status)
@@ -249,7 +249,7 @@ def test_error_response(status: int) -> None:
 
 def test_error_response_sanitises_reason() -> None:
     w = ResponseWriter(server=None)
-    data = w.error_response(ProtocolError(400, "a\r\nX-Evil: 1\x00\u20ac"))
+    data = w.error_response(HTTPProtocolError(400, "a\r\nX-Evil: 1\x00\u20ac"))
     head, _, body = data.partition(b"\r\n\r\n")
     assert b"X-Evil" not in head and b"Server" not in head
     assert body == b"400 Bad Request: a??X-Evil: 1??\n"
@@ -268,8 +268,8 @@ def test_connect_success_ends_http_on_the_connection() -> None:
 @pytest.mark.parametrize("status", [400, 413, 431, 505])
 def test_error_response_to_head_has_no_body(status: int) -> None:
     # Regression: error_response sent a body even when answering HEAD.
-    full = writer().error_response(ProtocolError(status, "why"), "GET")
-    bare = writer().error_response(ProtocolError(status, "why"), "HEAD")
+    full = writer().error_response(HTTPProtocolError(status, "why"), "GET")
+    bare = writer().error_response(HTTPProtocolError(status, "why"), "HEAD")
     head, _, body = full.partition(b"\r\n\r\n")
     assert bare == head + b"\r\n\r\n"  # the same head, Content-Length included
     assert b"Content-Length: %d" % len(body) in lines(bare) and body

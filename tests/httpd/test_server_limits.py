@@ -216,7 +216,7 @@ def test_stop_serves_a_request_that_reached_an_idle_connection() -> None:
     def stop_with_request_pending() -> None:
         sock.sendall(GET)  # reaches the kernel buffer; the driver has not read it yet
         time.sleep(0.05)
-        from eventlet.httpd._connection import Shutdown
+        from eventlet.httpd._expiry import Shutdown
 
         conn.expire(Shutdown())
 

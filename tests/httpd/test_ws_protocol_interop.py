@@ -32,8 +32,8 @@ from eventlet.httpd.websocket._protocol import (
     Message,
     Ping,
     Pong,
-    ProtocolError,
     WebSocketConnection,
+    WebSocketProtocolError,
     server_handshake,
 )
 
@@ -183,7 +183,7 @@ def test_our_failure_close_reaches_them() -> None:
     their = ClientProtocol(parse_uri("ws://localhost/"), state=State.OPEN, max_size=None)
     ours = WebSocketConnection(True, max_message_size=10)
     their.send_binary(b"x" * 11)
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(WebSocketProtocolError) as info:
         ours.receive_data(b"".join(their.data_to_send()))
     assert info.value.code == 1009
     their.receive_data(ours.data_to_send())

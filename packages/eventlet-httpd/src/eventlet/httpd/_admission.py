@@ -26,7 +26,8 @@ from eventlet.hubs import wait_fd
 from eventlet.hubs.hub import EV_READ
 
 from ._activation import refuse_new_connections
-from ._connection import Expired, HttpProtocol, evictable
+from ._connection import HttpProtocol, evictable
+from ._expiry import Expired
 
 __all__ = ["TRANSIENT_ERRNOS", "Admission"]
 

@@ -22,7 +22,7 @@ trusted proxy, so forwarding headers cost nothing on other connections.
 
 Writing the response (every body shape, framing checks) and the failure responses (a malformed
 request's error status with a lingering close, an application's ``500``) live in
-:mod:`eventlet.httpd._response`, whose :class:`~eventlet.httpd._response.ResponseWriter` is this
+:mod:`eventlet.httpd._response`, whose :class:`~eventlet.httpd._response.ResponseSender` is this
 driver's base class.  A client that went away is logged at debug level only.
 """
 
@@ -38,14 +38,14 @@ from urllib.parse import unquote
 from greenlet import getcurrent, greenlet
 
 from ._expiry import HEAD_WAIT, IO_WAIT, Expired, Shutdown
-from ._response import ResponseWriter, as_bytes
+from ._response import ResponseSender, as_bytes
 from ._wsgi import ALREADY_HANDLED, ClientDisconnected, Input, environ_key
-from .protocol import ProtocolError, Request, RequestParser, ResponseHead
+from .protocol import HTTPProtocolError, Request, RequestParser, ResponseHead
 
 if TYPE_CHECKING:
     from ._server import Server
 
-__all__ = ["HEAD_WAIT", "IO_WAIT", "Expired", "HttpProtocol", "Shutdown", "evictable"]
+__all__ = ["HttpProtocol", "evictable"]
 
 error_log = logging.getLogger("eventlet.httpd.error")
 
@@ -74,7 +74,7 @@ def _is_plain_http(exc: OSError) -> bool:
     return reason == "HTTP_REQUEST" or (reason is None and "http request" in str(exc).lower())
 
 
-class HttpProtocol(ResponseWriter):
+class HttpProtocol(ResponseSender):
     """Serves the requests of one client connection (see the module docstring).
 
     Created by the server for each accepted socket; :meth:`run` is the green thread's body.
@@ -82,7 +82,7 @@ class HttpProtocol(ResponseWriter):
     ``protocol`` to customise it.
     """
 
-    # With those of ResponseWriter: deadline, head, headers, sent, status, waiting.
+    # With those of ResponseSender: deadline, head, headers, sent, status, waiting.
     __slots__ = (
         "addr",
         "app",
@@ -121,7 +121,7 @@ class HttpProtocol(ResponseWriter):
         self.input: Input | None = None
         self.expect_pending = False
         self.continue_headers: list[tuple[str, str]] | None = None
-        self.body_error: ProtocolError | None = None
+        self.body_error: HTTPProtocolError | None = None
         self.request: Request | None = None
         self.requests = 0
         """Requests received on this connection so far."""
@@ -208,7 +208,7 @@ class HttpProtocol(ResponseWriter):
             return
         self.sock = GreenSocket(tls.family, tls.type, tls.proto, fileno=detach())
         self.status = "400 Bad Request"
-        self._reject(ProtocolError(400, "plain HTTP request sent to an HTTPS port"))
+        self._reject(HTTPProtocolError(400, "plain HTTP request sent to an HTTPS port"))
 
     def expire(self, exc: BaseException) -> None:
         """Throw ``exc`` into the driver if it is in an expirable wait (from hub or green thread)."""
@@ -252,7 +252,7 @@ class HttpProtocol(ResponseWriter):
             if parse:
                 try:
                     req = parser.next_request()
-                except ProtocolError as exc:
+                except HTTPProtocolError as exc:
                     self._reject(exc)
                     return
                 if req is not None:
@@ -277,7 +277,7 @@ class HttpProtocol(ResponseWriter):
             except Expired:
                 self.waiting = 0
                 if parser.buffered:
-                    self._reject(ProtocolError(408, "request head not received in time"))
+                    self._reject(HTTPProtocolError(408, "request head not received in time"))
                 return
             except Shutdown:
                 self.waiting = 0
@@ -311,7 +311,7 @@ class HttpProtocol(ResponseWriter):
                     return False
                 left -= len(data)
                 parser.feed(data)
-        except (ProtocolError, ClientDisconnected):
+        except (HTTPProtocolError, ClientDisconnected):
             return False
         return True
 

@@ -49,7 +49,8 @@ from eventlet.greenthread import kill, sleep, spawn_n
 from eventlet.hubs import get_hub
 
 from ._admission import TRANSIENT_ERRNOS, Admission
-from ._connection import Expired, HttpProtocol, Shutdown, evictable
+from ._connection import HttpProtocol, evictable
+from ._expiry import Expired, Shutdown
 from ._log import COMBINED, AccessLog
 from ._stats import Recorder, snapshot
 from ._wsgi import base_environ

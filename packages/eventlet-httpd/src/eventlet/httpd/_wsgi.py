@@ -23,7 +23,7 @@ import sys
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-from .protocol import EOF, NEED_DATA, ProtocolError
+from .protocol import EOF, NEED_DATA, HTTPProtocolError
 
 if TYPE_CHECKING:
     from ._connection import HttpProtocol
@@ -60,7 +60,7 @@ ALREADY_HANDLED: Any = _AlreadyHandled()
 class ChunkReadError(ValueError):
     """The request body is malformed (bad chunked framing, too large); ``status`` says how."""
 
-    def __init__(self, error: ProtocolError) -> None:
+    def __init__(self, error: HTTPProtocolError) -> None:
         super().__init__(str(error))
         self.status = error.status
         self.error = error
@@ -142,7 +142,7 @@ class Input:
         while True:
             try:
                 data = parser.read_body(max_bytes)
-            except ProtocolError as exc:
+            except HTTPProtocolError as exc:
                 conn.body_error = exc
                 raise ChunkReadError(exc) from None
             if data is NEED_DATA:

@@ -6,7 +6,7 @@ lets the standard library parse them, leniently.  Here the same reads happen (so
 give the same ``400`` responses), but the text is checked with :mod:`eventlet.httpd`'s grammar:
 CRLF line ends only, a request line of exactly ``method SP target SP HTTP/x.y``, header lines of
 a token, a colon and a value without control characters.  A failure raises
-:class:`~eventlet.httpd.protocol._errors.ProtocolError` with the status to answer.  The framing of the
+:class:`~eventlet.httpd.protocol._errors.HTTPProtocolError` with the status to answer.  The framing of the
 body is decided by :func:`framing`, strictly too (see its docstring).
 
 Speed.  When the whole header section is already in ``rfile``'s buffer (the usual case) it is
@@ -25,7 +25,7 @@ from eventlet.httpd.protocol._errors import (
     FIELD_LINE_RE,
     REQUEST_LINE_RE,
     TCHAR,
-    ProtocolError,
+    HTTPProtocolError,
     diagnose_field_line,
     diagnose_head,
 )
@@ -86,11 +86,11 @@ class HeaderSection:
                     self.content_length = value
 
 
-class BadContentLength(ProtocolError):
+class BadContentLength(HTTPProtocolError):
     """A ``Content-Length`` that is not one plain decimal number (upstream's bare ``400``)."""
 
 
-class LengthAndChunked(ProtocolError):
+class LengthAndChunked(HTTPProtocolError):
     """Both ``Content-Length`` and ``Transfer-Encoding`` (refused unless ``reject_bad_requests`` is off)."""
 
 
@@ -137,9 +137,9 @@ def framing(fields: Fields, version: str, reject_both: bool) -> tuple[int | None
         items = [item.strip(" \t").lower() for value in codings for item in value.split(",")]
         items = [item for item in items if item]
         if not items or items[-1] != "chunked" or "chunked" in items[:-1]:
-            raise ProtocolError(400, "chunked must be the final transfer coding, once")
+            raise HTTPProtocolError(400, "chunked must be the final transfer coding, once")
         if len(items) > 1:
-            raise ProtocolError(501, "unsupported transfer coding")
+            raise HTTPProtocolError(501, "unsupported transfer coding")
         if lengths:
             if reject_both:
                 raise LengthAndChunked(400, "Content-Length and Transfer-Encoding are not allowed together")
@@ -168,8 +168,8 @@ class HeadChecker:
         """``(command, path, version)`` of the raw request line (CRLF included), or raise."""
         if raw[-2:] != b"\r\n":
             if raw[-1:] == b"\n":
-                raise ProtocolError(400, "line ending without CR (bare LF)")
-            raise ProtocolError(400, "incomplete request line")
+                raise HTTPProtocolError(400, "line ending without CR (bare LF)")
+            raise HTTPProtocolError(400, "incomplete request line")
         line = raw[:-2].decode("latin-1")
         if line == self._line:
             return self._parts
@@ -178,8 +178,8 @@ class HeadChecker:
         command, path, version = line.split(" ")
         if version != "HTTP/1.1" and version != "HTTP/1.0":
             if version[5] != "0" and version[5] != "1":
-                raise ProtocolError(505, f"Invalid HTTP version ({version[5:]})")
-            raise ProtocolError(505, "only HTTP/1.0 and HTTP/1.1 are supported")
+                raise HTTPProtocolError(505, f"Invalid HTTP version ({version[5:]})")
+            raise HTTPProtocolError(505, "only HTTP/1.0 and HTTP/1.1 are supported")
         if path.startswith("//"):  # as the standard library: no open redirects through //host/
             path = "/" + path.lstrip("/")
         self._line = line
@@ -195,12 +195,12 @@ class HeadChecker:
         if _FIELDS_RE.fullmatch(text) is None:
             for line in lines:  # pragma: no branch - some line is invalid
                 if "\n" in line:
-                    raise ProtocolError(400, "line ending without CR (bare LF)")
+                    raise HTTPProtocolError(400, "line ending without CR (bare LF)")
                 if FIELD_LINE_RE.fullmatch(line) is None:
                     raise diagnose_field_line(line)
         del lines[-1]  # what follows the last CRLF: nothing, now that the section is valid
         if len(lines) > _MAX_HEADERS:
-            raise ProtocolError(431, "Too many headers")
+            raise HTTPProtocolError(431, "Too many headers")
         fields: Fields = []
         for line in lines:
             name, _, value = line.partition(":")

@@ -4,7 +4,7 @@ Nothing here touches a socket.  A connection driver feeds received bytes to
 a :class:`RequestParser` and gets :class:`Request` heads and body bytes back;
 it hands a status and headers to a :class:`ResponseWriter` and gets the bytes
 to send plus the body framing to use.  Everything the peer can get wrong
-raises :class:`ProtocolError`, whose ``status`` is the response to send
+raises :class:`HTTPProtocolError`, whose ``status`` is the response to send
 (:meth:`ResponseWriter.error_response` builds it) before closing.
 
 A minimal keep-alive driver::
@@ -34,7 +34,7 @@ decoding), ``_request`` (request semantics and framing rules), ``_writer``
 from __future__ import annotations
 
 from ._chunked import EOF, NEED_DATA, Marker
-from ._errors import ProtocolError
+from ._errors import HTTPProtocolError
 from ._parser import ParserState, RequestParser
 from ._request import Request
 from ._writer import (
@@ -50,9 +50,9 @@ __all__ = [
     "EOF",
     "NEED_DATA",
     "DateCache",
+    "HTTPProtocolError",
     "Marker",
     "ParserState",
-    "ProtocolError",
     "Request",
     "RequestParser",
     "ResponseHead",

@@ -4,7 +4,7 @@ The parser owns one ``bytearray`` of received bytes.  The driver appends to it
 with :meth:`RequestParser.feed` and pulls results out: a :class:`Request` from
 :meth:`~RequestParser.next_request`, body bytes from
 :meth:`~RequestParser.read_body`.  ``None`` / :data:`NEED_DATA` mean "feed me
-more"; malformed input raises :class:`ProtocolError` carrying the status to
+more"; malformed input raises :class:`HTTPProtocolError` carrying the status to
 answer with, after which the parser stays failed (it re-raises the same error).
 
 The work splits along the message.  Heads are found, checked and interpreted
@@ -46,7 +46,7 @@ import enum
 from typing import NoReturn
 
 from ._chunked import EOF, NEED_DATA, ChunkedDecoder, CountedReader, Marker
-from ._errors import ProtocolError
+from ._errors import HTTPProtocolError
 from ._head import HeadParser
 from ._request import Request
 
@@ -67,7 +67,7 @@ class ParserState(enum.Enum):
     DETACHED = "detached"
     """The buffer was handed over (:meth:`RequestParser.take_buffer`): no more HTTP."""
     FAILED = "failed"
-    """The peer broke the protocol: every call raises that :class:`ProtocolError` again."""
+    """The peer broke the protocol: every call raises that :class:`HTTPProtocolError` again."""
 
 
 # Module globals for the comparisons on the hot path (a global is cheaper than a class attribute).
@@ -121,7 +121,7 @@ class RequestParser(HeadParser):
         self.max_chunk_line = max_chunk_line
         self._state = _HEAD
         self._request: Request | None = None
-        self._error: ProtocolError | None = None
+        self._error: HTTPProtocolError | None = None
         self._counted = CountedReader(self._buf)  # the Content-Length body
         self._chunked: ChunkedDecoder | None = None
 
@@ -174,7 +174,7 @@ class RequestParser(HeadParser):
         """Parse the next request head; ``None`` if more bytes are needed.
 
         Call it again after the previous request's body is complete (this
-        implies :meth:`start_next`).  Raises :class:`ProtocolError`.
+        implies :meth:`start_next`).  Raises :class:`HTTPProtocolError`.
         """
         if self._state is not _HEAD:
             prev = self._request
@@ -184,7 +184,7 @@ class RequestParser(HeadParser):
             self._request = None
         try:
             req = self._take_head()
-        except ProtocolError as exc:
+        except HTTPProtocolError as exc:
             self._fail(exc)
             raise
         if req is None:
@@ -214,7 +214,7 @@ class RequestParser(HeadParser):
 
         Returns non-empty ``bytes`` (``b""`` only for ``max_bytes == 0``),
         :data:`NEED_DATA` when the buffer holds no body bytes yet, or
-        :data:`EOF` once the body is complete.  Raises :class:`ProtocolError`.
+        :data:`EOF` once the body is complete.  Raises :class:`HTTPProtocolError`.
         """
         state = self._state
         if state is _BODY:
@@ -227,7 +227,7 @@ class RequestParser(HeadParser):
             assert self._chunked is not None
             try:
                 result = self._chunked.read(max_bytes)
-            except ProtocolError as exc:
+            except HTTPProtocolError as exc:
                 self._fail(exc)
                 raise
             if result is EOF:
@@ -278,7 +278,7 @@ class RequestParser(HeadParser):
         self._buf.clear()
         return data
 
-    def _fail(self, exc: ProtocolError) -> None:
+    def _fail(self, exc: HTTPProtocolError) -> None:
         self._state = _FAILED
         self._error = exc
 

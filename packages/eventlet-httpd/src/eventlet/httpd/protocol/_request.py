@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from ._errors import ProtocolError
+from ._errors import HTTPProtocolError
 
 __all__ = ["HOST_RE", "SPECIAL", "Request", "apply_framing", "split_target"]
 
@@ -148,21 +148,21 @@ class Request:
 def split_target(method: str, target: str) -> tuple[str, str, str | None]:
     """Return ``(path, query, authority)`` for ``target`` or raise 400."""
     if "#" in target:
-        raise ProtocolError(400, "fragment in request target")
+        raise HTTPProtocolError(400, "fragment in request target")
     if method == "CONNECT":
         if _AUTHORITY_RE.fullmatch(target) is None:
-            raise ProtocolError(400, "CONNECT needs an authority-form target")
+            raise HTTPProtocolError(400, "CONNECT needs an authority-form target")
         return target, "", target
     if target == "*":
         if method != "OPTIONS":
-            raise ProtocolError(400, "asterisk-form target is only for OPTIONS")
+            raise HTTPProtocolError(400, "asterisk-form target is only for OPTIONS")
         return "*", "", None
     match = _ABSOLUTE_RE.fullmatch(target)
     if match is None:
-        raise ProtocolError(400, "malformed request target")
+        raise HTTPProtocolError(400, "malformed request target")
     authority, rest = match.groups()
     if HOST_RE.fullmatch(authority) is None:
-        raise ProtocolError(400, "invalid authority in request target")
+        raise HTTPProtocolError(400, "invalid authority in request target")
     path, _, query = rest.partition("?")
     return path or "/", query, authority
 
@@ -201,38 +201,38 @@ def apply_framing(
             hosts += 1
             if value != valid_host:
                 if HOST_RE.fullmatch(value) is None:
-                    raise ProtocolError(400, "invalid Host header")
+                    raise HTTPProtocolError(400, "invalid Host header")
                 valid_host = value
         elif value.lower() == "100-continue":  # expect
             req.expect_continue = http11
         else:
-            raise ProtocolError(417, "unsupported expectation")
+            raise HTTPProtocolError(417, "unsupported expectation")
     if hosts > 1:
-        raise ProtocolError(400, "more than one Host header")
+        raise HTTPProtocolError(400, "more than one Host header")
     if require_host and not hosts and http11:
-        raise ProtocolError(400, "HTTP/1.1 request without Host")
+        raise HTTPProtocolError(400, "HTTP/1.1 request without Host")
     if codings:
         if not http11:
-            raise ProtocolError(400, "Transfer-Encoding in an HTTP/1.0 request")
+            raise HTTPProtocolError(400, "Transfer-Encoding in an HTTP/1.0 request")
         if lengths:
-            raise ProtocolError(400, "both Content-Length and Transfer-Encoding")
+            raise HTTPProtocolError(400, "both Content-Length and Transfer-Encoding")
         items = [item.lower() for item in _list_items(codings)]
         if not items or items[-1] != "chunked" or "chunked" in items[:-1]:
-            raise ProtocolError(400, "chunked must be the final transfer coding, once")
+            raise HTTPProtocolError(400, "chunked must be the final transfer coding, once")
         if len(items) > 1:
-            raise ProtocolError(501, "unsupported transfer coding")
+            raise HTTPProtocolError(501, "unsupported transfer coding")
         req.chunked = True
         req.content_length = None
     elif lengths:
         items = [s.strip(" \t") for value in lengths for s in value.split(",")]
         for item in items:
             if _DIGITS_RE.fullmatch(item) is None:
-                raise ProtocolError(400, "invalid Content-Length")
+                raise HTTPProtocolError(400, "invalid Content-Length")
         if len(set(items)) > 1:
-            raise ProtocolError(400, "conflicting Content-Length values")
+            raise HTTPProtocolError(400, "conflicting Content-Length values")
         size = int(items[0])
         if max_body is not None and size > max_body:
-            raise ProtocolError(413, "request body too large")
+            raise HTTPProtocolError(413, "request body too large")
         req.content_length = size
     if connection:
         tokens = _COMMON_CONNECTION.get(connection[0]) if len(connection) == 1 else None

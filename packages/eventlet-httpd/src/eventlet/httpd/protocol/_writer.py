@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from ._errors import TOKEN_RE, ProtocolError
+from ._errors import TOKEN_RE, HTTPProtocolError
 from ._request import Request
 
 __all__ = [
@@ -331,7 +331,7 @@ class ResponseWriter:
             self._names[name] = lname
         return lname
 
-    def error_response(self, error: ProtocolError, method: str | None = None) -> bytes:
+    def error_response(self, error: HTTPProtocolError, method: str | None = None) -> bytes:
         """A complete ``Connection: close`` response reporting ``error``.
 
         ``method`` is the request's method when known: the answer to ``HEAD``

@@ -46,9 +46,7 @@ from eventlet.httpd.websocket._compat_frames import (
 )
 from eventlet.httpd.websocket._compat_handshake import deflate_params
 from eventlet.httpd.websocket._events import Close, Message
-from eventlet.httpd.websocket._frames import ConnectionClosedError as _CoreClosed
-from eventlet.httpd.websocket._frames import ProtocolError as _CoreProtocolError
-from eventlet.httpd.websocket._frames import build_frame
+from eventlet.httpd.websocket._frames import WebSocketClosedError, WebSocketProtocolError, build_frame
 from eventlet.httpd.websocket._legacy import DEFAULT_MAX_FRAME_LENGTH, WebSocket, _shutdown_failed, logger
 from eventlet.httpd.websocket._protocol import WebSocketConnection
 
@@ -139,7 +137,7 @@ class RFC6455WebSocket(FrameReader, WebSocket):
         with self._sendlock:
             try:
                 data = ws.send(message)
-            except _CoreClosed:
+            except WebSocketClosedError:
                 raise OSError(errno.EPIPE, "the websocket is closed") from None
             pending = ws.data_to_send()
             self.socket.sendall(pending + data if pending else data)
@@ -208,7 +206,7 @@ class RFC6455WebSocket(FrameReader, WebSocket):
                     return None
             try:
                 events.extend(ws.receive_data(data))
-            except _CoreProtocolError as exc:
+            except WebSocketProtocolError as exc:
                 logger.info("%s: websocket failed: %s", self.log_context, exc)
                 events.extend(exc.events)
                 self._failed = True
