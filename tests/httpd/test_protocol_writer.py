@@ -13,6 +13,7 @@ from eventlet.httpd.protocol import (
     ResponseWriter,
     encode_chunk,
     end_chunks,
+    http_date,
 )
 
 H = b"Host: example.com\r\n"
@@ -214,12 +215,17 @@ def test_chunk_helpers() -> None:
     assert encode_chunk(b"hello") == b"5\r\nhello\r\n"
     assert encode_chunk(b"x" * 26) == b"1a\r\n" + b"x" * 26 + b"\r\n"
     assert encode_chunk(b"") == b""
-    assert end_chunks() == b"0\r\n\r\n"
+    assert end_chunks() == end_chunks([]) == end_chunks(iter(())) == b"0\r\n\r\n"
     assert end_chunks(iter([("X-Sum", "1")])) == b"0\r\nX-Sum: 1\r\n\r\n"
     with pytest.raises(ValueError):
         end_chunks([("X-Sum", "1\r\n")])
     with pytest.raises(ValueError):
         end_chunks([("X Sum", "1")])
+
+
+def test_http_date_is_the_imf_fixdate() -> None:
+    assert http_date(784111777) == "Sun, 06 Nov 1994 08:49:37 GMT"  # RFC 9110 5.6.7's example
+    assert DateCache(lambda: 784111777.9).get() == http_date(784111777)
 
 
 def test_chunked_response_round_trips_through_parser() -> None:

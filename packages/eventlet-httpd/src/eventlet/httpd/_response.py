@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._expiry import IO_WAIT, Expired
 from ._wsgi import ChunkReadError, ClientDisconnected, FileWrapper, Input
-from .protocol import HTTPProtocolError, ResponseHead, end_chunks
+from .protocol import HTTPProtocolError, ResponseHead, encode_chunk, end_chunks
 
 if TYPE_CHECKING:
     from ._server import Server
@@ -137,7 +137,7 @@ class ResponseSender:
             return True
         fits = True
         if head.chunked:
-            data = b"%x\r\n%b\r\n" % (len(chunk), chunk)
+            data = encode_chunk(chunk)
         elif head.content_length is not None:
             room = head.content_length - self.sent
             if len(chunk) > room:

@@ -32,11 +32,12 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
-import time
+import time  # noqa: F401 - in upstream eventlet.wsgi's namespace too
 
 from eventlet.corolocal import local
 from eventlet.green.http import server as BaseHTTPServer  # noqa: F401 - upstream's name for it
 from eventlet.httpd._wsgi import ALREADY_HANDLED, ChunkReadError  # noqa: F401 - upstream names
+from eventlet.httpd.protocol import http_date
 
 __all__ = ["format_date_time", "server"]
 
@@ -117,18 +118,9 @@ class FileObjectForHeaders:
         return line
 
 
-# Weekday and month names of HTTP dates: always English.
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 def format_date_time(timestamp: float) -> str:
     """``timestamp`` (seconds since the epoch) as an HTTP date: ``Sun, 06 Nov 1994 08:49:37 GMT``."""
-    t = time.gmtime(timestamp)
-    return (
-        f"{_WEEKDAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year:4d} "
-        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
-    )
+    return http_date(timestamp)
 
 
 def _encode_header_line(header: tuple[object, object]) -> bytes:

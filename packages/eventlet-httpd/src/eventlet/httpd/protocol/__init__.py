@@ -44,6 +44,7 @@ from ._writer import (
     continue_response,
     encode_chunk,
     end_chunks,
+    http_date,
 )
 
 __all__ = [
@@ -60,4 +61,5 @@ __all__ = [
     "continue_response",
     "encode_chunk",
     "end_chunks",
+    "http_date",
 ]

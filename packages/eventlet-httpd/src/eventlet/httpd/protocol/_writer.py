@@ -47,6 +47,7 @@ __all__ = [
     "continue_response",
     "encode_chunk",
     "end_chunks",
+    "http_date",
 ]
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -59,6 +60,7 @@ _new_tuple = tuple.__new__
 _WATCHED = frozenset(("content-length", "transfer-encoding", "connection", "date", "server"))
 _NAME_CACHE_SIZE = 512
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_LAST_CHUNK = b"0\r\n\r\n"
 
 
 class ResponseHead(NamedTuple):
@@ -92,13 +94,21 @@ class DateCache:
         """The current date, e.g. ``"Sun, 06 Nov 1994 08:49:37 GMT"``."""
         second = int(self._clock())
         if second != self._second:
-            t = time.gmtime(second)
-            self._value = (
-                f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
-                f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
-            )
+            self._value = http_date(second)
             self._second = second
         return self._value
+
+
+def http_date(timestamp: float) -> str:
+    """``timestamp`` (seconds since the epoch) as an IMF-fixdate: ``Sun, 06 Nov 1994 08:49:37 GMT``.
+
+    (RFC 9110 5.6.7; day and month names are always English.)
+    """
+    t = time.gmtime(timestamp)
+    return (
+        f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year:4d} "
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+    )
 
 
 def continue_response() -> bytes:
@@ -107,14 +117,19 @@ def continue_response() -> bytes:
 
 
 def encode_chunk(data: bytes) -> bytes:
-    """Frame ``data`` as one chunk; ``b""`` for empty data (never the last-chunk)."""
+    """Frame ``data`` as one chunk; ``b""`` for empty data (never the last-chunk).
+
+    The one chunk framing of the project: both servers' response writers use it.
+    """
     if not data:
         return b""
     return b"%x\r\n%b\r\n" % (len(data), data)
 
 
 def end_chunks(trailers: Iterable[tuple[str, str]] = ()) -> bytes:
-    """The last-chunk, optional trailer fields and the final CRLF."""
+    """The last-chunk, optional trailer fields (validated as headers are) and the final CRLF."""
+    if trailers == ():
+        return _LAST_CHUNK
     fields = list(trailers)
     for name, value in fields:
         _check_field(name, value)
