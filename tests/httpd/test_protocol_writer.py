@@ -11,8 +11,10 @@ from eventlet.httpd.protocol import (
     Request,
     RequestParser,
     ResponseWriter,
+    continue_response,
     encode_chunk,
     end_chunks,
+    field_lines,
     http_date,
 )
 
@@ -221,6 +223,17 @@ def test_chunk_helpers() -> None:
         end_chunks([("X-Sum", "1\r\n")])
     with pytest.raises(ValueError):
         end_chunks([("X Sum", "1")])
+
+
+def test_continue_response_checks_its_headers() -> None:
+    assert continue_response() == continue_response([]) == b"HTTP/1.1 100 Continue\r\n\r\n"
+    assert continue_response([("X-Hint", "a b")]) == b"HTTP/1.1 100 Continue\r\nX-Hint: a b\r\n\r\n"
+    for name, value in [("X", "1\r\nY: 2"), ("X", "\n"), ("X\r\nY", "1"), ("", "1"), ("X", "\u20ac")]:
+        with pytest.raises(ValueError):
+            continue_response([(name, value)])
+    with pytest.raises(ValueError, match="not a str"):
+        field_lines([("X-Number", 5)])  # type: ignore[list-item]
+    assert field_lines([("A", ""), ("B", "\x80\t")]) == b"A: \r\nB: \x80\t\r\n"
 
 
 def test_http_date_is_the_imf_fixdate() -> None:

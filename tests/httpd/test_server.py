@@ -213,6 +213,33 @@ def test_continue_headers_and_explicit_send() -> None:
         assert parse_responses(read_all(sock))[0].body == b"ok"
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        ("x-hint", "1\r\nInjected: yes"),
+        ("x-hint", "1\nInjected: yes"),
+        ("x-hint\r\nInjected", "1"),
+        ("x-é", "1"),
+    ],
+)
+def test_continue_headers_cannot_inject_lines(header: tuple[str, str]) -> None:
+    """A CR/LF in a 100-Continue header fails the application's read: the client gets a 500."""
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        inp = environ["wsgi.input"]
+        inp.set_hundred_continue_response_headers([header], capitalize_response_headers=False)
+        body = inp.read()  # sends the 100 Continue: raises ValueError
+        start_response("200 OK", [])
+        return [body]
+
+    with live(app) as server, server.connect() as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+        raw = read_all(sock)
+    assert b"Injected" not in raw and b"100 Continue" not in raw
+    (response,) = parse_responses(raw)
+    assert response.status == 500 and response.getheader("Connection") == "close"
+
+
 def test_unread_body_is_drained_before_next_request() -> None:
     raw = _post(b"x" * 100_000) + GET
     chunked = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"

@@ -40,7 +40,7 @@ from greenlet import getcurrent, greenlet
 from ._expiry import HEAD_WAIT, IO_WAIT, Expired, Shutdown
 from ._response import ResponseSender, as_bytes
 from ._wsgi import ALREADY_HANDLED, ClientDisconnected, Input, environ_key
-from .protocol import HTTPProtocolError, Request, RequestParser, ResponseHead
+from .protocol import HTTPProtocolError, Request, RequestParser, ResponseHead, continue_response
 
 if TYPE_CHECKING:
     from ._server import Server
@@ -441,11 +441,14 @@ class HttpProtocol(ResponseSender):
             raise ClientDisconnected("the response body exceeded its Content-Length")
 
     def send_continue(self) -> None:
-        """Send the interim ``100 Continue`` (first read of a body the client holds back)."""
+        """Send the interim ``100 Continue`` (first read of a body the client holds back).
+
+        Its headers (``Input.set_hundred_continue_response_headers``) are checked as response
+        headers are: an invalid one raises ``ValueError`` into the application's read, which
+        then gets a ``500`` rather than putting another line on the wire.
+        """
         self.expect_pending = False
-        extra = self.continue_headers or ()
-        lines = "".join(f"{name}: {value}\r\n" for name, value in extra)
-        self._send(b"HTTP/1.1 100 Continue\r\n" + lines.encode("latin-1") + b"\r\n")
+        self._send(continue_response(self.continue_headers or ()))  # ValueError: bad headers
 
     def receive_body(self) -> None:
         """Receive more request body bytes into the parser (for :class:`Input`)."""

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from eventlet.httpd._wsgi import ChunkReadError
+from eventlet.httpd.protocol import field_lines
 from eventlet.httpd.protocol._chunked import _CHUNK_LINE_RE, _size_line_error
 from eventlet.httpd.protocol._errors import FIELD_LINE_RE, HTTPProtocolError, diagnose_field_line
 
@@ -80,11 +81,9 @@ class Input:
         """
         if self.headers_sent:
             return  # too late: the final response is on its way
-        lines = [self.wfile_line or b"HTTP/1.1 100 Continue\r\n"]
-        for name, value in self.hundred_continue_headers or ():
-            lines.append(f"{name}: {value}\r\n".encode("latin-1"))
-        lines.append(b"\r\n")
-        self.wfile.write(b"".join(lines))
+        # Formatted with %s as upstream's, then checked as response headers are (ValueError).
+        fields = [(str(name), str(value)) for name, value in self.hundred_continue_headers or ()]
+        self.wfile.write((self.wfile_line or b"HTTP/1.1 100 Continue\r\n") + field_lines(fields) + b"\r\n")
         self.wfile.flush()
         self.is_hundred_continue_response_sent = True
         if self.chunk_length == 0:

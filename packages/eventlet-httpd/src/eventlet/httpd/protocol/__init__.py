@@ -44,6 +44,7 @@ from ._writer import (
     continue_response,
     encode_chunk,
     end_chunks,
+    field_lines,
     http_date,
 )
 
@@ -61,5 +62,6 @@ __all__ = [
     "continue_response",
     "encode_chunk",
     "end_chunks",
+    "field_lines",
     "http_date",
 ]

@@ -47,6 +47,7 @@ __all__ = [
     "continue_response",
     "encode_chunk",
     "end_chunks",
+    "field_lines",
     "http_date",
 ]
 
@@ -59,7 +60,8 @@ _isprintable = str.isprintable
 _new_tuple = tuple.__new__
 _WATCHED = frozenset(("content-length", "transfer-encoding", "connection", "date", "server"))
 _NAME_CACHE_SIZE = 512
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_CONTINUE_LINE = b"HTTP/1.1 100 Continue\r\n"
+_CONTINUE = _CONTINUE_LINE + b"\r\n"
 _LAST_CHUNK = b"0\r\n\r\n"
 
 
@@ -111,9 +113,29 @@ def http_date(timestamp: float) -> str:
     )
 
 
-def continue_response() -> bytes:
-    """The bytes of an interim ``100 Continue`` response."""
-    return _CONTINUE
+def continue_response(headers: Iterable[tuple[str, str]] = ()) -> bytes:
+    """The bytes of an interim ``100 Continue`` response, with ``headers`` if given.
+
+    The headers are checked as a response's are (:func:`field_lines`): ``ValueError`` for
+    anything that could put another line on the wire.
+    """
+    if headers == ():
+        return _CONTINUE
+    return _CONTINUE_LINE + field_lines(headers) + b"\r\n"
+
+
+def field_lines(fields: Iterable[tuple[str, str]]) -> bytes:
+    """The ``name: value`` CRLF lines of ``fields`` (headers of a 1xx response, trailers).
+
+    Each field is checked as the writer checks response headers: ``ValueError`` for a name
+    that is not a token, or a value that is not a ``str`` of field-value characters (no CR,
+    LF or other control character, nothing outside latin-1).
+    """
+    lines = []
+    for name, value in fields:
+        _check_field(name, value)
+        lines.append(f"{name}: {value}\r\n")
+    return "".join(lines).encode("latin-1")
 
 
 def encode_chunk(data: bytes) -> bytes:
@@ -130,16 +152,14 @@ def end_chunks(trailers: Iterable[tuple[str, str]] = ()) -> bytes:
     """The last-chunk, optional trailer fields (validated as headers are) and the final CRLF."""
     if trailers == ():
         return _LAST_CHUNK
-    fields = list(trailers)
-    for name, value in fields:
-        _check_field(name, value)
-    lines = [f"{name}: {value}\r\n" for name, value in fields]
-    return ("0\r\n" + "".join(lines) + "\r\n").encode("latin-1")
+    return b"0\r\n" + field_lines(trailers) + b"\r\n"
 
 
 def _check_field(name: str, value: str) -> None:
     if not isinstance(name, str) or TOKEN_RE.fullmatch(name) is None:
         raise ValueError(f"invalid header name {name!r}")
+    if not isinstance(value, str):
+        raise ValueError(f"the value of header {name!r} is not a str: {value!r}")
     _check_value(name, value)
 
 
