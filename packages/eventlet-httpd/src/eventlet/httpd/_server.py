@@ -5,7 +5,8 @@ that starts one :class:`~eventlet.httpd._connection.HttpProtocol` green thread p
 
 Limits.  At ``max_connections`` open connections the loop stops calling ``accept`` (new clients
 wait in the kernel's backlog) and resumes as soon as one closes.  Accept errors meaning "out of
-file descriptors for now" back off instead of spinning.
+file descriptors for now" back off instead of spinning (:mod:`eventlet._accept`, the accept loop
+helper every server of the project uses).
 
 Timeouts.  One periodic *sweep* (a hub timer, every quarter of the shortest head timeout, at
 most once a second) looks at the connections waiting for a request head and expires those past
@@ -32,7 +33,6 @@ from another OS thread (it then blocks that thread until the server has stopped)
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import socket as _stdsocket
@@ -43,12 +43,13 @@ from typing import TYPE_CHECKING, Any
 
 from greenlet import getcurrent, greenlet
 
+from eventlet._accept import AcceptBackoff
 from eventlet.event import Event
 from eventlet.greenio.socket import GreenSocket
-from eventlet.greenthread import kill, sleep, spawn_n
+from eventlet.greenthread import kill, spawn_n
 from eventlet.hubs import get_hub
 
-from ._admission import TRANSIENT_ERRNOS, Admission
+from ._admission import Admission
 from ._connection import HttpProtocol, evictable
 from ._expiry import Expired, Shutdown
 from ._log import COMBINED, AccessLog
@@ -63,8 +64,6 @@ __all__ = ["Server", "serve"]
 
 logger = logging.getLogger("eventlet.httpd")
 
-_RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
-_MAX_BACKOFF = 0.5
 _CAPITAL_CACHE_SIZE = 512
 DEFAULT_MAX_BODY = 1 << 30
 """The default ``max_body``: 1 GiB, waitress's ``max_request_body_size``."""
@@ -338,23 +337,11 @@ class Server(Admission):
         conns = self._connections
         cap = self.max_connections
         admit = self._admit
-        delay = 0.0
+        accept = AcceptBackoff(logger, "eventlet-httpd").accept
         while True:
             if len(conns) >= cap:
                 self._wait_capacity()
-            try:
-                sock, addr = lsock.accept()
-            except OSError as exc:
-                if exc.errno in TRANSIENT_ERRNOS:
-                    continue
-                if exc.errno not in _RESOURCE_ERRNOS:
-                    raise
-                if not delay:
-                    logger.warning("cannot accept (%s): backing off until it clears", exc)
-                delay = min(delay * 2, _MAX_BACKOFF) if delay else 0.01
-                sleep(delay)
-                continue
-            delay = 0.0
+            sock, addr = accept(lsock)
             admit(sock, addr)
 
     def _admit(self, sock: Any, addr: Any) -> None:
