@@ -10,6 +10,7 @@ import textwrap
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -450,3 +451,58 @@ def test_workers_inherit_threading_profile_hooks() -> None:
         threading.setprofile(None)  # type: ignore[arg-type]
         private.killall()
     assert ident in seen
+
+
+def test_start_real_thread_runs_under_the_hooks_in_force_when_the_thread_starts() -> None:
+    """As a threading.Thread: the hooks set when the new thread begins to run, not when asked.
+
+    The switch interval keeps the GIL here until ``done.acquire`` blocks, so the new thread
+    cannot run before the second ``setprofile``.
+    """
+    seen: dict[str, list[str]] = {"early": [], "late": []}
+
+    def hook(name: str) -> Any:
+        def profiler(frame: Any, event: str, arg: object) -> None:
+            if event == "call":
+                seen[name].append(frame.f_code.co_name)
+
+        return profiler
+
+    done = threading.Lock()
+    done.acquire()
+    idents: list[int] = []
+
+    def work() -> None:
+        idents.append(threading.get_ident())
+        done.release()
+
+    interval, saved = sys.getswitchinterval(), threading.getprofile()
+    sys.setswitchinterval(100.0)
+    try:
+        threading.setprofile(hook("early"))
+        started = tpool.start_real_thread(work)
+        threading.setprofile(hook("late"))
+        assert done.acquire(timeout=30)
+    finally:
+        threading.setprofile(saved)  # type: ignore[arg-type]
+        sys.setswitchinterval(interval)
+    assert idents == [started] and started != threading.get_ident()
+    assert "work" in seen["late"] and "work" not in seen["early"]
+
+
+def test_start_real_thread_without_hooks_runs_untraced() -> None:
+    done = threading.Event()
+    saved = threading.gettrace()  # coverage's, when the suite runs under it
+    traced: list[object] = []
+
+    def work() -> None:
+        traced.append(sys.gettrace())
+        done.set()
+
+    threading.settrace(None)  # type: ignore[arg-type]
+    try:
+        tpool.start_real_thread(work)
+        assert done.wait(30)
+    finally:
+        threading.settrace(saved)  # type: ignore[arg-type]
+    assert traced == [None]

@@ -11,8 +11,11 @@ result or the exception in the record, and asks the caller's hub to resume the c
 gives up (a ``Timeout``, a kill) marks the record abandoned; the late result is dropped (an
 exception is logged) and nobody is woken by mistake.
 
-The workers are real OS threads even under ``monkey_patch()``: they are started with the original
-``_thread.start_new_thread``, on the first call, never at import.  A call made from a worker thread
+The workers are real OS threads even under ``monkey_patch()``: they are started by
+:func:`start_real_thread` (the original ``_thread.start_new_thread``, with the ``threading``
+trace and profile hooks a ``threading.Thread`` would get), on the first call, never at import.
+Other code that needs a real thread or a pool of its own (eventlet-processes does) uses
+:func:`start_real_thread` and :class:`ThreadPool` too.  A call made from a worker thread
 runs directly (a nested ``execute`` would otherwise wait for itself).  The pool has
 ``EVENTLET_THREADPOOL_SIZE`` threads (default 20), or what :func:`set_num_threads` says; with 0,
 calls run in the calling thread, as upstream (a ``RuntimeWarning`` says so once).
@@ -35,7 +38,16 @@ from greenlet import getcurrent, greenlet
 from eventlet import hubs
 from eventlet.patcher import original
 
-__all__ = ["Proxy", "execute", "get_num_threads", "killall", "set_num_threads", "setup"]
+__all__ = [
+    "Proxy",
+    "ThreadPool",
+    "execute",
+    "get_num_threads",
+    "killall",
+    "set_num_threads",
+    "setup",
+    "start_real_thread",
+]
 
 logger = logging.getLogger("eventlet.tpool")
 
@@ -79,15 +91,30 @@ def _deliver(call: _Call) -> None:
         )
 
 
-def _inherit_hooks() -> None:  # pragma: no cover - runs before the worker can be traced
-    """Install ``threading.settrace``/``setprofile`` hooks, as a ``threading.Thread`` would."""
-    threading = sys.modules.get("threading")
+def start_real_thread(function: Callable[..., Any], *args: Any) -> int:
+    """Run ``function(*args)`` in a new OS thread, even under ``monkey_patch()``; return its ident.
+
+    The thread is a real one, started with the original ``_thread.start_new_thread``.  As a
+    ``threading.Thread`` does, it installs the ``threading.settrace`` and ``threading.setprofile``
+    hooks in force when it starts running (so debuggers, profilers and coverage see it; a hook
+    removed before then is not installed).  ``function`` should handle its own exceptions: one
+    that escapes goes to ``sys.unraisablehook``.  The pool's workers are started with it.
+    """
+    start: Callable[..., int] = original("_thread").start_new_thread
+    return start(_thread_main, (function, args))
+
+
+def _thread_main(  # pragma: no cover - runs before the thread can be traced
+    function: Callable[..., Any], args: tuple[Any, ...]
+) -> None:
+    threading = sys.modules.get("threading")  # not imported: no hook can have been set
     trace = getattr(threading, "_trace_hook", None)
     profile = getattr(threading, "_profile_hook", None)
     if trace is not None:
         sys.settrace(trace)
     if profile is not None:
         sys.setprofile(profile)
+    function(*args)  # a new frame: traced by the hooks just installed
 
 
 class PoolSizeError(ValueError, AssertionError):
@@ -125,7 +152,6 @@ class ThreadPool:
 
     def __init__(self, size: int | None = None) -> None:
         threads = original("_thread")
-        self._start_thread: Callable[..., Any] = threads.start_new_thread
         self._get_ident: Callable[[], int] = threads.get_ident
         self._lock = threads.allocate_lock()
         self._size = size
@@ -164,17 +190,8 @@ class ThreadPool:
                     stacklevel=4,
                 )
             while len(self._workers) < self.size:
-                self._start_thread(self._work, (self._requests, self._hellos, self._exits))
+                start_real_thread(self._serve, self._requests, self._hellos, self._exits)
                 self._workers.add(self._hellos.get())  # the new worker's ident
-
-    def _work(
-        self,
-        requests: _queue.SimpleQueue[_Call | None],
-        hellos: _queue.SimpleQueue[int],
-        exits: _queue.SimpleQueue[int],
-    ) -> None:  # pragma: no cover - runs before the worker can be traced
-        _inherit_hooks()
-        self._serve(requests, hellos, exits)  # a new frame: traced by the hooks just installed
 
     def _serve(
         self,
