@@ -7,8 +7,9 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
+from eventlet.event import Event
 from eventlet.processes._mainmodule import loads_in_parent
-from eventlet.processes._sync import Flag
+from eventlet.processes._sync import raise_flag, wait_flag
 
 __all__ = [
     "AsyncResult",
@@ -69,7 +70,7 @@ class AsyncResult:
         callback: Callable[[Any], Any] | None = None,
         error_callback: Callable[[BaseException], Any] | None = None,
     ) -> None:
-        self._done = Flag()
+        self._done = Event()
         self._ok = False
         self._value: Any = None
         self._callback = callback
@@ -78,21 +79,21 @@ class AsyncResult:
 
     def ready(self) -> bool:
         """True once the task has finished (successfully or not)."""
-        return self._done.is_set()
+        return self._done.ready()
 
     def successful(self) -> bool:
         """Whether the task returned rather than raised; ValueError if it has not finished."""
-        if not self._done.is_set():
+        if not self._done.ready():
             raise ValueError(f"{self!r} is not ready")
         return self._ok
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the task has finished or ``timeout`` passes; return :meth:`ready`."""
-        return self._done.wait(timeout)
+        return wait_flag(self._done, timeout)
 
     def get(self, timeout: float | None = None) -> Any:
         """The task's return value; re-raises its exception; TimeoutError after ``timeout``."""
-        if not self._done.wait(timeout):
+        if not wait_flag(self._done, timeout):
             raise TimeoutError(f"the task did not finish within {timeout} seconds")
         if self._ok:
             return self._value
@@ -101,7 +102,7 @@ class AsyncResult:
     def _resolve(self, ok: bool, value: Any) -> None:
         self._ok = ok
         self._value = value
-        self._done.set()
+        raise_flag(self._done)
         callback = self._callback if ok else self._error_callback
         if callback is not None:
             try:
@@ -125,5 +126,5 @@ class AsyncResult:
         self._resolve(False, error)
 
     def __repr__(self) -> str:
-        state = ("ok" if self._ok else "failed") if self._done.is_set() else "pending"
+        state = ("ok" if self._ok else "failed") if self._done.ready() else "pending"
         return f"<AsyncResult {state}>"
