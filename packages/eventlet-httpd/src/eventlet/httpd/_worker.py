@@ -27,6 +27,7 @@ from typing import Any
 
 __all__ = [
     "BEAT",
+    "LOAD_FAILED_EXIT",
     "READY",
     "REPLACE",
     "STATS",
@@ -48,6 +49,9 @@ REPLACE = b"Q"
 """Report: start a successor, then stop this worker."""
 STATS = b"S"
 """Report: the worker's statistics (JSON after the pid)."""
+LOAD_FAILED_EXIT = 2
+"""Exit status when the application or the socket cannot be set up (not worth a restart): the
+supervisor stops instead of replacing a worker that exits with it."""
 _STATS_INTERVAL = 1.0
 
 
