@@ -3,11 +3,15 @@
 Upstream reads the request line with ``rfile.readline`` and the header lines through
 ``FileObjectForHeaders`` (which enforces ``MAX_HEADER_LINE`` and ``MAX_TOTAL_HEADER_SIZE``), then
 lets the standard library parse them, leniently.  Here the same reads happen (so the same limits
-give the same ``400`` responses), but the text is checked with :mod:`eventlet.httpd`'s grammar:
+give the same ``400`` responses), but the text is checked with the grammar of
+:mod:`eventlet.httpd.protocol` (its regular expressions and its explanations of a rejection):
 CRLF line ends only, a request line of exactly ``method SP target SP HTTP/x.y``, header lines of
 a token, a colon and a value without control characters.  A failure raises
-:class:`~eventlet.httpd.protocol._errors.HTTPProtocolError` with the status to answer.  The framing of the
-body is decided by :func:`framing`, strictly too (see its docstring).
+:class:`~eventlet.httpd.protocol.HTTPProtocolError` with the status to answer.  The framing of the
+body is decided by :func:`framing` with the protocol's rules for ``Transfer-Encoding`` and
+``Content-Length``.  Only finding the head differs from the sans-IO parser, which scans a buffer
+of its own: upstream's ``HttpProtocol`` reads it from ``rfile`` (its subclasses and the header
+limits rely on that).
 
 Speed.  When the whole header section is already in ``rfile``'s buffer (the usual case) it is
 taken in one ``read`` instead of a ``readline`` per line.  A :class:`HeadChecker` belongs to one
@@ -29,11 +33,11 @@ from eventlet.httpd.protocol._errors import (
     diagnose_field_line,
     diagnose_head,
 )
+from eventlet.httpd.protocol._request import check_transfer_coding, content_length
 
 __all__ = ["BadContentLength", "HeadChecker", "HeaderSection", "LengthAndChunked", "framing", "read_fields"]
 
 _FIELDS_RE = re.compile(rf"(?:[{TCHAR}]+:[\t\x20-\x7e\x80-\xff]*\r\n)*")
-_DIGITS_RE = re.compile(r"[0-9]{1,18}")
 _MAX_HEADERS = 100  # as the standard library's http.client
 _SPECIAL = frozenset(("content-length", "transfer-encoding", "connection", "expect", "content-type"))
 
@@ -134,22 +138,17 @@ def framing(fields: Fields, version: str, reject_both: bool) -> tuple[int | None
     lengths = [value for name, value in fields if name == "content-length"]
     codings = [value for name, value in fields if name == "transfer-encoding"]
     if codings:
-        items = [item.strip(" \t").lower() for value in codings for item in value.split(",")]
-        items = [item for item in items if item]
-        if not items or items[-1] != "chunked" or "chunked" in items[:-1]:
-            raise HTTPProtocolError(400, "chunked must be the final transfer coding, once")
-        if len(items) > 1:
-            raise HTTPProtocolError(501, "unsupported transfer coding")
+        check_transfer_coding(codings)
         if lengths:
             if reject_both:
                 raise LengthAndChunked(400, "Content-Length and Transfer-Encoding are not allowed together")
             return None, True, True
         return None, True, version != "HTTP/1.1"
     if lengths:
-        items = [item.strip(" \t") for value in lengths for item in value.split(",")]
-        if any(_DIGITS_RE.fullmatch(item) is None for item in items) or len(set(items)) > 1:
-            raise BadContentLength(400, "invalid Content-Length")
-        return int(items[0]), False, False
+        try:
+            return content_length(lengths), False, False
+        except HTTPProtocolError:
+            raise BadContentLength(400, "invalid Content-Length") from None
     return 0, False, False
 
 

@@ -25,7 +25,15 @@ import re
 
 from ._errors import HTTPProtocolError
 
-__all__ = ["HOST_RE", "SPECIAL", "Request", "apply_framing", "split_target"]
+__all__ = [
+    "HOST_RE",
+    "SPECIAL",
+    "Request",
+    "apply_framing",
+    "check_transfer_coding",
+    "content_length",
+    "split_target",
+]
 
 SPECIAL: frozenset[str] = frozenset(("host", "content-length", "transfer-encoding", "connection", "expect"))
 _NO_TOKENS: frozenset[str] = frozenset()
@@ -172,6 +180,33 @@ def _list_items(values: list[str]) -> list[str]:
     return [item for value in values for item in (s.strip(" \t") for s in value.split(",")) if item]
 
 
+def check_transfer_coding(values: list[str]) -> None:
+    """Check the ``Transfer-Encoding`` field values of a request (RFC 9112 6.1).
+
+    ``chunked`` must be the last coding, and appear once (400); no other coding is implemented
+    (501).  The one rule for both servers: :mod:`eventlet.wsgi` checks its requests with it too.
+    """
+    items = [item.lower() for item in _list_items(values)]
+    if not items or items[-1] != "chunked" or "chunked" in items[:-1]:
+        raise HTTPProtocolError(400, "chunked must be the final transfer coding, once")
+    if len(items) > 1:
+        raise HTTPProtocolError(501, "unsupported transfer coding")
+
+
+def content_length(values: list[str]) -> int:
+    """The body length the ``Content-Length`` field values give (RFC 9112 6.3).
+
+    Each comma-separated element must be plain ASCII digits, and all must agree (400).
+    """
+    items = [s.strip(" \t") for value in values for s in value.split(",")]
+    for item in items:
+        if _DIGITS_RE.fullmatch(item) is None:
+            raise HTTPProtocolError(400, "invalid Content-Length")
+    if len(set(items)) > 1:
+        raise HTTPProtocolError(400, "conflicting Content-Length values")
+    return int(items[0])
+
+
 def apply_framing(
     req: Request,
     special: list[tuple[str, str]],
@@ -216,21 +251,11 @@ def apply_framing(
             raise HTTPProtocolError(400, "Transfer-Encoding in an HTTP/1.0 request")
         if lengths:
             raise HTTPProtocolError(400, "both Content-Length and Transfer-Encoding")
-        items = [item.lower() for item in _list_items(codings)]
-        if not items or items[-1] != "chunked" or "chunked" in items[:-1]:
-            raise HTTPProtocolError(400, "chunked must be the final transfer coding, once")
-        if len(items) > 1:
-            raise HTTPProtocolError(501, "unsupported transfer coding")
+        check_transfer_coding(codings)
         req.chunked = True
         req.content_length = None
     elif lengths:
-        items = [s.strip(" \t") for value in lengths for s in value.split(",")]
-        for item in items:
-            if _DIGITS_RE.fullmatch(item) is None:
-                raise HTTPProtocolError(400, "invalid Content-Length")
-        if len(set(items)) > 1:
-            raise HTTPProtocolError(400, "conflicting Content-Length values")
-        size = int(items[0])
+        size = content_length(lengths)
         if max_body is not None and size > max_body:
             raise HTTPProtocolError(413, "request body too large")
         req.content_length = size
