@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from .protocol import EOF, NEED_DATA, HTTPProtocolError
+from .protocol._request import cgi_key
 
 if TYPE_CHECKING:
     from ._connection import HttpProtocol
@@ -98,14 +99,7 @@ def base_environ(
 
 def environ_key(cache: dict[str, str | None], name: str) -> str | None:
     """The CGI key for the lower-case header ``name`` (``None``: skip it), cached in ``cache``."""
-    if "_" in name:
-        key = None  # indistinguishable from its "-" twin once converted: drop it
-    elif name == "content-type":
-        key = "CONTENT_TYPE"
-    elif name == "content-length":
-        key = "CONTENT_LENGTH"
-    else:
-        key = "HTTP_" + name.upper().replace("-", "_")
+    key = cgi_key(name)
     if len(cache) < _KEY_CACHE_SIZE:
         cache[name] = key
     return key

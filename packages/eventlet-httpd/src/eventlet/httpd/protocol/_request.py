@@ -30,6 +30,7 @@ __all__ = [
     "SPECIAL",
     "Request",
     "apply_framing",
+    "cgi_key",
     "check_transfer_coding",
     "content_length",
     "split_target",
@@ -139,18 +140,29 @@ class Request:
         """
         env: dict[str, str] = {}
         for name, value in self.headers:
-            if "_" in name:
+            key = cgi_key(name)
+            if key is None:
                 continue
-            if name == "content-type":
-                key = "CONTENT_TYPE"
-            elif name == "content-length":
-                key = "CONTENT_LENGTH"
-            else:
-                key = "HTTP_" + name.upper().replace("-", "_")
             if key in env:
                 value = env[key] + _COOKIE_JOIN.get(key, ", ") + value
             env[key] = value
         return env
+
+
+def cgi_key(name: str) -> str | None:
+    """The CGI/WSGI environ key of the lower-case header ``name``; ``None`` for a name with ``_``.
+
+    ``content-type`` -> ``CONTENT_TYPE``, ``content-length`` -> ``CONTENT_LENGTH``, any other
+    ``name`` -> ``HTTP_NAME`` with ``-`` turned into ``_``.  A name with ``_`` has no key: it would
+    be indistinguishable from its ``-`` twin once converted (a header smuggling trick).
+    """
+    if "_" in name:
+        return None
+    if name == "content-type":
+        return "CONTENT_TYPE"
+    if name == "content-length":
+        return "CONTENT_LENGTH"
+    return "HTTP_" + name.upper().replace("-", "_")
 
 
 def split_target(method: str, target: str) -> tuple[str, str, str | None]:
