@@ -212,6 +212,7 @@ def watch_sources(server: Any, on_change: Callable[[str], None], interval: float
     from eventlet.greenthread import sleep
 
     before = _source_mtimes()
+    logger.info("watching %d source files for changes", len(before))
     while not server.stopping:
         sleep(interval)
         now = _source_mtimes()
