@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import importlib
 import io
+import logging
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -107,6 +108,32 @@ def live(app: Callable[..., Any], hub: str | None = None, **options: Any) -> Ite
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def logged(logger: str, text: str) -> Iterator[threading.Event]:
+    """An event set once a record whose message contains ``text`` reaches ``logger`` (any level).
+
+    For waiting until a server thread has dealt with something (a client that went away) rather
+    than sleeping: ``assert seen.wait(10)``.
+    """
+    seen = threading.Event()
+
+    class _Watch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if text in record.getMessage():
+                seen.set()
+
+    target = logging.getLogger(logger)
+    handler = _Watch(logging.DEBUG)
+    level = target.level
+    target.addHandler(handler)
+    target.setLevel(logging.DEBUG)
+    try:
+        yield seen
+    finally:
+        target.removeHandler(handler)
+        target.setLevel(level)
 
 
 class _Stream(io.BufferedReader):
