@@ -127,6 +127,7 @@ class Seen:
     def __init__(self, green: bool) -> None:
         self._green: Event | None = Event() if green else None
         self._thread = threading.Event()
+        self.messages: list[str] = []  # of the matching records, in order
 
     def set(self) -> None:
         if self._green is not None:
@@ -154,7 +155,9 @@ def logged(logger: str, text: str, green: bool = False) -> Iterator[Seen]:
 
     class _Watch(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            if text in record.getMessage():
+            message = record.getMessage()
+            if text in message:
+                seen.messages.append(message)
                 seen.set()
 
     target = logging.getLogger(logger)
