@@ -18,7 +18,7 @@ from typing import Any
 
 import eventlet
 from eventlet import hubs, wsgi
-from tests.httpd._live import parse_responses, read_all
+from tests.httpd._live import call_in, parse_responses, read_all
 
 GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -111,6 +111,12 @@ class WsgiServer:
             self.server.stop(timeout)
         self.thread.join(10)
         assert not self.thread.is_alive(), "the server thread did not finish"
+
+    def turns(self, count: int = 2) -> None:
+        """Wait until the server's hub has gone round ``count`` times, polling for I/O each time."""
+        from eventlet.testing import hub_turns
+
+        call_in(self.server._hub, hub_turns, count)
 
     @property
     def log_text(self) -> str:

@@ -95,20 +95,25 @@ class LiveServer:
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run ``fn(*args)`` in the server's thread (a green thread there); return its result."""
         assert self.server is not None
-        done = threading.Event()
-        box: list[Any] = []
+        return call_in(self.server._hub, fn, *args)
 
-        def run() -> None:
-            try:
-                box.append(fn(*args))
-            finally:
-                done.set()
 
-        from eventlet.greenthread import spawn_n
+def call_in(hub: Any, fn: Callable[..., Any], *args: Any) -> Any:
+    """Run ``fn(*args)`` in a new green thread of ``hub`` (another OS thread's); its result."""
+    from eventlet.greenthread import spawn_n
 
-        self.server._hub.call_threadsafe(spawn_n, run)
-        done.wait(10)
-        return box[0] if box else None
+    done = threading.Event()
+    box: list[Any] = []
+
+    def run() -> None:
+        try:
+            box.append(fn(*args))
+        finally:
+            done.set()
+
+    hub.call_threadsafe(spawn_n, run)
+    assert done.wait(10), f"{fn!r} did not return in the server's hub"
+    return box[0] if box else None
 
 
 @contextmanager
