@@ -21,6 +21,7 @@ from eventlet.processes._exitwait import PidfdWatcher, ThreadWatcher, exit_watch
 from eventlet.processes._protocol import dump_error, dump_result, frame, read_frame
 from eventlet.processes._sync import ThreadCall, raise_flag, wait_flag
 from eventlet.processes._worker import noop, run_chunk, run_star_chunk, serve
+from eventlet.testing import hub_turns
 
 from . import pool_tasks as tasks
 
@@ -74,7 +75,7 @@ def test_readline_across_reads_and_limits(pipe: tuple[PipeStream, PipeStream]) -
     def feed() -> None:
         for part in (b"ab", b"cd", b"e\nfg", b"hij\n"):
             writer.write(part)
-            eventlet.sleep(0.01)
+            hub_turns()  # the reader takes it before the next part comes
         writer.close()
 
     feeder = eventlet.spawn(feed)
@@ -129,7 +130,7 @@ def test_write_timeout_that_has_already_passed() -> None:
 def test_closing_a_stream_wakes_its_reader(pipe: tuple[PipeStream, PipeStream]) -> None:
     reader, writer = pipe
     waiting = eventlet.spawn(reader.read, 1)
-    eventlet.sleep(0.01)
+    hub_turns()  # the reader waits
     reader.close()
     with pytest.raises((OSError, ValueError)):
         waiting.wait()
@@ -289,7 +290,7 @@ def test_pidfd_watcher_of_a_reaped_child_and_a_closed_one() -> None:
     proc = subprocess.Popen(["sleep", "10"])
     watcher = PidfdWatcher(proc.pid)
     waiting = eventlet.spawn(watcher.wait, None)
-    eventlet.sleep(0.01)
+    hub_turns()  # the waiter waits
     watcher.close()  # the waiter hears EBADF: reported as "exited, go and look"
     assert waiting.wait() is True
     proc.kill()
