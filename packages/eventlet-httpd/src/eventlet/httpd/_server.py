@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket as _stdsocket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -52,6 +51,7 @@ from eventlet.hubs import get_hub
 from ._admission import Admission
 from ._connection import HttpProtocol, evictable
 from ._expiry import Expired, Shutdown
+from ._listening import is_tls, listening_socket, server_name, tls_context
 from ._log import COMBINED, AccessLog
 from ._stats import Recorder, snapshot
 from ._wsgi import base_environ
@@ -192,14 +192,14 @@ class Server(Admission):
         elif proxy_protocol:
             raise ValueError("proxy_protocol needs forwarded_allow_ips: the proxies to accept it from")
         self.proxy_protocol = proxy_protocol
-        self.ssl_context = self._make_ssl_context(certfile, keyfile, ssl_context)
+        self.ssl_context = tls_context(certfile, keyfile, ssl_context)
         self._owns_socket = sock is None or not isinstance(sock, GreenSocket)
         self._created_socket = sock is None
-        self.socket = self._make_socket(host, port, sock, backlog, reuse_port)
+        self.socket = listening_socket(host, port, sock, backlog, reuse_port)
         self._address = self.socket.getsockname()
         self.sendfile = type(self.socket) is GreenSocket and self.ssl_context is None
-        scheme = url_scheme or ("https" if self.ssl_context is not None or _is_tls(sock) else "http")
-        name, port_text = self._server_name()
+        scheme = url_scheme or ("https" if self.ssl_context is not None or is_tls(sock) else "http")
+        name, port_text = server_name(self._address)
         self.base_environ = base_environ(name, port_text, scheme, environ)
         self.stopping = False
         self._draining = False  # nothing more will be admitted: the last close ends the drain
@@ -222,36 +222,6 @@ class Server(Admission):
         if isinstance(target, (str, os.PathLike)):
             target = self._owned_file = open(target, "a", encoding="utf-8")  # noqa: SIM115
         return AccessLog(target, fmt, forwarded_for)
-
-    @staticmethod
-    def _make_ssl_context(certfile: str | None, keyfile: str | None, context: Any) -> Any:
-        if context is not None or certfile is not None:
-            try:
-                import eventlet.ssl as green_ssl
-            except ImportError as exc:
-                raise RuntimeError("serving TLS needs eventlet-ssl: pip install eventlet-ssl") from exc
-            if context is None:
-                context = green_ssl.create_default_context(
-                    green_ssl.Purpose.CLIENT_AUTH, certfile=certfile, keyfile=keyfile
-                )
-        return context
-
-    @staticmethod
-    def _make_socket(host: str, port: int, sock: Any, backlog: int, reuse_port: bool) -> Any:
-        if sock is None:
-            family = _stdsocket.AF_INET6 if ":" in host else _stdsocket.AF_INET
-            from eventlet.convenience import listen
-
-            return listen((host, port), family, backlog, reuse_port=reuse_port)
-        if isinstance(sock, GreenSocket) or _is_tls(sock):
-            return sock
-        return GreenSocket(sock.family, sock.type, sock.proto, os.dup(sock.fileno()))
-
-    def _server_name(self) -> tuple[str, str]:
-        address = self.address
-        if isinstance(address, tuple):
-            return str(address[0]), str(address[1])
-        return "localhost", ""
 
     # -- public properties -----------------------------------------------------------------
 
@@ -437,10 +407,6 @@ class Server(Admission):
     def __exit__(self, *exc: object) -> None:
         if not self.stopping:
             self.stop()
-
-
-def _is_tls(sock: Any) -> bool:
-    return sock is not None and hasattr(sock, "do_handshake")
 
 
 def serve(app: Callable[..., Any], host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
