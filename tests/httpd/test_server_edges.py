@@ -90,7 +90,7 @@ def test_body_read_failure_and_no_socket_timeout() -> None:
     def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         reading.set()
         try:
-            environ["wsgi.input"].read()  # "ab", then the reset (before or during the recv)
+            environ["wsgi.input"].read()  # "ab", then it waits for more: the reset comes
         except ConnectionError as exc:
             seen.append(type(exc).__name__)
             failed.set()
@@ -101,6 +101,7 @@ def test_body_read_failure_and_no_socket_timeout() -> None:
         sock = server.connect()
         sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")
         assert reading.wait(10)
+        server.turns()  # the application waits in the body's recv
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RST)
         sock.close()
         assert failed.wait(10)

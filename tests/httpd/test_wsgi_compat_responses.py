@@ -450,7 +450,7 @@ def test_a_500_to_a_client_already_gone_is_quiet() -> None:
         sock.sendall(GET)
         assert started.wait(10)
         sock.close()  # RST
-        server.server._hub.call_threadsafe(gone.send)  # wake the app in the server's thread
+        server.hub.call_threadsafe(gone.send)  # wake the app in the server's thread
         server.turns()  # the app failed and its 500 met the reset
         assert server.exchange(b"GET /next HTTP/1.1\r\nConnection: close\r\n\r\n")[0].status == 500
     assert "RuntimeError: too late to tell" in server.log_text

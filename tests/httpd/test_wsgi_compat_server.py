@@ -203,7 +203,7 @@ def test_stop_waits_for_a_request_in_progress_then_returns() -> None:
         assert idle.recv(1) == b""  # idle: closed at once
         server.turns()
         assert stopper.is_alive()  # waiting for the busy one
-        call_in(server.server._hub, release.send)
+        call_in(server.hub, release.send)
         data = read_until_closed(busy)
         stopper.join(10)
     assert data.count(b"HTTP/1.1 200 OK") == 1
