@@ -5,7 +5,8 @@ from __future__ import annotations
 import errno
 import os
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -27,6 +28,14 @@ def pair() -> Iterator[tuple[socket.socket, socket.socket]]:
         if s.fileno() >= 0:
             notify_close(s.fileno())
         s.close()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the hub turn until ``condition()`` holds (an assertion error after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the hub never got there"
+        eventlet.sleep(0.001)
 
 
 def _fill(sock: socket.socket) -> None:
@@ -274,9 +283,7 @@ def test_kept_registration_with_serial(any_hub: BaseHub, pair: tuple[socket.sock
     assert any_hub._fds[fd].registered == EV_READ and any_hub.statistics()["fds_registered"] >= 1
     # Ready with nobody waiting: the kept registration is dropped.
     b.send(b"unread")
-    eventlet.sleep(0.001)
-    eventlet.sleep(0.001)
-    assert fd not in any_hub._fds
+    wait_for(lambda: fd not in any_hub._fds)
     assert calls == ["_register", "_unregister"]
     assert a.recv(10) == b"unread"
 
@@ -300,9 +307,7 @@ def test_kept_registration_narrows_to_what_is_wanted(
     gt = eventlet.spawn(writer)
     eventlet.sleep(0)
     b.send(b"r")  # readable, but only a writer waits: the registration narrows to WRITE
-    eventlet.sleep(0.001)
-    eventlet.sleep(0.001)
-    assert any_hub._fds[fd].registered == EV_WRITE
+    wait_for(lambda: any_hub._fds[fd].registered == EV_WRITE)
     while True:
         try:
             b.recv(1 << 20)
@@ -409,9 +414,8 @@ def test_add_is_persistent_until_removed(any_hub: BaseHub, pair: tuple[socket.so
     listener = any_hub.add(READ, a.fileno(), calls.append, lambda exc: calls.append(exc))
     other = any_hub.add(READ, a.fileno(), lambda fd: None, lambda exc: None)
     b.send(b"x")
-    eventlet.sleep(0.001)
-    eventlet.sleep(0.001)
-    assert len(calls) >= 2 and calls[0] == a.fileno()  # level-triggered: called each turn
+    wait_for(lambda: len(calls) >= 2)  # level-triggered: called each turn
+    assert calls[0] == a.fileno()
     any_hub.remove(listener)
     any_hub.remove(listener)
     count = len(calls)
@@ -427,7 +431,7 @@ def test_add_writer_and_close_notice(any_hub: BaseHub, pair: tuple[socket.socket
     a, _b = pair
     calls: list[object] = []
     any_hub.add(WRITE, a.fileno(), calls.append, calls.append)
-    eventlet.sleep(0.001)
+    wait_for(lambda: bool(calls))
     assert calls[0] == a.fileno()
     notify_close(a.fileno())
     eventlet.sleep(0)
@@ -445,12 +449,12 @@ def test_listener_callback_errors_are_logged(
 
     listener = any_hub.add(READ, a.fileno(), bad, print)
     b.send(b"x")
-    eventlet.sleep(0.001)
-    eventlet.sleep(0.001)
-    assert any(
-        "listener failed" in r.getMessage() or (r.exc_info and "listener failed" in str(r.exc_info[1]))
-        for r in caplog.records
-    )
+
+    def reported() -> bool:
+        texts = [r.getMessage() + (str(r.exc_info[1]) if r.exc_info else "") for r in caplog.records]
+        return any("listener failed" in text for text in texts)
+
+    wait_for(reported)
 
 
 def test_listener_repr_and_introspection(any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]) -> None:

@@ -12,7 +12,7 @@ from eventlet.testing import hub_turns
 
 def test_a_spawned_green_thread_has_run_to_where_it_blocks(any_hub: BaseHub) -> None:
     steps: list[str] = []
-    event = eventlet.Event()
+    event: eventlet.Event[None] = eventlet.Event()
 
     def worker() -> None:
         steps.append("started")

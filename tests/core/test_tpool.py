@@ -33,6 +33,12 @@ def test_result_and_real_os_thread(pool: tpool.ThreadPool) -> None:
     assert pool.running == 3 and pool.size == 3
 
 
+def test_workers_are_daemon_threads_named_as_upstreams(pool: tpool.ThreadPool) -> None:
+    worker = pool.execute(threading.current_thread)
+    assert type(worker) is threading.Thread and worker.daemon
+    assert worker.name.startswith("tpool_thread_") and worker in threading.enumerate()
+
+
 def test_exception_comes_back_with_its_traceback(pool: tpool.ThreadPool) -> None:
     def fail() -> None:
         raise KeyError("nope")
@@ -448,46 +454,35 @@ def test_workers_inherit_threading_profile_hooks() -> None:
     try:
         ident = private.execute(threading.get_ident)
     finally:
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
         private.killall()
     assert ident in seen
 
 
-def test_start_real_thread_runs_under_the_hooks_in_force_when_the_thread_starts() -> None:
-    """As a threading.Thread: the hooks set when the new thread begins to run, not when asked.
+def test_start_real_thread_is_a_named_daemon_thread_under_the_programs_hooks() -> None:
+    seen: list[str] = []
 
-    The switch interval keeps the GIL here until ``done.acquire`` blocks, so the new thread
-    cannot run before the second ``setprofile``.
-    """
-    seen: dict[str, list[str]] = {"early": [], "late": []}
+    def profiler(frame: Any, event: str, arg: object) -> None:
+        if event == "call":
+            seen.append(frame.f_code.co_name)
 
-    def hook(name: str) -> Any:
-        def profiler(frame: Any, event: str, arg: object) -> None:
-            if event == "call":
-                seen[name].append(frame.f_code.co_name)
-
-        return profiler
-
-    done = threading.Lock()
-    done.acquire()
-    idents: list[int] = []
+    done = threading.Event()
+    inside: list[Any] = []
 
     def work() -> None:
-        idents.append(threading.get_ident())
-        done.release()
+        current = threading.current_thread()
+        inside.extend([current.name, current.daemon, threading.get_ident()])
+        done.set()
 
-    interval, saved = sys.getswitchinterval(), threading.getprofile()
-    sys.setswitchinterval(100.0)
+    saved = threading.getprofile()
+    threading.setprofile(profiler)
     try:
-        threading.setprofile(hook("early"))
-        started = tpool.start_real_thread(work)
-        threading.setprofile(hook("late"))
-        assert done.acquire(timeout=30)
+        started = tpool.start_real_thread(work, name="helper-1")
+        assert done.wait(30)
     finally:
         threading.setprofile(saved)  # type: ignore[arg-type]
-        sys.setswitchinterval(interval)
-    assert idents == [started] and started != threading.get_ident()
-    assert "work" in seen["late"] and "work" not in seen["early"]
+    assert inside == ["helper-1", True, started] and started != threading.get_ident()
+    assert "work" in seen
 
 
 def test_start_real_thread_without_hooks_runs_untraced() -> None:

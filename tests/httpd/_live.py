@@ -130,7 +130,7 @@ class Seen:
     """Set once: by a thread (``threading.Event``) or, ``green``, in the test's own hub."""
 
     def __init__(self, green: bool) -> None:
-        self._green: Event | None = Event() if green else None
+        self._green: Event[bool] | None = Event() if green else None
         self._thread = threading.Event()
         self.messages: list[str] = []  # of the matching records, in order
 
@@ -210,7 +210,7 @@ def read_all(sock: socket.socket) -> bytes:
 
 def parse_responses(data: bytes, methods: list[str] | None = None) -> list[http.client.HTTPResponse]:
     """Parse the concatenated responses in ``data`` (bodies read into ``.body``)."""
-    stream = _Stream(io.BytesIO(data))  # type: ignore[arg-type]
+    stream = _Stream(io.BytesIO(data))
     responses = []
     index = 0
     while stream.peek(1):

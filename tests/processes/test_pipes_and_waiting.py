@@ -394,3 +394,41 @@ def test_worker_helpers() -> None:
     assert run_chunk(tasks.square, [2, 3]) == [4, 9]
     ok, (exc, _text) = pickle.loads(dump_result(lambda: None))
     assert not ok and isinstance(exc, pickle.PicklingError)
+
+
+HOOKS_UNDER_MONKEY_PATCH = """
+import eventlet
+eventlet.monkey_patch()
+import threading
+from eventlet import tpool
+from eventlet.processes._sync import ThreadCall
+
+seen = set()
+
+def profiler(frame, event, arg):
+    if event == "call" and frame.f_code.co_name == "marker":
+        seen.add(threading.get_ident())
+
+def marker():
+    return threading.get_ident()
+
+threading.setprofile(profiler)  # on the threading module programs use: the patched one
+alone = ThreadCall(marker)
+pooled = ThreadCall(marker, pool=tpool.ThreadPool(1))
+assert alone.wait(30) and pooled.wait(30)
+print(alone.result() in seen, pooled.result() in seen, tpool.execute(marker) in seen)
+"""
+
+
+def test_helper_threads_run_under_the_programs_hooks_after_monkey_patch() -> None:
+    """The threading hooks a program sets reach this package's threads, also after monkey_patch().
+
+    eventlet's own modules get an unpatched copy of ``threading``; a thread starter that read the
+    hooks there (this package's own did) missed them.  Core's, shared with tpool, reads the
+    program's module.
+    """
+    out = subprocess.run(
+        [sys.executable, "-c", HOOKS_UNDER_MONKEY_PATCH], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "True", "True"]

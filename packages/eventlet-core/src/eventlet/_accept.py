@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import errno
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
+from eventlet._typing import Closable, Listener
 from eventlet.greenthread import sleep
 
 __all__ = ["RESOURCE_ERRNOS", "TRANSIENT_ERRNOS", "AcceptBackoff"]
@@ -36,6 +37,8 @@ FIRST_DELAY = 0.01
 """Seconds slept after the first resource failure of an episode."""
 MAX_DELAY = 0.5
 """The longest sleep between two attempts."""
+
+S = TypeVar("S", bound=Closable)
 
 
 class AcceptBackoff:
@@ -51,11 +54,11 @@ class AcceptBackoff:
         self._name = name
         self._delay = 0.0  # the last sleep of the current episode; 0: no episode
 
-    def accept(self, sock: Any) -> tuple[Any, Any]:
+    def accept(self, sock: Listener[S]) -> tuple[S, Any]:
         """``sock.accept()``, retried through the failures that pass; others are raised."""
         while True:
             try:
-                pair: tuple[Any, Any] = sock.accept()
+                pair = sock.accept()
             except OSError as exc:
                 if not self.retry(exc):
                     raise

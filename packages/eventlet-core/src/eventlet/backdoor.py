@@ -32,7 +32,7 @@ from eventlet._accept import AcceptBackoff
 
 __all__ = ["BackdoorConsole", "backdoor", "backdoor_server"]
 
-logger = logging.getLogger("eventlet.backdoor")
+logger: logging.Logger = logging.getLogger("eventlet.backdoor")
 
 
 class BackdoorConsole(code.InteractiveConsole):
@@ -42,7 +42,7 @@ class BackdoorConsole(code.InteractiveConsole):
         super().__init__(locals)
         self.conn = conn
         self._buffer = b""
-        self.closed = False
+        self.closed: bool = False
 
     def write(self, data: str) -> None:
         """Send ``data`` (output, prompts, tracebacks) to the client."""

@@ -11,12 +11,12 @@ result or the exception in the record, and asks the caller's hub to resume the c
 gives up (a ``Timeout``, a kill) marks the record abandoned; the late result is dropped (an
 exception is logged) and nobody is woken by mistake.
 
-The workers are real OS threads even under ``monkey_patch()``: they are started by
-:func:`start_real_thread` (the original ``_thread.start_new_thread``, with the ``threading``
-trace and profile hooks a ``threading.Thread`` would get), on the first call, never at import.
-Other code that needs a real thread or a pool of its own (eventlet-processes does) uses
-:func:`start_real_thread` and :class:`ThreadPool` too.  A call made from a worker thread
-runs directly (a nested ``execute`` would otherwise wait for itself).  The pool has
+The workers are real OS threads even under ``monkey_patch()``: daemon ``threading.Thread`` objects
+of the unpatched ``threading`` module (named ``tpool_thread_N``, as upstream's, which is what
+``threading.current_thread()`` gives in them), started by :func:`start_real_thread` on the first
+call, never at import.  Other code that needs a real thread, or a pool of its own, uses
+:func:`start_real_thread` and :class:`ThreadPool` too (eventlet-processes does).  A call made from a
+worker thread runs directly (a nested ``execute`` would otherwise wait for itself).  The pool has
 ``EVENTLET_THREADPOOL_SIZE`` threads (default 20), or what :func:`set_num_threads` says; with 0,
 calls run in the calling thread, as upstream (a ``RuntimeWarning`` says so once).
 """
@@ -27,11 +27,12 @@ import _queue
 import logging
 import os
 import sys
+import threading
 import traceback
 import types
 import warnings
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from greenlet import getcurrent, greenlet
 
@@ -49,7 +50,10 @@ __all__ = [
     "start_real_thread",
 ]
 
-logger = logging.getLogger("eventlet.tpool")
+logger: logging.Logger = logging.getLogger("eventlet.tpool")
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 DEFAULT_SIZE = 20
 
@@ -91,25 +95,32 @@ def _deliver(call: _Call) -> None:
         )
 
 
-def start_real_thread(function: Callable[..., Any], *args: Any) -> int:
+def start_real_thread(function: Callable[..., Any], *args: Any, name: str | None = None) -> int:
     """Run ``function(*args)`` in a new OS thread, even under ``monkey_patch()``; return its ident.
 
-    The thread is a real one, started with the original ``_thread.start_new_thread``.  As a
-    ``threading.Thread`` does, it installs the ``threading.settrace`` and ``threading.setprofile``
-    hooks in force when it starts running (so debuggers, profilers and coverage see it; a hook
-    removed before then is not installed).  ``function`` should handle its own exceptions: one
-    that escapes goes to ``sys.unraisablehook``.  The pool's workers are started with it.
+    The thread is a daemon ``threading.Thread`` of the unpatched ``threading`` module (the one
+    eventlet's own modules get, also after ``monkey_patch()``), called ``name`` if given: what
+    ``threading.current_thread()`` returns in it.  It runs under the ``threading.settrace`` and
+    ``threading.setprofile`` hooks that programs set, those of the ``threading`` module in
+    ``sys.modules`` (the patched one after ``monkey_patch()``), read as the thread starts, as a
+    ``threading.Thread`` reads its own module's: debuggers, profilers and coverage see it.
+    ``function`` should handle its own exceptions (one that escapes goes to
+    ``threading.excepthook``).  The pool's workers are started with it, and so are
+    eventlet-processes' helper threads.
     """
-    start: Callable[..., int] = original("_thread").start_new_thread
-    return start(_thread_main, (function, args))
+    thread = threading.Thread(target=_thread_main, args=(function, args), name=name, daemon=True)
+    thread.start()
+    ident = thread.ident
+    assert ident is not None  # start() returns once the thread runs
+    return ident
 
 
 def _thread_main(  # pragma: no cover - runs before the thread can be traced
     function: Callable[..., Any], args: tuple[Any, ...]
 ) -> None:
-    threading = sys.modules.get("threading")  # not imported: no hook can have been set
-    trace = getattr(threading, "_trace_hook", None)
-    profile = getattr(threading, "_profile_hook", None)
+    programs = sys.modules.get("threading")  # not imported: no hook can have been set
+    trace = getattr(programs, "_trace_hook", None)
+    profile = getattr(programs, "_profile_hook", None)
     if trace is not None:
         sys.settrace(trace)
     if profile is not None:
@@ -190,7 +201,13 @@ class ThreadPool:
                     stacklevel=4,
                 )
             while len(self._workers) < self.size:
-                start_real_thread(self._serve, self._requests, self._hellos, self._exits)
+                start_real_thread(
+                    self._serve,
+                    self._requests,
+                    self._hellos,
+                    self._exits,
+                    name=f"tpool_thread_{len(self._workers)}",
+                )
                 self._workers.add(self._hellos.get())  # the new worker's ident
 
     def _serve(
@@ -218,7 +235,7 @@ class ThreadPool:
             call = None
         exits.put(me)
 
-    def execute(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def execute(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``func(*args, **kwargs)`` in a worker thread; return its result or raise its error."""
         if self._get_ident() in self._workers:
             return func(*args, **kwargs)
@@ -246,7 +263,8 @@ class ThreadPool:
             if not QUIET:
                 _print_failed_call(error)
             raise error
-        return call.result
+        result: T = call.result
+        return result
 
     def set_size(self, size: int) -> None:
         """Change the number of workers; a running pool grows or shrinks at once.
@@ -288,7 +306,7 @@ class ThreadPool:
 _pool = ThreadPool()
 
 
-def execute(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def execute(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run ``func(*args, **kwargs)`` in an OS thread of the pool; suspend only this green thread.
 
     Returns the result, or raises the exception, of the call.

@@ -9,7 +9,9 @@ exactly the standard library's, and the green thread never blocks the OS thread.
 itself becomes readable when any of its fds has an event, so the hub waits on that one fd.
 Exceptional conditions (``select``'s third list) are reported when the call wakes for another
 reason or when the timeout expires; on their own they do not wake it early.  Other objects
-(``kqueue``, ``devpoll``) are the standard ones and would block.
+(``kqueue``, ``kevent``, ``devpoll``) are the standard ones and would block: importing this module
+keeps them, but ``monkey_patch()`` removes them from the standard ``select`` (see ``__deleted__``),
+so that code choosing the best mechanism the module offers does not pick one that blocks.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import select as _select
 import time
 from collections.abc import Iterable
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greenlet import getcurrent
 
@@ -34,10 +36,11 @@ globals().update(
     }
 )
 
-__patched__ = ["epoll", "poll", "select"]
+#: What monkey_patch() replaces in the standard ``select`` (those it has: no epoll on macOS...).
+__patched__: list[str] = [name for name in ("epoll", "poll", "select") if hasattr(_select, name)]
 #: What the standard module has that would block the hub here (upstream eventlet's attribute: the
-#: names a monkey-patched ``select`` should not offer).
-__deleted__ = ["devpoll", "kqueue", "kevent"]
+#: names a monkey-patched ``select`` should not offer); monkey_patch() removes those it has.
+__deleted__: list[str] = ["devpoll", "kqueue", "kevent"]
 
 _clock = time.monotonic
 _POLL_READ = _select.POLLIN | _select.POLLPRI
@@ -255,3 +258,8 @@ if hasattr(_select, "epoll"):  # pragma: no branch - Linux
                 events = self._epoll.poll(0, maxevents)
                 if events:
                     return events
+
+
+if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
+    # (the green definitions above stay: an import does not replace a name already defined)
+    from select import *  # type: ignore[assignment]  # noqa: F403

@@ -4,7 +4,7 @@ The classes are the standard library's, with their underlying primitive swapped 
 from :mod:`eventlet.green.select`; so ``subprocess``, ``socketserver`` and anything else built on
 ``selectors`` runs unchanged in green threads.  ``DefaultSelector`` is the best green selector the
 platform has (epoll, then poll, then select).  The kqueue and devpoll selectors are not offered:
-they would block.
+they would block; ``monkey_patch()`` removes them from the standard ``selectors`` too.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import selectors as _selectors
 from selectors import EVENT_READ, EVENT_WRITE, BaseSelector, SelectorKey
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from eventlet.green import select as _green_select
 
@@ -33,7 +34,14 @@ __all__ = [
     "SelectSelector",
     "SelectorKey",
 ]
-__patched__ = ["DefaultSelector", "EpollSelector", "PollSelector", "SelectSelector"]
+#: What monkey_patch() replaces in the standard ``selectors`` (those it has).
+__patched__: list[str] = [
+    name
+    for name in ("DefaultSelector", "EpollSelector", "PollSelector", "SelectSelector")
+    if hasattr(_selectors, name)
+]
+#: Blocking selectors that monkey_patch() removes from the standard ``selectors`` (those it has).
+__deleted__: list[str] = ["DevpollSelector", "KqueueSelector"]
 
 
 class SelectSelector(_selectors.SelectSelector):
@@ -63,3 +71,8 @@ if hasattr(_selectors, "EpollSelector"):  # pragma: no branch - Linux
 
     __all__.append("EpollSelector")
     DefaultSelector = EpollSelector
+
+
+if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
+    # (the green definitions above stay: an import does not replace a name already defined)
+    from selectors import *  # type: ignore[assignment]  # noqa: F403

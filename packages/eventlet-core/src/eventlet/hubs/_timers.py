@@ -157,7 +157,7 @@ class TimerQueue:
         """Run ``callback(*args)`` in ``seconds``; return a :class:`Timer` that can cancel it."""
         now = self.clock()
         deadline = now + seconds if seconds > 0 else now
-        timer = _HubTimer((deadline, next(self._timer_seq), callback, args, self, None, seconds))
+        timer: Timer = _HubTimer((deadline, next(self._timer_seq), callback, args, self, None, seconds))
         heap = self._timers
         if len(heap) < SMALL_HEAP or deadline < self._near_time:
             heapq.heappush(heap, timer)

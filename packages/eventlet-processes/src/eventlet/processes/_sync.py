@@ -31,13 +31,13 @@ from eventlet.tpool import ThreadPool, start_real_thread
 __all__ = ["ThreadCall", "raise_flag", "wait_flag"]
 
 
-def raise_flag(event: Event) -> None:
+def raise_flag(event: Event[None]) -> None:
     """Send ``event`` unless it was sent already (its waiters wake at the hub's next turn)."""
     if not event.ready():
         event.send()
 
 
-def wait_flag(event: Event, timeout: float | None = None) -> bool:
+def wait_flag(event: Event[None], timeout: float | None = None) -> bool:
     """Wait until ``event`` is sent or ``timeout`` seconds pass; whether it was sent."""
     event.wait(timeout)
     return event.ready()
@@ -53,7 +53,7 @@ class ThreadCall:
 
     def __init__(self, function: Callable[..., Any], *args: Any, pool: ThreadPool | None = None) -> None:
         self._hub = get_hub()
-        self._done = Event()
+        self._done: Event[None] = Event()
         self._value: Any = None
         self._error: BaseException | None = None
         self._callbacks: list[Callable[[], Any]] = []

@@ -32,7 +32,7 @@ import logging
 import subprocess
 from collections import deque
 from time import monotonic
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from eventlet.event import Event
 from eventlet.greenthread import spawn_n
@@ -62,7 +62,7 @@ class Task:
 
     __slots__ = ("data", "result")
 
-    def __init__(self, data: bytes, result: AsyncResult) -> None:
+    def __init__(self, data: bytes, result: AsyncResult[Any]) -> None:
         self.data = data
         self.result = result
 
@@ -82,13 +82,13 @@ class WorkerHandle:
         self.outbox: deque[Task] = deque()
         self.sent: deque[Task] = deque()
         self.assigned = 0
-        self.wake = Event()
+        self.wake: Event[None] = Event()
         self.alive = True
         self.started = False
         #: True once the initializer succeeded: from then on the worker runs tasks
         self.ready = False
         self.retiring = False
-        self.writer_done = Event()
+        self.writer_done: Event[None] = Event()
         #: how many tasks may be in flight (adapted to the service time unless fixed)
         self.limit = pool.prefetch or 2
         self._service_time = TARGET_BACKLOG / 2

@@ -2,18 +2,22 @@
 
 Everything the standard ``ssl`` module defines is here; replaced are :class:`SSLContext` (a
 subclass whose ``wrap_socket`` / ``sslsocket_class`` give :class:`~eventlet.ssl.GreenSSLSocket`),
-:class:`SSLSocket`, the context factories (so they build green contexts), and ``wrap_socket``
-(gone from the standard library in 3.12; here it is upstream eventlet's, see
-:func:`eventlet.ssl.wrap_ssl`).  ``monkey_patch()`` installs the names in ``__patched__`` into the
-real ``ssl`` module, so ``http.client``, ``urllib3`` and ``requests`` make green TLS connections;
-patch before those libraries are imported, since some of them copy ``ssl.SSLContext`` at import.
+:class:`SSLSocket`, the context factories (so they build green contexts, with the standard
+library's secure settings), and ``wrap_socket``: the old function of the standard library (gone
+in 3.12), as upstream eventlet keeps it, see :func:`eventlet.ssl.wrap_ssl`.  Like the old function
+it checks no certificate unless ``cert_reqs`` asks for it.
+
+``monkey_patch()`` installs the names in ``__patched__`` into the real ``ssl`` module (on 3.12
+and later that puts ``ssl.wrap_socket`` back, as upstream eventlet does), so ``http.client``,
+``urllib3`` and ``requests`` make green TLS connections; patch before those libraries are
+imported, since some of them copy ``ssl.SSLContext`` at import.
 """
 
 from __future__ import annotations
 
 import ssl as _stdssl
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventlet.ssl import GreenSSLContext, GreenSSLSocket, wrap_ssl
 
@@ -28,16 +32,18 @@ globals().update(
 __all__ = [name for name in getattr(_stdssl, "__all__", ()) if name != "__all__"]
 # Not "SSLSocket": the standard SSLSocket._create calls super(SSLSocket, self) through the module
 # global, which must stay the original class (GreenSSLSocket subclasses it, so isinstance holds).
-__patched__ = [
+__patched__: list[str] = [
     "SSLContext",
     "_create_default_https_context",
     "_create_unverified_context",
     "create_default_context",
+    "wrap_socket",
 ]
 
-SSLContext = GreenSSLContext
-SSLSocket = GreenSSLSocket
-wrap_socket = wrap_ssl
+if not TYPE_CHECKING:  # for type checkers, the standard names (imported below)
+    SSLContext = GreenSSLContext
+    SSLSocket = GreenSSLSocket
+    wrap_socket = wrap_ssl
 _original_create_default_context = _stdssl.create_default_context
 _original_create_unverified_context = _stdssl._create_unverified_context
 
@@ -67,3 +73,8 @@ def _greened(context: _stdssl.SSLContext) -> GreenSSLContext:
     if not isinstance(context, GreenSSLContext):
         context.__class__ = GreenSSLContext
     return context  # type: ignore[return-value]
+
+
+if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
+    # (the green definitions above stay: an import does not replace a name already defined)
+    from ssl import *  # type: ignore[assignment]  # noqa: F403

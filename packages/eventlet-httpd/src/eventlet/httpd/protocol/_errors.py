@@ -36,8 +36,8 @@ class HTTPProtocolError(Exception):
 
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(status, reason)
-        self.status = status
-        self.reason = reason
+        self.status: int = status
+        self.reason: str = reason
 
     @property
     def phrase(self) -> str:

@@ -94,13 +94,13 @@ class Request:
         version: str,
         headers: list[tuple[str, str]],
     ) -> None:
-        self.method = method
-        self.target = target
-        self.path = path
-        self.query = query
-        self.version = version
-        self.headers = headers
-        self.keep_alive = version == "HTTP/1.1"
+        self.method: str = method
+        self.target: str = target
+        self.path: str = path
+        self.query: str = query
+        self.version: str = version
+        self.headers: list[tuple[str, str]] = headers
+        self.keep_alive: bool = version == "HTTP/1.1"
         self.trailers: list[tuple[str, str]] = []
 
     def __repr__(self) -> str:
