@@ -1117,3 +1117,26 @@ def test_exit_waits_for_a_running_green_thread_but_not_for_one_stranded_on_a_gon
         timeout=30,
     )
     assert out.splitlines() == ["main done", "late thread done"]
+
+
+def test_exit_does_not_wait_for_the_os_thread_that_first_imported_green_threading(
+    tmp_path: Path,
+) -> None:
+    """Imported first in a server's OS thread, the module's main thread is that one: exit goes on."""
+    out = run_python(
+        """
+        import threading
+
+        def serve():
+            from eventlet.green import threading as green_threading
+            print("imported in", green_threading.main_thread().name, flush=True)
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        thread.join()
+        print("main done", flush=True)
+        """,
+        tmp_path,
+        timeout=30,
+    )
+    assert out.splitlines() == ["imported in MainThread", "main done"]
