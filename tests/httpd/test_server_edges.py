@@ -374,7 +374,7 @@ def test_gunicorn_option_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
     from eventlet.httpd.gunicorn import EventletWorker
 
     worker = EventletWorker.__new__(EventletWorker)
-    worker.cfg = types.SimpleNamespace(
+    cfg = types.SimpleNamespace(
         worker_connections=5,
         keepalive=0,
         graceful_timeout=3,
@@ -384,18 +384,20 @@ def test_gunicorn_option_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
         is_ssl=False,
         accesslog=None,
     )
-    worker.log = types.SimpleNamespace(access_log=logging.getLogger("gunicorn.access"))
+    # stand-ins for gunicorn's Config and Logger, and for the worker's Event
+    worker.cfg = cfg  # type: ignore[assignment]
+    worker.log = types.SimpleNamespace(access_log=logging.getLogger("gunicorn.access"))  # type: ignore[assignment]
     options = worker._options()
     assert options["keepalive"] is False and "max_request_line" not in options
     assert options["access_log"] is False
-    worker.cfg.accesslog = "-"
+    cfg.accesslog = "-"
     assert worker._options()["access_log"] is worker.log.access_log
-    worker._exit = types.SimpleNamespace(ready=lambda: True)
+    worker._exit = types.SimpleNamespace(ready=lambda: True)  # type: ignore[assignment]
     worker._wake()  # already woken: nothing to do
     import gunicorn.sock
 
     monkeypatch.setattr(gunicorn.sock, "ssl_context", lambda cfg: "a context")
-    worker.cfg.is_ssl = True
+    cfg.is_ssl = True
     assert worker._options()["ssl_context"] == "a context"
 
 
@@ -404,7 +406,7 @@ def test_gunicorn_trusted_proxies_mapping() -> None:
     from eventlet.httpd.gunicorn import EventletWorker
 
     worker = EventletWorker.__new__(EventletWorker)
-    worker.cfg = types.SimpleNamespace(
+    cfg = types.SimpleNamespace(
         worker_connections=5,
         keepalive=2,
         graceful_timeout=3,
@@ -417,7 +419,9 @@ def test_gunicorn_trusted_proxies_mapping() -> None:
         proxy_protocol="off",  # gunicorn 24 spells it off/v1/v2/auto; 23, False/True
         proxy_allow_ips=["10.0.0.1"],
     )
-    worker.log = types.SimpleNamespace(access_log=None)
+    # stand-ins for gunicorn's Config and Logger
+    worker.cfg = cfg  # type: ignore[assignment]
+    worker.log = types.SimpleNamespace(access_log=None)  # type: ignore[assignment]
     options = worker._options()
     assert options["forwarded_allow_ips"] == ["127.0.0.1"] and "proxy_protocol" not in options
     worker.cfg.proxy_protocol = "v1"

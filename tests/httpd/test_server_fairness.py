@@ -17,7 +17,7 @@ import pytest
 
 import eventlet
 from eventlet.httpd import Server, WebSocketWSGI
-from tests.httpd._live import hello_app, live, parse_responses, read_all
+from tests.httpd._live import LiveServer, hello_app, live, parse_responses, read_all
 
 GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 StartResponse = Callable[..., Any]
@@ -200,7 +200,7 @@ def _ws_frame(opcode: int, payload: bytes, fin: bool) -> bytes:
     return struct.pack("!BB", (0x80 if fin else 0) | opcode, 0x80 | len(payload)) + mask + masked
 
 
-def _ws_connect(server: Any, path: str = "/") -> socket.socket:
+def _ws_connect(server: LiveServer, path: str = "/") -> socket.socket:
     sock = server.connect()
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall(

@@ -107,9 +107,9 @@ def test_socket_timeout_bounds_writes_to_a_client_that_does_not_read() -> None:
 
 
 def test_socket_timeout_none_disables_io_deadlines() -> None:
-    with live(echo := _echo_app(), socket_timeout=None) as server:
+    with live(_echo_app(), socket_timeout=None) as server:
         responses = exchange(server, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok")
-    assert responses[0].body == b"ok" and echo
+    assert responses[0].body == b"ok"
 
 
 def _echo_app() -> Callable[..., list[bytes]]:
@@ -311,7 +311,12 @@ def test_keyboard_interrupt_stops_gracefully_then_propagates() -> None:
     server = LiveServer(hello_app).start()
     assert server.server is not None
     srv = server.server
-    server.call(lambda: srv._hub.call_soon(srv._acceptor.throw, KeyboardInterrupt()))
+
+    def interrupt_the_acceptor() -> None:
+        assert srv._acceptor is not None
+        srv._hub.call_soon(srv._acceptor.throw, KeyboardInterrupt())
+
+    server.call(interrupt_the_acceptor)
     server.thread.join(5)
     assert isinstance(server.error, KeyboardInterrupt)
     assert srv.stopping
