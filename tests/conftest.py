@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -34,6 +35,20 @@ def available_hubs() -> list[str]:
             continue
         names.append(name)
     return names
+
+
+def _take_sigint_back() -> None:
+    """Let SIGINT interrupt, also when the suite was started with it ignored.
+
+    A shell starts background jobs (``cmd &``, ``nohup``) with SIGINT ignored, and children inherit
+    that: the tests that send SIGINT to a child process would see it ignored.  Python's own
+    handler here makes every child start with the default action again (exec resets handlers).
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+_take_sigint_back()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

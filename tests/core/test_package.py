@@ -140,10 +140,32 @@ def test_all_is_the_lazy_names() -> None:
     assert eventlet.__all__ == sorted(eventlet.__all__)
 
 
+def _copy_core_tree(target: Path) -> None:
+    """Copy eventlet-core's own files of the ``eventlet`` package to ``target``.
+
+    Installed from wheels, the four distributions share one ``eventlet`` directory: the files of
+    eventlet-core are those its metadata lists.  Editable, eventlet-core's source tree is its own.
+    """
+    from importlib import metadata
+
+    try:
+        files = metadata.distribution("eventlet-core").files or []
+    except metadata.PackageNotFoundError:  # run from a bare source tree
+        files = []
+    owned = [f for f in files if f.parts[0] == "eventlet" and f.suffix in {".py", ".typed"}]
+    if not owned:  # an editable install: the directory of eventlet/__init__.py is core's alone
+        core = Path(eventlet.__file__).parent
+        shutil.copytree(core, target, ignore=shutil.ignore_patterns("__pycache__"))
+        return
+    for file in owned:
+        destination = target.parent / str(file)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(str(file.locate())), destination)
+
+
 def test_a_component_that_is_not_installed_names_its_distribution(tmp_path: Path) -> None:
     """Only eventlet-core's tree on the path (no site-packages): each other component is missing."""
-    core = Path(eventlet.__file__).parent
-    shutil.copytree(core, tmp_path / "eventlet", ignore=shutil.ignore_patterns("__pycache__"))
+    _copy_core_tree(tmp_path / "eventlet")
     greenlet_dir = Path(greenlet.__file__).parent  # what the upstream fallbacks import
     shutil.copytree(greenlet_dir, tmp_path / "greenlet", ignore=shutil.ignore_patterns("__pycache__"))
     code = """
