@@ -417,8 +417,8 @@ def test_thread_start_in_the_hub_is_refused_before_the_thread_exists() -> None:
     """``Thread.start()`` waits until the thread runs, which the hub cannot: refused up front, so no
     thread is left half-started (in ``_limbo``, or running while start() said it failed)."""
     ran: list[int] = []
-    outcome: list[Any] = []
-    raw_started = eventlet.Event()
+    outcome: list[tuple[RuntimeError, green_threading.Thread]] = []
+    raw_started: eventlet.Event[bool] = eventlet.Event()
 
     def in_hub() -> None:
         thread = green_threading.Thread(target=ran.append, args=(1,))
@@ -433,11 +433,12 @@ def test_thread_start_in_the_hub_is_refused_before_the_thread_exists() -> None:
     assert raw_started.wait() is True
     [(error, thread)] = outcome
     assert "cannot be called from the hub" in str(error)
-    assert thread.ident is None and not thread.is_alive() and thread not in green_threading._limbo.values()
+    limbo = green_threading._limbo  # type: ignore[attr-defined]  # copied from threading at run time
+    assert thread.ident is None and not thread.is_alive() and thread not in limbo.values()
     assert ran == []
     # Python 3.13's threading starts threads with start_joinable_thread: refused there as well.
     errors: list[BaseException] = []
-    tried = eventlet.Event()
+    tried: eventlet.Event[None] = eventlet.Event()
 
     def joinable_in_hub() -> None:
         try:
