@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import signal
 from collections.abc import Iterator
@@ -60,10 +61,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+#: The session's own configuration (pytester's inner sessions have others).
+_SESSION_CONFIGS: list[pytest.Config] = []
+
+#: How long the interpreter may take to exit once the session is over (coverage saves its data
+#: then) before it is stopped with every thread's traceback: a hang at exit fails the run.
+EXIT_DEADLINE = 300.0
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _SESSION_CONFIGS.append(config)
     name = config.getoption("--hub") or os.environ.get("EVENTLET_HUB")
     if name:
         hubs.use_hub(name)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SESSION_CONFIGS and config is _SESSION_CONFIGS[0]:
+        faulthandler.dump_traceback_later(EXIT_DEADLINE, exit=True)
 
 
 @pytest.fixture(scope="session")

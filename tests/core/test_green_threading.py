@@ -1090,3 +1090,43 @@ print("parent", ran)
         tmp_path,
     )
     assert out.splitlines() == ["child ok", "parent ['starting']"]
+
+
+def test_exit_waits_for_a_running_green_thread_but_not_for_one_stranded_on_a_gone_hub(
+    tmp_path: Path,
+) -> None:
+    """Non-daemon green threads are joined at exit, as OS threads are, while they can still run.
+
+    One parked on a hub that is gone (a test's fresh hub, say) can never finish: waiting for it
+    would hold the interpreter's exit forever.  One collected as garbage while parked releases
+    its sentinel all the same.
+    """
+    out = run_python(
+        """
+        import gc
+        import eventlet
+        from eventlet import hubs
+        from eventlet.green import threading
+
+        def park():
+            eventlet.Event().wait()
+
+        def late():
+            eventlet.sleep(0.05)
+            print("late thread done", flush=True)
+
+        stranded = threading.Thread(target=park)
+        stranded.start()
+        collected = threading.Thread(target=park)
+        collected.start()
+        eventlet.sleep(0)
+        hubs.set_hub(None)  # the hub goes, with both parked on it
+        del collected
+        gc.collect()
+        threading.Thread(target=late).start()
+        print("main done", flush=True)
+        """,
+        tmp_path,
+        timeout=30,
+    )
+    assert out.splitlines() == ["main done", "late thread done"]

@@ -10,7 +10,7 @@ import textwrap
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 
@@ -465,3 +465,47 @@ def test_workers_inherit_threading_profile_hooks() -> None:
         threading.setprofile(None)
         private.killall()
     assert ident in seen
+
+
+def test_start_real_thread_is_a_named_daemon_thread_under_the_programs_hooks() -> None:
+    seen: list[str] = []
+
+    def profiler(frame: Any, event: str, arg: object) -> None:
+        if event == "call":
+            seen.append(frame.f_code.co_name)
+
+    done = threading.Event()
+    inside: list[Any] = []
+
+    def work() -> None:
+        current = threading.current_thread()
+        inside.extend([current.name, current.daemon, threading.get_ident()])
+        done.set()
+
+    saved = threading.getprofile()
+    threading.setprofile(profiler)
+    try:
+        started = tpool.start_real_thread(work, name="helper-1")
+        assert done.wait(30)
+    finally:
+        threading.setprofile(saved)
+    assert inside == ["helper-1", True, started] and started != threading.get_ident()
+    assert "work" in seen
+
+
+def test_start_real_thread_without_hooks_runs_untraced() -> None:
+    done = threading.Event()
+    saved = threading.gettrace()  # coverage's, when the suite runs under it
+    traced: list[object] = []
+
+    def work() -> None:
+        traced.append(sys.gettrace())
+        done.set()
+
+    threading.settrace(None)
+    try:
+        tpool.start_real_thread(work)
+        assert done.wait(30)
+    finally:
+        threading.settrace(saved)
+    assert traced == [None]

@@ -18,7 +18,7 @@ from websockets.typing import Origin
 
 import eventlet
 from eventlet.httpd import WebSocket, WebSocketWSGI
-from eventlet.httpd._ws_protocol import DeflateConfig
+from eventlet.httpd.websocket._protocol import DeflateConfig
 from eventlet.websocket import WebSocketWSGI as CompatWSGI
 from tests.httpd._live import LiveServer, exchange, live, read_all
 

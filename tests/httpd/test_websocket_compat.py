@@ -24,8 +24,8 @@ from websockets.sync.client import connect
 
 import eventlet
 from eventlet import websocket
-from eventlet.httpd._ws_events import Close
-from eventlet.httpd._ws_protocol import DeflateParams, Opcode
+from eventlet.httpd.websocket._events import Close
+from eventlet.httpd.websocket._protocol import DeflateParams, Opcode
 from eventlet.websocket import RFC6455WebSocket, WebSocketWSGI
 from tests.httpd._live import LiveServer, exchange, live, read_all
 from tests.httpd._ws_client import ACCEPT, RawClient, upgrade_request

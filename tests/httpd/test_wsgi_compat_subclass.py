@@ -16,6 +16,7 @@ import eventlet
 from eventlet import wsgi
 from eventlet.green.http import client as http_client
 from eventlet.support import get_errno
+from eventlet.testing import hub_turns
 from eventlet.wsgi import BROKEN_SOCK, BaseHTTPServer, HttpProtocol
 from tests.httpd._compat import GET, hello, serving
 from tests.httpd._live import parse_responses, read_all
@@ -56,7 +57,7 @@ def test_nameko_style_server_with_its_own_accept_loop() -> None:
     loop.kill()
     listener.close()
     assert all(b.endswith(b"hello world") for b in bodies)
-    eventlet.sleep(0.01)
+    hub_turns()
     assert HttpOnlyProtocol.finished == 5
     assert issubclass(HttpOnlyProtocol, BaseHTTPServer.BaseHTTPRequestHandler)
 

@@ -15,6 +15,7 @@ import eventlet
 from eventlet.green import subprocess
 from eventlet.processes._popen import GreenPopen, stdlib_popen
 from eventlet.processes._streams import PipeStream
+from eventlet.testing import hub_turns
 
 from .conftest import open_fds, process_state, zombie_children
 
@@ -366,7 +367,7 @@ def test_a_caller_killed_while_its_child_starts_leaves_no_zombie(program: str) -
         started.append(subprocess.Popen([program, "10"]))
 
     starter = eventlet.spawn(start)
-    eventlet.sleep(0)  # the starter hands the fork to a helper thread and waits
+    hub_turns()  # the starter hands the fork to a helper thread and waits
     starter.kill()
     assert started == []
     for _ in range(500):

@@ -216,7 +216,13 @@ _copy_keeper = ForkKeeper(vars(_copy))
 
 
 def _join_at_exit() -> None:
-    """Join this copy's non-daemon threads when the interpreter exits, as for real threads."""
+    """Join this copy's non-daemon threads when the interpreter exits, as for real threads.
+
+    Those that can never run again (parked on a hub that is gone) are not waited for.
+    """
+    main_lock = getattr(_copy._main_thread, "_tstate_lock", None)  # _shutdown releases that one
+    locks = [lock for lock in getattr(_copy, "_shutdown_locks", ()) if lock is not main_lock]
+    _green_thread.release_stranded(locks)
     _copy._shutdown()
 
 
