@@ -37,29 +37,29 @@ from collections.abc import Iterable, Mapping
 from types import ModuleType
 from typing import Any
 
-from eventlet import _patch_green
-from eventlet._patch_green import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
-from eventlet._patch_green import EXPLICIT_ONLY as _EXPLICIT_ONLY
-from eventlet._patch_green import KEYWORD_MODULES as KEYWORD_MODULES
-from eventlet._patch_green import GreenModules
-from eventlet._patch_green import patched_names as _patched_names
-from eventlet._patch_imports import MISSING as _MISSING
-from eventlet._patch_imports import OwnModuleFinder, is_own
-from eventlet._patch_imports import import_fresh as import_fresh
-from eventlet._patch_leftovers import REBIND as _REBIND
-from eventlet._patch_leftovers import MonkeyPatchWarning as MonkeyPatchWarning
-from eventlet._patch_leftovers import rebind_aliases, warn_leftovers
-from eventlet._patch_locks import green_existing_locks as green_existing_locks
-from eventlet._patch_originals import Unpatched
-from eventlet._patch_psycopg import patch_psycopg as _patch_psycopg
-from eventlet._patch_psycopg import psycopg_wait as _psycopg_wait  # noqa: F401 - tests check identity
+from eventlet._patching import green as _green
+from eventlet._patching.green import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
+from eventlet._patching.green import EXPLICIT_ONLY as _EXPLICIT_ONLY
+from eventlet._patching.green import KEYWORD_MODULES as KEYWORD_MODULES
+from eventlet._patching.green import GreenModules
+from eventlet._patching.green import patched_names as _patched_names
+from eventlet._patching.imports import MISSING as _MISSING
+from eventlet._patching.imports import OwnModuleFinder, is_own
+from eventlet._patching.imports import import_fresh as import_fresh
+from eventlet._patching.leftovers import REBIND as _REBIND
+from eventlet._patching.leftovers import MonkeyPatchWarning as MonkeyPatchWarning
+from eventlet._patching.leftovers import rebind_aliases, warn_leftovers
+from eventlet._patching.locks import green_existing_locks as green_existing_locks
+from eventlet._patching.originals import Unpatched
+from eventlet._patching.psycopg import patch_psycopg as _patch_psycopg
+from eventlet._patching.psycopg import psycopg_wait as _psycopg_wait  # noqa: F401 - tests check identity
 
-# The work is shared with private modules, each with its own notes: _patch_green (which green
-# modules exist, the keywords), _patch_imports (fresh imports, guarding eventlet's later imports),
-# _patch_leftovers (captured references: rebinding, warnings), _patch_locks (greening existing
-# locks), _patch_originals (shadows, originals, modules isolated on them: asyncio's), _patch_psycopg
-# (the PostgreSQL drivers).  This module keeps the patching state and the public API; the private
-# names above stay importable from here.
+# The work is shared with the private modules of eventlet._patching, each with its own notes: green
+# (which green modules exist, the keywords), imports (fresh imports, guarding eventlet's later
+# imports), leftovers (captured references: rebinding, warnings), locks (greening existing locks),
+# originals (shadows, originals, modules isolated on them: asyncio's), psycopg (the PostgreSQL
+# drivers).  This module keeps the patching state and the public API; the private names above stay
+# importable from here.
 
 __all__ = [
     "CORE_GREEN_MODULES",
@@ -76,7 +76,7 @@ __all__ = [
 logger: logging.Logger = logging.getLogger("eventlet.patcher")
 
 #: Standard module name -> the green module of eventlet-core that replaces it.
-CORE_GREEN_MODULES = _patch_green.CORE_GREEN_MODULES
+CORE_GREEN_MODULES = _green.CORE_GREEN_MODULES
 
 # Public names defined in the private modules are shown (repr, docs) as this module's.
 for _public in (MonkeyPatchWarning, import_fresh):

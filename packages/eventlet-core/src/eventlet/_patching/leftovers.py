@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from eventlet._patch_imports import MISSING, is_own
+from eventlet._patching.imports import MISSING, is_own
 
 if TYPE_CHECKING:
     from eventlet.patcher import _Patcher
