@@ -432,3 +432,22 @@ def test_the_patchers_private_modules_live_in_eventlet_patching() -> None:
     assert sorted(path.name for path in package.glob("_patch_*.py")) == []
     private = {path.stem for path in (package / "_patching").glob("*.py")}
     assert {"green", "imports", "leftovers", "locks", "originals", "psycopg"} <= private
+
+
+def test_green_modules_tpool_and_hubs_do_not_import_the_patcher() -> None:
+    # They use eventlet._patching.state (original(), inject()); monkey patching stays above them.
+    child = """
+import sys, warnings
+warnings.simplefilter("ignore", DeprecationWarning)
+import eventlet.green.threading, eventlet.green.queue, eventlet.green.socketserver
+import eventlet.green.urllib.request, eventlet.green.ftplib, eventlet.green.http.server
+import eventlet.tpool, eventlet.hubs.asyncio
+names = [n for n in sys.modules if n == "eventlet.patcher" or n.startswith("eventlet._patching.")]
+print(sorted(names))
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    low = ["eventlet._patching.green", "eventlet._patching.imports", "eventlet._patching.originals"]
+    assert proc.stdout.strip() == repr([*low, "eventlet._patching.state"])

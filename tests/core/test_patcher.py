@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from eventlet import patcher
+from eventlet._patching.state import PatchState
 from eventlet.green import socket as green_socket
 
 
@@ -118,7 +119,7 @@ def test_green_module_table_includes_entry_points() -> None:
 def test_missing_green_module_is_reported(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    state = patcher._Patcher()
+    state = PatchState()
     monkeypatch.setattr(state, "_green_names", {"fakemod": ["eventlet.green.no_such_module"]})
     with caplog.at_level(logging.WARNING, logger="eventlet.patcher"):
         assert state.load_green("fakemod") == []
