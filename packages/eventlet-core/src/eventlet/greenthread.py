@@ -275,9 +275,9 @@ class GreenThread(greenlet, Generic[T]):
 
     def __await__(self) -> Generator[Any, None, T]:
         """Let an asyncio coroutine ``await`` this thread (with the asyncio hub)."""
-        from eventlet.asyncio import _await_green_thread
+        from eventlet._awaiting import await_green_thread
 
-        return _await_green_thread(self).__await__()
+        return await_green_thread(self).__await__()
 
     def __repr__(self) -> str:
         state = "done" if self.done else ("running" if self else "pending")
