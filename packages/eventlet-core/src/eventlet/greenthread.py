@@ -65,7 +65,8 @@ def sleep(seconds: float = 0) -> None:
             return  # a hub callback yielding: there is nothing to yield to, as upstream
         raise RuntimeError("Cannot sleep in the hub: it would block forever")
     if seconds <= 0:
-        hub.resume(current)  # the hub switches back to us
+        resume = hub.resume  # a local first: see "Kernel operations" in eventlet.hubs.hub
+        resume(current)  # the hub switches back to us
         try:
             # The hot path of cooperative yielding: straight to the loop when it is alive and the
             # greenlet cannot have a switch_out hook (hub.switch handles the other cases).
@@ -307,7 +308,8 @@ def spawn(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> GreenThrea
     thread._args = args
     thread._kwargs = kwargs or None  # an empty dict is not kept alive with the thread
     thread._start_timer = None
-    hub.resume(thread)  # the hub switches to it, and run() finds the function in the slots
+    resume = hub.resume  # a local first: see "Kernel operations" in eventlet.hubs.hub
+    resume(thread)  # the hub switches to it, and run() finds the function in the slots
     return thread
 
 
@@ -333,7 +335,8 @@ def spawn_n(func: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> gre
     except AttributeError:
         hub = get_hub()
     thread = greenlet(_start_n, hub.greenlet)
-    hub.resume((thread.switch, (func, args, kwargs)))
+    resume = hub.resume  # a local first: see "Kernel operations" in eventlet.hubs.hub
+    resume((thread.switch, (func, args, kwargs)))
     return thread
 
 

@@ -46,8 +46,11 @@ these operations; nothing outside :mod:`eventlet.hubs` reads or writes the hub's
 * :attr:`BaseHub.resume` ``(entry)``: queue a ready entry for the next turn, a greenlet to switch
   to (a green thread to start, or one that yields) or a ``(callback, args)`` pair to call.  This is
   the hottest operation (``sleep(0)``, ``spawn``, every wake-up of a ``Queue`` waiter), so it is the
-  ready queue's own ``append``, bound once when the hub is made: calling it costs exactly what
-  ``hub._ready.append(entry)`` did, one attribute lookup fewer.
+  ready queue's own ``append``, bound once when the hub is made.  On a hot path, read it into a
+  local and call that (``resume = hub.resume; resume(entry)``): CPython (3.11 at least) specialises
+  reading an instance attribute, not a method call through one, so ``hub.resume(entry)`` written
+  as one expression costs ~0.1 µs more, while the local costs what ``hub._ready.append(entry)``
+  did.
 * :attr:`BaseHub.withdraw` ``(entry)``: take back an entry queued with ``resume`` that has not run
   yet (a green thread woken by an exception before its turn); ``ValueError`` if it is not queued.
 * :meth:`BaseHub.call_soon` and :meth:`BaseHub.call_threadsafe`: ``resume((callback, args))``, the
@@ -257,7 +260,7 @@ class BaseHub(TimerQueue, FdTable):
 
     def call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
         """Run ``callback(*args)`` from the hub on its next turn (FIFO with other such calls)."""
-        self.resume((callback, args))
+        self._ready.append((callback, args))
 
     def call_threadsafe(self, callback: Callable[..., Any], *args: Any) -> None:
         """Like :meth:`call_soon`, from any OS thread: wakes the hub if it is sleeping.
