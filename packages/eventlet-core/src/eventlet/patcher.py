@@ -51,8 +51,7 @@ from eventlet._patching.leftovers import rebind_aliases, warn_leftovers
 from eventlet._patching.locks import green_existing_locks as green_existing_locks
 from eventlet._patching.psycopg import patch_psycopg as _patch_psycopg
 from eventlet._patching.psycopg import psycopg_wait as _psycopg_wait  # noqa: F401 - tests check identity
-from eventlet._patching.state import STATE as _state
-from eventlet._patching.state import PatchState as _Patcher
+from eventlet._patching.state import STATE, PatchState
 from eventlet._patching.state import import_patched as import_patched
 from eventlet._patching.state import inject as inject
 from eventlet._patching.state import original as original
@@ -80,6 +79,10 @@ __all__ = [
 
 logger: logging.Logger = logging.getLogger("eventlet.patcher")
 
+#: The process's patching state, and its class (private names, kept for the tests and tools).
+_state: PatchState = STATE
+_Patcher = PatchState
+
 #: Standard module name -> the green module of eventlet-core that replaces it.
 CORE_GREEN_MODULES = _green.CORE_GREEN_MODULES
 
@@ -89,7 +92,7 @@ for _public in (MonkeyPatchWarning, import_fresh, original, original_attr, injec
 del _public
 
 
-def _monkey_patch(state: _Patcher, all: bool | None, on: Mapping[str, bool]) -> None:
+def _monkey_patch(state: PatchState, all: bool | None, on: Mapping[str, bool]) -> None:
     """:func:`monkey_patch`'s work, on the process's ``state``."""
     if os.environ.get("EVENTLET_NO_PATCH", "").strip().lower() not in ("", "0", "false", "no"):
         logger.info("EVENTLET_NO_PATCH is set: monkey_patch() does nothing")
@@ -150,7 +153,7 @@ def _monkey_patch(state: _Patcher, all: bool | None, on: Mapping[str, bool]) -> 
     warn_leftovers(state, changed, held)
 
 
-def _patch_module(state: _Patcher, name: str, green: ModuleType) -> dict[str, Any]:
+def _patch_module(state: PatchState, name: str, green: ModuleType) -> dict[str, Any]:
     """Copy ``green``'s replacements into standard module ``name``; return {attr: new value}."""
     target = sys.modules[name]
     replacements: dict[str, Any] = {}
