@@ -15,8 +15,9 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from greenlet import getcurrent
+from greenlet import getcurrent, greenlet
 
+from eventlet.hubs._timers import _CHECK_MASK, _HALF_THRESHOLD
 from eventlet.hubs.hub import EV_READ, EV_WRITE, READ, WRITE, BaseHub, FdListener, Timer
 
 __all__ = [
@@ -71,6 +72,8 @@ class _HubRegistry:
 
 
 _registry = _HubRegistry()
+
+_throw = greenlet.throw  # a wait's timeout: _throw(waiter, exception)
 
 
 def _load_module(name: str) -> ModuleType:
@@ -197,11 +200,28 @@ def wait_fd(
             listener.tb = None  # drop a close notice queued for us, if we leave for another reason
             if not listener.spent:
                 hub._remove_listener(listener)
-    timer = hub.schedule_call_global(timeout, current.throw, timeout_exc)
+    # hub.schedule_call_global(timeout, greenlet.throw, current, timeout_exc), inlined with a
+    # plain-list entry: usually the fd wins and the timer is cancelled, which must cost next to
+    # nothing (see eventlet.hubs._timers).
+    now = hub.clock()
+    deadline = now + timeout if timeout > 0 else now
+    timer = [deadline, 0, _throw, (current, timeout_exc), hub, None, timeout]
+    hub._incoming.append(timer)
+    if deadline < hub._next_due:
+        hub._next_due = deadline
     try:
         return hub.switch()
     finally:
-        timer.cancel()
+        if timer[2] is not None:
+            timer[2] = None
+            timer[3] = ()
+            incoming = hub._incoming
+            if incoming and incoming[-1] is timer:
+                incoming.pop()
+            else:
+                cancelled = hub.timers_canceled = hub.timers_canceled + 1
+                if cancelled > _HALF_THRESHOLD and not cancelled & _CHECK_MASK:
+                    hub._compact_if_mostly_cancelled()
         listener.tb = None
         if not listener.spent:
             hub._remove_listener(listener)

@@ -1,76 +1,137 @@
 """The hub's timers: :class:`Timer` and the queue that decides which timer fires next.
 
-A timer *is* its own queue entry: a small list ``[deadline, sequence, callback, args, hub, owner,
-seconds]``.  The heap orders entries by deadline, then by the order they were scheduled (the
-sequence number is unique, so two entries never compare further than that).  Making the entry and
-the public object one thing saves an allocation per timer, and the hub's hot paths read and write
-list slots directly instead of calling methods.  Cancelling sets the callback slot to ``None`` and
-counts the dead entry; dead entries are dropped when they come first (top of the heap, head of the
-run, see below) or as a bucket is sorted in, and once more than half of the stored timers are dead
-everything is rebuilt in place, so cancel is O(1) and nothing fills with garbage.
+A timer is a small list, its own queue entry: ``[deadline, sequence, callback, args, hub, owner,
+seconds]``.  Entries are ordered by deadline, then by the order they were scheduled (the sequence
+number is unique, so two entries never compare further than that), with the C list comparison.
+``hub.schedule_call_global`` returns a :class:`Timer` (a list subclass with upstream eventlet's
+attributes and methods).  The hub's own hot paths (``sleep``, socket waits, :class:`Timeout`,
+``spawn_after``) schedule plain lists instead, with the same slots: about half the cost to make,
+cheaper to index, and nobody outside sees them except through :func:`as_timer` (``get_timers()``,
+``Timeout.timer``).
 
-Buckets.  Popping from a heap of 100,000 entries costs microseconds (cache misses), and most
-timers (timeouts) are cancelled long before they are due.  So while the heap is large, a new timer
-whose time slot (1/256 s) has not begun goes to an unsorted per-slot bucket instead (an append);
-when its slot begins, a bucket's timers, minus those cancelled meanwhile (which never touch a
-heap at all), are sorted by deadline and appended to the *run*: a deque already in deadline order,
-since slots begin in order and each slot's timers are due before the next slot's.  Sorting on a
-float key is C work (~0.25 µs a timer) where a heap of thousands of entries costs ~0.8 µs a pop.
-A firing pass takes the earlier of the heap's top and the run's head (deadline, then scheduling
-order), and runs only the timers due when it started looking.
+Where a timer lives, from its scheduling to its end:
+
+* **Incoming.**  Scheduling appends the entry to a plain list and lowers ``_next_due``, a bound
+  below every deadline the hub holds; nothing more.  The hub looks at its timers only when that
+  bound is reached (a turn with nothing due costs one comparison), and only then are the incoming
+  timers placed, in the order they were scheduled, getting their sequence numbers.  Most timers
+  are timeouts and most timeouts are cancelled long before: cancelling the timer scheduled last
+  pops it off the list again (``with Timeout(5): ...`` that did not wait, even around a
+  ``sleep(0)``), and an incoming timer cancelled otherwise is dropped when the list is placed, so
+  neither ever touches a heap.
+* **Heap or buckets.**  Popping from a heap of 100,000 entries costs microseconds (cache misses),
+  and placed timeouts are still usually cancelled long before they are due.  So while the heap is
+  small, or for a timer whose time slot (1/256 s) has begun, placing is a ``heappush``; otherwise
+  the timer goes to an unsorted per-slot bucket (an append).  When a slot begins, its bucket's
+  timers, minus those cancelled meanwhile (which never touch a heap at all), are sorted by deadline
+  and appended to the *run*: a deque already in deadline order, since slots begin in order and each
+  slot's timers are due before the next slot's.  Sorting on a float key is C work where a heap of
+  thousands of entries costs far more per pop.
+* **Firing.**  A firing pass takes the earlier of the heap's top and the run's head (deadline, then
+  scheduling order), and runs only the timers due when it started looking.
+
+Cancelling sets the callback slot to ``None``.  A cancelled timer that is still stored counts in
+``timers_canceled`` (upstream eventlet's name) until it is dropped: when it comes first (top of the
+heap, head of the run), as the incoming list is placed or a bucket is sorted in, or when the hub
+holds more than :data:`COMPACT_THRESHOLD` timers and at least half of them are cancelled, at which
+point everything is rebuilt in place (upstream's rule, checked as timers are cancelled).  So
+cancelling is O(1) and nothing fills with garbage.
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
-import itertools
+import math
 from collections import deque
 from collections.abc import Callable
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from greenlet import getcurrent
 
 if TYPE_CHECKING:  # pragma: no cover - imported for the type checker only
     from eventlet.hubs.hub import BaseHub
 
-__all__ = ["COMPACT_THRESHOLD", "SLOTS_PER_SECOND", "SMALL_HEAP", "Timer", "TimerQueue"]
+__all__ = [
+    "COMPACT_THRESHOLD",
+    "SLOTS_PER_SECOND",
+    "SMALL_HEAP",
+    "LocalTimer",
+    "Timer",
+    "TimerQueue",
+    "as_timer",
+    "cancel_entry",
+]
 
-#: Rebuild the timer store when it holds more than this many cancelled entries (and over half).
+#: Rebuild the timer store when it holds more than this many timers, at least half of them cancelled.
 COMPACT_THRESHOLD = 1000
 #: A heap smaller than this takes every new timer; a larger one takes only the timers of slots
 #: that have begun, the others wait in a bucket per slot of 1/SLOTS_PER_SECOND seconds.
 SMALL_HEAP = 256
 SLOTS_PER_SECOND = 256
+_HALF_THRESHOLD = COMPACT_THRESHOLD // 2
+#: Cancelling checks that rule at every 16th cancelled timer the hub holds (the rest of the time
+#: it costs a bit test, not a method call); compaction comes at most 15 cancels late.
+_CHECK_MASK = 15
+
+#: A timer entry: ``[deadline, sequence, callback, args, hub, owner, seconds]`` (a :class:`Timer`,
+#: or a plain list for the hub's own hot paths).
+Entry: TypeAlias = list[Any]
 
 # Slots of a timer entry.
 _DEADLINE, _SEQ, _CALLBACK, _ARGS, _HUB, _OWNER, _SECONDS = range(7)
 _deadline_of = itemgetter(_DEADLINE)
+_INF = math.inf
+
+
+def cancel_entry(entry: Entry) -> None:
+    """Cancel a timer entry of the hub (a :class:`Timer`, or one of the plain-list entries that
+    ``sleep``, socket waits, ``Timeout`` and ``spawn_after`` use): it will not fire.  Cancelling
+    twice, or after it fired, does nothing."""
+    if entry[_CALLBACK] is not None:
+        entry[_CALLBACK] = None
+        entry[_ARGS] = ()
+        hub = entry[_HUB]
+        if hub is not None:
+            incoming = hub._incoming
+            if incoming and incoming[-1] is entry:
+                incoming.pop()  # the last one scheduled: as though it never was
+            else:
+                cancelled = hub.timers_canceled = hub.timers_canceled + 1
+                if cancelled > _HALF_THRESHOLD and not cancelled & _CHECK_MASK:
+                    hub._compact_if_mostly_cancelled()
+
+
+class _Keywords(functools.partial[Any]):
+    """A callback scheduled with keyword arguments (``Timer.tpl`` gives them back apart)."""
+
+    __slots__ = ()
 
 
 class Timer(list[Any]):
     """A callback the hub runs once at a deadline, unless cancelled first.
 
-    Made by :meth:`TimerQueue.schedule_call_global` (or ``Timer(hub, seconds, callback, args)``
-    then ``hub.add_timer``).  It is a list underneath (the hub's queue entry); use the properties.
+    ``hub.schedule_call_global(seconds, callback, *args, **kw)`` makes and schedules one.  Upstream
+    eventlet's lower-level way works too: ``Timer(seconds, callback, *args, **kw)`` makes one
+    that is not scheduled yet, and ``timer.schedule()`` (or ``hub.add_timer(timer)``) schedules it.
+    It is a list underneath (the hub's queue entry); use the properties.
     """
 
     __slots__ = ()
 
-    def __init__(
-        self,
-        hub: BaseHub,
-        seconds: float,
-        callback: Callable[..., Any],
-        args: tuple[Any, ...] = (),
-        owner: Any = None,
-    ) -> None:
-        list.__init__(self, (0.0, 0, callback, args, hub, owner, seconds))
+    def __init__(self, seconds: float, cb: Callable[..., Any], *args: Any, **kw: Any) -> None:
+        if kw:
+            cb = _Keywords(cb, **kw)
+        list.__init__(self, (0.0, 0, cb, args, None, None, seconds))
 
     @property
     def deadline(self) -> float:
         """The hub clock's reading when the timer is due (set when it is scheduled)."""
         return float(self[_DEADLINE])
+
+    #: upstream eventlet's name (the attribute ``Timer.schedule`` set)
+    scheduled_time = deadline
 
     @property
     def seconds(self) -> float:
@@ -78,9 +139,9 @@ class Timer(list[Any]):
         return float(self[_SECONDS])
 
     @property
-    def hub(self) -> BaseHub:
-        """The hub that runs it."""
-        hub: BaseHub = self[_HUB]
+    def hub(self) -> BaseHub | None:
+        """The hub that runs it (None until it is scheduled)."""
+        hub: BaseHub | None = self[_HUB]
         return hub
 
     @property
@@ -94,6 +155,19 @@ class Timer(list[Any]):
         """The arguments of the callback (``()`` once fired or cancelled)."""
         args: tuple[Any, ...] = self[_ARGS]
         return args
+
+    @property
+    def tpl(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
+        """``(callback, args, kwargs)`` until the timer fires or is cancelled (upstream's name).
+
+        Like upstream's, it is gone (``AttributeError``) once the timer has fired or been cancelled.
+        """
+        callback = self[_CALLBACK]
+        if callback is None:
+            raise AttributeError("tpl: the timer has fired or been cancelled")
+        if type(callback) is _Keywords:
+            return callback.func, self[_ARGS], dict(callback.keywords)
+        return callback, self[_ARGS], {}
 
     @property
     def greenlet(self) -> Any:
@@ -110,12 +184,34 @@ class Timer(list[Any]):
         """True once the timer has fired or been cancelled (upstream eventlet's name)."""
         return self[_CALLBACK] is None
 
-    def cancel(self) -> None:
-        """Stop the timer from firing.  Cancelling twice, or after it fired, does nothing."""
-        if self[_CALLBACK] is not None:
-            self[_CALLBACK] = None
-            self[_ARGS] = ()
-            self[_HUB]._cancelled_timers += 1
+    #: Stop the timer from firing.  Cancelling twice, or after it fired, does nothing.
+    cancel = cancel_entry
+
+    def copy(self) -> Timer:
+        """A new, unscheduled timer with the same delay, callback and arguments (a
+        :class:`LocalTimer`'s copy belongs to the calling green thread)."""
+        callback, args, kw = self.tpl
+        public = LocalTimer if isinstance(self, LocalTimer) else Timer
+        return public(self[_SECONDS], callback, *args, **kw)
+
+    def schedule(self) -> Timer:
+        """Schedule it on the current thread's hub (``hub.add_timer``); return it."""
+        from eventlet.hubs import get_hub
+
+        get_hub().add_timer(self)
+        return self
+
+    def __call__(self, *_ignored: Any) -> None:
+        """Run the callback now, if the timer is still pending; it will not fire again."""
+        callback = self[_CALLBACK]
+        if callback is None:
+            return
+        args = self[_ARGS]
+        owner = self[_OWNER]
+        self.cancel()
+        if owner is not None and owner.dead:
+            return
+        callback(*args)
 
     # Hashable by identity.  (No ``__eq__`` of our own: a Python-level comparison method would
     # slow down every comparison the heap makes; a sequence number makes every entry unique.)
@@ -123,8 +219,33 @@ class Timer(list[Any]):
         return id(self)
 
     def __repr__(self) -> str:
-        state = "pending" if self[_CALLBACK] is not None else "done"
-        return f"<Timer {state} in {self[_SECONDS]!r}s {self[_CALLBACK]!r}>"
+        state = "pending" if self.pending else "done"
+        return f"<{type(self).__name__} {state} in {self[_SECONDS]!r}s {self[_CALLBACK]!r}>"
+
+
+class LocalTimer(Timer):
+    """A :class:`Timer` that does not fire once the green thread that made it has ended.
+
+    ``hub.schedule_call_local`` makes them; ``LocalTimer(seconds, callback, *args, **kw)`` makes
+    one bound to the calling green thread, as upstream eventlet's does.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, seconds: float, cb: Callable[..., Any], *args: Any, **kw: Any) -> None:
+        Timer.__init__(self, seconds, cb, *args, **kw)
+        self[_OWNER] = getcurrent()
+
+    @property
+    def pending(self) -> bool:
+        """True until it fires, is cancelled, or its green thread ends."""
+        owner = self[_OWNER]
+        return self[_CALLBACK] is not None and owner is not None and not owner.dead
+
+    def cancel(self) -> None:
+        """Stop the timer from firing (and forget its green thread, as upstream does)."""
+        Timer.cancel(self)
+        self[_OWNER] = None
 
 
 class _HubTimer(Timer):
@@ -134,60 +255,186 @@ class _HubTimer(Timer):
     __init__ = list.__init__
 
 
+class _HubLocalTimer(LocalTimer):
+    """``schedule_call_local``'s timers, built like :class:`_HubTimer`."""
+
+    __slots__ = ()
+    __init__ = list.__init__
+
+
+class _EntryTimer(Timer):
+    """A :class:`Timer` standing for one of the hub's plain-list entries (introspection).
+
+    The hub's own hot paths (``sleep``, socket waits, ``Timeout``, ``spawn_after``) schedule plain
+    lists, which are cheaper to make and to index than a list subclass.  ``get_timers()`` and
+    ``Timeout.timer`` show such an entry as one of these: a copy of it (index 7 is the entry
+    itself) whose state and ``cancel`` are the entry's.
+    """
+
+    __slots__ = ()
+    __init__ = list.__init__
+
+    @property
+    def callback(self) -> Callable[..., Any] | None:
+        """What it will call; ``None`` once it has fired or been cancelled."""
+        callback: Callable[..., Any] | None = self[7][_CALLBACK]
+        return callback
+
+    @property
+    def args(self) -> tuple[Any, ...]:
+        """The arguments of the callback (``()`` once fired or cancelled)."""
+        args: tuple[Any, ...] = self[7][_ARGS]
+        return args
+
+    @property
+    def pending(self) -> bool:
+        """True until the timer has fired or been cancelled."""
+        return self[7][_CALLBACK] is not None
+
+    @property
+    def called(self) -> bool:
+        """True once the timer has fired or been cancelled."""
+        return self[7][_CALLBACK] is None
+
+    def cancel(self) -> None:
+        """Cancel the entry this stands for."""
+        cancel_entry(self[7])
+        self[_CALLBACK] = None
+        self[_ARGS] = ()
+
+    def __repr__(self) -> str:
+        state = "pending" if self.pending else "done"
+        return f"<Timer {state} in {self[_SECONDS]!r}s {self[7][_CALLBACK]!r}>"
+
+
+def as_timer(entry: Entry) -> Timer:
+    """``entry`` as a :class:`Timer` (itself, or an :class:`_EntryTimer` for a plain entry)."""
+    if isinstance(entry, Timer):
+        return entry
+    return _EntryTimer((*entry[:7], entry))
+
+
 class TimerQueue:
     """The timer half of a hub (a mixin of :class:`eventlet.hubs.hub.BaseHub`)."""
 
     clock: Callable[[], float]
+    debug_exceptions: bool
     _LOOP_EXITS: tuple[type[BaseException], ...]
 
     def _report_callback_error(self, callback: Any) -> None:  # pragma: no cover - BaseHub's
         raise NotImplementedError
 
     def _init_timers(self) -> None:
-        self._timers: list[Timer] = []  # a heap
-        self._run: deque[Timer] = deque()  # the buckets of the slots begun, sorted (see above)
-        self._timer_seq = itertools.count()
-        self._cancelled_timers = 0  # cancelled entries still stored: heap, run or buckets
-        self._buckets: dict[float, list[Timer]] = {}
+        self._incoming: list[Entry] = []  # scheduled since the last timer pass, in order
+        self._timers: list[Entry] = []  # a heap
+        self._run: deque[Entry] = deque()  # the buckets of the slots begun, sorted (see above)
+        self._timer_seq = 0  # the last sequence number given
+        #: cancelled timers still stored: incoming, heap, run or buckets (upstream eventlet's name)
+        self.timers_canceled = 0
+        self._buckets: dict[float, list[Entry]] = {}
         self._bucket_keys: list[float] = []  # heap of the slots that have a bucket
         self._bucketed = 0  # entries in the buckets
         self._near_time = 0.0  # the slots before this time were merged: their timers go to the heap
+        #: at most the earliest deadline, incoming or stored (and the next bucket's slot start):
+        #: every path that schedules a timer lowers it, so a turn of the hub compares it with now
+        self._next_due = _INF
 
-    def schedule_call_global(self, seconds: float, callback: Callable[..., Any], *args: Any) -> Timer:
-        """Run ``callback(*args)`` in ``seconds``; return a :class:`Timer` that can cancel it."""
+    # ------------------------------------------------------------------ scheduling
+    def schedule_call_global(
+        self, seconds: float, callback: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Timer:
+        """Run ``callback(*args, **kwargs)`` in ``seconds``; return a :class:`Timer` that can cancel it."""
+        if kwargs:
+            callback = _Keywords(callback, **kwargs)
         now = self.clock()
         deadline = now + seconds if seconds > 0 else now
-        timer = _HubTimer((deadline, next(self._timer_seq), callback, args, self, None, seconds))
-        heap = self._timers
-        if len(heap) < SMALL_HEAP or deadline < self._near_time:
-            heapq.heappush(heap, timer)
-        else:
-            slot = deadline * SLOTS_PER_SECOND // 1
-            bucket = self._buckets.get(slot)
-            if bucket is None:
-                self._buckets[slot] = [timer]
-                heapq.heappush(self._bucket_keys, slot)
-            else:
-                bucket.append(timer)
-            self._bucketed += 1
+        timer = _HubTimer((deadline, 0, callback, args, self, None, seconds))
+        self._incoming.append(timer)
+        if deadline < self._next_due:
+            self._next_due = deadline
         return timer
 
-    def schedule_call_local(self, seconds: float, callback: Callable[..., Any], *args: Any) -> Timer:
-        """Like :meth:`schedule_call_global`, but cancelled if the calling green thread dies first."""
-        timer = self.schedule_call_global(seconds, callback, *args)
-        timer[_OWNER] = getcurrent()
+    def schedule_call_local(
+        self, seconds: float, callback: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Timer:
+        """Like :meth:`schedule_call_global`, but it does not fire if the calling green thread has
+        ended by then (a :class:`LocalTimer`)."""
+        if kwargs:
+            callback = _Keywords(callback, **kwargs)
+        now = self.clock()
+        deadline = now + seconds if seconds > 0 else now
+        timer = _HubLocalTimer((deadline, 0, callback, args, self, getcurrent(), seconds))
+        self._incoming.append(timer)
+        if deadline < self._next_due:
+            self._next_due = deadline
         return timer
 
-    def add_timer(self, timer: Timer) -> Timer:
-        """Schedule an existing :class:`Timer` (upstream eventlet's lower-level entry point)."""
-        if timer[_HUB] is not self:
-            raise ValueError("This timer was made for another hub")
+    def add_timer(self, timer: Timer) -> float:
+        """Schedule a :class:`Timer` made by ``Timer(seconds, callback, ...)``, from now.
+
+        Returns its deadline on the hub's clock (upstream's ``scheduled_time``).  A timer is
+        scheduled once: one that is scheduled already, has fired or was cancelled is refused with
+        ``ValueError`` (``timer.copy()`` makes a fresh one).
+        """
+        if timer[_CALLBACK] is None:
+            raise ValueError("This timer has fired or was cancelled; schedule timer.copy() instead")
+        if timer[_HUB] is not None:
+            raise ValueError("This timer is scheduled already")
         seconds = timer[_SECONDS]
         now = self.clock()
-        timer[_DEADLINE] = now + seconds if seconds > 0 else now
-        timer[_SEQ] = next(self._timer_seq)
-        heapq.heappush(self._timers, timer)
-        return timer
+        deadline = timer[_DEADLINE] = now + seconds if seconds > 0 else now
+        timer[_HUB] = self
+        self._incoming.append(timer)
+        if deadline < self._next_due:
+            self._next_due = deadline
+        return float(deadline)
+
+    def set_timer_exceptions(self, value: bool) -> None:
+        """Log exceptions escaping timer callbacks, or not (upstream eventlet's switch; the same
+        flag as :func:`eventlet.debug.hub_exceptions`)."""
+        self.debug_exceptions = bool(value)
+
+    # ------------------------------------------------------------------ the store
+    def _place_incoming(self) -> None:
+        """Move the incoming timers into the heap or their buckets; drop the cancelled ones.
+
+        (``_next_due`` already covers them: scheduling lowered it.)
+        """
+        incoming = self._incoming
+        heap = self._timers
+        near_time = self._near_time
+        room = SMALL_HEAP - len(heap)  # while the heap is small, it takes every timer
+        buckets = self._buckets
+        seq = self._timer_seq
+        dead = 0
+        bucketed = 0
+        push = heapq.heappush
+        for timer in incoming:
+            if timer[2] is None:
+                dead += 1
+                continue
+            seq += 1
+            timer[1] = seq
+            deadline = timer[0]
+            if room > 0 or deadline < near_time:
+                push(heap, timer)
+                room -= 1
+                continue
+            slot = deadline * SLOTS_PER_SECOND // 1
+            bucket = buckets.get(slot)
+            if bucket is None:
+                buckets[slot] = [timer]
+                push(self._bucket_keys, slot)
+            else:
+                bucket.append(timer)
+            bucketed += 1
+        incoming.clear()
+        self._timer_seq = seq
+        self._bucketed += bucketed
+        if dead:
+            self.timers_canceled -= dead
+        if heap and heap[0][2] is None:
+            self._drop_dead_heads()
 
     def _merge_buckets(self, now: float) -> None:
         """Sort the buckets of every slot that has begun by ``now`` onto the end of the run."""
@@ -199,7 +446,7 @@ class TimerQueue:
             entries = buckets.pop(heapq.heappop(keys))
             self._bucketed -= len(entries)
             live = [entry for entry in entries if entry[_CALLBACK] is not None]
-            self._cancelled_timers -= len(entries) - len(live)
+            self.timers_canceled -= len(entries) - len(live)
             live.sort(key=_deadline_of)  # stable: equal deadlines stay in scheduling order
             run.extend(live)
         near_time = (limit + 1) / SLOTS_PER_SECOND
@@ -225,99 +472,158 @@ class TimerQueue:
                 del buckets[slot]
         self._bucket_keys = sorted(buckets)  # a sorted list is a heap
         self._bucketed = sum(len(entries) for entries in buckets.values())
-        self._cancelled_timers = 0
+        incoming = self._incoming
+        incoming[:] = [entry for entry in incoming if entry[_CALLBACK] is not None]
+        self.timers_canceled = 0
+        self._update_next_due()
 
-    def _too_many_cancelled(self) -> bool:
-        cancelled = self._cancelled_timers
-        stored = len(self._timers) + len(self._run) + self._bucketed
-        return cancelled > COMPACT_THRESHOLD and cancelled * 2 > stored
+    def _compact_if_mostly_cancelled(self) -> None:
+        """Compact if more than COMPACT_THRESHOLD timers are stored and at least half of them are
+        cancelled (upstream's rule).  Cancelling calls it once ``timers_canceled`` is over half the
+        threshold (the rule cannot hold before), at every 16th cancelled timer."""
+        stored = len(self._incoming) + len(self._timers) + len(self._run) + self._bucketed
+        if stored > COMPACT_THRESHOLD and self.timers_canceled * 2 >= stored:
+            self._compact_timers()
 
+    def _update_next_due(self) -> None:
+        """Set ``_next_due`` from the heap's top, the run's head, the next bucket's slot and the
+        incoming timers (those that callbacks scheduled during a firing pass, say)."""
+        due = _INF
+        timers = self._timers
+        if timers:
+            due = timers[0][0]
+        run = self._run
+        if run and run[0][0] < due:
+            due = run[0][0]
+        keys = self._bucket_keys
+        if keys:
+            start = keys[0] / SLOTS_PER_SECOND
+            if start < due:
+                due = start
+        incoming = self._incoming
+        if incoming:
+            soonest = min(map(_deadline_of, incoming))
+            if soonest < due:
+                due = soonest
+        self._next_due = due
+
+    # ------------------------------------------------------------------ firing
     def _fire_timers(self, now: float) -> None:
-        """Run every timer due at ``now`` (and drop the cancelled ones on the way)."""
+        """Run every timer due at ``now`` (and drop the cancelled ones on the way).
+
+        The hub calls it when ``now`` has reached ``_next_due``: the incoming timers are placed
+        first (only then), so a timer cancelled before any timer was due never costs more.
+        """
+        if self._incoming:
+            self._place_incoming()
         if self._bucket_keys:
             self._merge_buckets(now)
-        if self._cancelled_timers > COMPACT_THRESHOLD and self._too_many_cancelled():
-            self._compact_timers()
         timers = self._timers
         run = self._run
         pop = heapq.heappop
         popleft = run.popleft
         system = self._LOOP_EXITS
-        while True:
-            if run and not (timers and timers[0] < run[0]):  # (deadline, sequence) order
-                entry = run[0]
-                if entry[0] > now:
+        try:
+            while True:
+                # The earlier of the run's head and the heap's top, in (deadline, sequence) order.
+                if run:
+                    entry = run[0]
+                    if timers and timers[0] < entry:
+                        entry = timers[0]
+                        if entry[0] > now:
+                            break
+                        pop(timers)
+                    else:
+                        if entry[0] > now:
+                            break
+                        popleft()
+                elif timers:
+                    entry = timers[0]
+                    if entry[0] > now:
+                        break
+                    pop(timers)
+                else:
                     break
-                popleft()
-            elif timers:
-                entry = timers[0]
-                if entry[0] > now:
-                    break
-                pop(timers)
-            else:
-                break
-            callback = entry[2]
-            if callback is None:
-                self._cancelled_timers -= 1
-                continue
-            args = entry[3]
-            entry[2] = None
-            entry[3] = ()
-            owner = entry[5]
-            if owner is not None and owner.dead:
-                continue
-            try:
-                callback(*args)
-            except system:
-                raise
-            except BaseException:
-                self._report_callback_error(callback)
+                callback = entry[2]
+                if callback is None:
+                    self.timers_canceled -= 1
+                    continue
+                args = entry[3]
+                entry[2] = None
+                entry[3] = ()
+                owner = entry[5]
+                if owner is not None and owner.dead:
+                    continue
+                try:
+                    callback(*args)
+                except system:
+                    raise
+                except BaseException:
+                    self._report_callback_error(callback)
+        finally:
+            self._update_next_due()
 
     def _next_deadline(self) -> float | None:
-        """When the next timer is due (or the next bucket of timers has to be sorted in)."""
-        if self._cancelled_timers > COMPACT_THRESHOLD and self._too_many_cancelled():
-            self._compact_timers()
+        """When the next timer may be due (or the next bucket of timers has to be sorted in)."""
+        timers = self._timers
+        run = self._run
+        if (timers and timers[0][2] is None) or (run and run[0][2] is None):
+            self._drop_dead_heads()  # rather than wake up for a cancelled timer
+        due = self._next_due
+        return None if due == _INF else due
+
+    def _drop_dead_heads(self) -> None:
+        """Drop the cancelled timers at the top of the heap and the head of the run."""
         timers = self._timers
         while timers and timers[0][2] is None:
             heapq.heappop(timers)
-            self._cancelled_timers -= 1
+            self.timers_canceled -= 1
         run = self._run
         while run and run[0][2] is None:
             run.popleft()
-            self._cancelled_timers -= 1
-        deadline: float | None = timers[0][0] if timers else None
-        if run and (deadline is None or run[0][0] < deadline):
-            deadline = run[0][0]
-        keys = self._bucket_keys
-        if keys:
-            start = keys[0] / SLOTS_PER_SECOND
-            if deadline is None or start < deadline:
-                return start
-        return deadline
+            self.timers_canceled -= 1
+        self._update_next_due()
 
-    def _timer_entries(self) -> list[tuple[float, int, Timer]]:
-        """Every stored timer as ``(deadline, sequence, timer)``: heap, run, buckets (introspection)."""
-        entries = [*self._timers, *self._run]
+    # ------------------------------------------------------------------ introspection
+    def _timer_entries(self) -> list[tuple[float, int, Entry]]:
+        """Every stored timer as ``(deadline, sequence, timer)``: heap, run, buckets, incoming.
+
+        Incoming timers have no sequence number yet: they get the ones they will be given.
+        """
+        entries: list[Entry] = [*self._timers, *self._run]
         for bucket in self._buckets.values():
             entries += bucket
-        return [(timer[_DEADLINE], timer[_SEQ], timer) for timer in entries]
+        found = [(timer[_DEADLINE], timer[_SEQ], timer) for timer in entries]
+        seq = self._timer_seq
+        found += [(timer[_DEADLINE], seq + i, timer) for i, timer in enumerate(self._incoming, 1)]
+        return found
 
     def _clear_timers(self) -> None:
         """Forget every timer (closing the hub): they count as neither pending nor cancelled."""
         for _deadline, _seq, timer in self._timer_entries():
             timer[_CALLBACK] = None
             timer[_ARGS] = ()
+        self._incoming.clear()
         self._timers.clear()
         self._run.clear()
         self._buckets.clear()
         self._bucket_keys.clear()
         self._bucketed = 0
-        self._cancelled_timers = 0
+        self.timers_canceled = 0
+        self._next_due = _INF
 
     def get_timers(self) -> list[Timer]:
-        """The pending timers, soonest first."""
-        return [entry[2] for entry in sorted(self._timer_entries()) if entry[2][_CALLBACK] is not None]
+        """The pending timers, soonest first (the hub's internal entries as :class:`_EntryTimer`)."""
+        found = sorted(self._timer_entries())
+        return [as_timer(entry) for _deadline, _seq, entry in found if entry[_CALLBACK] is not None]
 
     def get_timers_count(self) -> int:
-        """How many timers are pending."""
-        return len(self._timers) + len(self._run) + self._bucketed - self._cancelled_timers
+        """How many timers the hub holds, the cancelled ones it has not dropped yet included
+        (``timers_canceled`` of them), as upstream eventlet counts."""
+        return len(self._incoming) + len(self._timers) + len(self._run) + self._bucketed
+
+    @property
+    def timers(self) -> list[tuple[float, Timer]]:
+        """Upstream eventlet's view of the stored timers: ``(deadline, timer)`` pairs, soonest first
+        (a sorted list is a heap).  A snapshot, cancelled timers not dropped yet included."""
+        return [(deadline, as_timer(entry)) for deadline, _seq, entry in sorted(self._timer_entries())]

@@ -23,7 +23,9 @@ this order:
    green threads would pay one per message), so a busy turn polls only if 64 busy turns or 1 ms
    have gone by since the last poll: green threads that keep yielding cannot starve I/O, and
    cooperative switching does not pay for a system call each time.
-3. **Timers** (:mod:`eventlet.hubs._timers`): the timers due by then fire.
+3. **Timers** (:mod:`eventlet.hubs._timers`): the timers due by then fire.  The hub keeps a bound
+   below every deadline it holds (``_next_due``), lowered by whoever schedules a timer, so a turn
+   with no timer due costs one comparison and never looks at the timers themselves.
 
 Errors.  An exception escaping a callback is logged on the ``eventlet.hub`` logger and the loop goes
 on; only ``KeyboardInterrupt`` and ``SystemExit`` leave the loop, to reach the main greenlet (and
@@ -262,7 +264,7 @@ class BaseHub(TimerQueue, FdTable):
                         and now - last_poll < BUSY_POLL_INTERVAL
                         and not self._threadsafe
                     ):
-                        if self._timers or self._run or self._bucket_keys:
+                        if now >= self._next_due:
                             self._fire_timers(now)
                         continue
                     timeout: float | None = 0.0
@@ -278,11 +280,19 @@ class BaseHub(TimerQueue, FdTable):
                         self._dispatch(fd, events)
                 busy_turns = 0
                 now = last_poll = clock()
-                if self._timers or self._run or self._bucket_keys:
+                if now >= self._next_due:
                     self._fire_timers(now)
         finally:
             self.running = False
             self.stopping = False
+        self._forget_parent_yield()
+
+    def _forget_parent_yield(self) -> None:
+        """The loop stopped: returning resumes the hub greenlet's parent, so a ``sleep(0)`` of the
+        parent still queued must not resume it a second time when the loop runs again."""
+        parent = self.greenlet.parent
+        if parent in self._ready:
+            self._ready.remove(parent)
 
     def abort(self, wait: bool = False) -> None:
         """Ask the loop to stop after the current turn; ``wait`` switches to it so it does."""
@@ -328,12 +338,13 @@ class BaseHub(TimerQueue, FdTable):
 
     # ------------------------------------------------------------------ introspection
     def statistics(self) -> dict[str, int]:
-        """Counts for monitoring: ready callbacks, pending timers, fd listeners, switches made."""
+        """Counts for monitoring: ready callbacks, pending timers (cancelled ones not counted), fd
+        listeners, switches made."""
         readers = sum(len(s.readers) for s in self._fds.values())
         writers = sum(len(s.writers) for s in self._fds.values())
         return {
             "ready": len(self._ready),
-            "timers": self.get_timers_count(),
+            "timers": self.get_timers_count() - self.timers_canceled,
             "readers": readers,
             "writers": writers,
             "listeners": readers + writers,

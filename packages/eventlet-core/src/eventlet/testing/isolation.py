@@ -77,7 +77,7 @@ def _hub_has_run(hub: BaseHub) -> bool:
 def _scheduled_greenlets(hub: BaseHub) -> list[greenlet]:
     ready = hub._ready
     callbacks: list[Any] = [entry[0] for entry in ready if type(entry) is tuple]
-    callbacks += [entry[2].callback for entry in hub._timer_entries()]
+    callbacks += [timer[2] for _deadline, _seq, timer in hub._timer_entries()]  # their callbacks
     owners = [getattr(callback, "__self__", None) for callback in callbacks]
     owners += [entry for entry in ready if type(entry) is not tuple]  # greenlets to switch to
     return [owner for owner in owners if isinstance(owner, greenlet)]
