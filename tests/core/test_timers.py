@@ -442,17 +442,22 @@ def test_timeouts_and_delayed_threads_in_a_thread_without_a_hub_yet() -> None:
 
     results: list[object] = []
 
-    def body() -> None:
-        gt = eventlet.spawn_after(0, results.append, "spawned")
-        with Timeout(5) as t:
-            gt.wait()
+    def body(timeout_first: bool) -> None:
+        if timeout_first:
+            with Timeout(5) as t:
+                eventlet.spawn_after(0, results.append, "spawned").wait()
+        else:
+            gt = eventlet.spawn_after(0, results.append, "spawned")
+            with Timeout(5) as t:
+                gt.wait()
         results.append(t.pending)
         hubs.get_hub().close()
 
-    thread = threading.Thread(target=body)
-    thread.start()
-    thread.join()
-    assert results == ["spawned", False]
+    for timeout_first in (True, False):
+        thread = threading.Thread(target=body, args=(timeout_first,))
+        thread.start()
+        thread.join()
+    assert results == ["spawned", False] * 2
 
 
 def test_internal_timers_show_as_timers() -> None:
@@ -500,3 +505,20 @@ def test_placing_drops_a_cancelled_timer_that_comes_first() -> None:
         assert hub.timers_canceled == 0 and hub._next_due == later.deadline
         for t in hub.get_timers():
             t.cancel()
+
+
+def test_an_idle_hub_with_only_a_far_timer_sleeps_until_woken(any_hub: BaseHub) -> None:
+    import threading
+
+    a, b = socket.socketpair()
+    try:
+        far = any_hub.schedule_call_global(600, print)
+        sender = threading.Timer(0.02, b.send, (b"x",))
+        sender.start()
+        hubs.wait_fd(a.fileno(), EV_READ, 300.0)  # only far timers: timed from the last reading
+        sender.join()
+        assert a.recv(1) == b"x" and far.pending
+        far.cancel()
+    finally:
+        a.close()
+        b.close()

@@ -100,6 +100,9 @@ ReadyEntry: TypeAlias = tuple[Callable[..., Any], tuple[Any, ...]] | greenlet
 BUSY_POLL_TURNS = 64
 #: ... or this many seconds since the last poll, whichever comes first.
 BUSY_POLL_INTERVAL = 0.001
+#: An idle hub reads the clock again to sleep until a timer due within this many seconds; a later
+#: one is timed from the clock's last reading (the turn's start), which may make it a turn late.
+FAR_DEADLINE = 1.0
 
 
 class BaseHub(TimerQueue, FdTable):
@@ -247,7 +250,7 @@ class BaseHub(TimerQueue, FdTable):
         clock = self.clock
         wakeup = self._wakeup_r
         busy_turns = 0
-        last_poll = clock()
+        now = last_poll = clock()
         try:
             while not self.stopping:
                 count = len(ready)
@@ -272,7 +275,16 @@ class BaseHub(TimerQueue, FdTable):
                     timeout = 0.0
                 else:
                     deadline = self._next_deadline()
-                    timeout = None if deadline is None else max(deadline - clock(), 0.0)
+                    if deadline is None:
+                        timeout = None
+                    else:
+                        # From the clock's last reading: a far deadline (a socket timeout, say)
+                        # can be a turn late; a near one is worth reading the clock again.
+                        timeout = deadline - now
+                        if timeout < FAR_DEADLINE:
+                            timeout = deadline - clock()
+                            if timeout < 0.0:
+                                timeout = 0.0
                 for fd, events in self._poll(timeout):
                     if fd == wakeup:
                         self._drain_wakeup()
