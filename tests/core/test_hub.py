@@ -213,7 +213,7 @@ def test_heap_is_compacted_after_many_cancels() -> None:
         assert [t.deadline for t in hub.get_timers()] == sorted(t.deadline for t in hub.get_timers())
         eventlet.sleep(2)
         assert sorted(fired) == list(range(3, 5000, 4))
-        assert hub._timers == []
+        assert not hub._near
 
 
 def test_compaction_while_timers_fire() -> None:
@@ -263,7 +263,7 @@ def test_timers_fire_by_deadline_then_scheduling_order_across_heap_run_and_bucke
             if (i % 3 or i >= 3000) and timer is not head
         ]
         assert fired == [i for _deadline, _seq, i in sorted(live)]
-        assert not hub._run and not hub._timers and hub.get_timers_count() == 0
+        assert not hub._run and not hub._near and hub.get_timers_count() == 0
 
 
 def test_call_threadsafe_wakes_a_sleeping_hub(any_hub: BaseHub) -> None:
@@ -411,7 +411,7 @@ def test_the_heap_can_run_empty_while_firing() -> None:
         hub.schedule_call_global(1, fired.append, 1)
         hub.schedule_call_global(1, hub.call_soon, main.switch)  # wakes main via the ready queue
         hub.switch()
-        assert fired == [1] and hub._timers == []
+        assert fired == [1] and not hub._near
 
 
 def test_close_forgets_registrations_and_listeners() -> None:
@@ -436,7 +436,7 @@ def test_timers_of_a_begun_slot_go_straight_to_a_large_heap() -> None:
         far = [hub.schedule_call_global(10 + i / 1000, fired.append, "far") for i in range(hubmod.SMALL_HEAP)]
         bucketed = [hub.schedule_call_global(5, fired.append, "bucketed") for _ in range(10)]
         hub._place_incoming()  # as the hub's next timer pass does
-        assert hub._bucketed == 10 and len(hub._timers) == hubmod.SMALL_HEAP
+        assert hub._bucketed == 10 and len(hub._near) == hubmod.SMALL_HEAP
         eventlet.sleep(6)  # the bucket's slot began: merged into the heap, and fired
         assert fired == ["bucketed"] * 10 and hub._bucketed == 0
         hub.schedule_call_global(0, fired.append, "now")  # its slot has begun: into the heap

@@ -522,3 +522,32 @@ def test_an_idle_hub_with_only_a_far_timer_sleeps_until_woken(any_hub: BaseHub) 
     finally:
         a.close()
         b.close()
+
+
+def test_equal_deadlines_fire_in_scheduling_order_across_near_and_run() -> None:
+    """A timer kept in the near deque (while it was short) and a later one of the same deadline
+    that waited in a bucket, then the run: the first scheduled fires first, and the reverse."""
+    with virtual_clock() as hub:
+        fired: list[str] = []
+        first = hub.schedule_call_global(2, fired.append, "near first")
+        filler = [hub.schedule_call_global(50, print) for _ in range(_timers.SMALL_HEAP - 1)]
+        hub._place_incoming()
+        second = hub.schedule_call_global(2, fired.append, "run second")
+        hub._place_incoming()
+        assert first in hub._near and hub._bucketed == 1 and first.deadline == second.deadline
+        eventlet.sleep(3)
+        assert fired == ["near first", "run second"]
+        filler.append(hub.schedule_call_global(50, print))  # the near deque is full again
+        early = hub.schedule_call_global(2, fired.append, "run first")
+        hub._place_incoming()  # so: a bucket
+        assert hub._bucketed == 1
+        for t in filler[:10]:
+            t.cancel()
+        hub._next_deadline()  # drops them (they come first): room for ten
+        late = hub.schedule_call_global(2, fired.append, "near second")
+        hub._place_incoming()  # room again: the near deque
+        assert late in hub._near and early.deadline == late.deadline
+        eventlet.sleep(3)
+        assert fired[2:] == ["run first", "near second"]
+        for t in filler:
+            t.cancel()

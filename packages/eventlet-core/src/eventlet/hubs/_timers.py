@@ -1,8 +1,8 @@
 """The hub's timers: :class:`Timer` and the queue that decides which timer fires next.
 
 A timer is a small list, its own queue entry: ``[deadline, sequence, callback, args, hub, owner,
-seconds]``.  Entries are ordered by deadline, then by the order they were scheduled (the sequence
-number is unique, so two entries never compare further than that), with the C list comparison.
+seconds]``.  Timers fire in deadline order, then in the order they were scheduled (the sequence
+number, unique, given as they are placed).
 ``hub.schedule_call_global`` returns a :class:`Timer` (a list subclass with upstream eventlet's
 attributes and methods).  The hub's own hot paths (``sleep``, socket waits, :class:`Timeout`,
 ``spawn_after``) schedule plain lists instead, with the same slots: about half the cost to make,
@@ -18,24 +18,25 @@ Where a timer lives, from its scheduling to its end:
   are timeouts and most timeouts are cancelled long before: cancelling the timer scheduled last
   pops it off the list again (``with Timeout(5): ...`` that did not wait, even around a
   ``sleep(0)``), and an incoming timer cancelled otherwise is dropped when the list is placed, so
-  neither ever touches a heap.
-* **Heap or buckets.**  Popping from a heap of 100,000 entries costs microseconds (cache misses),
-  and placed timeouts are still usually cancelled long before they are due.  So while the heap is
-  small, or for a timer whose time slot (1/256 s) has begun, placing is a ``heappush``; otherwise
-  the timer goes to an unsorted per-slot bucket (an append).  When a slot begins, its bucket's
-  timers, minus those cancelled meanwhile (which never touch a heap at all), are sorted by deadline
-  and appended to the *run*: a deque already in deadline order, since slots begin in order and each
-  slot's timers are due before the next slot's.  Sorting on a float key is C work where a heap of
-  thousands of entries costs far more per pop.
-* **Firing.**  A firing pass takes the earlier of the heap's top and the run's head (deadline, then
-  scheduling order), and runs only the timers due when it started looking.
+  neither ever touches anything else.
+* **Near deque or buckets.**  Timers due in a time slot (1/256 s) that has already begun, and every
+  timer while few are stored, go to the *near* deque, kept sorted by deadline: one binary search
+  and insert (C) for a few new timers, one stable sort (C) for many.  The others go to an unsorted
+  per-slot bucket (an append): most of them are timeouts that will be cancelled long before their
+  slot, and a cancelled one never costs more than that.  When a slot begins, its bucket's live
+  timers are sorted by deadline (stable) and appended to the *run*, a deque already in deadline
+  order, since slots begin in order and each slot's timers are due before the next slot's.
+  Sorting on a float key is C work; a binary heap would compare lists in Python's comparison
+  machinery twice per level, for every timer pushed and popped.
+* **Firing.**  A firing pass takes the earlier of the two heads (deadline, then scheduling order:
+  the sequence number), and runs only the timers due when it started looking.
 
 Cancelling sets the callback slot to ``None``.  A cancelled timer that is still stored counts in
-``timers_canceled`` (upstream eventlet's name) until it is dropped: when it comes first (top of the
-heap, head of the run), as the incoming list is placed or a bucket is sorted in, or when the hub
-holds more than :data:`COMPACT_THRESHOLD` timers and at least half of them are cancelled, at which
-point everything is rebuilt in place (upstream's rule, checked as timers are cancelled).  So
-cancelling is O(1) and nothing fills with garbage.
+``timers_canceled`` (upstream eventlet's name) until it is dropped: when it comes first (at the
+head of the near deque or of the run), as the incoming list is placed or a bucket is sorted in, or
+when the hub holds more than :data:`COMPACT_THRESHOLD` timers and at least half of them are
+cancelled, at which point everything is rebuilt in place (upstream's rule, checked as timers are
+cancelled).  So cancelling is O(1) and nothing fills with garbage.
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ from __future__ import annotations
 import functools
 import heapq
 import math
+from bisect import insort
 from collections import deque
 from collections.abc import Callable
+from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -66,10 +69,14 @@ __all__ = [
 
 #: Rebuild the timer store when it holds more than this many timers, at least half of them cancelled.
 COMPACT_THRESHOLD = 1000
-#: A heap smaller than this takes every new timer; a larger one takes only the timers of slots
-#: that have begun, the others wait in a bucket per slot of 1/SLOTS_PER_SECOND seconds.
+#: A near deque shorter than this takes every new timer; a longer one takes only the timers of
+#: slots that have begun, the others wait in a bucket per slot of 1/SLOTS_PER_SECOND seconds.
+#: (The name is from when that was a heap.)
 SMALL_HEAP = 256
 SLOTS_PER_SECOND = 256
+#: Up to this many timers placed at once are inserted one by one (a binary search and an insert in
+#: C); more are merged with one sort (C, stable) of the near deque and them.
+_INSERT_EACH = 8
 _HALF_THRESHOLD = COMPACT_THRESHOLD // 2
 #: Cancelling checks that rule at every 16th cancelled timer the hub holds (the rest of the time
 #: it costs a bit test, not a method call); compaction comes at most 15 cancels late.
@@ -214,7 +221,7 @@ class Timer(list[Any]):
         callback(*args)
 
     # Hashable by identity.  (No ``__eq__`` of our own: a Python-level comparison method would
-    # slow down every comparison the heap makes; a sequence number makes every entry unique.)
+    # slow down every comparison and search of the lists; a sequence number makes entries unique.)
     def __hash__(self) -> int:  # type: ignore[override]
         return id(self)
 
@@ -326,15 +333,15 @@ class TimerQueue:
 
     def _init_timers(self) -> None:
         self._incoming: list[Entry] = []  # scheduled since the last timer pass, in order
-        self._timers: list[Entry] = []  # a heap
+        self._near: deque[Entry] = deque()  # sorted: timers of slots begun, or while it is short
         self._run: deque[Entry] = deque()  # the buckets of the slots begun, sorted (see above)
         self._timer_seq = 0  # the last sequence number given
-        #: cancelled timers still stored: incoming, heap, run or buckets (upstream eventlet's name)
+        #: cancelled timers still stored: incoming, near, run or buckets (upstream eventlet's name)
         self.timers_canceled = 0
         self._buckets: dict[float, list[Entry]] = {}
         self._bucket_keys: list[float] = []  # heap of the slots that have a bucket
         self._bucketed = 0  # entries in the buckets
-        self._near_time = 0.0  # the slots before this time were merged: their timers go to the heap
+        self._near_time = 0.0  # the slots before this time were merged: their timers go to near
         #: at most the earliest deadline, incoming or stored (and the next bucket's slot start):
         #: every path that schedules a timer lowers it, so a turn of the hub compares it with now
         self._next_due = _INF
@@ -396,19 +403,19 @@ class TimerQueue:
 
     # ------------------------------------------------------------------ the store
     def _place_incoming(self) -> None:
-        """Move the incoming timers into the heap or their buckets; drop the cancelled ones.
+        """Move the incoming timers into the near deque or their buckets; drop the cancelled ones.
 
         (``_next_due`` already covers them: scheduling lowered it.)
         """
         incoming = self._incoming
-        heap = self._timers
+        near = self._near
         near_time = self._near_time
-        room = SMALL_HEAP - len(heap)  # while the heap is small, it takes every timer
+        room = SMALL_HEAP - len(near)  # while the near deque is short, it takes every timer
         buckets = self._buckets
         seq = self._timer_seq
         dead = 0
         bucketed = 0
-        push = heapq.heappush
+        new_near: list[Entry] = []
         for timer in incoming:
             if timer[2] is None:
                 dead += 1
@@ -417,14 +424,14 @@ class TimerQueue:
             timer[1] = seq
             deadline = timer[0]
             if room > 0 or deadline < near_time:
-                push(heap, timer)
+                new_near.append(timer)
                 room -= 1
                 continue
             slot = deadline * SLOTS_PER_SECOND // 1
             bucket = buckets.get(slot)
             if bucket is None:
                 buckets[slot] = [timer]
-                push(self._bucket_keys, slot)
+                heapq.heappush(self._bucket_keys, slot)
             else:
                 bucket.append(timer)
             bucketed += 1
@@ -433,7 +440,16 @@ class TimerQueue:
         self._bucketed += bucketed
         if dead:
             self.timers_canceled -= dead
-        if heap and heap[0][2] is None:
+        if new_near:
+            if len(new_near) <= _INSERT_EACH:
+                for timer in new_near:
+                    insort(near, timer, key=_deadline_of)  # after equal deadlines: scheduling order
+            else:
+                # Stable: the deque's entries stay before new ones of equal deadline.
+                merged = sorted(chain(near, new_near), key=_deadline_of)
+                near.clear()
+                near.extend(merged)
+        if near and near[0][2] is None:
             self._drop_dead_heads()
 
     def _merge_buckets(self, now: float) -> None:
@@ -454,15 +470,11 @@ class TimerQueue:
             self._near_time = near_time
 
     def _compact_timers(self) -> None:
-        """Drop the cancelled entries from the heap, the run and the buckets, in place (a firing
-        loop may hold the heap and the run)."""
-        heap = self._timers
-        heap[:] = [entry for entry in heap if entry[_CALLBACK] is not None]
-        heapq.heapify(heap)
-        run = self._run
-        live = [entry for entry in run if entry[_CALLBACK] is not None]
-        run.clear()
-        run.extend(live)
+        """Drop the cancelled entries from every list, in place (a firing loop may hold them)."""
+        for queue in (self._near, self._run):
+            live = [entry for entry in queue if entry[_CALLBACK] is not None]
+            queue.clear()
+            queue.extend(live)
         buckets = self._buckets
         for slot in list(buckets):
             live = [entry for entry in buckets[slot] if entry[_CALLBACK] is not None]
@@ -481,17 +493,17 @@ class TimerQueue:
         """Compact if more than COMPACT_THRESHOLD timers are stored and at least half of them are
         cancelled (upstream's rule).  Cancelling calls it once ``timers_canceled`` is over half the
         threshold (the rule cannot hold before), at every 16th cancelled timer."""
-        stored = len(self._incoming) + len(self._timers) + len(self._run) + self._bucketed
+        stored = len(self._incoming) + len(self._near) + len(self._run) + self._bucketed
         if stored > COMPACT_THRESHOLD and self.timers_canceled * 2 >= stored:
             self._compact_timers()
 
     def _update_next_due(self) -> None:
-        """Set ``_next_due`` from the heap's top, the run's head, the next bucket's slot and the
-        incoming timers (those that callbacks scheduled during a firing pass, say)."""
+        """Set ``_next_due`` from the heads of the near deque and of the run, the next bucket's
+        slot and the incoming timers (those that callbacks scheduled during a firing pass, say)."""
         due = _INF
-        timers = self._timers
-        if timers:
-            due = timers[0][0]
+        near = self._near
+        if near:
+            due = near[0][0]
         run = self._run
         if run and run[0][0] < due:
             due = run[0][0]
@@ -518,30 +530,36 @@ class TimerQueue:
             self._place_incoming()
         if self._bucket_keys:
             self._merge_buckets(now)
-        timers = self._timers
+        near = self._near
         run = self._run
-        pop = heapq.heappop
-        popleft = run.popleft
+        near_popleft = near.popleft
+        run_popleft = run.popleft
         system = self._LOOP_EXITS
         try:
             while True:
-                # The earlier of the run's head and the heap's top, in (deadline, sequence) order.
-                if run:
-                    entry = run[0]
-                    if timers and timers[0] < entry:
-                        entry = timers[0]
-                        if entry[0] > now:
+                # The earlier of the two heads, by deadline, then by scheduling order.
+                if near:
+                    entry = near[0]
+                    if run:
+                        head = run[0]
+                        if head[0] < entry[0] or (head[0] == entry[0] and head[1] < entry[1]):
+                            if head[0] > now:
+                                break
+                            run_popleft()
+                            entry = head
+                        elif entry[0] > now:
                             break
-                        pop(timers)
+                        else:
+                            near_popleft()
+                    elif entry[0] > now:
+                        break
                     else:
-                        if entry[0] > now:
-                            break
-                        popleft()
-                elif timers:
-                    entry = timers[0]
+                        near_popleft()
+                elif run:
+                    entry = run[0]
                     if entry[0] > now:
                         break
-                    pop(timers)
+                    run_popleft()
                 else:
                     break
                 callback = entry[2]
@@ -565,32 +583,28 @@ class TimerQueue:
 
     def _next_deadline(self) -> float | None:
         """When the next timer may be due (or the next bucket of timers has to be sorted in)."""
-        timers = self._timers
+        near = self._near
         run = self._run
-        if (timers and timers[0][2] is None) or (run and run[0][2] is None):
+        if (near and near[0][2] is None) or (run and run[0][2] is None):
             self._drop_dead_heads()  # rather than wake up for a cancelled timer
         due = self._next_due
         return None if due == _INF else due
 
     def _drop_dead_heads(self) -> None:
-        """Drop the cancelled timers at the top of the heap and the head of the run."""
-        timers = self._timers
-        while timers and timers[0][2] is None:
-            heapq.heappop(timers)
-            self.timers_canceled -= 1
-        run = self._run
-        while run and run[0][2] is None:
-            run.popleft()
-            self.timers_canceled -= 1
+        """Drop the cancelled timers at the heads of the near deque and of the run."""
+        for queue in (self._near, self._run):
+            while queue and queue[0][2] is None:
+                queue.popleft()
+                self.timers_canceled -= 1
         self._update_next_due()
 
     # ------------------------------------------------------------------ introspection
     def _timer_entries(self) -> list[tuple[float, int, Entry]]:
-        """Every stored timer as ``(deadline, sequence, timer)``: heap, run, buckets, incoming.
+        """Every stored timer as ``(deadline, sequence, timer)``: near, run, buckets, incoming.
 
         Incoming timers have no sequence number yet: they get the ones they will be given.
         """
-        entries: list[Entry] = [*self._timers, *self._run]
+        entries: list[Entry] = [*self._near, *self._run]
         for bucket in self._buckets.values():
             entries += bucket
         found = [(timer[_DEADLINE], timer[_SEQ], timer) for timer in entries]
@@ -604,7 +618,7 @@ class TimerQueue:
             timer[_CALLBACK] = None
             timer[_ARGS] = ()
         self._incoming.clear()
-        self._timers.clear()
+        self._near.clear()
         self._run.clear()
         self._buckets.clear()
         self._bucket_keys.clear()
@@ -620,10 +634,11 @@ class TimerQueue:
     def get_timers_count(self) -> int:
         """How many timers the hub holds, the cancelled ones it has not dropped yet included
         (``timers_canceled`` of them), as upstream eventlet counts."""
-        return len(self._incoming) + len(self._timers) + len(self._run) + self._bucketed
+        return len(self._incoming) + len(self._near) + len(self._run) + self._bucketed
 
     @property
     def timers(self) -> list[tuple[float, Timer]]:
         """Upstream eventlet's view of the stored timers: ``(deadline, timer)`` pairs, soonest first
-        (a sorted list is a heap).  A snapshot, cancelled timers not dropped yet included."""
+        (a sorted list is a heap, as upstream's is).  A snapshot, cancelled timers not dropped yet
+        included."""
         return [(deadline, as_timer(entry)) for deadline, _seq, entry in sorted(self._timer_entries())]
