@@ -16,10 +16,18 @@ if command -v pyenv >/dev/null 2>&1; then
 fi
 PYTHON="${PYTHON:-python3}"
 
-venv() {  # venv DIR PACKAGES...: create DIR once, then (re)install PACKAGES into it
+venv() {  # venv DIR PACKAGES...: create DIR once, then (re)install PACKAGES into it when needed
     local dir="$1"; shift
+    # The install is redone only when what it reads changed: the package list and every
+    # pyproject.toml (editable installs pick up code changes by themselves).
+    local stamp="$dir/.dev-sh-stamp" want
+    want="$(printf '%s\n' "$@"; cat packages/*/pyproject.toml)"
+    if [ -x "$dir/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        return 0
+    fi
     [ -x "$dir/bin/python" ] || "$PYTHON" -m venv "$dir"
     "$dir/bin/python" -m pip install -q --disable-pip-version-check "$@"
+    printf '%s' "$want" > "$stamp"
 }
 
 job="${1:-}"; shift || true

@@ -54,3 +54,4 @@ suppress_warnings = ["myst.header"]
 html_theme = "furo" if importlib.util.find_spec("furo") else "alabaster"
 html_title = f"Eventlet {release}"
 html_static_path = ["_static"]
+html_css_files = ["tables.css"]

@@ -149,12 +149,15 @@ def main() -> None:
     print(f"Eventlet demo: websocket chat on http://{host}:{server.port}/  (Ctrl-C to stop)", flush=True)
     hub = get_hub()
 
-    def on_sigint(signum: int, frame: Any) -> None:
-        # Ctrl-C: ask the hub to stop the server gracefully; a second Ctrl-C interrupts at once.
+    def on_stop_signal(signum: int, frame: Any) -> None:
+        # Ctrl-C or SIGTERM (a service manager, `kill`): ask the hub to stop the server gracefully,
+        # closing the websockets with "going away"; a second Ctrl-C interrupts at once.
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         hub.call_threadsafe(spawn_n, server.stop)
 
-    signal.signal(signal.SIGINT, on_sigint)
+    signal.signal(signal.SIGINT, on_stop_signal)
+    signal.signal(signal.SIGTERM, on_stop_signal)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

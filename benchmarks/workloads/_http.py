@@ -1,6 +1,7 @@
 """The hello-world HTTP servers the ``http_*`` workloads measure, one per implementation.
 
-* ``ours``: ``eventlet.httpd.Server`` (access log off);
+* ``ours``: ``eventlet.httpd.Server`` (access log off), or with ``api="wsgi"`` (the ``wsgi_*``
+  workloads) our ``eventlet.wsgi.server`` (``log_output=False``), the upstream-compatible server;
 * ``eventlet``: upstream ``eventlet.wsgi.server`` (``log_output=False``);
 * ``gevent``: ``gevent.pywsgi.WSGIServer`` (``log=None``);
 * ``reference``: a bare ``select.epoll`` loop answering a canned response to every
@@ -46,7 +47,7 @@ class Counter:
         return [BODY]
 
 
-def _green_server(impl: str, counter: Counter) -> tuple[int, Any, Any]:
+def _green_server(impl: str, counter: Counter, api: str) -> tuple[int, Any, Any]:
     """Start the implementation's server in a green thread; return (port, sleep, stop)."""
     if impl == "gevent":
         import gevent
@@ -59,7 +60,7 @@ def _green_server(impl: str, counter: Counter) -> tuple[int, Any, Any]:
 
     listener = eventlet.listen(("127.0.0.1", 0), backlog=1024)
     port = listener.getsockname()[1]
-    if impl == "ours":
+    if impl == "ours" and api == "httpd":
         from eventlet.httpd import Server
 
         server = Server(counter.app, sock=listener, access_log=False)
@@ -144,13 +145,17 @@ def _reference(mode: str, seconds: float) -> tuple[float, int, dict[str, Any]]:
     return result
 
 
-def run(impl: str, mode: str, seconds: float) -> dict[str, Any]:
-    """Measure ``impl`` under the ``mode`` load for ``seconds``; return the result dict."""
+def run(impl: str, mode: str, seconds: float, api: str = "httpd") -> dict[str, Any]:
+    """Measure ``impl`` under the ``mode`` load for ``seconds``; return the result dict.
+
+    ``api`` picks our server: ``"httpd"`` (``eventlet.httpd.Server``) or ``"wsgi"``
+    (``eventlet.wsgi.server``); the peers run the same server either way.
+    """
     if impl == "reference":
         cpu, requests, client = _reference(mode, seconds)
     else:
         counter = Counter()
-        port, sleep, stop = _green_server(impl, counter)
+        port, sleep, stop = _green_server(impl, counter, api)
         _drive(mode, 1.0, port, sleep, counter)  # warm-up, untimed
         cpu, requests, client = _drive(mode, seconds, port, sleep, counter)
         stop()

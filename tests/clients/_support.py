@@ -95,10 +95,15 @@ def run_child(scenario: str, *args: str, timeout: float = 30, env: dict[str, str
 
     The child prints one JSON document on its last stdout line; a failure shows its output.
     """
+    return run_script(CHILD, scenario, *args, timeout=timeout, env=env)
+
+
+def run_script(script: Path, *args: str, timeout: float = 30, env: dict[str, str] | None = None) -> Any:
+    """Run ``python script args...`` from the repository root; the JSON on its last stdout line."""
     child_env = dict(os.environ)
     child_env.update(env or {})
     proc = subprocess.run(
-        [sys.executable, str(CHILD), scenario, *args],
+        [sys.executable, str(script), *args],
         cwd=ROOT,
         env=child_env,
         capture_output=True,
@@ -106,9 +111,10 @@ def run_child(scenario: str, *args: str, timeout: float = 30, env: dict[str, str
         timeout=timeout,
         check=False,
     )
-    assert proc.returncode == 0, f"child {scenario} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+    what = " ".join([script.name, *args])
+    assert proc.returncode == 0, f"{what} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
     lines = proc.stdout.strip().splitlines()
-    assert lines, f"child {scenario} printed nothing:\n{proc.stderr}"
+    assert lines, f"{what} printed nothing:\n{proc.stderr}"
     return json.loads(lines[-1])
 
 

@@ -1,9 +1,12 @@
-"""Real servers for the client tests: redis-server and PostgreSQL from Debian, started per session.
+"""Real servers for the client tests: redis-server, PostgreSQL and RabbitMQ from Debian, per session.
 
 Each fixture starts its server on a free 127.0.0.1 port in a temporary directory and stops it at
 the end of the session; it skips (with the reason) when the server's program is not installed
-(``.ci/services`` installs them).  PostgreSQL refuses to run as root: as root the cluster is
-created and run as the ``postgres`` user (which Debian's package creates) through ``runuser``.
+(``.ci/services`` installs them), or fails where the environment must have it
+(``OPENSTACK_CLIENTS_REQUIRED`` for RabbitMQ, set by tox's ``clients-openstack``).  PostgreSQL
+refuses to run as root: as root the cluster is created and run as the ``postgres`` user (which
+Debian's package creates) through ``runuser``.  RabbitMQ's boot is the slow one (seconds): the
+session's summary says how long it took (``_rabbitmq.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clients import _rabbitmq
 from tests.clients._support import free_port
 
 START_TIMEOUT = 20.0
@@ -168,3 +172,32 @@ def postgres_server() -> Iterator[Service]:
     finally:
         subprocess.run([*pg_ctl, "-m", "immediate", "-w", "stop"], capture_output=True, check=False)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def missing(reason: str) -> None:
+    """Skip for ``reason``, or fail where ``OPENSTACK_CLIENTS_REQUIRED`` says it must be there."""
+    if os.environ.get("OPENSTACK_CLIENTS_REQUIRED"):
+        pytest.fail(f"{reason}, and OPENSTACK_CLIENTS_REQUIRED is set (tox -e clients-openstack)")
+    pytest.skip(reason, allow_module_level=True)
+
+
+_BROKER_STARTUPS: list[float] = []
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_server() -> Iterator[_rabbitmq.Broker]:
+    """A throw-away RabbitMQ broker (``guest``/``guest``, no plugins) on a free port."""
+    if not _rabbitmq.installed():
+        missing("RabbitMQ is not installed (Debian package rabbitmq-server; see .ci/services)")
+    broker = _rabbitmq.start()
+    _BROKER_STARTUPS.append(broker.startup_seconds)
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say what the session's RabbitMQ boot cost (it is the slowest part of these tests)."""
+    for seconds in _BROKER_STARTUPS:
+        terminalreporter.write_line(f"RabbitMQ broker started in {seconds:.1f} s")

@@ -234,7 +234,7 @@ def test_call_soon_from_a_coroutine_wakes_green_code(aio_hub: BaseHub) -> None:
 
 def test_blocking_green_call_from_a_coroutine_is_refused(aio_hub: BaseHub) -> None:
     async def bad() -> None:
-        eventlet.sleep(0)
+        eventlet.sleep(0.01)
 
     with pytest.raises(RuntimeError, match="Cannot sleep in the hub"):
         spawn_for_awaitable(bad()).wait()

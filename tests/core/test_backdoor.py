@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import subprocess
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -56,6 +57,8 @@ def test_console_session(server: tuple[int, dict[str, Any]], capsys: pytest.Capt
     client = Client(port)
     banner = client.read_until()
     assert "Python" in banner and "backdoor" in banner and banner.endswith(">>> ")
+    lines = banner.splitlines()  # the interpreter's three banner lines, then the prompt
+    assert len(lines) == 4 and "InteractiveConsole" in lines[2] and lines[1].startswith("Type ")
     assert client.run("print(answer + 1)") == "42\n>>> "
     assert client.run("answer * 2") == "82\n>>> "
     assert "ZeroDivisionError" in client.run("1/0")
@@ -206,3 +209,52 @@ def test_router_close_and_readline_reach_the_real_stream() -> None:
     assert router.readline() == "typed\n"
     router.close()
     assert real.closed
+
+
+PROGRAM_ENDING_WITH_A_SESSION_OPEN = """
+import atexit, sys
+import eventlet
+from eventlet import backdoor
+from eventlet.green import socket
+
+atexit.register(lambda: print("at exit, stdout restored:", sys.stdout is sys.__stdout__, flush=True))
+{early}
+server = eventlet.listen(("127.0.0.1", 0))
+eventlet.spawn(backdoor.backdoor_server, server)
+client = socket.create_connection(server.getsockname())
+while b">>> " not in client.recv(4096):
+    pass
+print("during the session, stdout routed:", sys.stdout is not sys.__stdout__, flush=True)
+{during}
+print("main done")
+"""
+
+
+def run_program(early: str = "", during: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", PROGRAM_ENDING_WITH_A_SESSION_OPEN.format(early=early, during=during)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_program_ends_normally_with_a_session_still_open() -> None:
+    result = run_program()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "during the session, stdout routed: True",
+        "main done",
+        "at exit, stdout restored: True",
+    ]
+    assert result.stderr == ""
+
+
+def test_a_router_left_in_place_at_shutdown_writes_to_the_real_stream() -> None:
+    # A reference kept to a router and put back as sys.stdout after the restore: the interpreter's
+    # final flush runs when greenlets can no longer be asked which one is current.
+    early = "kept = []\natexit.register(lambda: setattr(sys, 'stdout', kept[0]))"
+    result = run_program(early, during="kept.append(sys.stdout)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "at exit, stdout restored: False"
+    assert result.stderr == ""

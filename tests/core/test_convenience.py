@@ -32,7 +32,9 @@ def test_listen_options() -> None:
         assert isinstance(server, GreenSocket)
         assert server.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
         assert not server.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
-    with eventlet.listen(("127.0.0.1", 0), reuse_addr=False, reuse_port=True) as server:
+    with eventlet.listen(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    with eventlet.listen(("127.0.0.1", port), reuse_addr=False, reuse_port=True) as server:
         assert not server.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
         assert server.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
     with eventlet.listen(("127.0.0.1", 0)) as busy, pytest.raises(OSError):
@@ -87,18 +89,54 @@ def _echo_handler(conn: GreenSocket, addr: Any) -> None:
     conn.sendall(data.upper())
 
 
-def test_serve_runs_handlers_and_stops_on_stopserve(caplog: pytest.LogCaptureFixture) -> None:
+def test_serve_runs_handlers_and_stops_on_stopserve() -> None:
     server = eventlet.listen(("127.0.0.1", 0))
     port = server.getsockname()[1]
     serving = eventlet.spawn(eventlet.serve, server, _echo_handler, 10)
     assert _roundtrip(port, b"hello") == b"HELLO"
-    with caplog.at_level(logging.ERROR, logger="eventlet.convenience"):
-        assert _roundtrip(port, b"fail") == b""  # logged; the connection is closed; serve goes on
-    assert "handler failure" in caplog.text
     assert _roundtrip(port, b"again") == b"AGAIN"
     assert _roundtrip(port, b"stop") == b""
     assert serving.wait() is None
     server.close()
+
+
+def test_a_failing_handler_is_logged_and_stops_serve_with_its_error(caplog: pytest.LogCaptureFixture) -> None:
+    server = eventlet.listen(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    serving = eventlet.spawn(eventlet.serve, server, _echo_handler, 10)
+    with caplog.at_level(logging.ERROR, logger="eventlet.convenience"):
+        assert _roundtrip(port, b"fail") == b""  # the connection is closed
+        with pytest.raises(ValueError, match="handler failure"):
+            serving.wait()
+    assert "handler failure" in caplog.text
+    server.close()
+
+
+def test_listen_warns_about_reuse_port_on_a_random_port_and_where_it_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from eventlet import convenience
+
+    with pytest.warns(convenience.ReuseRandomPortWarning):
+        eventlet.listen(("127.0.0.1", 0), reuse_port=True).close()
+    with eventlet.listen(("127.0.0.1", 0)) as probe:
+        addr = probe.getsockname()
+    original_init = GreenSocket.__init__
+
+    def refusing(self: GreenSocket, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        self.setsockopt = refuse  # type: ignore[method-assign]
+
+    def refuse(*args: Any) -> None:
+        raise OSError(error, "refused")
+
+    monkeypatch.setattr(GreenSocket, "__init__", refusing)
+    error = errno.ENOPROTOOPT
+    with pytest.warns(convenience.ReusePortUnavailableWarning):
+        eventlet.listen(addr, reuse_addr=False, reuse_port=True).close()
+    error = errno.EPERM
+    with pytest.raises(PermissionError):
+        eventlet.listen(addr, reuse_addr=False, reuse_port=True)
 
 
 def test_serve_limits_concurrency_with_the_fallback_limiter(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import socket
 import sys
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +21,9 @@ def _block_for(seconds: float) -> None:
     time.sleep(seconds)  # the blocking call the detector must find
 
 
-def test_blocking_code_is_reported_with_its_stack(any_hub: BaseHub, caplog: pytest.LogCaptureFixture) -> None:
+def test_blocking_code_is_reported_with_its_stack(
+    any_hub: BaseHub, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     detector = debug.hub_blocking_detection(True, resolution=0.05)
     assert detector is not None
     try:
@@ -34,6 +38,7 @@ def test_blocking_code_is_reported_with_its_stack(any_hub: BaseHub, caplog: pyte
     assert records, "no blocking report"
     message = records[0].getMessage()
     assert "blocked for more than" in message and "_block_for" in message
+    assert message in capsys.readouterr().err  # printed too: logging may not be configured
 
 
 def test_an_idle_hub_is_not_reported(any_hub: BaseHub) -> None:
@@ -71,11 +76,94 @@ def test_hub_exceptions_toggle(any_hub: BaseHub) -> None:
     assert any_hub.debug_exceptions is True
 
 
-def test_compat_no_ops() -> None:
-    assert debug.hub_prevent_multiple_readers(True) is None
-    assert debug.hub_listener_stacks(True) is None
-    assert debug.hub_timer_stacks(True) is None
-    assert debug.tpool_exceptions(True) is None
+def test_hub_prevent_multiple_readers_sets_the_process_wide_flag() -> None:
+    from eventlet.hubs import _fds
+
+    saved = _fds.prevent_multiple_readers
+    try:
+        assert debug.hub_prevent_multiple_readers(False) is None
+        assert _fds.prevent_multiple_readers is False
+        debug.hub_prevent_multiple_readers()
+        assert _fds.prevent_multiple_readers is True
+    finally:
+        _fds.prevent_multiple_readers = saved
+
+
+def test_tpool_exceptions_sets_tpool_quiet() -> None:
+    from eventlet import tpool
+
+    debug.tpool_exceptions(True)
+    assert tpool.QUIET is False
+    debug.tpool_exceptions(False)
+    assert tpool.QUIET is True
+
+
+def test_listener_stacks_are_recorded_only_while_on(any_hub: BaseHub) -> None:
+    a, b = socket.socketpair()
+    try:
+        debug.hub_listener_stacks(True)
+        try:
+            recorded = eventlet.spawn(trampoline, a, read=True)
+            eventlet.sleep(0)
+            listeners = debug.format_hub_listeners()
+            assert "test_listener_stacks_are_recorded_only_while_on" not in listeners  # spawned: hub stack
+            assert "in trampoline" in listeners and f"fd={a.fileno()}" in listeners
+        finally:
+            debug.hub_listener_stacks(False)
+        plain = eventlet.spawn(trampoline, b, read=True)
+        eventlet.sleep(0)
+        [mine] = [lst for lst in any_hub.get_readers() if lst.fileno == b.fileno()]
+        assert not hasattr(mine, "where_called")
+        recorded.kill()
+        plain.kill()
+    finally:
+        notify_close(a.fileno())
+        notify_close(b.fileno())
+        a.close()
+        b.close()
+
+
+def _schedule_here(hub: BaseHub) -> object:
+    return hub.schedule_call_global(30, print)
+
+
+def test_timer_stacks_are_recorded_only_while_on(any_hub: BaseHub) -> None:
+    debug.hub_timer_stacks(True)
+    try:
+        first = _schedule_here(any_hub)
+        local = any_hub.schedule_call_local(40, print)
+        text = debug.format_hub_timers()
+    finally:
+        debug.hub_timer_stacks(False)
+    first.cancel()  # type: ignore[attr-defined]
+    local.cancel()
+    assert "in _schedule_here" in text and "test_timer_stacks_are_recorded_only_while_on" in text
+    assert "schedule_call_global" not in any_hub.__dict__  # the hub's own methods again
+    later = _schedule_here(any_hub)
+    assert "in _schedule_here" not in debug.format_hub_timers()
+    later.cancel()  # type: ignore[attr-defined]
+
+
+def test_timer_stacks_forget_timers_that_are_done(any_hub: BaseHub) -> None:
+    debug.hub_timer_stacks(True)
+    debug.hub_timer_stacks(True)  # again: replaces the recorder
+    try:
+        recorder = debug._timer_stacks[any_hub]
+        for _ in range(recorder._limit + 1):
+            any_hub.schedule_call_global(30, print).cancel()
+        assert len(recorder.stacks) < 10
+    finally:
+        debug.hub_timer_stacks(False)
+    assert any_hub not in debug._timer_stacks
+
+
+def test_format_threads_and_asyncio_info(any_hub: BaseHub) -> None:
+    threads = debug.format_threads_info()
+    assert threads.startswith("THREADS:") and repr(threading.main_thread()) in threads
+    info = debug.format_asyncio_info()
+    assert info.startswith("TASKS:") and "EVENTLOOP:" in info
+    if any_hub.name == "asyncio":
+        assert "None" not in info.splitlines()[-1]
 
 
 def test_format_hub_listeners_and_timers(any_hub: BaseHub) -> None:
@@ -103,55 +191,96 @@ def _traced_function(x: int) -> int:
     return y
 
 
-def test_spew_logs_lines(caplog: pytest.LogCaptureFixture) -> None:
+def test_spew_prints_lines_with_values(capsys: pytest.CaptureFixture[str]) -> None:
     previous = sys.gettrace()
     try:
-        with caplog.at_level(logging.INFO, logger="eventlet.debug"):
-            debug.spew(trace_names=[__name__], show_values=True)
-            _traced_function(1)
-            debug.unspew()
+        debug.spew(trace_names=[__name__], show_values=True)
+        _traced_function(1)
+        debug.unspew()
     finally:
         sys.settrace(previous)
-    messages = [r.getMessage() for r in caplog.records if r.name == "eventlet.debug"]
-    assert any("y = x + 1" in m for m in messages)
-    assert any(m.strip() == "x = 1" for m in messages)
+    out = capsys.readouterr().out
+    assert f"{__name__}:" in out and "y = x + 1" in out
+    assert "\tx=1\n" in out
 
 
-def test_spew_filters_modules(caplog: pytest.LogCaptureFixture) -> None:
+def test_spew_filters_modules(capsys: pytest.CaptureFixture[str]) -> None:
     previous = sys.gettrace()
     try:
-        with caplog.at_level(logging.INFO, logger="eventlet.debug"):
-            debug.spew(trace_names=["nonexistent.module"])
-            _traced_function(1)
-            debug.unspew()
-            debug.spew()
-            _traced_function(2)
-            debug.unspew()
+        debug.spew(trace_names=["nonexistent.module"])
+        _traced_function(1)
+        debug.unspew()
+        debug.spew(trace_names=["tests"])  # a package: its submodules are traced
+        _traced_function(2)
+        debug.unspew()
     finally:
         sys.settrace(previous)
-    messages = [r.getMessage() for r in caplog.records if r.name == "eventlet.debug"]
-    assert sum("y = x + 1" in m for m in messages) == 1
+    out = capsys.readouterr().out
+    assert out.count("y = x + 1") == 1
 
 
-def test_trace_functions_called_directly(any_hub: BaseHub) -> None:
-    """The trace functions run where coverage cannot follow them: check them by direct calls."""
-    events: list[str] = []
-    detector = debug.BlockingDetector(any_hub, 1)
-    detector._previous_trace = lambda event, args: events.append(event)
-    detector._trace("switch", (None, None))
-    assert detector.switches == 1 and events == ["switch"]
-    spewer = debug._Spewer(trace_names=None, show_values=True)
-    x = 5  # noqa: F841 - read by the spewer through the frame
-    assert spewer(sys._getframe(), "line", None) is spewer
-    assert spewer(sys._getframe(), "call", None) is spewer
+def test_spew_called_directly(capsys: pytest.CaptureFixture[str]) -> None:
+    spewer = debug.Spew()  # values shown by default, as upstream
+    frame = sys._getframe()
+    assert spewer(frame, "line", None) is spewer
+    assert spewer(frame, "call", None) is spewer  # other events: nothing printed
+    out = capsys.readouterr().out
+    line, values = out.splitlines()
+    assert line.startswith(f"{__name__}:") and line.endswith('assert spewer(frame, "line", None) is spewer')
+    assert values.startswith("\t") and "frame=<frame at" in values and "spewer=<eventlet.debug.Spew" in values
 
 
-def test_spewer_filters_and_values_called_directly() -> None:
-    detector_less = debug._Spewer(trace_names=["some.other.module"])
-    assert detector_less(sys._getframe(), "line", None) is detector_less
-    quiet_values = debug._Spewer(trace_names=[__name__], show_values=True)
-    unrelated = 1  # noqa: F841 - a local the current line does not mention
-    assert quiet_values(sys._getframe(), "line", None) is quiet_values
+def test_spew_of_code_without_a_file(capsys: pytest.CaptureFixture[str]) -> None:
+    namespace = {"sys": sys}
+    frame = eval("sys._getframe()", namespace)  # code with no __file__ and no source
+    debug.Spew(show_values=False)(frame, "line", None)
+    out = capsys.readouterr().out
+    assert out.startswith(f"[unknown]:{frame.f_lineno}: Unknown code named [<module>].  VM instruction #")
+
+
+class _BrokenRepr:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+def _frame_with_broken_local() -> object:
+    broken = _BrokenRepr()
+    return sys._getframe(), broken
+
+
+def test_spew_skips_unwanted_modules_and_lines_without_values(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linecache
+
+    debug.Spew(trace_names=["some.other.module"])(sys._getframe(), "line", None)
+    assert capsys.readouterr().out == ""
+    # A line that names nothing the frame knows: no second line.
+    monkeypatch.setitem(linecache.cache, "<spew-test>", (6, None, ["1 + 1\n"], "<spew-test>"))
+    frame = eval(compile("sys._getframe()", "<spew-test>", "eval"), {"__file__": "x", "sys": sys})
+    debug.Spew()(frame, "line", None)
+    assert capsys.readouterr().out.endswith(": 1 + 1\n")
+    monkeypatch.setattr(sys, "stdout", None)  # pythonw: nowhere to print, and no error
+    debug.Spew()(frame, "line", None)
+
+
+def test_spew_survives_a_broken_repr(capsys: pytest.CaptureFixture[str]) -> None:
+    frame, _ = _frame_with_broken_local()  # type: ignore[misc]
+    debug.Spew(trace_names=[__name__])(frame, "line", None)
+    assert "broken=<repr failed: RuntimeError('no repr')>" in capsys.readouterr().out
+
+
+def test_spew_of_module_level_code_shows_each_value_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "spewed.py"
+    source.write_text("sys._getframe()\n")
+    namespace = {"__name__": "spewed", "__file__": str(source), "sys": sys}
+    code = compile(source.read_text(), str(source), "eval")
+    frame = eval(code, namespace)  # module level: the locals are the globals
+    debug.Spew()(frame, "line", None)
+    out = capsys.readouterr().out
+    assert out.startswith("spewed:1: sys._getframe()") and out.count("sys=") == 1
 
 
 def test_detector_trace_without_a_previous_function(any_hub: BaseHub) -> None:
@@ -160,6 +289,10 @@ def test_detector_trace_without_a_previous_function(any_hub: BaseHub) -> None:
     assert detector.switches == 1
 
 
-def test_spewer_without_values_called_directly() -> None:
-    spewer = debug._Spewer(trace_names=[__name__])
-    assert spewer(sys._getframe(), "line", None) is spewer
+def test_detector_trace_chains_the_previous_function(any_hub: BaseHub) -> None:
+    """The trace functions run where coverage cannot follow them: check them by direct calls."""
+    events: list[str] = []
+    detector = debug.BlockingDetector(any_hub, 1)
+    detector._previous_trace = lambda event, args: events.append(event)
+    detector._trace("switch", (None, None))
+    assert detector.switches == 1 and events == ["switch"]

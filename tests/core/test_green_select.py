@@ -262,3 +262,38 @@ def test_a_close_notice_after_another_wakeup_is_ignored() -> None:
     wakeup.ready(0)
     wakeup.closed(OSError(errno.EBADF, "late close notice"))  # stale: ignored, nothing raised
     assert not wakeup.active
+
+
+def test_get_fileno_accepts_ints_and_objects_with_an_int_fileno() -> None:
+    class Fake:
+        def __init__(self, value: object) -> None:
+            self.value = value
+
+        def fileno(self) -> object:
+            return self.value
+
+    assert select.get_fileno(5) == 5
+    assert select.get_fileno(Fake(7)) == 7
+    with pytest.raises(TypeError, match="Expected int or long, got <class 'str'>"):
+        select.get_fileno("7")
+    with pytest.raises(TypeError, match="Expected int or long, got <class 'float'>"):
+        select.get_fileno(Fake(7.0))
+
+
+def test_select_waiter_gets_ioclosed_when_its_fd_is_reopened() -> None:
+    from eventlet import hubs
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        waiter = eventlet.spawn(select.select, [sock], [], [])
+        eventlet.sleep(0)
+        hubs.get_hub().mark_as_reopened(sock.fileno())
+        with pytest.raises(hubs.IOClosed):
+            waiter.wait()
+
+
+def test_deleted_names_are_the_blocking_ones_it_does_not_replace() -> None:
+    assert not set(select.__deleted__) & set(select.__patched__)
+    for name in select.__deleted__:
+        assert getattr(select, name, None) is getattr(stdselect, name, None)  # the blocking originals

@@ -3,13 +3,17 @@ standard library, in child processes (monkey patching is process-wide)."""
 
 from __future__ import annotations
 
+import _thread as std_thread
+import gc
 import os
 import queue as std_queue
 import subprocess
 import sys
 import textwrap
 import threading as std_threading
+import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -413,21 +417,125 @@ def test_green_current_thread_for_spawned_green_threads() -> None:
         first = green_threading.current_thread()
         assert green_threading.current_thread() is first
         assert first.is_alive() and first.daemon
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError, match="current thread"):
             first.join()
         return first
 
-    view = eventlet.spawn(ask).wait()
-    assert view.name.startswith("GreenThread-")  # type: ignore[attr-defined]
-    assert not view.is_alive()  # type: ignore[attr-defined]
+    thread = eventlet.spawn(ask)
+    view: Any = thread.wait()
+    assert view.name.startswith("GreenThread-")
+    assert not view.is_alive()
+    assert view._g is thread and view.ident == id(thread)
+    assert repr(view) == f"<_GreenThread({view.name}, {thread!r})>"
+    assert view.join() is view  # a finished green thread: join() gives its result, as upstream's
+    assert isinstance(view, green_threading.Thread) and view not in green_threading.enumerate()
+
+
+def test_green_thread_view_has_upstreams_names_without_warnings() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+
+        def names() -> list[object]:
+            view: Any = green_threading.currentThread()
+            seen: list[object] = [view.getName(), view.get_name(), view.isAlive(), view.is_daemon()]
+            view.setName("renamed")
+            seen.append(view.name)
+            view.set_name(7)
+            seen += [view.getName(), view.isDaemon()]
+            return seen
+
+        seen = eventlet.spawn(names).wait()
+    assert seen[0] == seen[1] and str(seen[0]).startswith("GreenThread-")
+    assert seen[2:] == [True, True, "renamed", "7", True]
+
+
+def test_green_thread_view_join_waits_and_times_out() -> None:
+    views: list[Any] = []
+    release = eventlet.Event()
+
+    def worker() -> str:
+        views.append(green_threading.current_thread())
+        release.wait()
+        return "result"
+
+    thread = eventlet.spawn(worker)
+    eventlet.sleep(0)
+    view = views[0]
+    assert view.join(timeout=0.001) is None and view.is_alive()
+    eventlet.spawn_after(0.001, release.send)
+    assert view.join() == "result" and not view.is_alive()
+    assert thread.dead
+    glet = greenthread.GreenThread(hubs.get_hub().greenlet)
+    orphan = type(view)(glet, "orphan")  # a view that outlives its green thread object
+    del glet
+    gc.collect()
+    assert orphan._g is None and not orphan.is_alive() and orphan.join() is None
+
+
+def test_green_current_thread_of_a_bare_greenlet_is_its_os_threads() -> None:
+    found: list[object] = []
+    eventlet.spawn_n(lambda: found.append(green_threading.current_thread()))
+    eventlet.sleep(0)
+    assert found == [green_threading.main_thread()]
+
+
+def test_green_current_thread_of_a_bare_greenlet_in_a_foreign_os_thread() -> None:
+    found: list[object] = []
+
+    def in_os_thread() -> None:
+        eventlet.spawn_n(lambda: found.append(green_threading.current_thread()))
+        eventlet.sleep(0)
+
+    thread = std_threading.Thread(target=in_os_thread)
+    thread.start()
+    thread.join()
+    assert found == [thread]  # the copy does not know that OS thread: the standard module does
+
+
+def test_green_current_thread_of_a_raw_green_thread_is_a_dummy_thread() -> None:
+    """As CPython does for a thread that ``threading`` did not start (``_thread.start_new_thread``)."""
+    found: list[Any] = []
+    green_thread.start_new_thread(lambda: found.append(green_threading.current_thread()), ())
+    eventlet.sleep(0)
+    assert type(found[0]) is green_threading._DummyThread
+    green_threading._active.pop(found[0].ident, None)  # a _DummyThread stays registered: drop it
+
+
+def test_threads_running_methods_of_unreferable_objects() -> None:
+    class Slotted:
+        __slots__ = ("ran",)
+
+        def run(self) -> None:
+            self.ran = True
+
+    target = Slotted()
+    ident = green_thread.start_new_thread(target.run, ())  # no weak reference to it: not tracked
+    eventlet.sleep(0)
+    assert target.ran
+    assert green_thread.greenlet_of(ident, target) is None  # finished
+
+    def waits() -> None:
+        eventlet.sleep(0.001)
+
+    ident = green_thread.start_new_thread(waits, ())
+    assert green_thread.greenlet_of(ident) is not None
+    assert green_thread.greenlet_of(None, [1]) is None  # not hashable
+    eventlet.sleep(0.002)
 
 
 def test_green_current_thread_in_foreign_os_thread() -> None:
+    """An OS thread the copy did not start is the standard module's own business."""
     found: list[object] = []
     thread = std_threading.Thread(target=lambda: found.append(green_threading.current_thread()))
     thread.start()
     thread.join()
-    assert isinstance(found[0], green_threading._DummyThread)
+    assert found == [thread]
+    raw: list[object] = []
+    done = std_threading.Event()
+    std_thread.start_new_thread(lambda: (raw.append(green_threading.current_thread()), done.set()), ())
+    done.wait(10)
+    assert isinstance(raw[0], std_threading._DummyThread)
+    assert not isinstance(raw[0], green_threading._DummyThread)
 
 
 def test_green_queue() -> None:
@@ -656,3 +764,278 @@ def test_lock_type_cannot_be_subclassed_but_rlock_can() -> None:
 
     assert MyRLock(1).acquire()
     assert green_thread.RLock(1, a=2).acquire()  # arguments are ignored, as by the C RLock
+
+
+# ---------------------------------------------------- patched: upstream's threading names, fork
+def test_patched_current_thread_is_upstream_compatible(tmp_path: Path) -> None:
+    out = run_python(
+        """
+        import warnings
+        warnings.simplefilter("error")  # no deprecation warning from the upstream-style names
+        import logging
+        import eventlet
+        eventlet.monkey_patch()
+        import threading
+        from eventlet import patcher, tpool
+        from eventlet.green import thread as green_thread
+        assert threading.currentThread is threading.current_thread
+        assert threading._PyRLock is green_thread.RLock
+        assert isinstance(logging._lock, threading._PyRLock)
+        def green():
+            t = threading.currentThread()
+            return repr(t), t.getName(), t.isDaemon(), t.ident == id(t._g)
+        print(*eventlet.spawn(green).wait())
+        seen = []
+        eventlet.spawn_n(lambda: seen.append(threading.current_thread()))
+        eventlet.sleep(0)
+        assert seen == [threading.main_thread()]
+        original = patcher.original("threading")
+        os_thread = original.Thread(target=lambda: seen.append(threading.current_thread()))
+        os_thread.start(); os_thread.join()
+        assert seen[-1] is os_thread
+        in_pool = tpool.execute(threading.current_thread)  # a pool thread: the unpatched module's
+        assert type(in_pool) is original.Thread and in_pool in original.enumerate()
+        assert in_pool.name.startswith("tpool_thread_") and in_pool.daemon
+        assert len(threading._active) == 1, threading._active
+        print("ok")
+        """,
+        tmp_path,
+    )
+    lines = out.splitlines()
+    assert lines[0].startswith("<_GreenThread(GreenThread-1, <GreenThread")
+    assert lines[0].endswith("GreenThread-1 True True")
+    assert lines[1:] == ["ok"]
+
+
+def test_patched_and_green_threading_share_their_threads(tmp_path: Path) -> None:
+    out = run_python(
+        """
+        import warnings
+        warnings.simplefilter("error")  # they are green threads: no "stay OS threads" warning
+        import eventlet
+        from eventlet.green import threading as green
+        stop = green.Event()
+        early = green.Thread(target=stop.wait, name="early")
+        early.start()
+        last = green.Event()
+        def late_work():
+            last.wait()
+            print("early non-daemon finished at exit")
+        early_non_daemon = green.Thread(target=late_work, name="early-non-daemon")
+        early_non_daemon.start()
+        early_daemon = green.Thread(target=stop.wait, name="early-daemon", daemon=True)
+        early_daemon.start()
+        eventlet.monkey_patch()
+        import threading
+        assert early in threading.enumerate() and early_non_daemon in threading.enumerate()
+        later = green.Thread(target=stop.wait, name="later")
+        patched = threading.Thread(target=stop.wait, name="patched")
+        later.start(); patched.start()
+        names = {t.name for t in threading.enumerate()}
+        assert names == {"MainThread", "early", "early-non-daemon", "early-daemon", "later", "patched"}
+        assert {t.name for t in green.enumerate()} == names
+        assert green.main_thread() is threading.main_thread() is green.current_thread()
+        stop.set()
+        for t in (early, early_daemon, later, patched):
+            t.join()
+        print(len(threading._active), len(green._active))
+        last.set()  # it runs once the main thread is done: the interpreter joins it at exit
+        """,
+        tmp_path,
+    )
+    assert out.splitlines() == ["2 2", "early non-daemon finished at exit"]
+
+
+_FORK_PROLOGUE = """
+import eventlet
+eventlet.monkey_patch()
+import os, sys, time, threading
+from eventlet import patcher
+from eventlet.green import threading as green
+original = patcher.original("threading")
+stop = threading.Event()
+def wait_for_stop():
+    stop.wait()
+def check(expected, where):
+    names = sorted(t.name for t in threading.enumerate())
+    assert names == sorted(expected), (where, names)
+    assert threading.main_thread() is main, where
+    for t in threading.enumerate():
+        assert t.is_alive(), (where, t)
+main = threading.main_thread()
+workers = [threading.Thread(target=wait_for_stop, name="patched"),
+           green.Thread(target=wait_for_stop, name="green")]
+os_thread = original.Thread(target=stop.wait, name="os")
+for t in (*workers, os_thread):
+    t.start()
+def in_child(pid, then):
+    if pid == 0:
+        try:
+            then()
+        except BaseException:
+            import traceback; traceback.print_exc()
+            os._exit(1)
+        sys.stdout.flush()
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+"""
+
+
+def test_patched_fork_keeps_the_green_threads_registered(tmp_path: Path) -> None:
+    out = run_python(
+        _FORK_PROLOGUE
+        + """
+def child():
+    check(["MainThread", "patched", "green"], "child")
+    assert len(original._active) == 1  # the OS thread did not survive
+    stop.set()
+    for t in workers:
+        t.join(5)
+        assert not t.is_alive()
+    print("child", len(threading._active))
+in_child(os.fork(), child)
+check(["MainThread", "patched", "green"], "parent")
+stop.set()
+for t in (*workers, os_thread):
+    t.join()
+print("parent", len(threading._active), len(original._active))
+""",
+        tmp_path,
+    )
+    assert out.splitlines() == ["child 1", "parent 1 1"]
+
+
+def test_patched_fork_from_green_threads(tmp_path: Path) -> None:
+    out = run_python(
+        _FORK_PROLOGUE
+        + """
+results = []
+def fork_here(tag):
+    def child():
+        check(["MainThread", "patched", "green", *extra], tag)
+        assert threading.current_thread() is me
+        results.append(tag)
+    me = threading.current_thread()
+    extra = [me.name] if me in threading._active.values() else []
+    in_child(os.fork(), child)
+    results.append(tag)
+    return tag
+forker = threading.Thread(target=fork_here, args=("from-a-thread",), name="forker")
+forker.start(); forker.join()
+spawned = eventlet.spawn(fork_here, "from-a-green-thread")
+assert spawned.wait() == "from-a-green-thread"
+check(["MainThread", "patched", "green"], "parent")
+stop.set()
+for t in (*workers, os_thread):
+    t.join()
+print(results, len(threading._active))
+""",
+        tmp_path,
+    )
+    assert out.splitlines() == ["['from-a-thread', 'from-a-green-thread'] 1"]
+
+
+def test_patched_fork_child_joins_surviving_threads_at_exit(tmp_path: Path) -> None:
+    out = run_python(
+        """
+        import eventlet
+        eventlet.monkey_patch()
+        import os, threading
+        go = threading.Event()
+        def finish_later():
+            go.wait()
+            where = "child" if os.getpid() != parent else "parent"
+            os.write(1, f"survivor finished in {where}\\n".encode())  # one write: no interleaving
+        parent = os.getpid()
+        threading.Thread(target=finish_later).start()
+        pid = os.fork()
+        go.set()  # in each process, the survivor finishes once the main thread is done
+        if pid:
+            os.waitpid(pid, 0)
+        """,
+        tmp_path,
+    )
+    assert sorted(out.splitlines()) == ["survivor finished in child", "survivor finished in parent"]
+
+
+def test_patched_fork_drops_green_threads_of_other_os_threads(tmp_path: Path) -> None:
+    out = run_python(
+        _FORK_PROLOGUE
+        + """
+started = threading.Event()
+def elsewhere_target():
+    started.set()
+    stop.wait()
+def start_elsewhere():
+    elsewhere = threading.Thread(target=elsewhere_target, name="elsewhere")
+    elsewhere.start()
+    elsewhere.join()  # the host OS thread's hub runs it: keep that thread alive meanwhile
+host = original.Thread(target=start_elsewhere)  # its green thread lives in that OS thread's hub
+host.start()
+started.wait()
+def child():
+    check(["MainThread", "patched", "green"], "child")
+    print("child ok")
+in_child(os.fork(), child)
+stop.set()
+host.join()
+for t in (*workers, os_thread):
+    t.join()
+print("parent", len(threading._active))
+""",
+        tmp_path,
+    )
+    assert out.splitlines() == ["child ok", "parent 1"]
+
+
+def test_green_threading_copy_survives_fork(tmp_path: Path) -> None:
+    out = run_python(
+        """
+        import os
+        import eventlet
+        from eventlet.green import threading as green
+        stop = green.Event()
+        t = green.Thread(target=stop.wait, name="copy-thread")
+        t.start()
+        pid = os.fork()
+        if pid == 0:
+            ok = [x.name for x in green.enumerate()] == ["MainThread", "copy-thread"] and t.is_alive()
+            stop.set(); t.join(5)
+            os._exit(0 if ok and not t.is_alive() else 1)
+        _, status = os.waitpid(pid, 0)
+        stop.set(); t.join()
+        print(os.waitstatus_to_exitcode(status), len(green._active))
+        """,
+        tmp_path,
+    )
+    assert out.split() == ["0", "1"]
+
+
+def test_patched_fork_while_a_thread_is_starting(tmp_path: Path) -> None:
+    out = run_python(
+        _FORK_PROLOGUE
+        + """
+def fork_now():
+    assert "starting" in {t.name for t in threading._limbo.values()}
+    def child():
+        assert done.wait(5)  # it started and ran here too, registered as it should be
+        starting.join(5)
+        assert not starting.is_alive() and ran == ["starting"]
+        print("child ok")
+    in_child(os.fork(), child)
+ran = []
+done = threading.Event()
+forker = eventlet.spawn(fork_now)  # runs first: while start() below waits for the new thread
+starting = threading.Thread(target=lambda: (ran.append("starting"), done.set()), name="starting")
+starting.start()
+forker.wait()
+starting.join()
+stop.set()
+for t in (*workers, os_thread):
+    t.join()
+print("parent", ran)
+""",
+        tmp_path,
+    )
+    assert out.splitlines() == ["child ok", "parent ['starting']"]

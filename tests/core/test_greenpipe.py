@@ -107,6 +107,13 @@ def test_regular_files_by_path_and_file_object() -> None:
             assert f.readline() == b"HELLO\n"
             assert f.tell() == 6
             f.truncate()
+            f.write(b"123456")
+            f.truncate(9)
+            assert f.tell() == 9  # upstream's GreenPipe moves to the new end
+            f.seek(0)
+            assert f.read() == b"HELLO\n123"
+            f.seek(6)
+            f.truncate(6)
             raw = f.raw
             assert raw.seekable() and raw.tell() == 6
             assert raw.truncate(3) == 3

@@ -96,7 +96,7 @@ def test_spawn_n_runs_and_logs_exceptions(caplog: pytest.LogCaptureFixture) -> N
     def killed() -> None:
         raise GreenletExit
 
-    with caplog.at_level(logging.ERROR, logger="eventlet.greenpool"):
+    with caplog.at_level(logging.ERROR, logger="eventlet.hub"):
         pool.spawn_n(fail)
         pool.spawn_n(killed)
         pool.waitall()

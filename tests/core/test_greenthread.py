@@ -127,7 +127,9 @@ def test_link_and_unlink(any_hub: BaseHub) -> None:
     assert gt.unlink(record, "late") is False
 
 
-def test_link_errors_are_logged(any_hub: BaseHub, caplog: pytest.LogCaptureFixture) -> None:
+def test_link_errors_are_reported(
+    any_hub: BaseHub, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     def bad_link(thread: GreenThread) -> None:
         raise RuntimeError("link failed")
 
@@ -136,6 +138,8 @@ def test_link_errors_are_logged(any_hub: BaseHub, caplog: pytest.LogCaptureFixtu
     with caplog.at_level(logging.ERROR, logger="eventlet.hub"):
         gt.wait()
     assert any("Exception in a link" in r.getMessage() for r in caplog.records)
+    err = capsys.readouterr().err
+    assert "Exception in a link of green thread" in err and "RuntimeError: link failed" in err
 
 
 def test_linked_exception_is_not_logged_as_unhandled(
@@ -238,13 +242,27 @@ def test_sleep_from_the_hub_is_refused(any_hub: BaseHub) -> None:
 
     def in_hub() -> None:
         try:
-            eventlet.sleep(0)
+            eventlet.sleep(0.01)
         except RuntimeError as exc:
             errors.append(exc)
 
     any_hub.call_soon(in_hub)
     eventlet.sleep(0)
     assert errors
+
+
+def test_sleep_zero_from_the_hub_returns_at_once(any_hub: BaseHub) -> None:
+    """A hub callback that yields with sleep(0) (code shared with green threads) just goes on."""
+    done: list[str] = []
+
+    def in_hub() -> None:
+        eventlet.sleep(0)
+        eventlet.sleep()
+        done.append("returned")
+
+    any_hub.schedule_call_global(0, in_hub)
+    eventlet.sleep(0.001)
+    assert done == ["returned"]
 
 
 def test_sleep_zero_interrupted_is_not_resumed_again(any_hub: BaseHub) -> None:
@@ -474,3 +492,40 @@ def test_sleep_in_a_thread_without_a_hub_creates_one() -> None:
     thread.start()
     thread.join()
     assert made == [True]
+
+
+_CRASHING_PROGRAM = """
+import sys
+import eventlet
+from eventlet import debug
+
+if sys.argv[1] == "quiet":
+    debug.hub_exceptions(False)
+
+def crash(): {}[1]
+def crash_n(): raise ValueError("from spawn_n")
+
+eventlet.spawn(crash)
+eventlet.spawn_n(crash_n)
+eventlet.sleep(0)
+print("still running")
+"""
+
+
+@pytest.mark.parametrize("mode", ["default", "quiet"])
+def test_an_unhandled_exception_reaches_stderr_of_a_real_program(mode: str) -> None:
+    """No logging configured, as in most programs: the traceback is printed, like a thread's."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _CRASHING_PROGRAM, mode], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout == "still running\n", done.stderr
+    if mode == "quiet":
+        assert done.stderr == ""
+    else:
+        assert "Unhandled exception in green thread <GreenThread" in done.stderr
+        assert "KeyError: 1" in done.stderr and "in crash" in done.stderr
+        assert "Unhandled exception in green thread started by spawn_n:" in done.stderr
+        assert "ValueError: from spawn_n" in done.stderr

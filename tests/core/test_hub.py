@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import random
 import socket
+import sys
 import threading
 
 import pytest
@@ -108,12 +110,42 @@ def test_resumed_greenlet_dying_of_an_exception_is_logged(
     eventlet.sleep(0)  # the hub goes on
 
 
-def test_hub_exceptions_can_be_silenced(any_hub: BaseHub, caplog: pytest.LogCaptureFixture) -> None:
+def test_callback_exceptions_are_printed_to_stderr_by_default(
+    any_hub: BaseHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    any_hub.call_soon(lambda: 1 / 0)
+    eventlet.sleep(0)
+    err = capsys.readouterr().err
+    assert err.startswith("Exception in hub callback <function")
+    assert "Traceback (most recent call last)" in err and "ZeroDivisionError" in err
+
+
+def test_hub_exceptions_can_be_silenced(
+    any_hub: BaseHub, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     any_hub.debug_exceptions = False
     any_hub.call_soon(lambda: 1 / 0)
     with caplog.at_level(logging.ERROR, logger="eventlet.hub"):
         eventlet.sleep(0)
-    assert not [r for r in caplog.records if r.name == "eventlet.hub"]
+    assert capsys.readouterr().err == ""  # not printed; the log record stays, for logging to route
+    [record] = [r for r in caplog.records if r.name == "eventlet.hub"]
+    assert record.exc_info is not None and isinstance(record.exc_info[1], ZeroDivisionError)
+
+
+def test_a_report_survives_a_broken_or_missing_stderr(
+    any_hub: BaseHub, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Broken(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError("stderr is gone")
+
+    for stream in (Broken(), None):
+        monkeypatch.setattr(sys, "stderr", stream)
+        caplog.clear()
+        any_hub.call_soon(lambda: 1 / 0)
+        with caplog.at_level(logging.DEBUG, logger="eventlet.hub"):
+            eventlet.sleep(0)
+        assert [r.levelno for r in caplog.records if r.name == "eventlet.hub"][:1] == [logging.ERROR]
 
 
 def test_keyboard_interrupt_in_callback_reaches_main_and_hub_restarts(any_hub: BaseHub) -> None:
@@ -499,3 +531,24 @@ def test_timer_properties(any_hub: BaseHub) -> None:
     assert "pending" in repr(timer)
     timer.cancel()
     assert timer.args == () and timer.callback is None and "done" in repr(timer)
+
+
+def test_threads_of_a_dead_loop_greenlet_return_to_the_new_loop(any_hub: BaseHub) -> None:
+    """Upstream's TestDeadRunLoop.test_parent: a thread spawned before the loop died ends in the new one."""
+    finished: list[str] = []
+    eventlet.sleep(0)  # the loop greenlet has started (and is suspended), as in a running program
+    gt = eventlet.spawn(finished.append, "ran")
+    old_loop = any_hub.greenlet
+    with pytest.raises(KeyboardInterrupt):
+        old_loop.throw(KeyboardInterrupt())
+    assert old_loop.dead and not gt.dead
+    with pytest.raises(ValueError, match="still in the new loop"):
+        with eventlet.Timeout(0.05, ValueError("still in the new loop")):
+            any_hub.switch()  # runs gt, which must end in the new loop, not come back here
+    assert finished == ["ran"] and gt.dead
+    assert any_hub.greenlet is not old_loop and old_loop.parent is any_hub.greenlet
+
+
+def test_upstream_names_of_the_hubs_module() -> None:
+    assert hubs.builtin_hub_names == ("epolls", "kqueue", "poll", "selects")
+    assert issubclass(hubs.HubError, RuntimeError) and issubclass(hubs.IOClosed, OSError)

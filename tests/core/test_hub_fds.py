@@ -5,7 +5,8 @@ from __future__ import annotations
 import errno
 import os
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -27,6 +28,14 @@ def pair() -> Iterator[tuple[socket.socket, socket.socket]]:
         if s.fileno() >= 0:
             notify_close(s.fileno())
         s.close()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the hub turn until ``condition()`` holds (an assertion error after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the hub never got there"
+        eventlet.sleep(0.001)
 
 
 def _fill(sock: socket.socket) -> None:
@@ -113,6 +122,7 @@ def test_wait_fd_from_the_hub_is_refused(any_hub: BaseHub, pair: tuple[socket.so
     assert errors
 
 
+@pytest.mark.usefixtures("allow_multiple_readers")
 def test_notify_close_wakes_every_waiter_with_ebadf(
     any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
 ) -> None:
@@ -196,7 +206,8 @@ def test_close_notice_after_the_waiter_timed_out(pair: tuple[socket.socket, sock
         assert outcome == ["timeout", "slept"]
 
 
-def test_several_readers_on_one_fd_are_all_woken(
+@pytest.mark.usefixtures("allow_multiple_readers")
+def test_several_readers_on_one_fd_take_turns(
     any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
 ) -> None:
     a, b = pair
@@ -214,6 +225,7 @@ def test_several_readers_on_one_fd_are_all_woken(
     assert sorted(woken) == [0, 1, 2]
 
 
+@pytest.mark.usefixtures("allow_multiple_readers")
 def test_a_reader_removed_by_an_earlier_one_is_not_woken(
     any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
 ) -> None:
@@ -271,9 +283,7 @@ def test_kept_registration_with_serial(any_hub: BaseHub, pair: tuple[socket.sock
     assert any_hub._fds[fd].registered == EV_READ and any_hub.statistics()["fds_registered"] >= 1
     # Ready with nobody waiting: the kept registration is dropped.
     b.send(b"unread")
-    eventlet.sleep(0.001)
-    eventlet.sleep(0.001)
-    assert fd not in any_hub._fds
+    wait_for(lambda: fd not in any_hub._fds)
     assert calls == ["_register", "_unregister"]
     assert a.recv(10) == b"unread"
 
@@ -297,9 +307,7 @@ def test_kept_registration_narrows_to_what_is_wanted(
     gt = eventlet.spawn(writer)
     eventlet.sleep(0)
     b.send(b"r")  # readable, but only a writer waits: the registration narrows to WRITE
-    eventlet.sleep(0.001)
-    eventlet.sleep(0.001)
-    assert any_hub._fds[fd].registered == EV_WRITE
+    wait_for(lambda: any_hub._fds[fd].registered == EV_WRITE)
     while True:
         try:
             b.recv(1 << 20)
@@ -406,9 +414,8 @@ def test_add_is_persistent_until_removed(any_hub: BaseHub, pair: tuple[socket.so
     listener = any_hub.add(READ, a.fileno(), calls.append, lambda exc: calls.append(exc))
     other = any_hub.add(READ, a.fileno(), lambda fd: None, lambda exc: None)
     b.send(b"x")
-    eventlet.sleep(0.001)
-    eventlet.sleep(0.001)
-    assert len(calls) >= 2 and calls[0] == a.fileno()  # level-triggered: called each turn
+    wait_for(lambda: len(calls) >= 2)  # level-triggered: called each turn
+    assert calls[0] == a.fileno()
     any_hub.remove(listener)
     any_hub.remove(listener)
     count = len(calls)
@@ -424,7 +431,7 @@ def test_add_writer_and_close_notice(any_hub: BaseHub, pair: tuple[socket.socket
     a, _b = pair
     calls: list[object] = []
     any_hub.add(WRITE, a.fileno(), calls.append, calls.append)
-    eventlet.sleep(0.001)
+    wait_for(lambda: bool(calls))
     assert calls[0] == a.fileno()
     notify_close(a.fileno())
     eventlet.sleep(0)
@@ -442,12 +449,12 @@ def test_listener_callback_errors_are_logged(
 
     listener = any_hub.add(READ, a.fileno(), bad, print)
     b.send(b"x")
-    eventlet.sleep(0.001)
-    eventlet.sleep(0.001)
-    assert any(
-        "listener failed" in r.getMessage() or (r.exc_info and "listener failed" in str(r.exc_info[1]))
-        for r in caplog.records
-    )
+
+    def reported() -> bool:
+        texts = [r.getMessage() + (str(r.exc_info[1]) if r.exc_info else "") for r in caplog.records]
+        return any("listener failed" in text for text in texts)
+
+    wait_for(reported)
 
 
 def test_listener_repr_and_introspection(any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]) -> None:
@@ -536,3 +543,99 @@ def test_failed_reregistration_keeps_the_other_direction(any_hub: BaseHub) -> No
     finally:
         any_hub.notify_close(r)
         os.close(w)
+
+
+def test_a_second_reader_or_writer_of_one_fd_is_refused(
+    any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    a, b = pair
+    serial = new_serial()  # the waits of a green I/O object (a socket, a pipe) carry its serial
+    # listeners of hub.add (select, poll) are not waiters of their own: they never conflict
+    selecting = any_hub.add(READ, a.fileno(), lambda fd: None, lambda exc: None)
+    first = eventlet.spawn(wait_fd, a.fileno(), EV_READ, None, TimeoutError, serial)
+    raw = eventlet.spawn(trampoline, a, read=True)  # nor do raw fds waited on without a serial
+    eventlet.sleep(0)
+    with pytest.raises(RuntimeError, match=f"Second simultaneous read on fileno {a.fileno()}"):
+        wait_fd(a.fileno(), EV_READ, serial=serial)
+    assert len(any_hub.get_readers()) == 3  # the refused waiter left no trace
+    any_hub.remove(selecting)
+    _fill(a)
+    writer = eventlet.spawn(wait_fd, a.fileno(), EV_WRITE, None, TimeoutError, 3)
+    eventlet.sleep(0)
+    with pytest.raises(RuntimeError, match="Second simultaneous write"):
+        wait_fd(a.fileno(), EV_WRITE, serial=3)
+    b.send(b"x")
+    first.wait()
+    raw.wait()
+    try:
+        while b.recv(65536):
+            pass
+    except BlockingIOError:  # all read: `a` is writable again
+        pass
+    writer.wait()
+
+
+@pytest.mark.usefixtures("allow_multiple_readers")
+def test_readers_allowed_to_share_an_fd_take_turns(
+    any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    a, b = pair
+    got: dict[int, list[bytes]] = {0: [], 1: []}
+
+    def reader(n: int) -> None:
+        while True:
+            trampoline(a, read=True)
+            try:
+                data = a.recv(1)
+            except BlockingIOError:
+                continue
+            if not data:
+                return
+            got[n].append(data)
+
+    readers = [eventlet.spawn(reader, n) for n in (0, 1)]
+    eventlet.sleep(0)
+    for seen, byte in enumerate(b"abcdef", 1):
+        b.send(bytes([byte]))
+        while sum(map(len, got.values())) < seen:
+            eventlet.sleep(0)
+    b.close()
+    for gt in readers:
+        gt.wait()
+    assert got == {0: [b"a", b"c", b"e"], 1: [b"b", b"d", b"f"]}
+
+
+def test_notify_opened_wakes_waiters_of_the_old_file_with_ioclosed(
+    any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    a, _b = pair
+    marked: list[bool] = []
+    waiter = eventlet.spawn(trampoline, a, read=True, mark_as_closed=lambda: marked.append(True))
+    eventlet.sleep(0)
+    notify_opened(a.fileno())
+    with pytest.raises(hubs.IOClosed) as info:
+        waiter.wait()
+    assert isinstance(info.value, OSError) and info.value.errno == errno.ENOTCONN
+    assert marked == [True] and not any_hub.get_readers()
+
+
+def test_a_waiter_removed_by_a_listener_woken_before_it_is_not_woken(
+    any_hub: BaseHub, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    a, b = pair
+    victim = eventlet.spawn(trampoline, a, read=True)
+    eventlet.sleep(0)
+    (waiting,) = any_hub.get_readers()
+    removed: list[bool] = []
+
+    def remove_the_waiter(fd: int) -> None:  # an add() listener is woken before the waiters
+        any_hub.remove(waiting)
+        removed.append(waiting.spent)
+
+    selecting = any_hub.add(READ, a.fileno(), remove_the_waiter, lambda exc: None)
+    b.send(b"x")
+    while not removed:
+        eventlet.sleep(0)
+    any_hub.remove(selecting)
+    assert removed == [True] and not victim.dead  # its listener went away unwoken
+    victim.kill()

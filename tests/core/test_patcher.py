@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -315,9 +316,12 @@ def test_existing_locks_everywhere_become_green(tmp_path: Path) -> None:
 
 
 def test_entry_point_green_modules(tmp_path: Path) -> None:
-    (tmp_path / "fakemod.py").write_text("def block():\n    return 'blocking'\nVALUE = 1\n")
+    (tmp_path / "fakemod.py").write_text(
+        "def block():\n    return 'blocking'\nVALUE = 1\nblocking_only = 'x'\n"
+    )
     (tmp_path / "fakegreen.py").write_text(
         "import fakemod\ndef block():\n    return 'green'\nVALUE = 2\n_hidden = 3\n"
+        "__deleted__ = ['blocking_only', 'never_there']\n"
     )
     dist = tmp_path / "fakegreen-1.0.dist-info"
     dist.mkdir()
@@ -335,8 +339,12 @@ def test_entry_point_green_modules(tmp_path: Path) -> None:
         assert fakemod.block() == "blocking"
         eventlet.monkey_patch(fakemod=True)
         assert fakemod.block() == "green" and fakemod.VALUE == 2
+        assert not hasattr(fakemod, "blocking_only") and not hasattr(fakemod, "never_there")
         assert patcher.original("fakemod").block() == "blocking"
         assert patcher.original_attr("fakemod", "VALUE") == 1
+        assert patcher.original_attr("fakemod", "blocking_only") == "x"
+        assert patcher._state.shadow("fakemod").blocking_only == "x"
+        assert not hasattr(patcher._state.shadow("fakemod"), "never_there")
         eventlet.monkey_patch(notinstalled=True)
         print("ok")
         """,
@@ -424,3 +432,167 @@ print("env", os.environ.get("PSYCOPG_WAIT_FUNC"))
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == expected
+
+
+# ------------------------------------------------------------------- upstream's names and keywords
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ("monkey_patch()", "os,select,socket,subprocess,thread,time"),
+        ("monkey_patch(all=True, socket=True)", "os,select,socket,subprocess,thread,time"),
+        ("monkey_patch(all=False, socket=False, select=True)", "select"),
+        ("monkey_patch(socket=False, time=False)", "os,select,subprocess,thread"),
+        ("monkey_patch(socket=True, select=True)", "select,socket"),
+        ("monkey_patch(builtins=True)", "builtins"),
+        ("monkey_patch(__builtin__=True, MySQLdb=True)", "MySQLdb,builtins"),
+    ],
+)
+def test_already_patched_lists_the_keywords_applied(tmp_path: Path, call: str, expected: str) -> None:
+    proc = run_python(
+        f"""
+        import builtins
+        from eventlet import patcher
+        from eventlet.green import builtin
+        patcher.{call}
+        keys = sorted(k for k in patcher.already_patched if k != "psycopg")
+        assert all(patcher.already_patched[k] is True for k in keys)
+        assert all(patcher.is_monkey_patched(k) for k in keys)
+        assert (builtins.open is builtin.open) == ("builtins" in keys)
+        print(",".join(keys))
+        """,
+        tmp_path,
+    )
+    assert proc.stdout.strip() == expected
+
+
+def test_builtin_and_its_old_name_together_are_refused() -> None:
+    with pytest.raises(TypeError, match="both builtins and __builtin__"):
+        patcher.monkey_patch(builtins=True, __builtin__=True)
+    assert "builtins" not in patcher.already_patched
+
+
+def test_psycopg_counts_as_patched_only_once_a_driver_took_the_hook(tmp_path: Path) -> None:
+    proc = run_python(
+        """
+        import sys
+        sys.modules["psycopg2.extensions"] = None  # neither driver can be imported
+        sys.modules["psycopg.waiting"] = None
+        from eventlet import patcher
+        patcher.monkey_patch(psycopg=True)
+        print(patcher.is_monkey_patched("psycopg"), sorted(patcher.already_patched))
+        """,
+        tmp_path,
+    )
+    assert proc.stdout.split("\n")[0] == "False []"
+
+
+def test_green_open_drops_a_stale_registration(tmp_path: Path, green_hub: Any) -> None:
+    """A descriptor closed behind the hub's back and opened again is forgotten by the hub."""
+    from eventlet import hubs
+    from eventlet.green import builtin
+
+    hub = hubs.get_hub()
+    for opener in (open, builtin.open):
+        a, b = green_socket.socketpair()
+        fd = a.fileno()
+        a.settimeout(0.001)
+        with pytest.raises(TimeoutError):
+            a.recv(1)
+        assert fd in hub._fds  # the hub keeps a green socket's registration for its next wait
+        os.close(fd)  # closed without telling the hub
+        with opener(tmp_path / "file", "wb") as reopened:
+            assert reopened.fileno() == fd
+            assert (fd in hub._fds) == (opener is open)
+        hub.mark_as_reopened(fd)
+        a.detach()  # its descriptor is long gone
+        b.close()
+    assert builtin.open.__module__ == "eventlet.green.builtin"
+    assert builtin.len is len and builtin.__patched__ == ["open"]
+    with pytest.raises(AttributeError):
+        builtin.__no_such_name__  # noqa: B018
+    with pytest.raises(AttributeError):
+        builtin.no_such_builtin  # noqa: B018
+
+
+def test_import_patched_reimports_the_packages_own_submodules(tmp_path: Path) -> None:
+    package = tmp_path / "pkg_with_sub"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("from .sub import socket_module\n")
+    (package / "sub" / "__init__.py").write_text("import socket\ndef socket_module():\n    return socket\n")
+    proc = run_python(
+        """
+        import sys; sys.path.insert(0, ".")
+        import pkg_with_sub, pkg_with_sub.sub
+        from eventlet import patcher
+        from eventlet.green import socket as green_socket
+        copy = patcher.import_patched("pkg_with_sub")
+        assert copy.socket_module() is green_socket
+        assert pkg_with_sub.socket_module() is not green_socket
+        assert sys.modules["pkg_with_sub.sub"] is pkg_with_sub.sub
+        assert pkg_with_sub.sub.socket_module() is not green_socket
+        print("ok")
+        """,
+        tmp_path,
+    )
+    assert proc.stdout.strip() == "ok"
+
+
+def test_imports_keep_os_level_locks(tmp_path: Path) -> None:
+    """The import lock is a real lock: OS threads and green threads import side by side."""
+    (tmp_path / "slow_import.py").write_text("import time\ntime.sleep(0.05)\nVALUE = 1\n")
+    proc = run_python(
+        """
+        import sys; sys.path.insert(0, ".")
+        import eventlet, importlib._bootstrap as bootstrap
+        eventlet.monkey_patch()
+        import _thread
+        from eventlet import patcher
+        assert bootstrap._thread.allocate_lock is patcher.original_attr("_thread", "allocate_lock")
+        assert bootstrap._thread.allocate_lock is not _thread.allocate_lock
+        threading = patcher.original("threading")
+        results = []
+        def load():
+            import slow_import
+            results.append(slow_import.VALUE)
+        threads = [threading.Thread(target=load) for _ in range(3)]
+        for t in threads: t.start()
+        green = [eventlet.spawn(load) for _ in range(3)]
+        load()
+        for t in threads: t.join()
+        for g in green: g.wait()
+        print(results)
+        """,
+        tmp_path,
+    )
+    assert proc.stdout.strip() == "[1, 1, 1, 1, 1, 1, 1]"
+
+
+def test_patched_select_offers_only_green_mechanisms(tmp_path: Path) -> None:
+    from eventlet.green import select as green_select
+    from eventlet.green import selectors as green_selectors
+
+    assert sorted(green_select.__deleted__) == ["devpoll", "kevent", "kqueue"]
+    assert green_selectors.__deleted__ == ["DevpollSelector", "KqueueSelector"]
+    proc = run_python(
+        """
+        import eventlet
+        eventlet.monkey_patch()
+        import select, selectors
+        from eventlet.green import select as gs, selectors as gsel
+        for name in ("devpoll", "kevent", "kqueue"):
+            assert not hasattr(select, name), name
+        for name in ("DevpollSelector", "KqueueSelector"):
+            assert not hasattr(selectors, name), name
+        assert select.select is gs.select and select.poll is gs.poll
+        assert getattr(select, "epoll", None) is getattr(gs, "epoll", None)
+        assert selectors.DefaultSelector is gsel.DefaultSelector
+        with selectors.DefaultSelector() as sel:
+            r, w = __import__("socket").socketpair()
+            sel.register(r, selectors.EVENT_READ)
+            eventlet.spawn_after(0.001, w.send, b"x")
+            assert [key.fileobj for key, _ in sel.select(5)] == [r]
+        print("ok")
+        """,
+        tmp_path,
+    )
+    assert proc.stdout.strip() == "ok"

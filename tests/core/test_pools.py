@@ -144,25 +144,58 @@ def test_waiter_killed_while_waiting() -> None:
     assert pool.free_items[0] == item
 
 
-def test_waiter_killed_after_hand_over_passes_item_on() -> None:
+def _put_then_kill(pool: Pool[int], item: int, victim: greenthread.GreenThread) -> None:
+    """From a hub callback (where put cannot yield): hand ``item`` to ``victim``, then kill it."""
+    pool.put(item)
+    greenthread.kill(victim, GreenletExit)
+
+
+def test_waiter_killed_after_hand_over_passes_item_on(any_hub: object) -> None:
     pool = counting_pool(max_size=1)
     item = pool.get()
     victim = eventlet.spawn(pool.get)
     other = eventlet.spawn(pool.get)
     settle()
-    pool.put(item)  # handed to victim
-    greenthread.kill(victim, GreenletExit)
+    any_hub.call_soon(_put_then_kill, pool, item, victim)  # type: ignore[attr-defined]
     assert other.wait() == item
+    assert victim.dead
 
 
-def test_waiter_killed_after_hand_over_returns_item_to_pool() -> None:
+def test_waiter_killed_after_hand_over_returns_item_to_pool(any_hub: object) -> None:
     pool = counting_pool(max_size=1)
     item = pool.get()
     victim = eventlet.spawn(pool.get)
     settle()
+    any_hub.call_soon(_put_then_kill, pool, item, victim)  # type: ignore[attr-defined]
+    settle()
+    assert victim.dead and list(pool.free_items) == [item]
+
+
+def test_put_lets_the_waiter_run_first() -> None:
+    pool = counting_pool(max_size=1)
+    item = pool.get()
+    got = eventlet.spawn(pool.get)
+    settle()
     pool.put(item)
-    victim.kill()
+    assert got.dead and got.wait() == item  # the waiter ran before put returned
+
+
+def test_put_to_waiters_that_timed_out_keeps_the_item() -> None:
+    """Upstream's scenario: every waiter is about to time out when the item comes back."""
+    from eventlet import hubs
+
+    pool = counting_pool(max_size=1)
+    item = pool.get()
+    waiters = [eventlet.spawn(pool.get) for _ in range(3)]
+    settle()
+    hub = hubs.get_hub()
+    for waiter in waiters:
+        hub.schedule_call_global(0, waiter.throw, eventlet.Timeout(None))
+    pool.put(item)
     assert list(pool.free_items) == [item]
+    for waiter in waiters:
+        with pytest.raises(eventlet.Timeout):
+            waiter.wait()
 
 
 def test_waiter_killed_after_slot_grant_passes_slot_on() -> None:

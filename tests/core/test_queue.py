@@ -150,6 +150,65 @@ def test_channel_get_nowait_with_waiting_putter() -> None:
     assert q.unfinished_tasks == 1
 
 
+def test_channel_put_returns_after_the_getter_received_the_item() -> None:
+    """A channel's put returns once the item was received: the getter runs first (as upstream)."""
+    channel: Queue = Queue(0)
+    events: list[str] = []
+
+    def getter() -> None:
+        events.append(channel.get())
+        events.append(channel.get())
+
+    eventlet.spawn(getter)
+    events.append("sending")
+    channel.put("hello")
+    events.append("sent hello")
+    channel.put("world")
+    events.append("sent world")
+    assert events == ["sending", "hello", "sent hello", "world", "sent world"]
+
+
+def test_resize_to_and_from_zero_switches_the_channel_hand_off() -> None:
+    q: LightQueue = LightQueue(5)
+    q.resize(0)
+    events: list[str] = []
+    eventlet.spawn(lambda: events.append(q.get()))
+    settle()
+    q.put("now a channel")
+    events.append("put returned")
+    assert events == ["now a channel", "put returned"]
+    q.resize(None)
+    eventlet.spawn(lambda: events.append(q.get()))
+    settle()
+    q.put("unbounded again")
+    events.append("returned at once")
+    settle()
+    assert events[2:] == ["returned at once", "unbounded again"]
+
+
+def test_channel_put_from_the_hub_to_a_waiting_getter_does_not_yield() -> None:
+    channel: LightQueue = LightQueue(0)
+    getter = eventlet.spawn(channel.get)
+    settle()
+    get_hub().call_soon(channel.put, "from a callback")
+    assert getter.wait() == "from a callback"
+
+
+def test_channel_get_nowait_from_the_hub_finishes_the_putter_at_once() -> None:
+    channel: Queue = Queue(0)
+    putter = eventlet.spawn(channel.put, 5)
+    settle()
+    result: list[Any] = []
+
+    def in_hub() -> None:
+        result.append(channel.get_nowait())
+        result.append(putter.dead)  # the putter ran to its end inside get_nowait
+
+    get_hub().schedule_call_global(0, in_hub)
+    eventlet.sleep(0.001)
+    assert result == [5, True]
+
+
 def test_channel_put_timeout() -> None:
     q = LightQueue(0)
     with pytest.raises(Full):

@@ -8,6 +8,7 @@ import errno
 import io
 import os
 import socket as stdsocket
+import struct
 import tempfile
 from collections.abc import Iterator
 
@@ -501,12 +502,15 @@ def test_wrapping_an_existing_socket_and_fileno_argument() -> None:
     plain_a, plain_b = stdsocket.socketpair()
     plain_a.settimeout(7)
     green = GreenSocket(plain_a)
-    assert plain_a.fileno() == -1  # taken over
+    assert plain_a.fileno() not in (-1, green.fileno())  # a duplicate: the original stays usable
     assert green.gettimeout() == 7 and green.family == stdsocket.AF_UNIX
     other = socket.socket(fileno=plain_b.detach())
     with green, other:
         other.sendall(b"over fileno")
         assert green.recv(100) == b"over fileno"
+        plain_a.sendall(b"original")
+        assert other.recv(100) == b"original"
+    plain_a.close()
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK) as sock:
         assert sock.gettimeout() == 0.0
 
@@ -694,10 +698,32 @@ def test_shutdown_safe_and_set_nonblocking() -> None:
     os.close(r)
     closed = socket.socket()
     closed.close()
-    with pytest.raises(OSError):
-        greenio.shutdown_safe(closed)
+    assert greenio.shutdown_safe(closed) is None  # EBADF ignored, as upstream
 
 
+class _NoArgumentShutdown:
+    """A connection whose ``shutdown()`` takes no argument, like pyOpenSSL's ``Connection``."""
+
+    def __init__(self, error: OSError | None = None) -> None:
+        self.error = error
+        self.calls = 0
+
+    def shutdown(self) -> bool:
+        self.calls += 1
+        if self.error is not None:
+            raise self.error
+        return True
+
+
+def test_shutdown_safe_of_a_connection_without_how_argument_and_real_errors() -> None:
+    conn = _NoArgumentShutdown()
+    assert greenio.shutdown_safe(conn) is True and conn.calls == 1
+    assert greenio.shutdown_safe(_NoArgumentShutdown(OSError(errno.ENOTCONN, "gone"))) is None
+    with pytest.raises(PermissionError):
+        greenio.shutdown_safe(_NoArgumentShutdown(PermissionError(errno.EPERM, "no")))
+
+
+@pytest.mark.usefixtures("allow_multiple_readers")
 def test_two_readers_one_datagram_the_loser_waits_again(pair: tuple[GreenSocket, GreenSocket]) -> None:
     client, server = pair
     got: list[bytes] = []
@@ -807,6 +833,7 @@ def test_create_connection_when_the_socket_cannot_be_made(monkeypatch: pytest.Mo
         socket.create_connection(("127.0.0.1", 1))
 
 
+@pytest.mark.usefixtures("allow_multiple_readers")
 def test_a_reader_waiting_after_a_send_can_lose_the_data_and_wait_again(
     pair: tuple[GreenSocket, GreenSocket],
 ) -> None:
@@ -824,3 +851,142 @@ def test_a_reader_waiting_after_a_send_can_lose_the_data_and_wait_again(
     second.wait()
     assert got == [b"a", b"b"]
     assert client.recv(1) == b"q"
+
+
+class _Wrapper:
+    """A server's own socket wrapper (gunicorn's kind): it delegates to a socket, is not one."""
+
+    def __init__(self, sock: stdsocket.socket) -> None:
+        self.sock = sock
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+
+def test_wrapping_any_object_with_a_fileno_leaves_it_usable() -> None:
+    with stdsocket.socket() as plain:
+        plain.bind(("127.0.0.1", 0))
+        plain.listen()
+        wrapper = _Wrapper(plain)
+        green = GreenSocket(wrapper)
+        with green:
+            assert green.family == socket.AF_INET and green.type == socket.SOCK_STREAM
+            assert green.gettimeout() is None and not os.get_blocking(green.fileno())
+            client = eventlet.connect(plain.getsockname())
+            conn, _ = green.accept()
+            with client, conn:
+                client.sendall(b"via the wrapper")
+                assert conn.recv(100) == b"via the wrapper"
+        assert plain.fileno() >= 0  # still open after the green socket closed
+    with pytest.raises(OSError):
+        GreenSocket(_Wrapper(plain))  # closed: fileno() is -1
+    r, w = os.pipe()
+    try:
+        with pytest.raises(OSError):  # not a socket
+            GreenSocket(type("Pipe", (), {"fileno": lambda self: r})())
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def test_wrapping_an_object_with_gettimeout_takes_its_timeout() -> None:
+    class Timed(_Wrapper):
+        def gettimeout(self) -> float:
+            return 3.0
+
+    with stdsocket.socket() as plain, GreenSocket(Timed(plain)) as green:
+        assert green.gettimeout() == 3.0
+
+
+def test_set_nonblocking_false_keeps_the_blocking_flag_of_the_fd() -> None:
+    with stdsocket.socket() as plain:
+        assert os.get_blocking(plain.fileno())
+        with GreenSocket(plain, set_nonblocking=False) as green:
+            assert os.get_blocking(green.fileno())  # as the caller asked
+            assert green.gettimeout() is None
+        with GreenSocket(plain) as green:
+            assert not os.get_blocking(green.fileno())  # shared file: both are non-blocking now
+        assert not os.get_blocking(plain.fileno())
+    with GreenSocket(socket.AF_INET, socket.SOCK_DGRAM, set_nonblocking=False) as green:
+        assert os.get_blocking(green.fileno())
+        green.setblocking(False)  # an explicit call still makes it non-blocking
+        assert not os.get_blocking(green.fileno())
+
+
+def test_attributes_can_be_replaced_on_an_instance() -> None:
+    client, server = tcp_pair()
+    sent: list[bytes] = []
+    original_send = server.send
+
+    def short_send(data: bytes, *args: int) -> int:
+        sent.append(bytes(data[:3]))
+        return original_send(data[:3], *args)
+
+    server.send = short_send  # type: ignore[method-assign]
+    with client, server:
+        with server.makefile("wb") as writer:  # the file object goes through the instance's send
+            writer.write(b"abcdefgh")
+        assert sent == [b"abc", b"def", b"gh"]
+        assert client.recv(100) == b"abcdefgh"
+        del server.send
+        assert server.send(b"!") == 1
+
+
+def test_zero_size_receives_wait_for_readability() -> None:
+    client, server = tcp_pair()
+    with client, server:
+        client.settimeout(0.01)
+        with pytest.raises(TimeoutError, match="timed out"):
+            client.recv(0)
+        with pytest.raises(TimeoutError, match="timed out"):
+            client.recv_into(bytearray())
+        client.settimeout(0.0)
+        assert client.recv(0) == b""  # non-blocking: no wait
+        assert client.recv_into(bytearray()) == 0
+        client.settimeout(None)
+        eventlet.spawn(lambda: (eventlet.sleep(0.01), server.sendall(b"x")))
+        assert client.recv(0) == b""  # returned once readable
+        assert client.recv_into(bytearray()) == 0
+        assert client.recv(1) == b"x"
+        server.close()
+        assert client.recv_into(bytearray(4)) == 0  # end of stream
+
+
+def test_every_new_socket_is_announced_to_the_hub(monkeypatch: pytest.MonkeyPatch) -> None:
+    from eventlet.hubs import get_hub
+
+    announced: list[int] = []
+    hub = get_hub()
+    original = hub.mark_as_reopened
+    monkeypatch.setattr(hub, "mark_as_reopened", lambda fd: (announced.append(fd), original(fd)))
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        with eventlet.connect(listener.getsockname()) as client:
+            conn, _ = listener.accept()
+            with conn:
+                assert announced == [listener.fileno(), client.fileno(), conn.fileno()]
+
+
+def test_a_reset_connection_reads_as_its_end() -> None:
+    for read in (lambda s: s.recv(10), lambda s: s.recv_into(bytearray(10))):
+        client, server = tcp_pair()
+        with client, server:
+            server.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.send(b"?")  # the next read waits for readability first
+            server.close()  # with SO_LINGER 0: a reset, not an orderly end
+            assert read(client) in (b"", 0)
+            assert read(client) in (b"", 0)
+
+
+def test_upstream_file_object_names_wrap_a_green_socket() -> None:
+    # Upstream programs subclass eventlet.greenio._fileobject and build it on ``conn._sock``.
+    a, b = socket.socketpair()
+    with a, b:
+        assert a._sock is a
+        raw = greenio._fileobject(a._sock, "rwb")
+        b.sendall(b"ping")
+        assert raw.read(4) == b"ping"
+        raw.write(b"pong")
+        assert b.recv(4) == b"pong"
+        raw.close()

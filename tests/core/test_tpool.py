@@ -32,6 +32,12 @@ def test_result_and_real_os_thread(pool: tpool.ThreadPool) -> None:
     assert pool.running == 3 and pool.size == 3
 
 
+def test_workers_are_daemon_threads_named_as_upstreams(pool: tpool.ThreadPool) -> None:
+    worker = pool.execute(threading.current_thread)
+    assert type(worker) is threading.Thread and worker.daemon
+    assert worker.name.startswith("tpool_thread_") and worker in threading.enumerate()
+
+
 def test_exception_comes_back_with_its_traceback(pool: tpool.ThreadPool) -> None:
     def fail() -> None:
         raise KeyError("nope")
@@ -129,8 +135,10 @@ def test_set_size_grows_and_shrinks(pool: tpool.ThreadPool) -> None:
     assert pool.running == 5
     pool.set_size(2)
     assert pool.running == 2 and pool.execute(lambda: 7) == 7
-    with pytest.raises(ValueError, match="at least one"):
-        pool.set_size(0)
+    with pytest.raises(ValueError, match="negative"):
+        pool.set_size(-1)
+    with pytest.raises(AssertionError):  # what upstream raises: the error is both
+        pool.set_size(-1)
     idle = tpool.ThreadPool()
     idle.set_size(4)  # not started: only remembered
     assert idle.running == 0 and idle.size == 4
@@ -149,10 +157,67 @@ def test_size_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert tpool.ThreadPool().size == 7
     monkeypatch.setenv("EVENTLET_THREADPOOL_SIZE", "")
     assert tpool.ThreadPool().size == tpool.DEFAULT_SIZE
-    for bad in ("zero", "0", "-3"):
+    monkeypatch.setenv("EVENTLET_THREADPOOL_SIZE", "0")
+    assert tpool.ThreadPool().size == 0
+    for bad in ("zero", "-3"):
         monkeypatch.setenv("EVENTLET_THREADPOOL_SIZE", bad)
         with pytest.raises(ValueError, match="EVENTLET_THREADPOOL_SIZE"):
             tpool.ThreadPool().size  # noqa: B018
+    with pytest.raises(AssertionError, match="negative"):  # upstream's error for a negative size
+        tpool.ThreadPool().size  # noqa: B018
+
+
+def test_zero_threads_run_calls_in_the_caller_with_one_warning(pool: tpool.ThreadPool) -> None:
+    pool.execute(int)
+    pool.set_size(0)  # the running workers stop
+    assert pool.running == 0
+    with pytest.warns(RuntimeWarning, match="Zero threads in tpool") as warned:
+        assert pool.execute(threading.get_ident) == threading.get_ident()
+        assert pool.execute(lambda: "again") == "again"
+    assert len(warned) == 1
+    pool.killall()  # forgets the warning: a new start warns again
+    with pytest.warns(RuntimeWarning, match="EVENTLET_THREADPOOL_SIZE"):
+        pool.execute(int)
+    pool.set_size(3)
+    assert pool.execute(threading.get_ident) != threading.get_ident()
+
+
+@pytest.mark.parametrize(("value", "expected"), [("0", "zero"), ("-1", "negative"), ("4", "four")])
+def test_pool_size_from_the_environment_in_a_real_program(value: str, expected: str) -> None:
+    source = """
+        import threading, warnings
+        from eventlet import tpool
+        warnings.simplefilter("always")
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                same = tpool.execute(threading.get_ident) == threading.get_ident()
+        except AssertionError:
+            print("negative")
+        else:
+            print("zero" if same and len(caught) == 1 else f"four" if len(tpool._threads) == 4 else "?")
+    """
+    env = {**os.environ, "EVENTLET_THREADPOOL_SIZE": value}
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(source)], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert out.stdout.strip() == expected, out.stderr
+
+
+def test_upstream_module_state_names() -> None:
+    """tpool._nthreads (read and written) and tpool._threads, as programs written for upstream use them."""
+    saved = tpool._pool._size
+    try:
+        tpool.killall()
+        tpool._nthreads = 2  # type: ignore[attr-defined]
+        assert tpool._nthreads == 2 == tpool.get_num_threads()  # type: ignore[attr-defined]
+        assert tpool._threads == []  # type: ignore[attr-defined]
+        tpool.execute(int)
+        assert len(tpool._threads) == 2  # type: ignore[attr-defined]
+        tpool.set_num_threads(3)
+        assert tpool._nthreads == 3 and len(tpool._threads) == 3  # type: ignore[attr-defined]
+    finally:
+        tpool.killall()
+        tpool._pool._size = saved
 
 
 def test_module_functions_use_the_default_pool() -> None:
@@ -270,6 +335,95 @@ def test_proxy_autowrap() -> None:
         assert tpool.Proxy(Resource())(1) == 2
     finally:
         tpool.killall()
+
+
+class _Holder:
+    number = 1
+    text = "one"
+    child = [1, 2]  # not callable: a plain attribute
+
+
+def test_proxy_autowrap_wraps_plain_attributes_too() -> None:
+    by_type = tpool.Proxy(_Holder(), autowrap=(int,))
+    assert isinstance(by_type.number, tpool.Proxy) and by_type.number == 1
+    assert by_type.text == "one" and not isinstance(by_type.text, tpool.Proxy)
+    by_name = tpool.Proxy(_Holder(), autowrap_names=("child",))
+    assert isinstance(by_name.child, tpool.Proxy) and by_name.child[1] == 2
+    assert not isinstance(by_name._obj, tpool.Proxy)
+
+
+def test_proxy_copy_and_deepcopy_go_through_the_pool() -> None:
+    import copy
+
+    class Copyable:
+        def __init__(self) -> None:
+            self.where: list[int] = []
+
+        def __copy__(self) -> str:
+            self.where.append(threading.get_ident())
+            return "copied"
+
+        def __deepcopy__(self, memo: object) -> str:
+            self.where.append(threading.get_ident())
+            return "deep-copied"
+
+    try:
+        original = Copyable()
+        proxy = tpool.Proxy(original)
+        assert copy.copy(proxy) == "copied" and copy.deepcopy(proxy) == "deep-copied"
+        assert threading.get_ident() not in original.where and len(original.where) == 2
+    finally:
+        tpool.killall()
+
+
+def test_a_finished_call_keeps_no_reference_to_its_function_or_arguments() -> None:
+    import gc
+    import weakref
+
+    class Target:
+        def method(self) -> str:
+            return "ok"
+
+        def fail(self) -> None:
+            raise LookupError("expected")
+
+    try:
+        target = Target()
+        ref = weakref.ref(target)
+        assert tpool.Proxy(target).method() == "ok"
+        with pytest.raises(LookupError):
+            tpool.Proxy(target).fail()
+        eventlet.sleep(0)
+        del target
+        gc.collect()
+        assert ref() is None
+    finally:
+        tpool.killall()
+
+
+def test_tpool_exceptions_prints_a_failed_call(capsys: pytest.CaptureFixture[str]) -> None:
+    from eventlet import debug
+
+    def fail() -> None:
+        raise LookupError("shown")
+
+    try:
+        with pytest.raises(LookupError):
+            tpool.execute(fail)
+        assert capsys.readouterr().err == ""  # quiet by default
+        debug.tpool_exceptions(True)
+        with pytest.raises(LookupError):
+            tpool.execute(fail)
+        err = capsys.readouterr().err
+        assert "LookupError: shown" in err and "test_tpool_exceptions_prints_a_failed_call" in err
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(sys, "stderr", None)  # pythonw: nowhere to print, and no error
+            with pytest.raises(LookupError):
+                tpool.execute(fail)
+    finally:
+        debug.tpool_exceptions(False)
+        tpool.killall()
+    assert tpool.QUIET
 
 
 def test_proxy_plain_operations_and_iteration() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import urllib.error
 import urllib.request
 
@@ -54,3 +55,20 @@ def test_port_in_use_is_a_clear_error() -> None:
             second.wait_for(f"demo: cannot listen on 127.0.0.1:{port}: Address already in use")
             assert "Traceback" not in second.output()
         ctrl_c(first)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_stop_signal_closes_open_websockets_and_exits_cleanly(stop_signal: int) -> None:
+    with start("demo", "--port", "0") as proc:
+        url = proc.wait_for(r"websocket chat on (http://127\.0\.0\.1:\d+/)").group(1)
+        ws = websocket.create_connection(url.replace("http://", "ws://") + "chat", timeout=10)
+        assert ws.recv() == "* welcome, you are guest-1"
+        assert ws.recv() == "* guest-1 joined"
+        proc.proc.send_signal(stop_signal)
+        # The server says goodbye with a close frame after its grace period, not a reset.
+        opcode, frame = ws.recv_data_frame(control_frame=True)
+        assert opcode == websocket.ABNF.OPCODE_CLOSE
+        assert int.from_bytes(frame.data[:2], "big") in (1000, 1001)
+        ws.close()
+        assert proc.proc.wait(20) == 0, proc.output()
+        proc.wait_for(r"^bye$")

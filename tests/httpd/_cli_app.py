@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,25 @@ not_callable = 42
 
 
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    """Answers with the worker's pid; ``/slow`` takes a while first."""
+    """Answers with the worker's pid; ``/slow`` takes a while first; ``/crash`` kills the process.
+
+    ``/block?S`` blocks the whole process (the hub included) for S seconds; ``/env`` answers with
+    the client's address, the URL scheme and the host as the application sees them.
+    """
+    path = environ["PATH_INFO"]
+    if path == "/crash":
+        os._exit(1)
+    if path == "/block":
+        time.sleep(float(environ["QUERY_STRING"] or "5"))
+    if path == "/env":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        seen = (
+            environ["REMOTE_ADDR"],
+            environ["REMOTE_PORT"],
+            environ["wsgi.url_scheme"],
+            environ["HTTP_HOST"],
+        )
+        return [" ".join(seen).encode()]
     if environ["PATH_INFO"] == "/slow":
         eventlet.sleep(float(environ["QUERY_STRING"] or "0.5"))
     start_response("200 OK", [("Content-Type", "text/plain"), ("X-Scheme", environ["wsgi.url_scheme"])])

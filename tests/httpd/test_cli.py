@@ -2,108 +2,20 @@
 
 from __future__ import annotations
 
-import http.client
 import os
-import re
-import select
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from eventlet.httpd import _cli
+from tests.httpd._procs import APP, ROOT, Proc, _get
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = "tests.httpd._cli_app:app"
-
-
-class Proc:
-    """A running ``python -m eventlet.httpd`` whose stderr is scanned for log lines."""
-
-    def __init__(self, *args: str, cwd: Path = ROOT) -> None:
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "eventlet.httpd", *args],
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
-        self.lines: list[str] = []
-        self._pending = b""
-
-    def wait_for(self, pattern: str, timeout: float = 20.0) -> re.Match[str]:
-        """The first (new or past) stderr line matching ``pattern``."""
-        regex = re.compile(pattern)
-        for line in self.lines:
-            match = regex.search(line)
-            if match:
-                self.lines.remove(line)
-                return match
-        assert self.proc.stderr is not None
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            assert left > 0, f"no line matching {pattern!r} in {self.lines!r}"
-            ready, _, _ = select.select([self.proc.stderr], [], [], left)
-            if not ready:
-                continue
-            chunk = os.read(self.proc.stderr.fileno(), 65536)
-            assert chunk, f"process ended without {pattern!r}: {self.lines!r}"
-            data = self._pending + chunk
-            *complete, self._pending = data.split(b"\n")
-            for raw in complete:
-                line = raw.decode(errors="replace")
-                match = regex.search(line)
-                if match:
-                    self.lines.extend(x.decode(errors="replace") for x in complete[complete.index(raw) + 1 :])
-                    return match
-                self.lines.append(line)
-
-    def port(self) -> int:
-        return int(self.wait_for(r"(?:serving|listening) on https?://[^:]+:(\d+)").group(1))
-
-    def stop(self, signum: int = signal.SIGTERM, timeout: float = 30.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signum)
-        try:
-            return self.proc.wait(timeout)
-        finally:
-            if self.proc.poll() is None:  # pragma: no cover - only when a test failed
-                self.proc.kill()
-                self.proc.wait()
-
-    def close(self) -> None:
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
-
-
-@pytest.fixture
-def procs() -> Iterator[list[Proc]]:
-    started: list[Proc] = []
-    yield started
-    for proc in started:
-        if proc.proc.poll() is None:
-            proc.stop(signal.SIGKILL)
-        proc.close()
-
-
-def _get(port: int, path: str = "/", timeout: float = 10.0) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
+__all__ = ["APP", "ROOT", "Proc", "_get"]  # test_gunicorn.py imports them from here
 
 
 def test_single_process_with_access_log(procs: list[Proc]) -> None:
@@ -118,7 +30,7 @@ def test_single_process_with_access_log(procs: list[Proc]) -> None:
 
 
 def test_sigint_stops_single_process(procs: list[Proc]) -> None:
-    proc = Proc("tests.httpd._cli_app:create_app()", "--bind", "127.0.0.1:0")
+    proc = Proc("tests.httpd._cli_app:create_app()", "--bind", "127.0.0.1:0", "--timeout", "0")
     procs.append(proc)
     assert _get(proc.port())[0] == 200
     assert proc.stop(signal.SIGINT) == 0
@@ -164,7 +76,9 @@ def test_workers_restart_replace_and_drain(procs: list[Proc]) -> None:
     time.sleep(0.3)
     proc.proc.send_signal(signal.SIGHUP)
     new = {int(proc.wait_for(r"started worker (\d+)").group(1)) for _ in range(2)}
-    proc.wait_for(r"replaced 2 workers")
+    proc.wait_for(r"replacing 2 workers")
+    for _ in range(2):  # each old worker is told to stop only once its successor accepts
+        proc.wait_for(r"worker \d+ took over from worker \d+")
     client.join(20)
     assert outcome and outcome[0][0] == 200 and int(outcome[0][1]) in workers
     for _ in range(2):
@@ -198,8 +112,10 @@ def test_reload_restarts_worker_on_change(procs: list[Proc], tmp_path: Path) -> 
     module.write_text(module.read_text().replace("v1", "v2"))
     os.utime(module, (time.time() + 5, time.time() + 5))
     proc.wait_for(r"changed: reloading")
-    proc.wait_for(r"exited to reload")
+    proc.wait_for(r"asked to be replaced")
     proc.wait_for(r"serving on")
+    proc.wait_for(r"took over from worker")
+    proc.wait_for(r"retired worker \d+ exited")  # it accepted until it got its SIGTERM
     with socket.socket(socket.AF_UNIX) as client:
         client.connect(str(tmp_path / "s.sock"))
         client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

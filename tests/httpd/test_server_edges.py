@@ -369,100 +369,6 @@ def test_compat_server_without_event_returns_on_interrupt() -> None:
     assert listener.fileno() == -1
 
 
-def test_workers_helpers_in_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    from eventlet.httpd import _workers
-
-    class FakeServer:
-        def __init__(self) -> None:
-            self.stopping = False
-
-        def stop(self) -> None:
-            self.stopping = True
-
-    parent = FakeServer()
-    monkeypatch.setattr(os, "getppid", lambda: -1 if parent_gone else real_ppid)
-    real_ppid = os.getpid()
-    parent_gone = False
-    thread = eventlet.spawn(_workers.watch_parent, parent, 0.001)
-    eventlet.sleep(0.01)
-    parent_gone = True
-    thread.wait()
-    assert parent.stopping
-
-    source = tmp_path / "watched_mod.py"
-    source.write_text("x = 1\n")
-    fake = types.ModuleType("watched_mod")
-    fake.__file__ = str(source)
-    gone = types.ModuleType("gone_mod")
-    gone.__file__ = str(tmp_path / "missing.py")
-    monkeypatch.setitem(sys.modules, "watched_mod", fake)
-    monkeypatch.setitem(sys.modules, "gone_mod", gone)
-    watched, changed = FakeServer(), []
-    thread = eventlet.spawn(_workers.watch_sources, watched, changed, 0.001)
-    eventlet.sleep(0.01)
-    os.utime(source, (time.time() + 10, time.time() + 10))
-    thread.wait()
-    assert changed == [True] and watched.stopping
-
-    stopped = FakeServer()
-    stopped.stopping = True
-    _workers.watch_sources(stopped, [], 0.001)  # returns at once
-
-
-def test_supervisor_pieces_in_process() -> None:
-    import subprocess
-
-    from eventlet.httpd import _workers
-
-    class FakeProc:
-        def __init__(self, status: int | None, stubborn: bool = False) -> None:
-            self.status = status
-            self.pid = 4242
-            self.stubborn = stubborn
-            self.killed = False
-
-        def poll(self) -> int | None:
-            return self.status
-
-        def send_signal(self, signum: int) -> None:
-            pass
-
-        def wait(self, timeout: float | None = None) -> int:
-            if self.stubborn and not self.killed:
-                raise subprocess.TimeoutExpired("worker", timeout or 0)
-            return 0
-
-        def kill(self) -> None:
-            self.killed = True
-
-    listener = socket.socket()
-    sup = _workers.Supervisor(listener, [], 1, 0.0)
-    sup.workers[FakeProc(1)] = 0.0  # type: ignore[index]  # lived long: replaced at once
-    assert sup._reap() and sup.restart_at == 0.0
-    crashed = FakeProc(1)
-    sup.workers[crashed] = time.monotonic()  # type: ignore[index]
-    assert sup._reap()
-    assert sup.restart_at > time.monotonic() and not sup.workers
-    spawned: list[int] = []
-
-    def fake_spawn() -> None:
-        spawned.append(1)
-        sup.workers[FakeProc(None)] = time.monotonic()  # type: ignore[index]
-
-    sup.spawn = fake_spawn  # type: ignore[method-assign,assignment]
-    r, w = os.pipe()
-    os.set_blocking(r, False)
-    sup.restart_at = time.monotonic() + 0.05
-    assert sup._turn(r) and spawned == [1]  # waited for the pause to end, then replaced it
-    os.close(r)
-    os.close(w)
-    stubborn = FakeProc(None, stubborn=True)
-    sup.workers = {stubborn: 0.0}  # type: ignore[dict-item]
-    sup._stop_all()
-    assert stubborn.killed
-    listener.close()
-
-
 def test_gunicorn_option_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("gunicorn")
     from eventlet.httpd.gunicorn import EventletWorker
@@ -491,3 +397,32 @@ def test_gunicorn_option_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(gunicorn.sock, "ssl_context", lambda cfg: "a context")
     worker.cfg.is_ssl = True
     assert worker._options()["ssl_context"] == "a context"
+
+
+def test_gunicorn_trusted_proxies_mapping() -> None:
+    pytest.importorskip("gunicorn")
+    from eventlet.httpd.gunicorn import EventletWorker
+
+    worker = EventletWorker.__new__(EventletWorker)
+    worker.cfg = types.SimpleNamespace(
+        worker_connections=5,
+        keepalive=2,
+        graceful_timeout=3,
+        limit_request_line=0,
+        limit_request_fields=0,
+        limit_request_field_size=0,
+        is_ssl=False,
+        accesslog=None,
+        forwarded_allow_ips=["127.0.0.1"],
+        proxy_protocol="off",  # gunicorn 24 spells it off/v1/v2/auto; 23, False/True
+        proxy_allow_ips=["10.0.0.1"],
+    )
+    worker.log = types.SimpleNamespace(access_log=None)
+    options = worker._options()
+    assert options["forwarded_allow_ips"] == ["127.0.0.1"] and "proxy_protocol" not in options
+    worker.cfg.proxy_protocol = "v1"
+    options = worker._options()
+    assert options["proxy_protocol"] is True and options["forwarded_allow_ips"] == ["127.0.0.1", "10.0.0.1"]
+    worker.cfg.forwarded_allow_ips = []
+    worker.cfg.proxy_protocol = False
+    assert "forwarded_allow_ips" not in worker._options()

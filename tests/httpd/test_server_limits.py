@@ -123,16 +123,21 @@ def _echo_app() -> Callable[..., list[bytes]]:
 # -- the connection cap ------------------------------------------------------------------
 
 
-def test_max_connections_pauses_accepting_until_one_closes() -> None:
-    with live(hello_app, max_connections=1) as server:
+def test_max_connections_pauses_accepting_while_the_connection_is_busy() -> None:
+    def slow(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        eventlet.sleep(0.5)
+        return hello_app(environ, start_response)
+
+    with live(slow, max_connections=1) as server:
         first = server.connect()
         first.sendall(GET)
-        _read_one(first)
+        time.sleep(0.05)
         second = server.connect()
         second.sendall(GET)
         second.settimeout(0.2)
         with pytest.raises(TimeoutError):
-            second.recv(100)  # not accepted while the first is open
+            second.recv(100)  # not accepted while the first is busy
+        _read_one(first)
         first.close()
         second.settimeout(5)
         assert _read_one(second).startswith(b"HTTP/1.1 200")

@@ -192,6 +192,31 @@ def test_errors_are_raised_from_the_header_alone() -> None:
     fail(WebSocketConnection(), header, 1002)
 
 
+@pytest.mark.parametrize(
+    ("start", "code"),
+    [
+        (b"\x07\xff", 1002),  # reserved opcode, 64-bit length to come
+        (b"\x89\xfe", 1002),  # a ping announcing a 16-bit length
+        (b"\x82\x7e", 1002),  # unmasked client frame
+        (b"\xa2\xff", 1002),  # RSV2
+        (b"\x8b\xfe", 1002),  # reserved control opcode
+    ],
+)
+def test_errors_are_raised_from_the_first_two_bytes(start: bytes, code: int) -> None:
+    """A peer that sends two bad bytes and waits is failed at once, not left waiting."""
+    fail(WebSocketConnection(), start, code)
+
+
+def test_two_good_bytes_wait_for_the_extended_length() -> None:
+    conn = WebSocketConnection()
+    frame = client_frame(Opcode.BINARY, b"y" * 300, fin=False)
+    frame += client_frame(Opcode.CONTINUATION, b"z" * 300)
+    assert conn.receive_data(frame[:2]) == []
+    assert conn.receive_data(frame[2:3]) == []
+    assert conn.receive_data(frame[3:310]) == []
+    assert conn.receive_data(frame[310:]) == [Message(b"y" * 300 + b"z" * 300)]
+
+
 def test_64_bit_length_with_high_bit() -> None:
     frame = b"\x82\xff" + b"\x80" + b"\x00" * 7 + KEY
     fail(WebSocketConnection(max_message_size=None), frame, 1002)
@@ -255,7 +280,8 @@ def test_max_message_size_single_frame() -> None:
     conn = WebSocketConnection(max_message_size=100)
     assert conn.receive_data(client_frame(Opcode.BINARY, b"x" * 100)) == [Message(b"x" * 100)]
     # Refused as soon as the header is in: the payload is never buffered.
-    fail(conn, client_frame(Opcode.BINARY, b"x" * 101)[:8], 1009)
+    error = fail(conn, client_frame(Opcode.BINARY, b"x" * 101)[:8], 1009)
+    assert error.reason == "Incoming frame of 101 bytes is above length limit of 100 bytes."
 
 
 def test_max_message_size_across_fragments() -> None:
@@ -265,7 +291,7 @@ def test_max_message_size_across_fragments() -> None:
         data += client_frame(Opcode.CONTINUATION, b"y" * 40)
         assert conn.receive_data(data) == [Message("x" * 60 + "y" * 40)]
     conn.receive_data(client_frame(Opcode.TEXT, b"x" * 60, fin=False))
-    fail(conn, client_frame(Opcode.CONTINUATION, b"y" * 41), 1009)
+    assert fail(conn, client_frame(Opcode.CONTINUATION, b"y" * 41), 1009).reason == "message too big"
 
 
 def test_no_message_size_limit() -> None:

@@ -187,7 +187,9 @@ def test_our_failure_close_reaches_them() -> None:
         ours.receive_data(b"".join(their.data_to_send()))
     assert info.value.code == 1009
     their.receive_data(ours.data_to_send())
-    assert their_messages(their) == [Close(1009, "message too big")]
+    assert their_messages(their) == [
+        Close(1009, "Incoming frame of 11 bytes is above length limit of 10 bytes.")
+    ]
     assert their.close_rcvd is not None and their.close_rcvd.code == 1009
 
 

@@ -1,4 +1,7 @@
-"""eventlet.wsgi compatibility (upstream's server() signature) and the WSGI pieces: Input, file_wrapper."""
+"""The WSGI pieces of eventlet.httpd: a protocol subclass, ``wsgi.input`` and ``wsgi.file_wrapper``.
+
+(``eventlet.wsgi``, upstream's API, has its own tests: ``test_wsgi_compat_*.py``.)
+"""
 
 from __future__ import annotations
 
@@ -6,150 +9,16 @@ import io
 import json
 import logging
 import os
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-import eventlet
-from eventlet import wsgi
 from eventlet.httpd import ChunkReadError, FileWrapper, HttpProtocol, Input
-from tests.httpd._live import exchange, hello_app, live, parse_responses, read_all
+from tests.httpd._live import exchange, hello_app, live, read_all
 
 StartResponse = Callable[..., Any]
 GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
-
-
-class _Box:
-    """Stands in for server_event: receives the Server from the server's thread."""
-
-    def __init__(self) -> None:
-        self.server: Any = None
-        self.ready = threading.Event()
-
-    def send(self, server: Any) -> None:
-        self.server = server
-        self.ready.set()
-
-
-class CompatServer:
-    """eventlet.wsgi.server(...) running in a thread."""
-
-    def __init__(self, app: Callable[..., Any], **kwargs: Any) -> None:
-        self.box = _Box()
-        self.port = 0
-        self.error: BaseException | None = None
-        listening = threading.Event()
-
-        def run() -> None:
-            try:
-                sock = eventlet.listen(("127.0.0.1", 0))
-                self.port = sock.getsockname()[1]
-                listening.set()
-                wsgi.server(sock, app, server_event=self.box, **kwargs)
-            except BaseException as exc:  # pragma: no cover - reported by stop()
-                self.error = exc
-                listening.set()
-                self.box.ready.set()
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-        listening.wait(5)
-        self.box.ready.wait(5)
-
-    def connect(self) -> socket.socket:
-        return socket.create_connection(("127.0.0.1", self.port), timeout=5)
-
-    def stop(self) -> None:
-        self.box.server.stop(2)
-        self.thread.join(5)
-        assert self.error is None
-
-
-def _exchange(server: Any, raw: bytes, methods: list[str] | None = None) -> list[Any]:
-    with server.connect() as sock:
-        sock.sendall(raw)
-        sock.shutdown(socket.SHUT_WR)
-        return parse_responses(read_all(sock), methods)
-
-
-def test_compat_server_defaults_log_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
-    server = CompatServer(hello_app)
-    try:
-        responses = _exchange(server, GET + GET)
-    finally:
-        server.stop()
-    assert [r.body for r in responses] == [b"Hello, World!"] * 2
-    err = capsys.readouterr().err
-    assert err.count('"GET / HTTP/1.1" 200 13 ') == 2
-
-
-def test_compat_server_options(caplog: pytest.LogCaptureFixture) -> None:
-    log = io.StringIO()
-    seen: dict[str, Any] = {}
-
-    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        seen.update(environ)
-        start_response("200 OK", [("content-type", "text/plain")])
-        return [b"ok"]
-
-    server = CompatServer(
-        app,
-        log=log,
-        environ={"extra": 1},
-        max_size=5,
-        log_format="%(client_ip)s %(status_code)s",
-        keepalive=0.5,
-        url_length_limit=100,
-    )
-    try:
-        responses = _exchange(server, GET)
-        too_long = _exchange(server, b"GET /" + b"a" * 200 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
-    finally:
-        server.stop()
-    assert responses[0].getheader("Content-Type") == "text/plain"
-    assert too_long[0].status == 414
-    assert seen["extra"] == 1
-    assert log.getvalue() == "127.0.0.1 200\n"
-
-
-def test_compat_http10_only_and_no_log_output(capsys: pytest.CaptureFixture[str]) -> None:
-    server = CompatServer(hello_app, max_http_version="HTTP/1.0", log_output=False, keepalive=0)
-    try:
-        responses = _exchange(server, GET + GET)
-    finally:
-        server.stop()
-    assert len(responses) == 1 and responses[0].getheader("Connection") == "close"
-    assert capsys.readouterr().err == ""
-    with pytest.raises(ValueError):
-        wsgi.server(None, hello_app, max_http_version="HTTP/2")
-
-
-def test_compat_keyboard_interrupt_returns(caplog: pytest.LogCaptureFixture) -> None:
-    server = CompatServer(hello_app, log_output=False)
-    srv = server.box.server
-    done = threading.Event()
-
-    def interrupt() -> None:
-        srv._hub.call_soon(srv._acceptor.throw, KeyboardInterrupt())
-        done.set()
-
-    from eventlet.greenthread import spawn_n
-
-    with caplog.at_level(logging.INFO, "eventlet.httpd"):
-        srv._hub.call_threadsafe(spawn_n, interrupt)
-        server.thread.join(5)
-    assert not server.thread.is_alive() and server.error is None
-    assert any("wsgi exiting" in r.getMessage() for r in caplog.records)
-
-
-def test_compat_constants_and_helpers() -> None:
-    assert wsgi.ALREADY_HANDLED is not None
-    assert wsgi.Input is Input and wsgi.HttpProtocol is HttpProtocol
-    assert wsgi.format_date_time(0) == "Thu, 01 Jan 1970 00:00:00 GMT"
-    assert wsgi.DEFAULT_MAX_SIMULTANEOUS_REQUESTS == 1024
 
 
 def test_protocol_subclass_is_used() -> None:

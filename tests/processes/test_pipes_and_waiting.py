@@ -313,7 +313,7 @@ def test_worker_loop_in_process() -> None:
     requests_r, requests_w = os.pipe()
     replies_r, replies_w = os.pipe()
     messages = [
-        frame(pickle.dumps(["/nowhere", *sys.path])),
+        frame(pickle.dumps({"sys_path": ["/nowhere", *sys.path], "main": {}})),
         frame(pickle.dumps((noop, (), {}))),
         frame(pickle.dumps((tasks.add, (1, 2), {}))),
         frame(pickle.dumps((tasks.fail, ("x",), {}))),
@@ -338,7 +338,10 @@ def test_worker_loop_in_process() -> None:
 def test_worker_loop_edge_cases() -> None:
     for data, status in (
         (b"", 0),
-        (frame(pickle.dumps([])) + frame(pickle.dumps((tasks.fail, ("i",), {}))), 1),
+        (
+            frame(pickle.dumps({"sys_path": [], "main": {}})) + frame(pickle.dumps((tasks.fail, ("i",), {}))),
+            1,
+        ),
     ):
         requests_r, requests_w = os.pipe()
         replies_r, replies_w = os.pipe()

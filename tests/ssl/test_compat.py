@@ -52,12 +52,91 @@ def test_wrap_ssl_legacy_signature(certs: Certs, green_hub: Any) -> None:
     listener.close()
 
 
-def test_wrap_ssl_verifies_by_default(certs: Certs, green_hub: Any) -> None:
+def test_wrap_ssl_checks_no_certificate_unless_asked(certs: Certs, green_hub: Any) -> None:
+    """Upstream's contract (the old ``ssl.wrap_socket``): a self-signed server is accepted."""
+    listener, server = _serve_self_signed(certs)
+    port = listener.getsockname()[1]
+    for wrap in (eventlet.wrap_ssl, eventlet.ssl.GreenSSLSocket):
+        with wrap(green_socket.create_connection(("127.0.0.1", port))) as conn:
+            assert conn.getpeercert() == {}  # not validated, so not decoded either
+            conn.sendall(b"unchecked")
+            assert conn.recv(100) == b"unchecked"
+    server.kill()
+    listener.close()
+
+
+def _serve_self_signed(certs: Certs, **kw: Any) -> tuple[Any, Any]:
+    listener = eventlet.wrap_ssl(
+        eventlet.listen(("127.0.0.1", 0)), certfile=str(certs.self_signed), server_side=True, **kw
+    )
+
+    def serve() -> None:
+        while True:
+            conn, _ = listener.accept()
+            with conn:
+                try:
+                    conn.sendall(conn.recv(100))
+                except OSError:
+                    pass  # a client that refused our certificate, or went away
+
+    return listener, eventlet.spawn(serve)
+
+
+def test_wrap_ssl_verifies_when_asked(certs: Certs, green_hub: Any) -> None:
+    listener, server = _serve_self_signed(certs)
+    port = listener.getsockname()[1]
+    with pytest.raises(ssl.SSLCertVerificationError):  # against the system's CAs
+        eventlet.wrap_ssl(green_socket.create_connection(("127.0.0.1", port)), cert_reqs=ssl.CERT_REQUIRED)
+    with pytest.raises(ssl.SSLCertVerificationError):  # against CAs that did not sign it
+        eventlet.wrap_ssl(
+            green_socket.create_connection(("127.0.0.1", port)),
+            cert_reqs=ssl.CERT_REQUIRED,
+            ca_certs=str(certs.ca),
+        )
+    server.kill()
+    listener.close()
     listener, server = _serve_legacy(certs)
     port = listener.getsockname()[1]
-    with pytest.raises(ssl.SSLCertVerificationError):
-        eventlet.ssl.GreenSSLSocket(green_socket.create_connection(("127.0.0.1", port)))
+    with pytest.raises(ssl.SSLCertVerificationError, match="mismatch"):  # the host name is checked
+        eventlet.wrap_ssl(
+            green_socket.create_connection(("127.0.0.1", port)),
+            cert_reqs=ssl.CERT_REQUIRED,
+            ca_certs=str(certs.ca),
+            server_hostname="elsewhere.example.org",
+        )
     server.kill()
+    listener.close()
+
+
+def test_wrap_ssl_server_can_require_client_certificates(certs: Certs, green_hub: Any) -> None:
+    listener = eventlet.wrap_ssl(
+        eventlet.listen(("127.0.0.1", 0)),
+        str(certs.server),
+        str(certs.server),
+        server_side=True,
+        cert_reqs=ssl.CERT_REQUIRED,
+        ca_certs=str(certs.ca),
+    )
+    port = listener.getsockname()[1]
+    peers: list[Any] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            peers.append(conn.getpeercert())
+            conn.sendall(conn.recv(100))
+
+    server = eventlet.spawn(serve)
+    with eventlet.wrap_ssl(
+        green_socket.create_connection(("127.0.0.1", port)),
+        certfile=str(certs.client),
+        cert_reqs=ssl.CERT_REQUIRED,
+        ca_certs=str(certs.ca),
+    ) as conn:
+        conn.sendall(b"mutual")
+        assert conn.recv(100) == b"mutual"
+    server.wait()
+    assert dict(rdn[0] for rdn in peers[0]["subject"])["commonName"] == "client"
     listener.close()
 
 
@@ -76,12 +155,34 @@ def test_wrap_ssl_unverified_pinned_and_context(certs: Certs, green_hub: Any) ->
         assert conn.recv(2) == b"ok"
     server.wait()
     listener.close()
-    with pytest.raises(ValueError, match=r"TLS 1\.2"):
-        eventlet.wrap_ssl(socket.socket(), ssl_version=ssl.PROTOCOL_TLSv1)
+    with pytest.raises(ValueError, match="not supported"):
+        eventlet.wrap_ssl(socket.socket(), ssl_version=99)
+    with pytest.raises(ValueError, match="certfile must be specified"):
+        eventlet.wrap_ssl(socket.socket(), keyfile=str(certs.server))
     with eventlet.wrap_ssl(
         socket.socket(), context=client_context(certs, "pyopenssl"), server_hostname="x"
     ) as s:
         assert eventlet.ssl.backend_of(s.context) == "pyopenssl"
+
+
+def test_own_api_stays_secure_by_default(certs: Certs, green_hub: Any) -> None:
+    """eventlet.ssl.wrap_socket without a context, and create_default_context, verify."""
+    listener, server = _serve_self_signed(certs)
+    port = listener.getsockname()[1]
+    with pytest.raises(ssl.SSLCertVerificationError):
+        eventlet.ssl.wrap_socket(
+            green_socket.create_connection(("127.0.0.1", port)), server_hostname="localhost"
+        )
+    with pytest.raises(ValueError, match="server_hostname"):  # it checks host names too
+        eventlet.ssl.wrap_socket(green_socket.socket())
+    context = eventlet.ssl.create_default_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    with pytest.raises(ssl.SSLCertVerificationError):
+        eventlet.ssl.wrap_socket(
+            green_socket.create_connection(("127.0.0.1", port)), context, server_hostname="localhost"
+        )
+    server.kill()
+    listener.close()
 
 
 def test_green_ssl_module(certs: Certs, green_hub: Any) -> None:
@@ -89,6 +190,7 @@ def test_green_ssl_module(certs: Certs, green_hub: Any) -> None:
 
     assert green_ssl.CERT_REQUIRED is ssl.CERT_REQUIRED and green_ssl.SSLError is ssl.SSLError
     assert green_ssl.wrap_socket is eventlet.ssl.wrap_ssl
+    assert "wrap_socket" in green_ssl.__patched__  # monkey_patch() puts it back on 3.12+
     assert set(green_ssl.__patched__) <= set(vars(green_ssl))
     server_ctx = green_ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_ctx.load_cert_chain(str(certs.server))
@@ -115,9 +217,20 @@ def test_green_ssl_module(certs: Certs, green_hub: Any) -> None:
 
 
 def test_green_openssl_connection(certs: Certs, green_hub: Any) -> None:
-    from eventlet.green.OpenSSL import SSL, crypto
+    import OpenSSL
+    import OpenSSL.crypto
 
-    assert crypto.X509 is not None
+    import eventlet.green.OpenSSL.crypto
+    import eventlet.green.OpenSSL.version
+    from eventlet.green.OpenSSL import SSL, __version__, crypto, version
+
+    assert crypto is eventlet.green.OpenSSL.crypto and version is eventlet.green.OpenSSL.version
+    assert crypto.X509 is OpenSSL.crypto.X509 and "X509" in dir(crypto)
+    assert crypto.__all__ == OpenSSL.crypto.__all__
+    with pytest.raises(AttributeError):
+        crypto.__no_such_name__  # noqa: B018
+    assert __version__ == version.__version__ == OpenSSL.__version__
+    assert version.__title__ == "pyOpenSSL"
     server_ctx = SSL.Context(SSL.TLS_SERVER_METHOD)
     server_ctx.use_certificate_chain_file(str(certs.server))
     server_ctx.use_privatekey_file(str(certs.server))
@@ -293,3 +406,109 @@ def test_reloadable_context_watches_files(
     finally:
         server.kill()
         listener.close()
+
+
+def _environment_without_pyopenssl(root: Path) -> dict[str, str]:
+    """A ``PYTHONPATH`` (for ``python -S``) with eventlet's distributions and greenlet, nothing else.
+
+    Each directory of the ``eventlet`` package (one per distribution in an editable install, one in
+    all in a wheel install) and greenlet are linked in, with the distributions' metadata (their
+    entry points name the green modules): pyOpenSSL stays out, however this environment has it.
+    """
+    import importlib.metadata
+
+    import greenlet
+
+    entries = []
+    for index, directory in enumerate(eventlet.__path__):
+        entry = root / f"eventlet-{index}"
+        entry.mkdir()
+        (entry / "eventlet").symlink_to(directory, target_is_directory=True)
+        entries.append(entry)
+    shared = root / "shared"
+    shared.mkdir()
+    (shared / "greenlet").symlink_to(Path(greenlet.__file__).parent, target_is_directory=True)
+    for name in ("eventlet-core", "eventlet-ssl", "eventlet-processes", "eventlet-httpd"):
+        meta = Path(str(importlib.metadata.distribution(name)._path))  # type: ignore[attr-defined]
+        (shared / meta.name).symlink_to(meta, target_is_directory=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "COV_CORE"))}
+    env["PYTHONPATH"] = os.pathsep.join(map(str, [shared, *entries]))
+    return env
+
+
+def test_monkey_patch_without_pyopenssl(certs: Certs, tmp_path: Path) -> None:
+    """eventlet-ssl's default install has no pyOpenSSL: patching and TLS work all the same."""
+    code = textwrap.dedent(
+        f"""
+        import importlib.util
+        assert importlib.util.find_spec("OpenSSL") is None, "pyOpenSSL is importable here"
+        import eventlet
+        eventlet.monkey_patch()
+        import ssl, socket
+        from eventlet import patcher
+        import eventlet.ssl
+        assert ssl.SSLContext is eventlet.ssl.GreenSSLContext
+        print(sorted(k for k in patcher.already_patched if k != "psycopg"))
+        server_ctx = eventlet.ssl.create_default_context(
+            ssl.Purpose.CLIENT_AUTH, certfile={str(certs.server)!r})
+        listener = eventlet.listen(("127.0.0.1", 0))
+        def serve():
+            sock, _ = listener.accept()
+            with eventlet.ssl.wrap_socket(sock, server_ctx, server_side=True) as conn:
+                conn.sendall(conn.recv(100))
+        server = eventlet.spawn(serve)
+        ctx = ssl.create_default_context(cafile={str(certs.ca)!r})
+        with ctx.wrap_socket(socket.create_connection(listener.getsockname()),
+                             server_hostname="localhost") as conn:
+            conn.sendall(b"no pyOpenSSL needed")
+            print(conn.recv(100).decode())
+        server.wait()
+        try:
+            import eventlet.green.OpenSSL
+        except ModuleNotFoundError as exc:
+            print("green OpenSSL needs", exc.name)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_environment_without_pyopenssl(tmp_path),
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "['os', 'select', 'socket', 'subprocess', 'thread', 'time']",
+        "no pyOpenSSL needed",
+        "green OpenSSL needs OpenSSL",
+    ]
+
+
+def test_monkey_patched_ssl_has_upstreams_wrap_socket(certs: Certs, tmp_path: Path) -> None:
+    """``ssl.wrap_socket`` (gone from the standard library in 3.12) is green under monkey_patch."""
+    code = textwrap.dedent(
+        f"""
+        import eventlet
+        eventlet.monkey_patch()
+        import ssl, socket
+        from eventlet.green import ssl as green_ssl
+        assert ssl.wrap_socket is green_ssl.wrap_socket
+        listener = ssl.wrap_socket(socket.socket(), certfile={str(certs.server)!r}, server_side=True)
+        listener.bind(("127.0.0.1", 0)); listener.listen()
+        def serve():
+            conn, _ = listener.accept()
+            with conn:
+                conn.sendall(conn.recv(100))
+        server = eventlet.spawn(serve)
+        with ssl.wrap_socket(socket.create_connection(listener.getsockname())) as conn:
+            conn.sendall(b"old api")
+            print(type(conn).__name__, conn.recv(100).decode())
+        server.wait()
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "GreenSSLSocket old api"

@@ -21,7 +21,14 @@ import importlib
 import logging
 from types import ModuleType
 
-__all__ = ["CORE_GREEN_MODULES", "ENTRY_POINT_GROUP", "KEYWORD_MODULES", "GreenModules", "patched_names"]
+__all__ = [
+    "CORE_GREEN_MODULES",
+    "ENTRY_POINT_GROUP",
+    "EXPLICIT_ONLY",
+    "KEYWORD_MODULES",
+    "GreenModules",
+    "patched_names",
+]
 
 logger = logging.getLogger("eventlet.patcher")
 
@@ -38,6 +45,7 @@ CORE_GREEN_MODULES = {
     "threading": "eventlet.green.threading",
     "queue": "eventlet.green.queue",
     "time": "eventlet.green.time",
+    "builtins": "eventlet.green.builtin",
 }
 
 #: monkey_patch() keyword -> the standard modules it patches, in order.  A green module from an
@@ -53,6 +61,10 @@ KEYWORD_MODULES: dict[str, tuple[str, ...]] = {
     "MySQLdb": ("MySQLdb",),
     "psycopg": (),
 }
+
+#: Keywords that a bare ``monkey_patch()`` (or ``all=True``) leaves alone: only ``name=True`` patches
+#: them, as upstream eventlet does (``open`` and the MySQL driver are not everyone's business).
+EXPLICIT_ONLY = frozenset({"builtins", "MySQLdb"})
 
 #: The standard modules that ``inject()``/``import_patched()`` replace by default, in order.
 _DEFAULT_INJECTED = ("os", "select", "selectors", "socket", "ssl", "_thread", "threading", "time")
@@ -91,13 +103,23 @@ class GreenModules:
         return table
 
     def load_green(self, name: str) -> list[ModuleType]:
-        """The green modules replacing parts of standard module ``name`` that are installed."""
+        """The green modules replacing parts of standard module ``name`` that are installed.
+
+        A green module whose library is not installed (``eventlet.green.OpenSSL`` without
+        pyOpenSSL) is skipped: there is nothing of it to patch.  A green module that is not
+        installed is skipped with a warning; any other missing module is an error.
+        """
         modules = []
         for path in self.green_module_names().get(name, ()):
             try:
                 modules.append(importlib.import_module(path))
             except ModuleNotFoundError as exc:
-                if exc.name != path:
+                missing = exc.name or ""
+                if missing.partition(".")[0] == name.partition(".")[0] and missing != path:
+                    # The library it greens is not installed (pyOpenSSL, say): nothing to patch.
+                    logger.debug("Green module %s skipped: %r is not installed", path, missing)
+                    continue
+                if missing != path:
                     raise
                 logger.warning("Green module %s for %r is not installed", path, name)
         return modules

@@ -69,19 +69,24 @@ def _forget(name: str) -> None:
 def import_fresh(name: str, replacements: Mapping[str, ModuleType]) -> ModuleType:
     """Import ``name`` anew while ``sys.modules`` answers with ``replacements``; leave no trace.
 
-    Modules imported along the way that bound one of the replacements are dropped from
-    ``sys.modules`` again, so that a later ordinary import does not get a green dependency.
+    ``name``'s own submodules already imported are imported anew as well (a package that does
+    ``from .sub import f`` gets a ``f`` built on the replacements), then put back.  Modules
+    imported along the way that bound one of the replacements are dropped from ``sys.modules``
+    again, so that a later ordinary import does not get a green dependency.
     """
     parent_name, _, child = name.rpartition(".")
     parent = importlib.import_module(parent_name) if parent_name else None
     parent_attr = getattr(parent, child, MISSING) if parent is not None else MISSING
-    saved = {key: sys.modules.get(key, MISSING) for key in (name, *replacements)}
-    green_ids = {id(module) for module in replacements.values()}
     _imp.acquire_lock()
     try:
+        submodules = [key for key in list(sys.modules) if key.startswith(name + ".")]
+        saved = {key: sys.modules.get(key, MISSING) for key in (name, *submodules, *replacements)}
+        green_ids = {id(module) for module in replacements.values()}
         before = set(sys.modules)
         sys.modules.update(replacements)
         sys.modules.pop(name, None)
+        for key in submodules:
+            sys.modules.pop(key, None)
         try:
             module = importlib.import_module(name)
         finally:

@@ -103,11 +103,15 @@ def warn_leftovers(state: _Patcher, changed: Mapping[str, Mapping[str, Any]], he
 
 def _warn_os_threads(state: _Patcher) -> None:
     threading = sys.modules["threading"]
+    green_thread = sys.modules["eventlet.green.thread"]  # loaded: _thread is patched first
     main = threading.main_thread()
     alive = [
         t.name
         for t in threading.enumerate()
-        if t is not main and not isinstance(t, threading._DummyThread) and t.is_alive()
+        if t is not main
+        and not isinstance(t, threading._DummyThread)
+        and t.is_alive()
+        and green_thread.greenlet_of(t.ident, t) is None  # green threads of eventlet.green.threading
     ]
     if alive and "threading-os" not in state.warned:
         state.warned.add("threading-os")

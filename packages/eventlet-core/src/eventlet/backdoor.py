@@ -11,12 +11,14 @@ gets its own green thread and its own :class:`code.InteractiveConsole`; the prog
 yet ``sys.stdout`` is shared by the whole process.  While sessions are open, ``sys.stdout``,
 ``sys.stderr`` and ``sys.stdin`` are replaced by routers that look at the current green thread:
 a session's green thread talks to its client, every other one to the real stream, as before.
-The routers are removed when the last session ends.  Listen on 127.0.0.1 only: whoever connects
-can run any code in the process.
+The routers are removed when the last session ends, or when the program exits with sessions still
+open (an ``atexit`` hook puts the real streams back, so the interpreter's final flush reaches them).
+Listen on 127.0.0.1 only: whoever connects can run any code in the process.
 """
 
 from __future__ import annotations
 
+import atexit
 import code
 import errno
 import logging
@@ -86,7 +88,11 @@ class _Router:
         self.routing = routing
 
     def _console(self) -> BackdoorConsole | None:
-        return self.routing.sessions.get(getcurrent())
+        try:
+            current = getcurrent()
+        except RuntimeError:  # "greenlet is being finalized": interpreter shutdown, use the real one
+            return None
+        return self.routing.sessions.get(current)
 
     def write(self, data: str) -> int:
         console = self._console()
@@ -126,12 +132,19 @@ class _Routing:
                 router = _Router(getattr(sys, name), name, self)
                 self.installed[name] = router
                 setattr(sys, name, router)
+            atexit.register(self.restore)
         self.sessions[getcurrent()] = console
 
     def leave(self) -> None:
         self.sessions.pop(getcurrent(), None)
-        if self.sessions:
+        if not self.sessions:
+            self.restore()
+
+    def restore(self) -> None:
+        """Put the real streams back (the last session ended, or the program is exiting)."""
+        if not self.installed:
             return
+        atexit.unregister(self.restore)
         for name, router in self.installed.items():
             if getattr(sys, name) is router:
                 setattr(sys, name, router.real)
@@ -148,7 +161,11 @@ def _serve(conn: Any, addr: Any, locals: dict[str, Any] | None) -> None:
     _routing.enter(console)
     logger.info("backdoor session opened from %s", addr)
     try:
-        banner = f"Python {sys.version} on {sys.platform}\n(eventlet backdoor; Ctrl-D or exit() ends it)"
+        banner = (  # the interpreter's own three lines, which clients and upstream's tests expect
+            f"Python {sys.version} on {sys.platform}\n"
+            'Type "help", "copyright", "credits" or "license" for more information.\n'
+            "(InteractiveConsole of an eventlet backdoor: Ctrl-D or exit() ends the session)"
+        )
         console.interact(banner=banner, exitmsg="")
     except SystemExit:
         pass  # exit() in the console ends the session, not the program

@@ -2,9 +2,15 @@
 
 ``serve`` is an accept loop that hands each connection to a handler in its own green thread, at most
 ``concurrency`` at a time.  A handler that raises :class:`StopServe` ends the loop; any other exception
-is logged and the loop carries on.  When the process runs out of file descriptors (``EMFILE``,
-``ENFILE``) the loop backs off, sleeping a little longer each time up to half a second, instead of
-spinning on a listening socket that stays readable; it recovers by itself once descriptors are freed.
+of a handler is logged and ends the loop too, re-raised by ``serve`` (upstream eventlet's contract:
+a server whose handler is broken stops rather than failing every connection quietly).  When the
+process runs out of file descriptors (``EMFILE``, ``ENFILE``) the loop backs off, sleeping a little
+longer each time up to half a second, instead of spinning on a listening socket that stays readable;
+it recovers by itself once descriptors are freed.
+
+``listen`` sets ``SO_REUSEPORT`` only when asked (``reuse_port=True``), and warns
+(:class:`ReuseRandomPortWarning`) when asked for it on a random port, and
+(:class:`ReusePortUnavailableWarning`) when the platform defines the option but refuses it.
 """
 
 from __future__ import annotations
@@ -13,17 +19,25 @@ import errno
 import logging
 import socket as _stdsocket
 import sys
+import warnings
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from greenlet import GreenletExit, getcurrent, greenlet
+from greenlet import getcurrent, greenlet
 
 from eventlet.greenio.socket import GreenSocket
 from eventlet.greenthread import kill, sleep, spawn_n
 from eventlet.hubs import get_hub
 
-__all__ = ["StopServe", "connect", "listen", "serve"]
+__all__ = [
+    "ReusePortUnavailableWarning",
+    "ReuseRandomPortWarning",
+    "StopServe",
+    "connect",
+    "listen",
+    "serve",
+]
 
 logger = logging.getLogger("eventlet.convenience")
 
@@ -35,8 +49,20 @@ _FIRST_BACKOFF = 0.01
 _MAX_BACKOFF = 0.5
 
 
+#: setsockopt errors meaning "SO_REUSEPORT is defined here but not supported" (EINVAL, ENOPROTOOPT).
+_REUSEPORT_UNSUPPORTED = frozenset({errno.EINVAL, errno.ENOPROTOOPT})
+
+
 class StopServe(Exception):
     """Raise this from a handler given to :func:`serve` to make ``serve`` return."""
+
+
+class ReuseRandomPortWarning(Warning):
+    """``listen(..., reuse_port=True)`` on port 0: another process may get the same random port."""
+
+
+class ReusePortUnavailableWarning(Warning):
+    """The platform defines ``SO_REUSEPORT`` but refuses it; the socket listens without it."""
 
 
 def listen(
@@ -49,20 +75,44 @@ def listen(
     """A green socket listening on ``addr``.
 
     ``SO_REUSEADDR`` is set unless ``reuse_addr`` is false (never on Windows, where it means something
-    else); ``SO_REUSEPORT`` only when ``reuse_port`` is true.  For ``AF_UNIX``, ``addr`` is a path.
+    else); ``SO_REUSEPORT`` only when ``reuse_port`` is true (see the module docstring for the
+    warnings).  For ``AF_UNIX``, ``addr`` is a path.
     """
     sock = GreenSocket(family, _stdsocket.SOCK_STREAM)
     try:
         if reuse_addr and not sys.platform.startswith("win"):
             sock.setsockopt(_stdsocket.SOL_SOCKET, _stdsocket.SO_REUSEADDR, 1)
         if reuse_port:
-            sock.setsockopt(_stdsocket.SOL_SOCKET, _stdsocket.SO_REUSEPORT, 1)
+            _set_reuse_port(sock, family, addr)
         sock.bind(addr)
         sock.listen(backlog)
     except BaseException:
         sock.close()
         raise
     return sock
+
+
+def _set_reuse_port(sock: GreenSocket, family: int, addr: Any) -> None:
+    if family in (_stdsocket.AF_INET, _stdsocket.AF_INET6) and addr[1] == 0:
+        warnings.warn(
+            "listening on a random port (0) with SO_REUSEPORT: another process asking the same may "
+            "get the same port and share its connections; pass reuse_port=False or a fixed port",
+            ReuseRandomPortWarning,
+            stacklevel=3,
+        )
+    option = getattr(_stdsocket, "SO_REUSEPORT", None)
+    if option is None:  # pragma: no cover - Windows has no SO_REUSEPORT
+        return
+    try:
+        sock.setsockopt(_stdsocket.SOL_SOCKET, option, 1)
+    except OSError as exc:
+        if exc.errno not in _REUSEPORT_UNSUPPORTED:
+            raise
+        warnings.warn(
+            f"SO_REUSEPORT is defined on this platform but not supported ({exc}); listening without it",
+            ReusePortUnavailableWarning,
+            stacklevel=3,
+        )
 
 
 def connect(addr: Any, family: int = _stdsocket.AF_INET, bind: Any = None) -> GreenSocket:
@@ -87,11 +137,14 @@ class _ServeState:
         self.server = server
         self.active = True
 
-    def stop(self) -> None:
-        """Stop the accept loop (from a handler's green thread); later calls do nothing."""
+    def stop(self, error: BaseException | None = None) -> None:
+        """Stop the accept loop (from a handler's green thread), raising ``error`` in it if given.
+
+        Later calls do nothing.
+        """
         if self.active:
             self.active = False
-            kill(self.server, StopServe())
+            kill(self.server, error if error is not None else StopServe())
 
 
 class _Limiter:
@@ -140,10 +193,9 @@ def _run_handler(handle: Callable[..., Any], conn: GreenSocket, addr: Any, state
         handle(conn, addr)
     except StopServe:
         state.stop()
-    except (GreenletExit, KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException:
+    except Exception as exc:
         logger.exception("serve: the handler %r failed on the connection from %r", handle, addr)
+        state.stop(exc)
     finally:
         conn.close()
 
@@ -153,8 +205,8 @@ def serve(sock: Any, handle: Callable[[Any, Any], Any], concurrency: int = 1000)
 
     At most ``concurrency`` handlers run at once (the loop waits for one to finish).  The connection
     is closed when its handler returns.  ``serve`` returns when a handler raises :class:`StopServe`;
-    other handler exceptions are logged (logger ``eventlet.convenience``).  Errors of the listening
-    socket itself (it was closed, say) propagate.
+    another exception of a handler is logged (logger ``eventlet.convenience``) and raised by
+    ``serve``, which stops.  Errors of the listening socket itself (it was closed, say) propagate.
     """
     pool = _make_pool(concurrency)
     state = _ServeState(getcurrent())

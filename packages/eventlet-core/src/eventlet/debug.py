@@ -5,35 +5,46 @@ time or calls a blocking function stops every other one.  :func:`hub_blocking_de
 these: a greenlet trace function (``greenlet.settrace``) notes the time of every switch in the
 hub's thread, and a watchdog thread checks, every fraction of ``resolution``, whether the thread
 has stayed in one greenlet longer than ``resolution`` seconds without that greenlet being the hub
-asleep in its poller.  If so, it logs (logger ``eventlet.debug``, level WARNING) the stack of the
-hub's thread as it is at that moment, taken with ``sys._current_frames``: the code that blocks.
-Unlike upstream eventlet it uses no ``SIGALRM`` (which would interrupt the blocking call) and it
-costs nothing while it is off.
+asleep in its poller.  If so, it reports the stack of the hub's thread as it is at that moment,
+taken with ``sys._current_frames``: the code that blocks.  The report is printed to ``stderr`` and
+logged (logger ``eventlet.debug``, level WARNING).  Unlike upstream eventlet it uses no ``SIGALRM``
+and raises nothing in the blocked code (an exception raised at an arbitrary point, inside a lock or
+a ``finally`` block or the hub itself, leaves the program in a state nobody can reason about); and
+it costs nothing while it is off.
 
-The other helpers are small: :func:`hub_exceptions` turns the hub's logging of callback errors on
-and off, :func:`spew` traces every line executed (through logging), :func:`format_hub_listeners`
-and :func:`format_hub_timers` describe what the hub waits for.
+The switches of upstream eventlet are all here and do what they did there:
+:func:`hub_exceptions` (print unhandled exceptions), :func:`tpool_exceptions`,
+:func:`hub_listener_stacks` and :func:`hub_timer_stacks` (record where each fd listener or timer
+was made, for :func:`format_hub_listeners` and :func:`format_hub_timers`),
+:func:`hub_prevent_multiple_readers`; and :func:`spew` traces every line executed, to stdout.
 """
 
 from __future__ import annotations
 
 import linecache
 import logging
+import os
+import re
 import sys
 import threading
 import time
 import traceback
+import weakref
 from types import FrameType
 from typing import Any
 
 import greenlet
 
 from eventlet.hubs import get_hub
-from eventlet.hubs.hub import BaseHub
+from eventlet.hubs._timers import entry_of
+from eventlet.hubs.hub import BaseHub, Timer
 
 __all__ = [
+    "Spew",
+    "format_asyncio_info",
     "format_hub_listeners",
     "format_hub_timers",
+    "format_threads_info",
     "hub_blocking_detection",
     "hub_exceptions",
     "hub_listener_stacks",
@@ -47,8 +58,17 @@ __all__ = [
 logger = logging.getLogger("eventlet.debug")
 
 
+def _print(stream_name: str, text: str) -> None:
+    """Write ``text`` to ``sys.stdout`` or ``sys.stderr`` as it is now (tests and tools swap them)."""
+    stream = getattr(sys, stream_name)
+    if stream is not None:
+        stream.write(text)
+        stream.flush()
+
+
+# ---------------------------------------------------------------------- blocking detection
 class BlockingDetector:
-    """Watch one hub's thread and log the stack of code that holds it too long."""
+    """Watch one hub's thread and report the stack of code that holds it too long."""
 
     def __init__(self, hub: BaseHub, resolution: float) -> None:
         self.hub = hub
@@ -84,7 +104,7 @@ class BlockingDetector:
             self.check()
 
     def check(self) -> bool:
-        """Log the hub thread's stack if it has been blocked longer than the resolution."""
+        """Report the hub thread's stack if it has been blocked longer than the resolution."""
         switches = self.switches
         if switches == self.reported or time.monotonic() - self.last_switch < self.resolution:
             return False
@@ -94,14 +114,18 @@ class BlockingDetector:
         self.reported = switches
         self.reports += 1
         stack = "".join(traceback.format_stack(frame))
-        logger.warning("The hub was blocked for more than %.3gs by this code:\n%s", self.resolution, stack)
+        message = f"The hub was blocked for more than {self.resolution:.3g}s by this code:\n{stack}"
+        logger.warning("%s", message)
+        _print("stderr", message)
         return True
 
 
 def hub_blocking_detection(state: bool = False, resolution: float = 1) -> BlockingDetector | None:
-    """Turn on (or off) the logging of code that blocks the current thread's hub > ``resolution`` s.
+    """Turn on (or off) the report of code that blocks the current thread's hub > ``resolution`` s.
 
-    Call it from the hub's thread.  Returns the detector while it is on.
+    Call it from the hub's thread.  Returns the detector while it is on.  The report (the stack of
+    the blocking code, taken while it blocks) is printed to stderr and logged on ``eventlet.debug``;
+    the blocked code itself is not interrupted (upstream raises ``RuntimeError`` in it).
     """
     hub = get_hub()
     detector: BlockingDetector | None = getattr(hub, "_blocking_detector", None)
@@ -118,83 +142,242 @@ def hub_blocking_detection(state: bool = False, resolution: float = 1) -> Blocki
     return detector
 
 
+# ---------------------------------------------------------------------- switches
 def hub_exceptions(state: bool = True) -> None:
-    """Log (``True``, the default) or silence exceptions escaping callbacks of the current hub.
+    """Print (``True``, the default) or not the exceptions nobody else sees, in the current hub.
 
-    Exceptions of green threads themselves are always logged when nobody waits for them.
+    Those escaping hub callbacks and timers, and those ending a green thread that nobody waits for.
+    Printed to stderr, as upstream does; they are logged on ``eventlet.hub`` whatever the state
+    (logging shows nothing until the application configures it): a program that routes logging
+    turns the printing off to get each report once.
     """
     get_hub().debug_exceptions = bool(state)
 
 
 def hub_prevent_multiple_readers(state: bool = True) -> None:
-    """Accepted for compatibility with upstream eventlet; does nothing.
+    """Refuse (``True``, the default) or allow several green threads waiting on one fd at once.
 
-    Upstream refuses a second green thread reading the same socket.  This hub supports several
-    readers (and writers) per file descriptor and wakes them all, so there is nothing to prevent.
+    While on, a second green thread that waits to read (or write) a socket or pipe another one
+    already waits on gets ``RuntimeError``, as upstream.  Turned off, the waiters take turns: each
+    time the fd is ready the longest-waiting one is woken.  The setting is process-wide.  (Raw fds
+    waited on with ``trampoline``, such as a child's pidfd, may always have several waiters.)
     """
+    from eventlet.hubs import _fds
+
+    _fds.prevent_multiple_readers = bool(state)
 
 
 def tpool_exceptions(state: bool = False) -> None:
-    """Accepted for compatibility with upstream eventlet; does nothing.
+    """Print (``True``) an exception raised by a :mod:`eventlet.tpool` call before re-raising it.
 
-    Upstream can print exceptions raised in its worker threads.  ``eventlet.tpool`` here always
-    hands the exception to the calling green thread, which re-raises it, so printing it in the
-    worker too would only report it twice.
+    Off by default: the calling green thread gets the exception either way.
     """
+    from eventlet import tpool
+
+    tpool.QUIET = not state
 
 
 def hub_listener_stacks(state: bool = False) -> None:
-    """Accepted for compatibility; listeners do not record where they were made here."""
+    """Record, from now on, where each fd listener of the current hub was made.
+
+    :func:`format_hub_listeners` prints the stacks.  Costs a stack capture per wait while on.
+    """
+    get_hub().set_debug_listeners(state)
+
+
+class _TimerStacks:
+    """Where each timer of one hub was scheduled, while :func:`hub_timer_stacks` is on.
+
+    Every way of scheduling a timer (``schedule_call_global``, and the inlined ones of ``sleep``,
+    ``Timeout``, socket waits, ``spawn_after``) appends it to the hub's list of new timers, so that
+    list is swapped for a recording one while this is on (hubs without the recording pay nothing);
+    fired and cancelled timers are forgotten as the record grows.
+    """
+
+    def __init__(self, hub: BaseHub) -> None:
+        self.hub = hub
+        self.stacks: dict[int, tuple[list[Any], str]] = {}  # id(timer entry) -> (entry, stack)
+        self._limit = 1024
+
+    def install(self) -> None:
+        self.hub._incoming = _RecordingIncoming(self, self.hub._incoming)
+
+    def uninstall(self) -> None:
+        self.hub._incoming = list(self.hub._incoming)
+
+    def record(self, entry: list[Any], stack: str) -> None:
+        stacks = self.stacks
+        stacks[id(entry)] = (entry, stack)
+        if len(stacks) > self._limit:
+            for key in [key for key, (done, _stack) in stacks.items() if done[2] is None]:
+                del stacks[key]
+            self._limit = max(1024, 2 * len(stacks))
+
+    def stack_of(self, timer: Timer) -> str | None:
+        """The stack that scheduled ``timer`` (as ``hub.get_timers()`` gives it), if recorded."""
+        found = self.stacks.get(id(entry_of(timer)))  # (the record holds the entry: ids are unique)
+        return None if found is None else found[1]
+
+
+class _RecordingIncoming(list[Any]):
+    """A hub's list of new timers that records where each was appended (see :class:`_TimerStacks`)."""
+
+    __slots__ = ("recorder",)
+
+    def __init__(self, recorder: _TimerStacks, entries: list[Any]) -> None:
+        list.__init__(self, entries)
+        self.recorder = recorder
+
+    def append(self, entry: list[Any]) -> None:
+        list.append(self, entry)
+        self.recorder.record(entry, "".join(traceback.format_stack()[:-1]))
+
+
+_timer_stacks: weakref.WeakKeyDictionary[BaseHub, _TimerStacks] = weakref.WeakKeyDictionary()
 
 
 def hub_timer_stacks(state: bool = False) -> None:
-    """Accepted for compatibility; timers do not record where they were made here."""
+    """Record, from now on, where each timer of the current hub was scheduled.
+
+    :func:`format_hub_timers` prints the stacks.  Costs a stack capture per timer while on.
+    """
+    hub = get_hub()
+    recorder = _timer_stacks.pop(hub, None)
+    if recorder is not None:
+        recorder.uninstall()
+    if state:
+        recorder = _timer_stacks[hub] = _TimerStacks(hub)
+        recorder.install()
 
 
+# ---------------------------------------------------------------------- descriptions
 def format_hub_listeners() -> str:
-    """A description of every fd listener of the current hub, one per line."""
+    """A description of every fd listener of the current hub, one per line.
+
+    With :func:`hub_listener_stacks` on, each is followed by the stack that made it.
+    """
     hub = get_hub()
     lines = ["READERS:"]
-    lines += [f"  {listener!r}" for listener in hub.get_readers()]
+    lines += _describe_listeners(hub.get_readers())
     lines.append("WRITERS:")
-    lines += [f"  {listener!r}" for listener in hub.get_writers()]
-    return "\n".join(lines)
+    lines += _describe_listeners(hub.get_writers())
+    return os.linesep.join(lines)
+
+
+def _describe_listeners(listeners: list[Any]) -> list[str]:
+    lines = []
+    for listener in listeners:
+        lines.append(repr(listener))
+        where = getattr(listener, "where_called", None)
+        if where:
+            lines.append(where.rstrip("\n"))
+    return lines
 
 
 def format_hub_timers() -> str:
-    """A description of every pending timer of the current hub, soonest first."""
+    """A description of every pending timer of the current hub, soonest first.
+
+    With :func:`hub_timer_stacks` on, each is followed by the stack that scheduled it.
+    """
     hub = get_hub()
     now = hub.clock()
+    recorder = _timer_stacks.get(hub)
     lines = ["TIMERS:"]
-    lines += [f"  in {timer.deadline - now:.3f}s: {timer!r}" for timer in hub.get_timers()]
-    return "\n".join(lines)
+    for timer in hub.get_timers():
+        lines.append(f"  in {timer.deadline - now:.3f}s: {timer!r}")
+        where = recorder.stack_of(timer) if recorder is not None else None
+        if where:
+            lines.append(where.rstrip("\n"))
+    return os.linesep.join(lines)
 
 
-class _Spewer:
-    """A ``sys.settrace`` function that logs each line executed (logger ``eventlet.debug``)."""
+def format_asyncio_info() -> str:
+    """The tasks and the event loop of asyncio in this thread (useful with the asyncio hub)."""
+    import asyncio
 
-    def __init__(self, trace_names: list[str] | None = None, show_values: bool = False) -> None:
+    try:
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = getattr(get_hub(), "loop", None)
+    tasks = asyncio.all_tasks(loop) if loop is not None else set()
+    return os.linesep.join(["TASKS:", repr(tasks), f"EVENTLOOP: {loop!r}"])
+
+
+def format_threads_info() -> str:
+    """The Python threads alive, by ident (with ``threading.enumerate``'s objects)."""
+    threads = {thread.ident: thread for thread in threading.enumerate()}
+    return os.linesep.join(["THREADS:", repr(threads)])
+
+
+# ---------------------------------------------------------------------- spew
+_TOKENS = re.compile(r"\W+")
+
+
+class Spew:
+    """A ``sys.settrace`` function that prints each line executed, to ``sys.stdout``.
+
+    Each line is printed as ``module:lineno: source``; with ``show_values``, a second line (starting
+    with a tab) gives ``name=repr(value)`` for the names on it that are globals or locals of the
+    frame.  ``trace_names`` limits it to the named modules (and their submodules).  Code whose
+    module has no ``__file__`` is shown as ``[unknown]``.
+    """
+
+    def __init__(
+        self, trace_names: list[str] | tuple[str, ...] | None = None, show_values: bool = True
+    ) -> None:
         self.trace_names = trace_names
         self.show_values = show_values
 
-    def __call__(self, frame: FrameType, event: str, arg: Any) -> Any:
+    def __call__(self, frame: FrameType, event: str, arg: Any) -> Spew:
         if event == "line":
-            module = frame.f_globals.get("__name__", "?")
-            if self.trace_names is None or any(module.startswith(name) for name in self.trace_names):
-                filename = frame.f_code.co_filename
-                lineno = frame.f_lineno
-                line = linecache.getline(filename, lineno).rstrip()
-                logger.info("%s:%d: %s", module, lineno, line)
-                if self.show_values:
-                    for name, value in frame.f_locals.items():
-                        if name in line:
-                            logger.info("\t%s = %r", name, value)
+            self._line(frame)
         return self
 
+    def _wanted(self, name: str) -> bool:
+        names = self.trace_names
+        return names is None or any(name == want or name.startswith(f"{want}.") for want in names)
 
-def spew(trace_names: list[str] | None = None, show_values: bool = False) -> None:
-    """Log every line executed in this thread (only in modules named by ``trace_names``)."""
-    sys.settrace(_Spewer(trace_names, show_values))
+    def _line(self, frame: FrameType) -> None:
+        f_globals = frame.f_globals
+        name = str(f_globals.get("__name__", "[unknown]")) if "__file__" in f_globals else "[unknown]"
+        if not self._wanted(name):
+            return
+        lineno = frame.f_lineno
+        code = frame.f_code
+        line = linecache.getline(code.co_filename, lineno).rstrip()
+        if not line:
+            line = f"Unknown code named [{code.co_name}].  VM instruction #{frame.f_lasti}"
+        text = f"{name}:{lineno}: {line}\n"
+        if self.show_values:
+            details = self._values(frame, line)
+            if details:
+                text += "\t" + " ".join(details) + "\n"
+        _print("stdout", text)
+
+    @staticmethod
+    def _values(frame: FrameType, line: str) -> list[str]:
+        scopes = [frame.f_globals]
+        f_locals = frame.f_locals
+        if f_locals is not frame.f_globals:
+            scopes.append(f_locals)
+        details = []
+        for token in _TOKENS.split(line):
+            for scope in scopes:
+                if token and token in scope:
+                    try:
+                        shown = repr(scope[token])
+                    except Exception as exc:  # a broken __repr__ must not break the tracing
+                        shown = f"<repr failed: {exc!r}>"
+                    details.append(f"{token}={shown}")
+        return details
+
+
+def spew(trace_names: list[str] | tuple[str, ...] | None = None, show_values: bool = False) -> None:
+    """Print every line executed in this thread (only in modules named by ``trace_names``).
+
+    A debugging tool: the output goes to ``sys.stdout`` (see :class:`Spew`).  :func:`unspew` stops it.
+    """
+    sys.settrace(Spew(trace_names, show_values))
 
 
 def unspew() -> None:

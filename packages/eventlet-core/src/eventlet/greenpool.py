@@ -13,7 +13,6 @@ iterator) is raised to the consumer at the position where it occurred.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -22,12 +21,12 @@ from greenlet import GreenletExit, getcurrent, greenlet
 from eventlet import greenthread
 from eventlet.event import Event
 from eventlet.greenthread import GreenThread
+from eventlet.hubs import get_hub
+from eventlet.hubs.hub import report_exception
 from eventlet.queue import LightQueue
 from eventlet.semaphore import Semaphore
 
 __all__ = ["GreenPile", "GreenPool"]
-
-logger = logging.getLogger("eventlet.greenpool")
 
 
 class GreenPool:
@@ -132,7 +131,7 @@ class GreenPool:
         except GreenletExit:
             pass
         except Exception:
-            logger.error("Unhandled exception in green thread of %r", self, exc_info=True)
+            report_exception(get_hub(), "Unhandled exception in green thread of %r", self)
         finally:
             if owned:
                 self._spawn_done(getcurrent())

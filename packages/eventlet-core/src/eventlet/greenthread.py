@@ -14,7 +14,6 @@ than with a tuple, a bound method and a dict per thread.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -23,6 +22,7 @@ from greenlet import GreenletExit, getcurrent, greenlet
 from eventlet import hubs as _hubs_module
 from eventlet.hubs import get_hub
 from eventlet.hubs._timers import cancel_entry
+from eventlet.hubs.hub import report_exception
 
 __all__ = [
     "GreenThread",
@@ -34,8 +34,6 @@ __all__ = [
     "spawn_after_local",
     "spawn_n",
 ]
-
-logger = logging.getLogger("eventlet.hub")
 
 T = TypeVar("T")
 
@@ -55,7 +53,8 @@ _thread_hubs = _hubs_module._registry.local
 def sleep(seconds: float = 0) -> None:
     """Yield to other green threads for ``seconds`` (``0``: just let the others run once).
 
-    Never blocks the OS thread.  Raises RuntimeError when called from the hub itself.
+    Never blocks the OS thread.  Called from the hub itself (in a hub callback), ``sleep(0)``
+    returns at once and a longer sleep raises RuntimeError.
     """
     try:
         hub = _thread_hubs.hub
@@ -64,6 +63,8 @@ def sleep(seconds: float = 0) -> None:
     current = getcurrent()
     hub_greenlet = hub.greenlet
     if current is hub_greenlet:
+        if seconds <= 0:
+            return  # a hub callback yielding: there is nothing to yield to, as upstream
         raise RuntimeError("Cannot sleep in the hub: it would block forever")
     if not seconds > 0:  # (NaN too)
         hub._ready.append(current)  # the hub switches back to us
@@ -178,11 +179,7 @@ class GreenThread(greenlet):
             if not observed and not isinstance(exc, GreenletExit):
                 # Nobody waits or is linked yet: say so now rather than let it pass unseen.
                 # A later wait() still raises it.
-                logger.error(
-                    "Unhandled exception in green thread %r",
-                    self,
-                    exc_info=(type(exc), exc, exc.__traceback__),
-                )
+                report_exception(get_hub(), "Unhandled exception in green thread %r", self)
             return None
         self._result = result
         if self._observers is not None:
@@ -207,7 +204,7 @@ class GreenThread(greenlet):
                 try:
                     func(self, *args, **kwargs)
                 except Exception:
-                    logger.exception("Exception in a link of green thread %r", self)
+                    report_exception(get_hub(), "Exception in a link of green thread %r", self)
         return True
 
     @property
@@ -331,13 +328,14 @@ def _start_n(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, 
     except _TO_MAIN:
         raise  # through the hub to the main greenlet, unlogged, as in a program without threads
     except BaseException:
-        logger.error("Unhandled exception in green thread started by spawn_n", exc_info=True)
+        report_exception(get_hub(), "Unhandled exception in green thread %s", "started by spawn_n")
 
 
 def spawn_n(func: Callable[..., Any], *args: Any, **kwargs: Any) -> greenlet:
     """Like :func:`spawn`, but faster, returning a bare greenlet whose result cannot be waited for.
 
-    An exception it raises is logged (logger ``eventlet.hub``) and never stops the hub.
+    An exception it raises is reported (printed to stderr and logged on ``eventlet.hub``: see
+    :func:`eventlet.hubs.hub.report_exception`) and never stops the hub.
     """
     try:
         hub = _thread_hubs.hub
@@ -446,11 +444,22 @@ def _finish_unstarted(thread: GreenThread, exc: BaseException) -> None:
     if isinstance(exc, _TO_MAIN):
         raise exc  # to the caller, as though the thread had run it through
     if not observed and not isinstance(exc, GreenletExit):
-        logger.error(
-            "Unhandled exception in green thread %r", thread, exc_info=(type(exc), exc, exc.__traceback__)
-        )
+        try:
+            raise exc  # reported as the exception being handled, as a thread's own would be
+        except BaseException:
+            report_exception(get_hub(), "Unhandled exception in green thread %r", thread)
 
 
 def getcurrent_thread() -> greenlet:
     """The running greenlet (alias of :func:`greenlet.getcurrent`)."""
     return getcurrent()
+
+
+def __getattr__(name: str) -> Any:
+    """Upstream's deprecated names (``call_after_global``, ``exc_after``...), looked up lazily."""
+    from eventlet._deprecated import GREENTHREAD_NAMES
+
+    try:
+        return GREENTHREAD_NAMES[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None

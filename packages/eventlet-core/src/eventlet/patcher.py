@@ -16,7 +16,8 @@ module exposes replacement attributes; its optional ``__patched__`` list names t
 the standard module (default: every public name it defines that the standard module also has),
 and an optional ``__patch_module__(stdlib_module) -> dict`` computes further replacements from the
 standard module itself.  The original values are kept, so :func:`original` can rebuild the
-unpatched module and :func:`original_attr` can hand out one original function.
+unpatched module and :func:`original_attr` can hand out one original function.  A green module
+whose library is not installed (``eventlet.green.OpenSSL`` without pyOpenSSL) is skipped.
 
 **What patching cannot reach** is a reference taken before it: ``from socket import socket``
 executed earlier holds the blocking class.  For ``_thread`` and ``threading`` such references are
@@ -38,6 +39,7 @@ from typing import Any
 
 from eventlet import _patch_green
 from eventlet._patch_green import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
+from eventlet._patch_green import EXPLICIT_ONLY as _EXPLICIT_ONLY
 from eventlet._patch_green import KEYWORD_MODULES as KEYWORD_MODULES
 from eventlet._patch_green import GreenModules
 from eventlet._patch_green import patched_names as _patched_names
@@ -60,6 +62,7 @@ from eventlet._patch_psycopg import psycopg_wait as _psycopg_wait  # noqa: F401 
 __all__ = [
     "CORE_GREEN_MODULES",
     "MonkeyPatchWarning",
+    "already_patched",
     "import_patched",
     "inject",
     "is_monkey_patched",
@@ -89,7 +92,7 @@ class _Patcher(GreenModules):
         super().__init__()
         self.saved: dict[str, dict[str, Any]] = {}  # module -> attribute -> original value
         self.patched: set[str] = set()  # standard modules patched
-        self.keywords: set[str] = set()  # monkey_patch keywords applied
+        self.keywords: dict[str, bool] = {}  # monkey_patch keywords applied -> True
         self.originals: dict[str, ModuleType] = {}
         self.warned: set[str] = set()
         self.shadows: dict[str, ModuleType] = {}
@@ -102,12 +105,19 @@ class _Patcher(GreenModules):
         if os.environ.get("EVENTLET_NO_PATCH", "").strip().lower() not in ("", "0", "false", "no"):
             logger.info("EVENTLET_NO_PATCH is set: monkey_patch() does nothing")
             return
+        on = dict(on)
+        if "__builtin__" in on:  # the Python 2 name, still accepted upstream
+            if "builtins" in on:
+                raise TypeError("monkey_patch() got both builtins and __builtin__")
+            on["builtins"] = on.pop("__builtin__")
         table = self.keyword_table()
         for keyword in on:
             if keyword not in table:
                 raise TypeError(f"monkey_patch() got an unexpected keyword argument {keyword!r}")
         default = (True not in on.values()) if all is None else bool(all)
-        chosen = [kw for kw in table if on.get(kw, default) and kw not in self.keywords]
+        chosen = [
+            kw for kw in table if on.get(kw, default and kw not in _EXPLICIT_ONLY) and kw not in self.keywords
+        ]
         import eventlet.hubs  # noqa: F401 - the hub registry must hold OS-thread locals
 
         plan: list[tuple[str, ModuleType]] = []
@@ -129,22 +139,27 @@ class _Patcher(GreenModules):
         changed: dict[str, dict[str, Any]] = {}
         for name, green in plan:
             changed.setdefault(name, {}).update(self.patch_module(name, green))
-        if "psycopg" in chosen:
-            _patch_psycopg()
-        self.keywords.update(chosen)
+        for keyword in chosen:
+            # psycopg counts as patched only once a driver took the hook (retried on every call).
+            if keyword != "psycopg" or _patch_psycopg():
+                self.keywords[keyword] = True
         self.protect_own_modules(module for name, module in self._own_modules())
         if self.finder is None and self.patched:
             self.finder = OwnModuleFinder(self)
             sys.meta_path.insert(0, self.finder)
         held: list[str] = []
         if "_thread" in changed:
+            # The import system's locks stay OS locks: a green wait inside an import could need
+            # an import itself (the hub's module), and two OS threads importing must exclude
+            # each other for real.
+            importlib._bootstrap._thread = self.shadow("_thread")  # type: ignore[attr-defined]
             held = green_existing_locks(self.saved["_thread"], sys.modules["eventlet.green.thread"])
         warn_leftovers(self, changed, held)
 
     def patch_module(self, name: str, green: ModuleType) -> dict[str, Any]:
         """Copy ``green``'s replacements into standard module ``name``; return {attr: new value}."""
         target = sys.modules[name]
-        replacements = {}
+        replacements: dict[str, Any] = {}
         for attr in _patched_names(green, target):
             try:
                 replacements[attr] = getattr(green, attr)
@@ -155,11 +170,18 @@ class _Patcher(GreenModules):
         hook = getattr(green, "__patch_module__", None)
         if hook is not None:
             replacements.update(hook(target))
+        # Names the green module removes (blocking objects it has no green version of).
+        for attr in getattr(green, "__deleted__", ()):
+            if hasattr(target, attr):
+                replacements[attr] = _MISSING
         saved = self.saved.setdefault(name, {})
         for attr, value in replacements.items():
             if attr not in saved:
                 saved[attr] = getattr(target, attr, _MISSING)
-            setattr(target, attr, value)
+            if value is _MISSING:
+                delattr(target, attr)
+            else:
+                setattr(target, attr, value)
         self.patched.add(name)
         self.originals.pop(name, None)
         self.shadows.pop(name, None)
@@ -250,6 +272,9 @@ class _Patcher(GreenModules):
 
 _state = _Patcher()
 
+#: The ``monkey_patch()`` keywords applied so far, each mapped to True (upstream's name and shape).
+already_patched: dict[str, bool] = _state.keywords
+
 
 # ------------------------------------------------------------------------------------ public API
 def monkey_patch(all: bool | None = None, **on: bool) -> None:
@@ -258,19 +283,26 @@ def monkey_patch(all: bool | None = None, **on: bool) -> None:
     Keywords choose groups: ``os``, ``select`` (``select`` and ``selectors``), ``socket``
     (``socket``, and ``ssl`` when eventlet-ssl is installed), ``thread`` (``_thread``,
     ``threading``, ``queue``), ``time``, ``subprocess`` (with eventlet-processes), ``psycopg``
-    (psycopg2's wait callback), ``builtins`` and ``MySQLdb`` (patched only if some distribution
-    registers a green module of that name), plus any module registered in the
-    ``eventlet.green_modules`` entry-point group.  Without keywords, everything is patched; if
-    any keyword is true, only those; ``all=`` sets the default for the rest explicitly.
+    (psycopg2's wait callback, psycopg 3's waiter), ``builtins`` (``open`` tells the hub about
+    each file descriptor it opens; ``__builtin__`` is accepted too) and ``MySQLdb`` (patched only
+    if some distribution registers a green module of that name), plus any module registered in the
+    ``eventlet.green_modules`` entry-point group.  Without keywords, everything is patched but
+    ``builtins`` and ``MySQLdb``, which are patched only when asked for by name; if any keyword is
+    true, only those; ``all=`` sets the default for the rest explicitly.
 
-    Calling it again patches only what was not patched yet.  With ``EVENTLET_NO_PATCH=1`` in the
+    A green module whose third-party library is not installed (pyOpenSSL, a database driver) is
+    skipped: there is nothing of it to patch.  Calling it again patches only what was not patched
+    yet; :data:`already_patched` lists the keywords applied.  With ``EVENTLET_NO_PATCH=1`` in the
     environment it does nothing (and logs so).
     """
     _state.monkey_patch(all, on)
 
 
 def is_monkey_patched(module: str | ModuleType) -> bool:
-    """True if ``module`` (a name, a keyword such as ``"thread"``, or a module) has been patched."""
+    """True if ``module`` (a name, a keyword such as ``"thread"``, or a module) has been patched.
+
+    ``"psycopg"`` is true only once a PostgreSQL driver took the green wait hook.
+    """
     name = module if isinstance(module, str) else module.__name__
     return name in _state.patched or name in _state.keywords
 

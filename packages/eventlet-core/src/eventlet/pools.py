@@ -1,9 +1,10 @@
 """Pools of reusable items (connections, say): :class:`Pool` and :class:`TokenPool`.
 
 A pool creates items on demand up to ``max_size`` and hands returned items to waiting green
-threads directly, oldest waiter first.  A waiter may instead be handed a *slot*: the right to create
-an item itself (when a creation failed, or the pool grew), so that a failing ``create`` never leaves
-a waiter blocked while the pool is below its limit.  A waiter that leaves by an exception (``kill``,
+threads directly, oldest waiter first (and lets that waiter run before ``put`` returns).  A waiter
+may instead be handed a *slot*: the right to create an item itself (when a creation failed, or the
+pool grew), so that a failing ``create`` never leaves a waiter blocked while the pool is below its
+limit.  A waiter that leaves by an exception (``kill``,
 an enclosing :class:`eventlet.Timeout`) after it was handed an item or a slot passes it on.
 """
 
@@ -16,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from greenlet import getcurrent, greenlet
 
+from eventlet.greenthread import sleep
 from eventlet.hubs import get_hub
 
 __all__ = ["Pool", "Token", "TokenPool"]
@@ -107,7 +109,7 @@ class Pool(Generic[T]):
             elif item is _SLOT:
                 self._give_back_slot()
             else:
-                self.put(item)
+                self._return(item)
             raise
         waiter.greenlet = None
         item = waiter.item
@@ -139,19 +141,28 @@ class Pool(Generic[T]):
         get_hub().call_soon(_wake, waiter)
 
     def put(self, item: T) -> None:
-        """Return an item to the pool (to the oldest waiter, if any).  Never blocks.
+        """Return an item to the pool: to the oldest waiter if any, else to the free items.
 
-        If the pool was shrunk below its current size, the item is dropped instead.
+        A waiter handed the item runs before ``put`` returns (the caller yields once, as upstream's
+        ``put`` does), so an item whose waiter left meanwhile (timed out, killed) is back among the
+        free items by then.  If the pool was shrunk below its current size, the item is dropped.
         """
+        if self._return(item):
+            sleep(0)  # (returns at once when called from the hub)
+
+    def _return(self, item: T) -> bool:
+        """``put`` without the yield; True if the item was handed to a waiter."""
         if self.current_size > self.max_size:
             self.current_size -= 1
-            return
+            return False
         if self._waiters:
             self._hand(self._waiters.popleft(), item)
-        elif self.order_as_stack:
+            return True
+        if self.order_as_stack:
             self.free_items.appendleft(item)
         else:
             self.free_items.append(item)
+        return False
 
     @contextmanager
     def item(self) -> Iterator[T]:

@@ -7,10 +7,13 @@ progress possible does the other side's work on its behalf:
 
 * ``put`` with a getter waiting gives the item straight to the oldest getter (``waiter.item = x``)
   and queues its wake-up on the hub's ready queue: no trip through the container, no retry loop.
-  A waiting getter therefore implies an empty container.
+  A waiting getter therefore implies an empty container.  On a ``maxsize=0`` channel the putter
+  then yields, so that the getter runs with the item before ``put`` returns (as upstream: a
+  channel's ``put`` returns once the item was received).
 * ``get`` that frees a slot moves the oldest blocked putter's item into the container (or, on a
   ``maxsize=0`` channel, takes it straight from the putter) and wakes that putter: its ``put`` is
-  already done when it resumes.  A waiting putter therefore implies a full container.
+  already done when it resumes.  A waiting putter therefore implies a full container.  Called
+  from the hub itself (``get_nowait`` in a hub callback), it switches to the putter at once.
 
 A woken green thread only reads its waiter: no lock, no re-check of the container, one hub round trip
 per hand-off.  Timeouts are plain hub timers that merely wake the waiter; on resuming it sees which
@@ -34,6 +37,7 @@ from typing import Any
 
 from greenlet import getcurrent
 
+from eventlet.greenthread import sleep
 from eventlet.hubs import get_hub
 from eventlet.hubs.hub import Timer
 
@@ -76,6 +80,8 @@ class LightQueue:
 
     def __init__(self, maxsize: int | None = None) -> None:
         self.maxsize: int | None = None if maxsize is None or maxsize < 0 else maxsize
+        #: ``maxsize == 0`` (kept by ``resize``): a plain attribute is tested faster than ``None == 0``
+        self._channel = self.maxsize == 0
         self.getters: deque[_Waiter] = deque()
         self.putters: deque[_Waiter] = deque()
         self._tasks = 0  # items put and not yet marked done (only Queue reads it)
@@ -144,6 +150,7 @@ class LightQueue:
     def resize(self, size: int | None) -> None:
         """Change ``maxsize`` (``None``/negative: unbounded); blocked putters that now fit proceed."""
         self.maxsize = None if size is None or size < 0 else size
+        self._channel = self.maxsize == 0
         self._admit_putters()
 
     # ------------------------------------------------------------------ put
@@ -160,6 +167,8 @@ class LightQueue:
             waiter[1] = item
             self._tasks += 1
             waiter[2]._ready.append((_wake, (waiter,)))
+            if self._channel:
+                sleep(0)  # a channel: the getter runs with the item before the putter goes on
             return
         maxsize = self.maxsize
         if maxsize is None or len(self.queue) < maxsize:
@@ -220,7 +229,11 @@ class LightQueue:
             item = waiter[1]
             waiter[1] = _NONE
             self._tasks += 1
-            waiter[2]._ready.append((_wake, (waiter,)))
+            hub = waiter[2]
+            if getcurrent() is hub.greenlet:
+                _wake(waiter)  # called from the hub (a callback): the putter finishes its put now
+            else:
+                hub._ready.append((_wake, (waiter,)))
             return item
         if not block or (timeout is not None and timeout <= 0):
             raise Empty

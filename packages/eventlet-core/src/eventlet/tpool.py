@@ -11,10 +11,12 @@ result or the exception in the record, and asks the caller's hub to resume the c
 gives up (a ``Timeout``, a kill) marks the record abandoned; the late result is dropped (an
 exception is logged) and nobody is woken by mistake.
 
-The workers are real OS threads even under ``monkey_patch()``: they are started with the original
-``_thread.start_new_thread``, on the first call, never at import.  A call made from a worker thread
-runs directly (a nested ``execute`` would otherwise wait for itself).  The pool has
-``EVENTLET_THREADPOOL_SIZE`` threads (default 20), or what :func:`set_num_threads` says.
+The workers are real OS threads even under ``monkey_patch()``: daemon ``threading.Thread`` objects
+of the unpatched ``threading`` module (named ``tpool_thread_N``, as upstream's, which is what
+``threading.current_thread()`` gives in them), started on the first call, never at import.  A call
+made from a worker thread runs directly (a nested ``execute`` would otherwise wait for itself).  The
+pool has ``EVENTLET_THREADPOOL_SIZE`` threads (default 20), or what :func:`set_num_threads` says;
+with 0, calls run in the calling thread, as upstream (a ``RuntimeWarning`` says so once).
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ import _queue
 import logging
 import os
 import sys
+import threading
+import traceback
+import types
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -31,11 +37,15 @@ from greenlet import getcurrent, greenlet
 from eventlet import hubs
 from eventlet.patcher import original
 
-__all__ = ["Proxy", "execute", "killall", "set_num_threads", "setup"]
+__all__ = ["Proxy", "execute", "get_num_threads", "killall", "set_num_threads", "setup"]
 
 logger = logging.getLogger("eventlet.tpool")
 
 DEFAULT_SIZE = 20
+
+#: False prints the exception of a failed call (in the caller, before re-raising it): upstream's
+#: switch, set by ``eventlet.debug.tpool_exceptions``.
+QUIET = True
 
 _PENDING, _DONE, _ABANDONED = 0, 1, 2
 
@@ -82,6 +92,10 @@ def _inherit_hooks() -> None:  # pragma: no cover - runs before the worker can b
         sys.setprofile(profile)
 
 
+class PoolSizeError(ValueError, AssertionError):
+    """A negative number of threads.  Also an ``AssertionError``: what upstream eventlet raises."""
+
+
 def _pool_size_from_env() -> int:
     raw = os.environ.get("EVENTLET_THREADPOOL_SIZE", "").strip()
     if not raw:
@@ -89,10 +103,23 @@ def _pool_size_from_env() -> int:
     try:
         size = int(raw)
     except ValueError:
-        size = 0
-    if size < 1:
-        raise ValueError(f"EVENTLET_THREADPOOL_SIZE must be a positive integer, not {raw!r}")
+        raise ValueError(f"EVENTLET_THREADPOOL_SIZE must be an integer, not {raw!r}") from None
+    if size < 0:
+        raise PoolSizeError(f"EVENTLET_THREADPOOL_SIZE cannot be negative ({raw!r})")
     return size
+
+
+def _finished() -> None:  # pragma: no cover - never called: it stands in for a finished call's function
+    """What a finished call's ``func`` becomes, so that the record keeps nothing of the caller's."""
+
+
+def _print_failed_call(error: BaseException) -> None:
+    """``tpool_exceptions(True)``: show the call's exception and where it was made, on stderr."""
+    stream = sys.stderr
+    if stream is not None:
+        stream.write("".join(traceback.format_exception(type(error), error, error.__traceback__)))
+        stream.write("".join(traceback.format_stack()[:-2]))
+        stream.flush()
 
 
 class ThreadPool:
@@ -100,7 +127,6 @@ class ThreadPool:
 
     def __init__(self, size: int | None = None) -> None:
         threads = original("_thread")
-        self._start_thread: Callable[..., Any] = threads.start_new_thread
         self._get_ident: Callable[[], int] = threads.get_ident
         self._lock = threads.allocate_lock()
         self._size = size
@@ -109,10 +135,11 @@ class ThreadPool:
         self._hellos: _queue.SimpleQueue[int] = _queue.SimpleQueue()
         self._workers: set[int] = set()
         self._fork_hook = False
+        self._warned_zero = False
 
     @property
     def size(self) -> int:
-        """How many worker threads the pool runs (once started)."""
+        """How many worker threads the pool runs (once started).  0: calls run in the caller."""
         if self._size is None:
             self._size = _pool_size_from_env()
         return self._size
@@ -128,8 +155,24 @@ class ThreadPool:
             if not self._fork_hook:
                 os.register_at_fork(after_in_child=self._after_fork)
                 self._fork_hook = True
+            if self.size == 0 and not self._warned_zero:
+                self._warned_zero = True
+                warnings.warn(
+                    "Zero threads in tpool: every tpool.execute() call runs in the calling thread "
+                    "and blocks it.  Check the value of the environment variable "
+                    "EVENTLET_THREADPOOL_SIZE (or tpool.set_num_threads()).",
+                    RuntimeWarning,
+                    stacklevel=4,
+                )
             while len(self._workers) < self.size:
-                self._start_thread(self._work, (self._requests, self._hellos, self._exits))
+                # ``threading`` is the unpatched module here, also after monkey_patch() (the patcher
+                # points eventlet's modules at it): these are OS threads.
+                threading.Thread(
+                    target=self._work,
+                    args=(self._requests, self._hellos, self._exits),
+                    name=f"tpool_thread_{len(self._workers)}",
+                    daemon=True,
+                ).start()
                 self._workers.add(self._hellos.get())  # the new worker's ident
 
     def _work(
@@ -159,7 +202,11 @@ class ThreadPool:
                 call.result = call.func(*call.args, **call.kwargs)
             except BaseException as exc:  # handed to the caller, who re-raises it
                 call.error = exc
+            # Keep no reference to what the call used once it is done: the caller may expect the
+            # objects to go away (this thread keeps its last record until the next request).
+            call.func, call.args, call.kwargs = _finished, (), {}
             call.hub.call_threadsafe(_deliver, call)
+            call = None
         exits.put(me)
 
     def execute(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -169,8 +216,12 @@ class ThreadPool:
         current = getcurrent()
         if current is hubs.get_hub().greenlet:
             raise RuntimeError("tpool.execute() cannot be called from the hub")
-        if len(self._workers) < self.size:
+        size = self.size
+        if len(self._workers) < size:
             self.setup()
+        elif size == 0:
+            self.setup()  # warns, once
+            return func(*args, **kwargs)
         call = _Call(func, args, kwargs, current)
         self._requests.put(call)
         try:
@@ -183,13 +234,18 @@ class ThreadPool:
         error = call.error
         if error is not None:
             call.error = None
+            if not QUIET:
+                _print_failed_call(error)
             raise error
         return call.result
 
     def set_size(self, size: int) -> None:
-        """Change the number of workers; a running pool grows or shrinks at once."""
-        if size < 1:
-            raise ValueError(f"the thread pool needs at least one thread, not {size!r}")
+        """Change the number of workers; a running pool grows or shrinks at once.
+
+        0 stops the workers: calls then run in the calling thread (and block it).
+        """
+        if size < 0:
+            raise PoolSizeError(f"the thread pool cannot have a negative number of threads ({size!r})")
         with self._lock:
             self._size = size
             surplus = len(self._workers) - size
@@ -204,6 +260,7 @@ class ThreadPool:
     def killall(self) -> None:
         """Stop every worker once the calls queued so far are done; blocks until they exit."""
         with self._lock:
+            self._warned_zero = False
             count = len(self._workers)
             for _ in range(count):
                 self._requests.put(None)
@@ -236,8 +293,16 @@ def setup() -> None:
 
 
 def set_num_threads(nthreads: int) -> None:
-    """Use ``nthreads`` worker threads (the default is ``EVENTLET_THREADPOOL_SIZE``, else 20)."""
+    """Use ``nthreads`` worker threads (the default is ``EVENTLET_THREADPOOL_SIZE``, else 20).
+
+    0 runs every call in the calling thread (with a ``RuntimeWarning`` at the first one).
+    """
     _pool.set_size(nthreads)
+
+
+def get_num_threads() -> int:
+    """The number of worker threads the pool runs (or will run, once used)."""
+    return _pool.size
 
 
 def killall() -> None:
@@ -261,8 +326,8 @@ class Proxy:
     Calling a method (or the object itself, indexing, iterating, ``with``) goes through
     :func:`execute`; pass ``nonblocking=True`` to a call to run it directly instead.  Results that
     are instances of a type in ``autowrap``, or come from a method named in ``autowrap_names``, are
-    wrapped in a Proxy too.  Plain attributes, comparisons, ``len``, ``str`` and ``repr`` are read
-    directly.
+    wrapped in a Proxy too; so are plain attributes of such a type or name.  Plain attributes,
+    comparisons, ``len``, ``str`` and ``repr`` are read directly.
     """
 
     __slots__ = ("_autowrap", "_autowrap_names", "_obj")
@@ -274,10 +339,12 @@ class Proxy:
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._obj, name)
-        if not callable(attr):
-            return attr
         autowrap = self._autowrap
         wrap_result = name in self._autowrap_names
+        if not callable(attr):
+            if wrap_result or (autowrap and isinstance(attr, autowrap)):
+                return Proxy(attr, autowrap)
+            return attr
 
         def call(*args: Any, **kwargs: Any) -> Any:
             result = _proxy_call(autowrap, attr, *args, **kwargs)
@@ -314,6 +381,12 @@ class Proxy:
 
     def __next__(self) -> Any:
         return _proxy_call(self._autowrap, next, self._obj)
+
+    def __copy__(self) -> Any:
+        return _proxy_call(self._autowrap, self._obj.__copy__)
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
+        return _proxy_call(self._autowrap, self._obj.__deepcopy__, memo)
 
     def __enter__(self) -> Any:
         return _proxy_call(self._autowrap, self._obj.__enter__)
@@ -356,3 +429,26 @@ class Proxy:
 
     def __repr__(self) -> str:
         return repr(self._obj)
+
+
+class _TpoolModule(types.ModuleType):
+    """This module's class: upstream's module-level state, as properties over the pool.
+
+    ``tpool._nthreads`` (read and written by programs and test suites written for upstream) is
+    the pool's size; ``tpool._threads`` lists the idents of the worker threads running.
+    """
+
+    @property
+    def _nthreads(self) -> int:
+        return _pool.size
+
+    @_nthreads.setter
+    def _nthreads(self, value: int) -> None:
+        _pool.set_size(value)
+
+    @property
+    def _threads(self) -> list[int]:
+        return sorted(_pool._workers)
+
+
+sys.modules[__name__].__class__ = _TpoolModule

@@ -9,7 +9,9 @@ exactly the standard library's, and the green thread never blocks the OS thread.
 itself becomes readable when any of its fds has an event, so the hub waits on that one fd.
 Exceptional conditions (``select``'s third list) are reported when the call wakes for another
 reason or when the timeout expires; on their own they do not wake it early.  Other objects
-(``kqueue``, ``devpoll``) are the standard ones and would block.
+(``kqueue``, ``kevent``, ``devpoll``) are the standard ones and would block: importing this module
+keeps them, but ``monkey_patch()`` removes them from the standard ``select`` (see ``__deleted__``),
+so that code choosing the best mechanism the module offers does not pick one that blocks.
 """
 
 from __future__ import annotations
@@ -34,15 +36,35 @@ globals().update(
     }
 )
 
-__patched__ = ["epoll", "poll", "select"]
+#: What monkey_patch() replaces in the standard ``select`` (those it has: no epoll on macOS...).
+__patched__ = [name for name in ("epoll", "poll", "select") if hasattr(_select, name)]
+#: What the standard module has that would block the hub here (upstream eventlet's attribute: the
+#: names a monkey-patched ``select`` should not offer); monkey_patch() removes those it has.
+__deleted__ = ["devpoll", "kqueue", "kevent"]
 
 _clock = time.monotonic
 _POLL_READ = _select.POLLIN | _select.POLLPRI
 _POLL_WRITE = _select.POLLOUT
 
 
-def _fileno(obj: Any) -> int:
-    return obj if isinstance(obj, int) else int(obj.fileno())
+def get_fileno(obj: Any) -> int:
+    """The file descriptor of ``obj``: an int itself, or what its ``fileno()`` returns.
+
+    Raises ``TypeError`` for anything else, or when ``fileno()`` does not return an int (upstream
+    eventlet's function, with its message).
+    """
+    fileno = getattr(obj, "fileno", None)
+    if fileno is None:
+        if isinstance(obj, int):
+            return obj
+        raise TypeError(f"Expected int or long, got {type(obj)}")
+    fd = fileno()
+    if not isinstance(fd, int):
+        raise TypeError(f"Expected int or long, got {type(fd)}")
+    return fd
+
+
+_fileno = get_fileno
 
 
 class _Wakeup:

@@ -4,7 +4,7 @@ The classes are the standard library's, with their underlying primitive swapped 
 from :mod:`eventlet.green.select`; so ``subprocess``, ``socketserver`` and anything else built on
 ``selectors`` runs unchanged in green threads.  ``DefaultSelector`` is the best green selector the
 platform has (epoll, then poll, then select).  The kqueue and devpoll selectors are not offered:
-they would block.
+they would block; ``monkey_patch()`` removes them from the standard ``selectors`` too.
 """
 
 from __future__ import annotations
@@ -33,7 +33,14 @@ __all__ = [
     "SelectSelector",
     "SelectorKey",
 ]
-__patched__ = ["DefaultSelector", "EpollSelector", "PollSelector", "SelectSelector"]
+#: What monkey_patch() replaces in the standard ``selectors`` (those it has).
+__patched__ = [
+    name
+    for name in ("DefaultSelector", "EpollSelector", "PollSelector", "SelectSelector")
+    if hasattr(_selectors, name)
+]
+#: Blocking selectors that monkey_patch() removes from the standard ``selectors`` (those it has).
+__deleted__ = ["DevpollSelector", "KqueueSelector"]
 
 
 class SelectSelector(_selectors.SelectSelector):

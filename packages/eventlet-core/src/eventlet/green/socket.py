@@ -107,7 +107,12 @@ def socketpair(
     if family is None:
         family = getattr(_socket, "AF_UNIX", _socket.AF_INET)
     first, second = _stdsocket.socketpair(family, type, proto)
-    return GreenSocket(first), GreenSocket(second)
+    return _take_over(first), _take_over(second)
+
+
+def _take_over(sock: _stdsocket.socket) -> GreenSocket:
+    """A green socket on ``sock``'s own fd (``GreenSocket(sock)`` would work on a duplicate)."""
+    return GreenSocket(sock.family, sock.type, sock.proto, sock.detach())
 
 
 def _socket_class() -> type[GreenSocket]:

@@ -43,6 +43,7 @@ from eventlet.patcher import original_attr
 # eventlet.green._thread_local; this module adds the thread lifetime and is what users import.
 
 __all__ = [
+    "Lock",
     "LockType",
     "RLock",
     "allocate_lock",
@@ -114,6 +115,19 @@ class _Registry:
         self.sentinels: weakref.WeakKeyDictionary[greenlet, list[LockType]] = weakref.WeakKeyDictionary()
         #: green threads started by start_new_thread: threading gives them a _DummyThread.
         self.raw: weakref.WeakSet[greenlet] = weakref.WeakSet()
+        #: ident -> the greenlet of every green thread started here and not yet gone.
+        self.greenlets: weakref.WeakValueDictionary[int, greenlet] = weakref.WeakValueDictionary()
+        #: the object whose method a green thread runs (a ``threading.Thread``) -> its greenlet.
+        self.owners: weakref.WeakKeyDictionary[Any, greenlet] = weakref.WeakKeyDictionary()
+
+    def started(self, glet: greenlet, function: Any) -> None:
+        """Remember a new green thread: by ident, and by the ``Thread`` whose method it runs."""
+        self.greenlets[id(glet)] = glet
+        if type(function) is types.MethodType:
+            try:
+                self.owners[function.__self__] = glet
+            except TypeError:  # not weakly referable, or not hashable: nobody needs to find it
+                pass
 
 
 _registry = _Registry()
@@ -175,6 +189,7 @@ def start_new_thread(
     _registry.running += 1
     glet = greenthread.spawn_n(_bootstrap, function, args, kw, None)
     _registry.raw.add(glet)
+    _registry.started(glet, function)
     return id(glet)
 
 
@@ -189,6 +204,7 @@ def start_joinable_thread(
         raise RuntimeError("thread already started")
     _registry.running += 1
     glet = greenthread.spawn_n(_bootstrap, function, (), {}, handle)
+    _registry.started(glet, function)
     handle._ident = id(glet)
     handle._started = True
     if not daemon:
@@ -253,6 +269,21 @@ def started_by_start_new_thread(glet: greenlet) -> bool:
     return glet in _registry.raw
 
 
+def greenlet_of(ident: int | None, thread: Any = None) -> greenlet | None:
+    """The live greenlet of a green thread started here: by ``thread`` object (a ``Thread``
+    whose method it runs, found even before it runs) or else by ``ident``; None if there is none.
+    """
+    glet = None
+    if thread is not None:
+        try:
+            glet = _registry.owners.get(thread)
+        except TypeError:  # not weakly referable, or not hashable
+            pass
+    if glet is None and ident is not None:
+        glet = _registry.greenlets.get(ident)
+    return None if glet is None or glet.dead else glet
+
+
 # They stand for the ``_thread`` functions (``threading``'s ``__all__`` check, pickling by name).
 for _function in (get_ident, allocate_lock, start_new_thread, start_joinable_thread, exit):
     _function.__module__ = "_thread"
@@ -280,6 +311,8 @@ allocate = allocate_lock
 start_new = start_new_thread
 exit_thread = exit
 lock = LockType
+#: Upstream eventlet's name for the lock class (``thread.Lock()`` makes a new lock).
+Lock = LockType
 
 _local = local
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import socket as _socket
 from typing import Any
 
 from eventlet.greenio.pipe import GreenFileIO, GreenPipe
@@ -24,6 +25,9 @@ __all__ = [
     "shutdown_safe",
 ]
 
+#: upstream eventlet's name for the raw file object a socket's ``makefile`` wraps (programs subclass it)
+_fileobject = _socket.SocketIO
+
 #: errnos meaning "the operation would block" (upstream eventlet's name)
 SOCKET_BLOCKING = frozenset({errno.EAGAIN, errno.EWOULDBLOCK})
 #: errnos meaning "the peer or the socket is gone" (upstream eventlet's name)
@@ -35,13 +39,23 @@ def set_nonblocking(fd: Any) -> None:
     os.set_blocking(fd if isinstance(fd, int) else fd.fileno(), False)
 
 
-def shutdown_safe(sock: Any) -> Any:
-    """``sock.shutdown(SHUT_RDWR)``, ignoring the error of a socket that is not connected."""
-    import socket
+#: errnos :func:`shutdown_safe` ignores: the socket is not connected, or already closed.
+_SHUTDOWN_IGNORED = frozenset({errno.ENOTCONN, errno.EBADF, errno.ENOTSOCK})
 
+
+def shutdown_safe(sock: Any) -> Any:
+    """Shut down both directions of ``sock`` if it is still connected; return what shutdown returns.
+
+    Works on plain and TLS sockets (``shutdown(SHUT_RDWR)``) and on pyOpenSSL connections, whose
+    ``shutdown()`` takes no argument.  A socket that is not connected or already closed is not an
+    error here: servers call this on connections the peer may have dropped.
+    """
     try:
-        return sock.shutdown(socket.SHUT_RDWR)
+        try:
+            return sock.shutdown(_socket.SHUT_RDWR)
+        except TypeError:
+            return sock.shutdown()  # pyOpenSSL's Connection.shutdown() takes no argument
     except OSError as exc:
-        if exc.errno != errno.ENOTCONN:
+        if exc.errno not in _SHUTDOWN_IGNORED:
             raise
         return None

@@ -124,11 +124,16 @@ class GreenFileIO(io.RawIOBase):
             wait_fd(self._fd, EV_WRITE, serial=self._serial)
 
     def truncate(self, size: int | None = None) -> int:
-        """Truncate a regular file to ``size`` (default: the current position)."""
+        """Truncate a regular file to ``size`` (default: the current position) and move there.
+
+        Unlike ``FileIO.truncate``, the position moves to ``size`` (upstream eventlet's GreenPipe
+        does so, and programs written for it expect ``tell() == size`` afterwards).
+        """
         self._checkClosed()
         if size is None:
             size = self.tell()
         os.ftruncate(self._fd, size)
+        os.lseek(self._fd, size, os.SEEK_SET)
         return size
 
     def close(self) -> None:

@@ -19,6 +19,12 @@ a positive value raises ``TimeoutError("timed out")`` once that long has passed 
 across the whole call).  Host names in addresses given to ``connect``, ``bind`` and ``sendto`` are
 resolved through :mod:`eventlet._resolver` (worker threads) rather than inside the C call, which would
 block the hub.
+
+Upstream eventlet's contract, kept where programs rely on it: ``recv`` and ``recv_into`` of a
+connection the peer reset return ``b""``/``0`` (its end) instead of raising ``ConnectionResetError``;
+a zero-size read on a socket that may wait waits for readability; ``GreenSocket(obj)`` wraps any object
+with a ``fileno()``; methods can be replaced on an instance; every new socket is announced to the hub
+(``mark_as_reopened``), so waiters left on a recycled fd number are woken.
 """
 
 from __future__ import annotations
@@ -33,12 +39,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+try:
+    import fcntl as _fcntl
+except ImportError:  # pragma: no cover - Windows
+    _fcntl = None  # type: ignore[assignment]
+
 from eventlet.greenio._address import resolve_address as _resolve_address
 from eventlet.greenio._sendfile import sendfile_on_hub
 from eventlet.greenio._waiting import deadline_after, parse_timeout, retry_until, wait_until
 from eventlet.greenio._waiting import timed_out as _timed_out
 from eventlet.greenthread import sleep
-from eventlet.hubs import notify_close, wait_fd
+from eventlet.hubs import notify_close, notify_opened, wait_fd
 from eventlet.hubs.hub import EV_READ, EV_WRITE, new_serial
 
 # Also importable from here (eventlet-ssl does): deadline_after, parse_timeout, retry_until, wait_until,
@@ -73,34 +84,80 @@ def _recvmsg_flags(args: tuple[Any, ...]) -> int:
     return int(args[2]) if len(args) > 2 else 0
 
 
+def _keep_blocking_flag(sock: _socket.socket) -> None:
+    """Give ``sock`` a zero C-level timeout (so no C call ever waits) but keep the fd's flag.
+
+    (Windows cannot read the flag back: there the fd becomes non-blocking, which is what the caller
+    of ``set_nonblocking=False`` said it already was.)
+    """
+    if _fcntl is None:  # pragma: no cover - Windows
+        _c_settimeout(sock, 0.0)
+        return
+    fd = _c_fileno(sock)
+    flags = _fcntl.fcntl(fd, _fcntl.F_GETFL)
+    _c_settimeout(sock, 0.0)
+    _fcntl.fcntl(fd, _fcntl.F_SETFL, flags)
+
+
+def _wrap_fd(obj: Any) -> tuple[int, int, int, int, float | None]:
+    """For ``GreenSocket(obj)``: a duplicate of ``obj``'s fd, its family, type, proto and timeout."""
+    if isinstance(obj, _ss):
+        family, type, proto, timeout = _family_of(obj), _type_of(obj), obj.proto, obj.gettimeout()
+    else:
+        family = type = proto = -1  # the kernel tells them from the fd
+        gettimeout = getattr(obj, "gettimeout", None)
+        timeout = gettimeout() if gettimeout is not None else _stdsocket.getdefaulttimeout()
+    return os.dup(obj.fileno()), family, type, proto, timeout
+
+
 class GreenSocket(_stdsocket.socket):
     """A ``socket.socket`` that cooperates with the hub (see the module docstring).
 
     Created like a standard socket (``GreenSocket(family, type, proto, fileno)``), or around an
-    existing socket object (``GreenSocket(sock)``, upstream eventlet's form), which it takes over:
-    the object passed in is detached and must not be used afterwards.
+    existing socket-like object (``GreenSocket(sock)``, upstream eventlet's form): anything with a
+    ``fileno()`` method, such as a standard socket or a server's own socket wrapper.  The green
+    socket then works on a duplicate of that fd, so the object passed in stays open and usable (both
+    share one open file, which the green socket makes non-blocking).
+
+    ``set_nonblocking=False`` (upstream's keyword) leaves the fd's blocking flag as it is, for a
+    caller that knows it is non-blocking already; a blocking fd would then block the OS thread.
+    Attributes can be set on an instance (``sock.setsockopt = ...``), as on upstream's.
     """
 
-    __slots__ = ("_sent", "_serial", "_user_timeout")
+    __slots__ = ("__dict__", "_sent", "_serial", "_user_timeout")
 
     _user_timeout: float | None
     _serial: int
     #: True after a send: the next receive waits for readability before trying (see recv).
     _sent: bool
 
-    def __init__(self, family: Any = -1, type: int = -1, proto: int = -1, fileno: Any = None) -> None:
-        if isinstance(family, _ss):
-            sock = family
-            timeout = sock.gettimeout()
-            family, type, proto = _family_of(sock), sock.type, sock.proto
-            _stdsocket.socket.__init__(self, family, type, proto, sock.detach())
-        else:
+    def __init__(
+        self,
+        family: Any = -1,
+        type: int = -1,
+        proto: int = -1,
+        fileno: Any = None,
+        *,
+        set_nonblocking: bool = True,
+    ) -> None:
+        if isinstance(family, int):
             _stdsocket.socket.__init__(self, family, type, proto, fileno)
             timeout = _c_gettimeout(self)
+        else:
+            fd, family, type, proto, timeout = _wrap_fd(family)
+            try:
+                _stdsocket.socket.__init__(self, family, type, proto, fd)
+            except BaseException:
+                os.close(fd)  # not a socket after all
+                raise
         self._user_timeout = timeout
-        _c_settimeout(self, 0.0)
+        if set_nonblocking:
+            _c_settimeout(self, 0.0)
+        else:
+            _keep_blocking_flag(self)
         self._serial = new_serial()
         self._sent = False
+        notify_opened(_c_fileno(self))  # the hub drops what it knew of an earlier file with this number
 
     # ------------------------------------------------------------------ timeouts
     def settimeout(self, value: float | None) -> None:
@@ -133,6 +190,11 @@ class GreenSocket(_stdsocket.socket):
     @property
     def fd(self) -> GreenSocket:
         """This socket (upstream eventlet's GreenSocket kept the real socket in ``fd``)."""
+        return self
+
+    @property
+    def _sock(self) -> GreenSocket:
+        """This socket: upstream's name for what ``socket.SocketIO`` subclasses are built on."""
         return self
 
     # ------------------------------------------------------------------ waiting
@@ -170,26 +232,45 @@ class GreenSocket(_stdsocket.socket):
 
     # ------------------------------------------------------------------ receiving
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
-        """Receive up to ``bufsize`` bytes (``b""`` at end of stream)."""
-        if self._sent:
-            return self._recv_after_send(_c_recv, (bufsize, flags), flags)
+        """Receive up to ``bufsize`` bytes (``b""`` at end of stream, or once the peer reset it).
+
+        ``recv(0)`` on a socket with a timeout (or blocking) waits until it is readable, as a
+        blocking socket with a timeout does, so it can time out.
+        """
         try:
-            return _c_recv(self, bufsize, flags)
-        except BlockingIOError:
-            if self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
-                raise
-        return self._retry(_c_recv, EV_READ, (bufsize, flags))
+            if self._sent:
+                return self._recv_after_send(_c_recv, (bufsize, flags), flags)
+            try:
+                data = _c_recv(self, bufsize, flags)
+                if data or bufsize or self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
+                    return data
+            except BlockingIOError:
+                if self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
+                    raise
+            return self._retry(_c_recv, EV_READ, (bufsize, flags))
+        except ConnectionResetError:
+            return b""  # upstream eventlet's contract: a reset connection reads as its end
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
-        """Receive into ``buffer``; return the number of bytes received."""
-        if self._sent:
-            return self._recv_after_send(_c_recv_into, (buffer, nbytes, flags), flags)
+        """Receive into ``buffer``; return the number of bytes received (0: end, or reset).
+
+        A zero-size read waits until the socket is readable, as :meth:`recv` does.
+        """
         try:
-            return _c_recv_into(self, buffer, nbytes, flags)
-        except BlockingIOError:
-            if self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
-                raise
-        return self._retry(_c_recv_into, EV_READ, (buffer, nbytes, flags))
+            if self._sent:
+                return self._recv_after_send(_c_recv_into, (buffer, nbytes, flags), flags)
+            try:
+                count = _c_recv_into(self, buffer, nbytes, flags)
+                if count or nbytes or self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
+                    return count
+                if memoryview(buffer).nbytes:
+                    return count  # end of stream
+            except BlockingIOError:
+                if self._user_timeout == 0.0 or flags & _MSG_DONTWAIT:
+                    raise
+            return self._retry(_c_recv_into, EV_READ, (buffer, nbytes, flags))
+        except ConnectionResetError:
+            return 0
 
     def recvfrom(self, bufsize: int, flags: int = 0) -> tuple[bytes, Any]:
         """Receive up to ``bufsize`` bytes and the sender's address."""

@@ -17,6 +17,7 @@ from typing import Any
 
 from greenlet import getcurrent, greenlet
 
+from eventlet.hubs._fds import IOClosed
 from eventlet.hubs._timers import _CHECK_MASK, _HALF_THRESHOLD
 from eventlet.hubs.hub import EV_READ, EV_WRITE, READ, WRITE, BaseHub, FdListener, Timer
 
@@ -25,6 +26,8 @@ __all__ = [
     "WRITE",
     "BaseHub",
     "FdListener",
+    "HubError",
+    "IOClosed",
     "Timer",
     "get_default_hub",
     "get_hub",
@@ -39,6 +42,12 @@ __all__ = [
 #: Backends by name, in order of preference for the platform default.
 BUILTIN_HUBS = ("epolls", "kqueue", "poll", "selects", "asyncio")
 _DEFAULT_ORDER = ("epolls", "kqueue", "poll", "selects")
+#: upstream eventlet's name: the backends the platform default is chosen from, in that order
+builtin_hub_names = _DEFAULT_ORDER
+
+
+class HubError(RuntimeError):
+    """No hub backend can run here (upstream eventlet's name for the error)."""
 
 
 class _HubRegistry:
@@ -56,6 +65,9 @@ class _HubRegistry:
         self.install_fork_hook()
         hub = hub_class()
         self.local.hub = hub
+        post_initialize = getattr(hub, "_post_initialize", None)  # upstream's hook for hub classes
+        if post_initialize is not None:
+            post_initialize()
         return hub
 
     def install_fork_hook(self) -> None:
@@ -67,8 +79,9 @@ class _HubRegistry:
     def after_fork(self) -> None:
         """In a forked child, only the forking thread survives: renew its hub's kernel objects."""
         hub = getattr(self.local, "hub", None)
-        if hub is not None:
-            hub._reinit_after_fork()
+        reinit = getattr(hub, "_reinit_after_fork", None)  # a custom hub class may not have it
+        if reinit is not None:
+            reinit()
 
 
 _registry = _HubRegistry()
@@ -89,10 +102,9 @@ def _resolve(hub: str | ModuleType | type[BaseHub] | None) -> type[BaseHub]:
             module = importlib.import_module(f"eventlet.hubs.{name}")
             if module.is_available():  # pragma: no branch - selects is always available
                 return module.Hub
-        raise RuntimeError("No hub backend is available")  # pragma: no cover - selects always is
+        raise HubError("No hub backend is available")  # pragma: no cover - selects always is
     if isinstance(hub, type):
-        if not issubclass(hub, BaseHub):
-            raise TypeError(f"{hub!r} is not a hub class (a subclass of eventlet.hubs.BaseHub)")
+        # Any class, as upstream: a hub class of its own need not derive from BaseHub.
         return hub
     if isinstance(hub, str):
         if hub == "epoll":
@@ -125,16 +137,20 @@ def use_hub(hub: str | ModuleType | type[BaseHub] | None = None) -> None:
     """Choose the kind of hub to create from now on, by name, module or class.
 
     ``None`` goes back to the platform default.  The calling thread's current hub, if it has one
-    and it is not running, is closed and replaced on next use.
+    and it is not running, is closed and replaced on next use.  A class is used as it is (as
+    upstream, it need not derive from :class:`BaseHub`, though every hub here does); a module must
+    have a ``Hub`` class and may have an ``is_available()`` function.
     """
     hub_class = _resolve(hub)
     current = getattr(_registry.local, "hub", None)
-    if current is not None and current.running:
+    if getattr(current, "running", False):
         raise RuntimeError("Cannot change the hub while it is running in this thread")
     _registry.hub_class = hub_class
     if current is not None:
         del _registry.local.hub
-        current.close()
+        close = getattr(current, "close", None)  # a custom hub class may not have it
+        if close is not None:
+            close()
 
 
 def set_hub(hub: BaseHub | None) -> BaseHub | None:
@@ -260,7 +276,11 @@ def notify_close(fd: int) -> None:
 
 
 def notify_opened(fd: int) -> None:
-    """Tell this thread's hub that ``fd`` is a newly opened file (drop any kept registration)."""
+    """Tell this thread's hub that ``fd`` is a newly opened file.
+
+    It drops any kept registration of the number, and green threads still waiting on it (on the file
+    that had the number before) get :class:`IOClosed`.
+    """
     hub = _hub_if_exists()
     if hub is not None:
         hub.mark_as_reopened(fd)

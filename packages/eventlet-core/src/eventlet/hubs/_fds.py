@@ -13,13 +13,25 @@ A kept fd that becomes ready with nobody waiting is unregistered then (a level-t
 otherwise report it again and again).  Raw fds waited on without a serial (``trampoline``) are
 unregistered as soon as their last waiter leaves, like upstream.
 
-Waking.  When the poller reports an fd ready, every listener on it is woken, by switching to it right
-away from the hub (several green threads may wait on one fd; the ones that find nothing to read wait
-again).  A listener made by ``wait_fd`` is one-shot; one made by the upstream-compatible :meth:`add`
-stays until :meth:`remove`.  ``notify_close(fd)`` wakes every waiter of a closing fd with an
-``OSError(EBADF)`` so nobody sleeps forever on a dead descriptor; that wake-up goes through the ready
+Waking.  When the poller reports an fd ready, its listeners are woken by switching to them right
+away from the hub.  A listener made by ``wait_fd`` is one-shot; one made by the upstream-compatible
+:meth:`add` stays until :meth:`remove`.  ``notify_close(fd)`` wakes every waiter of a closing fd with an
+``OSError(EBADF)`` so nobody sleeps forever on a dead descriptor, and ``mark_as_reopened(fd)`` (the fd
+number now names another file) wakes them with :class:`IOClosed`; that wake-up goes through the ready
 queue, and is dropped if the waiter has left meanwhile (woken by a timeout, say), so it can never
 resume a green thread that is by then waiting for something else.
+
+One reader at a time.  As upstream eventlet does, a second green thread that waits to read (or to
+write) a socket or pipe that another one already waits on gets ``RuntimeError``: two readers of one
+stream get its bytes in an unpredictable split, which is nearly always a bug.  The rule applies to
+the waits of green I/O objects (``wait_fd`` with a serial: sockets, pipes, TLS sockets).  Raw fds
+waited on without a serial (``trampoline``, a child's pidfd) signal a state that any number of green
+threads may watch, and listeners made by :meth:`add` (``select``, ``poll``) are not counted; they are
+all woken.  The check costs nothing in the usual case (it runs only when the fd already has a waiter
+in that direction).  ``eventlet.debug.hub_prevent_multiple_readers(False)`` lifts it
+(:data:`prevent_multiple_readers`); waiters of one direction then take turns: each readiness wakes
+the longest-waiting one (a woken reader that waits again goes to the back), and the fd stays
+watched while others wait.
 """
 
 from __future__ import annotations
@@ -39,6 +51,7 @@ __all__ = [
     "WRITE",
     "FdListener",
     "FdTable",
+    "IOClosed",
     "new_serial",
 ]
 
@@ -56,6 +69,19 @@ _MASKS = {READ: EV_READ, WRITE: EV_WRITE}
 
 _SERIAL = itertools.count(1)
 
+#: Refuse a second ``wait_fd`` waiter in the same direction on one fd (see the module docstring);
+#: set by :func:`eventlet.debug.hub_prevent_multiple_readers`.  Process-wide, as upstream's.
+prevent_multiple_readers = True
+
+
+class IOClosed(OSError):
+    """What a green thread waiting on an fd gets when the hub learns the fd now names another file.
+
+    Upstream eventlet's name (``eventlet.hubs.IOClosed``), raised by
+    :meth:`FdTable.mark_as_reopened`.  A subclass of ``OSError``, so code catching socket errors
+    catches it too.
+    """
+
 
 def new_serial() -> int:
     """Return a number never returned before: the identity an fd owner gives the hub."""
@@ -65,7 +91,8 @@ def new_serial() -> int:
 class FdListener:
     """One waiter on one fd: what the hub calls back when the fd is ready or closed."""
 
-    __slots__ = ("cb", "evtype", "fileno", "mark_as_closed", "persistent", "spent", "tb")
+    # where_called: set only while the hub records listener stacks (``hub.set_debug_listeners``)
+    __slots__ = ("cb", "evtype", "fileno", "mark_as_closed", "persistent", "spent", "tb", "where_called")
 
     def __init__(
         self,
@@ -85,6 +112,9 @@ class FdListener:
         self.spent = False
         #: True for listeners made by :meth:`FdTable.add`: they stay until removed.
         self.persistent = False
+        # (``where_called``, the stack that made it, is set only while the hub records stacks)
+
+    where_called: str
 
     @property
     def greenlet(self) -> Any:
@@ -167,10 +197,10 @@ class FdTable:
         state = self._fds.get(fd)
         if state is None:
             state = self._fds[fd] = _FdState()
-        if mask == EV_READ:
-            state.readers.append(listener)
-        else:
-            state.writers.append(listener)
+        waiters = state.readers if mask == EV_READ else state.writers
+        if waiters and serial and prevent_multiple_readers:
+            self._refuse_second_waiter(listener, waiters)
+        waiters.append(listener)
         registered = state.registered
         try:
             if registered and (serial == 0 or serial != state.serial):
@@ -191,6 +221,19 @@ class FdTable:
                 self._forget_fd(fd, state)
             raise
         state.serial = serial
+
+    @staticmethod
+    def _refuse_second_waiter(listener: FdListener, waiters: list[FdListener]) -> None:
+        """Raise ``RuntimeError`` if a green thread already waits on this fd in this direction."""
+        for other in waiters:
+            if not other.persistent:
+                raise RuntimeError(
+                    f"Second simultaneous {listener.evtype} on fileno {listener.fileno} detected. "
+                    "Make sure only one green thread reads (or writes) a given socket at a time, "
+                    "for example with a pool or a lock; to allow it anyway, call "
+                    "eventlet.debug.hub_prevent_multiple_readers(False). "
+                    f"This green thread: {listener.greenlet!r}; the one already waiting: {other.greenlet!r}"
+                )
 
     def _reregister(self, fd: int, state: _FdState, wanted: int) -> None:
         try:
@@ -226,6 +269,9 @@ class FdTable:
 
     def notify_close(self, fileno: int) -> None:
         """Tell the hub ``fileno`` is about to be closed: its waiters get ``OSError(EBADF)``."""
+        self._obsolete(fileno, False)
+
+    def _obsolete(self, fileno: int, reopened: bool) -> None:
         state = self._fds.get(fileno)
         if state is None:
             return
@@ -237,20 +283,25 @@ class FdTable:
             listener.spent = True
             if listener.mark_as_closed is not None:
                 listener.mark_as_closed()
-            self._ready.append((self._deliver_close, (listener,)))
+            self._ready.append((self._deliver_close, (listener, reopened)))
 
     @staticmethod
-    def _deliver_close(listener: FdListener) -> None:
+    def _deliver_close(listener: FdListener, reopened: bool = False) -> None:
         tb = listener.tb
         if tb is not None:  # None: the waiter left (timed out, was killed) before we got here
             listener.tb = None
-            tb(OSError(errno.EBADF, "The file descriptor was closed while a green thread waited"))
+            if reopened:
+                tb(IOClosed(errno.ENOTCONN, "The file descriptor was reopened while a green thread waited"))
+            else:
+                tb(OSError(errno.EBADF, "The file descriptor was closed while a green thread waited"))
 
     def mark_as_reopened(self, fileno: int) -> None:
-        """Forget any kept registration of ``fileno``: it now names a different file."""
-        state = self._fds.get(fileno)
-        if state is not None and not state.readers and not state.writers:
-            self._forget_fd(fileno, state)
+        """Tell the hub ``fileno`` now names a newly opened file.
+
+        A kept registration of the old file is forgotten; green threads still waiting on the number
+        (they waited on a file closed behind their back) get :class:`IOClosed`, as upstream.
+        """
+        self._obsolete(fileno, True)
 
     def _dispatch(self, fd: int, events: int) -> None:
         state = self._fds.get(fd)
@@ -263,8 +314,7 @@ class FdTable:
             if len(readers) == 1 and not readers[0].persistent:
                 self._wake(readers.pop(), fd)
             else:
-                state.readers = []
-                self._wake_all(state, readers, fd)
+                self._wake_readers(state, fd)
         if events & (EV_WRITE | EV_ERROR) and state.writers:
             woke = True
             writers = state.writers
@@ -282,6 +332,26 @@ class FdTable:
         elif not woke or not state.serial:
             # Ready with nobody waiting, or a raw fd whose waiter is done: stop watching it.
             self._forget_fd(fd, state)
+
+    def _wake_readers(self, state: _FdState, fd: int) -> None:
+        """Several readers: wake every :meth:`add` listener and the longest-waiting ``wait_fd`` one.
+
+        The other ``wait_fd`` readers keep waiting (their turn comes at the next readiness), so
+        readers allowed by ``hub_prevent_multiple_readers(False)`` take turns instead of racing.
+        """
+        readers = state.readers
+        chosen = None
+        for index, listener in enumerate(readers):
+            if not listener.persistent:
+                chosen = listener
+                del readers[index]
+                break
+        waiting = [listener for listener in readers if not listener.persistent]
+        woken = [listener for listener in readers if listener.persistent]
+        if chosen is not None:
+            woken.append(chosen)
+        state.readers = waiting
+        self._wake_all(state, woken, fd)
 
     def _wake_all(self, state: _FdState, listeners: list[FdListener], fd: int) -> None:
         for listener in listeners:

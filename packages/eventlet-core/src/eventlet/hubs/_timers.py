@@ -65,6 +65,7 @@ __all__ = [
     "TimerQueue",
     "as_timer",
     "cancel_entry",
+    "entry_of",
 ]
 
 #: Rebuild the timer store when it holds more than this many timers, at least half of them cancelled.
@@ -319,6 +320,12 @@ def as_timer(entry: Entry) -> Timer:
     if isinstance(entry, Timer):
         return entry
     return _EntryTimer((*entry[:7], entry))
+
+
+def entry_of(timer: Timer) -> Entry:
+    """The hub's entry behind ``timer`` (the inverse of :func:`as_timer`)."""
+    entry: Entry = timer[7] if type(timer) is _EntryTimer else timer
+    return entry
 
 
 class TimerQueue:

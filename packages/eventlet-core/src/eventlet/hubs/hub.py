@@ -27,9 +27,10 @@ this order:
    below every deadline it holds (``_next_due``), lowered by whoever schedules a timer, so a turn
    with no timer due costs one comparison and never looks at the timers themselves.
 
-Errors.  An exception escaping a callback is logged on the ``eventlet.hub`` logger and the loop goes
-on; only ``KeyboardInterrupt`` and ``SystemExit`` leave the loop, to reach the main greenlet (and
-``GreenletExit`` thrown into the hub greenlet itself, which ends it quietly).
+Errors.  An exception escaping a callback, and one that ends a green thread nobody waits for, is
+reported by :func:`report_exception` and the loop goes on; only ``KeyboardInterrupt`` and
+``SystemExit`` leave the loop, to reach the main greenlet (and ``GreenletExit`` thrown into the hub
+greenlet itself, which ends it quietly).
 
 Other threads talk to a hub only through ``call_threadsafe``, which queues a callback and writes to a
 wake-up fd (:mod:`eventlet.hubs._wakeup`) that the hub always watches; a busy turn polls at once
@@ -43,8 +44,10 @@ own machinery and keeps the rest.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
 from types import FrameType
@@ -81,15 +84,40 @@ __all__ = [
     "Timer",
     "_FdState",
     "new_serial",
+    "report_exception",
 ]
 
 logger = logging.getLogger("eventlet.hub")
 
-# Library code never prints: every "eventlet.*" logger stays silent until the application configures
-# logging (the convention for libraries; this module is imported before anything of ours logs).
+# The "eventlet.*" loggers stay silent until the application configures logging (the convention for
+# libraries; this module is imported before anything of ours logs).  The one exception is
+# report_exception(), which also prints, as Python does for an exception that ends a thread.
 _package_logger = logging.getLogger("eventlet")
 if not any(isinstance(handler, logging.NullHandler) for handler in _package_logger.handlers):
     _package_logger.addHandler(logging.NullHandler())
+
+
+def report_exception(hub: BaseHub | None, message: str, subject: object) -> None:
+    """Report the exception being handled, which nobody else will see and must not pass unseen.
+
+    Two channels, each with its own switch.  The traceback is printed to ``sys.stderr`` (looked up
+    now, so a redirection is honoured) unless ``hub.debug_exceptions`` is off
+    (:func:`eventlet.debug.hub_exceptions`): what upstream eventlet does, and what Python does for an
+    exception that ends a thread.  It is also logged on ``eventlet.hub`` at ERROR level, which shows
+    nothing until the application configures logging.  ``message % subject`` says what failed.
+    """
+    exc_info = sys.exc_info()
+    logger.error(message, subject, exc_info=exc_info)
+    stream = sys.stderr
+    if stream is None or not getattr(hub, "debug_exceptions", True):
+        return
+    text = "".join(traceback.format_exception(*exc_info))
+    try:
+        stream.write(f"{message % (subject,)}:\n{text}")
+        stream.flush()
+    except (OSError, ValueError) as exc:  # stderr closed or broken: the log record is all we can do
+        logger.debug("could not print the report to stderr: %r", exc)
+
 
 _UNKNOWN: Any = object()  # "not looked up yet" in a cache
 
@@ -136,7 +164,7 @@ class BaseHub(TimerQueue, FdTable):
         self.closed = False
         #: callbacks run from the ready queue (a measure of how busy the hub is)
         self.switches = 0
-        #: log exceptions escaping hub callbacks (see ``eventlet.debug.hub_exceptions``)
+        #: print unhandled exceptions to stderr, besides logging them (``debug.hub_exceptions``)
         self.debug_exceptions = True
         self.thread_ident = threading.get_ident()
         in_main_thread = threading.current_thread() is threading.main_thread()
@@ -181,12 +209,21 @@ class BaseHub(TimerQueue, FdTable):
         if switch_out is not None:
             switch_out(current)
         if hub_greenlet.dead:
-            # The loop was aborted (or died of KeyboardInterrupt): start a new one, and make the
-            # current greenlet come back to it when it ends.
-            hub_greenlet = self.greenlet = greenlet(self.run, hub_greenlet.parent)
-            if current.parent is not None:
-                current.parent = hub_greenlet
+            hub_greenlet = self._new_loop_greenlet(current)
         return hub_greenlet.switch()
+
+    def _new_loop_greenlet(self, current: greenlet) -> greenlet:
+        """The loop was aborted (or died of KeyboardInterrupt): start a new one.
+
+        The green threads of the dead loop greenlet (its children) and the current greenlet come
+        back to the new one when they end, not to the dead one's parent (the main greenlet).
+        """
+        dead = self.greenlet
+        hub_greenlet = self.greenlet = greenlet(self.run, dead.parent)
+        dead.parent = hub_greenlet
+        if current.parent is not None:
+            current.parent = hub_greenlet
+        return hub_greenlet
 
     def call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
         """Run ``callback(*args)`` from the hub on its next turn (FIFO with other such calls)."""
@@ -207,8 +244,7 @@ class BaseHub(TimerQueue, FdTable):
             self._wakeup.write()
 
     def _report_callback_error(self, callback: Any) -> None:
-        if self.debug_exceptions:
-            logger.error("Exception in hub callback %r", callback, exc_info=True)
+        report_exception(self, "Exception in hub callback %r", callback)
 
     def _run_ready(self, count: int) -> None:
         """Run the first ``count`` entries of the ready queue (one turn's worth)."""
@@ -347,6 +383,22 @@ class BaseHub(TimerQueue, FdTable):
         self._threadsafe.clear()
         self._wake_pending = False
         self.thread_ident = threading.get_ident()
+
+    # ------------------------------------------------------------------ debugging
+    def set_debug_listeners(self, value: bool) -> None:
+        """Record, in each fd listener made from now on, the stack that made it (``where_called``).
+
+        :func:`eventlet.debug.format_hub_listeners` prints it.  Off, nothing is recorded and
+        waiting costs nothing extra: the recording method is swapped in on this hub only.
+        """
+        if value:
+            self._add_listener = self._add_listener_recording  # type: ignore[method-assign]
+        else:
+            self.__dict__.pop("_add_listener", None)
+
+    def _add_listener_recording(self, listener: FdListener, mask: int, serial: int) -> None:
+        listener.where_called = "".join(traceback.format_stack()[:-2])
+        FdTable._add_listener(self, listener, mask, serial)
 
     # ------------------------------------------------------------------ introspection
     def statistics(self) -> dict[str, int]:

@@ -7,6 +7,7 @@
 * :func:`fresh_hub`, :func:`dispose_hub`, :func:`leftovers`: hub isolation for other test runners.
 """
 
+from eventlet import _coinstall  # noqa: F401  (fails if upstream eventlet's files are mixed in)
 from eventlet.testing.isolation import HubNotEmpty, dispose_hub, fresh_hub, leftovers
 from eventlet.testing.virtual_clock import VirtualClockHub, make_virtual_clock_hub, virtual_clock
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from eventlet import _coinstall  # noqa: F401  (fails if upstream eventlet's files are mixed in)
+
 from ._connection import HttpProtocol
 from ._log import COMBINED, COMMON, AccessLog
 from ._server import Server, serve

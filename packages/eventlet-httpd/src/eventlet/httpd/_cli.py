@@ -1,13 +1,18 @@
 """The command line: ``python -m eventlet.httpd module:app`` (also ``eventlet-httpd``).
 
-Without ``--workers`` the application is served by this process.  With ``--workers N`` this
-process binds the socket and becomes a supervisor (:mod:`eventlet.httpd._workers`) of ``N``
-worker processes sharing it; each worker is this same command run with the hidden
-``--worker-fd`` option.  ``--reload`` restarts the worker when a source file of a loaded
-module changes (development only).
+Without ``--workers`` the application is served by this process.  With ``--workers N`` (or
+``--reload``, or ``--max-requests``) this process binds the socket and becomes a supervisor
+(:mod:`eventlet.httpd._workers`) of worker processes sharing it; each worker is this same command
+run with the hidden ``--worker-fd`` and ``--worker-pipe`` options.  The socket comes from
+``--bind``, from ``--fd N``, or from systemd's socket activation (:mod:`eventlet.httpd._activation`);
+``--config FILE`` reads the options from a TOML file (:mod:`eventlet.httpd._config`).
 
-Signals: ``SIGTERM`` (and ``SIGINT``) stop gracefully, finishing requests in flight within
-``--graceful-timeout``; with workers, ``SIGHUP`` replaces them without dropping a request.
+Signals: ``SIGTERM`` (and ``SIGINT``) stop gracefully: the listening socket is closed at once (so
+new clients are refused, not reset) and requests in flight finish within ``--graceful-timeout``;
+with workers, ``SIGHUP`` replaces them, each old worker stopping only once its successor accepts.
+
+Errors a person can fix (a bad ``--bind``, an application that cannot be imported, a bad
+configuration file) are one line on standard error and exit status ``LOAD_FAILED_EXIT``.
 """
 
 from __future__ import annotations
@@ -22,9 +27,17 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ._activation import (
+    BindError,
+    inherited_socket,
+    listen_fds,
+    make_socket,
+    parse_bind,
+    refuse_new_connections,
+)
+
 __all__ = [
     "LOAD_FAILED_EXIT",
-    "RELOAD_EXIT",
     "build_parser",
     "load_app",
     "main",
@@ -36,8 +49,17 @@ logger = logging.getLogger("eventlet.httpd")
 
 LOAD_FAILED_EXIT = 2
 """Exit status when the application or the socket cannot be set up (not worth a restart)."""
-RELOAD_EXIT = 3
-"""Exit status of a worker that stopped because a source file changed (restart at once)."""
+DEFAULT_MAX_BODY = 1 << 30
+_TCP = (socket.AF_INET, socket.AF_INET6)
+
+
+def _max_body(text: str) -> int | None:
+    if text.lower() == "none":
+        return None
+    value = int(text)
+    if value < 0:
+        raise ValueError("must not be negative")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,39 +67,74 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="eventlet-httpd",
         description="Serve a WSGI application with eventlet.httpd.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("app", help="the application, as module:name (or module:factory())")
-    parser.add_argument(
+    add = parser.add_argument
+    add("app", nargs="?", default=None, help="the application, as module:name (or module:factory())")
+    add("-c", "--config", default=None, help="TOML file of settings named as these options")
+    add(
         "-b",
         "--bind",
         default="127.0.0.1:8000",
-        help="HOST:PORT, [IPv6]:PORT or unix:PATH to listen on (default 127.0.0.1:8000)",
+        help="HOST:PORT, [IPv6]:PORT, unix:PATH or fd://N",
     )
-    parser.add_argument("-w", "--workers", type=int, default=0, help="worker processes (0: serve here)")
-    parser.add_argument("--backlog", type=int, default=1024, help="listen queue length")
-    parser.add_argument("--max-connections", type=int, default=10000, help="open connections per process")
-    parser.add_argument(
-        "--keepalive", type=float, default=75.0, help="idle keep-alive timeout in seconds (0: no keep-alive)"
+    add("--fd", type=int, default=None, help="serve the listening socket inherited on this descriptor")
+    add("-w", "--workers", type=int, default=0, help="worker processes (0: serve in this process)")
+    add("--backlog", type=int, default=1024, help="listen queue length")
+    add("--max-connections", type=int, default=10000, help="open connections per process")
+    add("--keepalive", type=float, default=75.0, help="idle keep-alive timeout in seconds (0: no keep-alive)")
+    add("--header-timeout", type=float, default=10.0, help="seconds to receive a request head")
+    add("--socket-timeout", type=float, default=60.0, help="seconds per blocking body read/write (0: none)")
+    add("--graceful-timeout", type=float, default=30.0, help="seconds requests may take to finish on stop")
+    add(
+        "--max-body",
+        type=_max_body,
+        default=DEFAULT_MAX_BODY,
+        help="largest request body, bytes (none: no limit)",
     )
-    parser.add_argument(
-        "--header-timeout", type=float, default=10.0, help="seconds to receive a request head"
+    add(
+        "-t",
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="kill a worker whose hub is stuck this long (0: off)",
     )
-    parser.add_argument(
-        "--socket-timeout", type=float, default=60.0, help="seconds per blocking body read/write"
-    )
-    parser.add_argument(
-        "--graceful-timeout", type=float, default=30.0, help="seconds requests may take to finish on stop"
-    )
-    parser.add_argument("--access-log", default=None, help="access log file ('-': standard output)")
-    parser.add_argument("--access-log-format", default=None, help="%%-style access log format")
-    parser.add_argument("--forwarded-for", action="store_true", help="log X-Forwarded-For as the client")
-    parser.add_argument("--certfile", default=None, help="TLS certificate chain (PEM)")
-    parser.add_argument("--keyfile", default=None, help="TLS private key (PEM)")
-    parser.add_argument("--debug", action="store_true", help="tracebacks in 500 responses")
-    parser.add_argument("--reload", action="store_true", help="restart when source files change")
-    parser.add_argument("--log-level", default="info", help="logging level (default info)")
-    parser.add_argument("--worker-fd", type=int, default=None, help=argparse.SUPPRESS)
+    add("--max-requests", type=int, default=0, help="replace a worker after this many requests (0: never)")
+    add("--max-requests-jitter", type=int, default=0, help="up to this many more, per worker")
+    add("--forwarded-allow-ips", default="127.0.0.1,::1", help="trusted proxies (*: all)")
+    add("--proxy-protocol", action="store_true", help="expect a PROXY protocol header from trusted proxies")
+    add("--access-log", default=None, help="access log file ('-': standard output)")
+    add("--access-log-format", default=None, help="%%-style access log format")
+    add("--forwarded-for", action="store_true", help="log X-Forwarded-For as the client")
+    add("--certfile", default=None, help="TLS certificate chain (PEM)")
+    add("--keyfile", default=None, help="TLS private key (PEM)")
+    add("--metrics-bind", default=None, help="Prometheus exporter address")
+    add("--pid", default=None, help="write the process id to this file")
+    add("--debug", action="store_true", help="tracebacks in 500 responses")
+    add("--reload", action="store_true", help="restart the worker when source files change")
+    add("--log-level", default="info", help="logging level")
+    add("--worker-fd", type=int, default=None, help=argparse.SUPPRESS)
+    add("--worker-pipe", type=int, default=None, help=argparse.SUPPRESS)
     return parser
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse ``argv`` over the settings of ``--config`` (exits with a message when invalid)."""
+    from ._config import ConfigError, apply_config
+
+    parser = build_parser()
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("-c", "--config", default=None)
+    config = early.parse_known_args(argv)[0].config
+    if config is not None:
+        try:
+            apply_config(parser, config)
+        except ConfigError as exc:
+            parser.exit(LOAD_FAILED_EXIT, f"eventlet-httpd: error: {exc}\n")
+    args = parser.parse_args(argv)
+    if args.app is None:
+        parser.error("the application is missing: give module:name (or app = ... in the config file)")
+    return args
 
 
 def load_app(spec: str) -> Callable[..., Any]:
@@ -104,39 +161,21 @@ def load_app(spec: str) -> Callable[..., Any]:
     return target
 
 
-def make_socket(bind: str, backlog: int) -> socket.socket:
-    """A listening (plain, inheritable) socket for ``HOST:PORT``, ``[V6]:PORT`` or ``unix:PATH``."""
-    if bind.startswith("unix:"):
-        path = bind[5:]
-        if os.path.exists(path):
-            os.unlink(path)
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.bind(path)
-    else:
-        host, sep, port = bind.rpartition(":")
-        if not sep:
-            host, port = bind, "8000"
-        family = socket.AF_INET
-        if host.startswith("[") and host.endswith("]"):
-            host, family = host[1:-1], socket.AF_INET6
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host or "0.0.0.0", int(port)))
-    sock.listen(backlog)
-    sock.set_inheritable(True)
-    return sock
-
-
 def server_options(args: argparse.Namespace) -> dict[str, Any]:
     """The :class:`~eventlet.httpd.Server` options the arguments ask for."""
     options: dict[str, Any] = {
+        "backlog": args.backlog,
         "max_connections": args.max_connections,
         "keepalive": args.keepalive > 0,
         "header_timeout": args.header_timeout,
         "socket_timeout": args.socket_timeout or None,
         "grace_period": args.graceful_timeout,
+        "max_body": args.max_body,
         "debug": args.debug,
         "log_x_forwarded_for": args.forwarded_for,
+        "forwarded_allow_ips": args.forwarded_allow_ips or None,
+        "proxy_protocol": args.proxy_protocol,
+        "metrics": args.metrics_bind is not None,
         "certfile": args.certfile,
         "keyfile": args.keyfile,
     }
@@ -161,11 +200,40 @@ def _describe(sock: socket.socket, tls: bool) -> str:
     return f"unix:{address}"
 
 
-def serve_in_process(args: argparse.Namespace, sock: socket.socket, app: Callable[..., Any]) -> int:
+class _EarlyStop:
+    """A worker's SIGTERM handler until its server exists (SIGTERM is blocked until then)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        self.requested = True
+
+
+def serve_in_process(
+    args: argparse.Namespace,
+    sock: socket.socket,
+    app: Callable[..., Any],
+    early_stop: _EarlyStop | None = None,
+) -> int:
     """Serve on ``sock`` in this process until SIGTERM/SIGINT (or, as a worker, SIGTERM)."""
     from eventlet.greenthread import spawn_n
     from eventlet.httpd._server import Server
 
+    from ._worker import (
+        READY,
+        REPLACE,
+        HubWatchdog,
+        RequestLimit,
+        WorkerLink,
+        report_stats,
+        watch_parent,
+        watch_sources,
+    )
+
+    link = WorkerLink(args.worker_pipe) if args.worker_pipe is not None else None
+    if args.max_requests > 0 and link is not None:
+        app = RequestLimit(app, args.max_requests, args.max_requests_jitter, lambda: link.report(REPLACE))
     server = Server(app, sock=sock, **server_options(args))
     sock.close()  # the server holds its own duplicate
     hub = server._hub
@@ -175,57 +243,134 @@ def serve_in_process(args: argparse.Namespace, sock: socket.socket, app: Callabl
         # the hub.  A second Ctrl-C falls back to the default KeyboardInterrupt.
         if signum == signal.SIGINT:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+        if args.worker_fd is None:  # alone on the socket: the service stops (workers: see _workers)
+            refuse_new_connections(server.socket)
         hub.call_threadsafe(spawn_n, server.stop)
 
     signal.signal(signal.SIGTERM, on_signal)
-    if args.worker_fd is not None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides
-    else:
+    if args.worker_fd is None:
         signal.signal(signal.SIGINT, on_signal)
-        from eventlet.httpd._workers import watch_parent
-
+    else:
         spawn_n(watch_parent, server)
-    reload_requested: list[bool] = []
-    if args.reload:
-        from eventlet.httpd._workers import watch_sources
-
-        spawn_n(watch_sources, server, reload_requested)
+    if early_stop is not None and early_stop.requested:
+        spawn_n(server.stop)  # runs once the accept loop waits: serves what is queued, then stops
+    if args.metrics_bind and link is not None:
+        spawn_n(report_stats, server, link)
+    if args.reload and link is not None:
+        spawn_n(watch_sources, server, lambda path: link.report(REPLACE))
+    watchdog = HubWatchdog(args.timeout, link) if args.timeout > 0 else None
+    exporter = _start_exporter(args, server) if args.metrics_bind and args.worker_fd is None else None
     logger.info(
         "eventlet.httpd (pid %d) serving on %s", os.getpid(), _describe(server.socket, bool(args.certfile))
     )
+    if link is not None:
+        link.report(READY)
     try:
+        if watchdog is not None:
+            watchdog.start()
         server.serve_forever()
     except KeyboardInterrupt:
         pass
-    return RELOAD_EXIT if reload_requested else 0
+    finally:
+        if watchdog is not None:
+            watchdog.stop()
+        if exporter is not None:
+            exporter.stop()
+        if link is not None:
+            if args.metrics_bind:
+                report_stats(server, link)  # the last word: counts up to the very end
+            link.close()
+    return 0
+
+
+def _start_exporter(args: argparse.Namespace, server: Any) -> Any:
+    from .metrics import serve_metrics
+
+    host, port = parse_bind(args.metrics_bind)[1]
+    return serve_metrics([server], host, port)
+
+
+def _listening_socket(args: argparse.Namespace) -> socket.socket:
+    """The socket to serve: ``--fd``, else systemd's, else a new one for ``--bind``."""
+    if args.fd is not None:
+        return inherited_socket(args.fd)
+    fds = listen_fds()
+    if len(fds) > 1:
+        raise BindError(f"systemd passed {len(fds)} sockets; eventlet-httpd serves one")
+    if fds:
+        return inherited_socket(fds[0])
+    return make_socket(args.bind, args.backlog)
+
+
+def _write_pid(path: str) -> None:
+    with open(path, "w", encoding="ascii") as file:
+        file.write(f"{os.getpid()}\n")
+
+
+def _remove_pid(path: str) -> None:
+    try:
+        with open(path, encoding="ascii") as file:
+            if file.read().strip() != str(os.getpid()):
+                return  # another process has taken the file over
+        os.unlink(path)
+    except OSError as exc:
+        logger.warning("cannot remove the pid file %s: %s", path, exc)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return the exit status."""
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(),
         format="[%(asctime)s] [%(process)d] %(levelname)s %(name)s: %(message)s",
     )
     if args.worker_fd is not None:
-        sock = socket.socket(fileno=args.worker_fd)
-    else:
-        try:
-            sock = make_socket(args.bind, args.backlog)
-        except (OSError, ValueError) as exc:
-            logger.error("cannot listen on %s: %s", args.bind, exc)
-            return LOAD_FAILED_EXIT
-        if args.workers > 0 or args.reload:
+        early_stop = _EarlyStop()
+        signal.signal(signal.SIGTERM, early_stop)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # blocked by the supervisor
+        return _worker_main(args, early_stop)
+    try:
+        if args.metrics_bind is not None and parse_bind(args.metrics_bind)[0] not in _TCP:
+            raise BindError(f"--metrics-bind takes HOST:PORT, not {args.metrics_bind!r}")
+        sock = _listening_socket(args)
+    except BindError as exc:
+        logger.error("%s", exc)
+        return LOAD_FAILED_EXIT
+    except (OSError, OverflowError) as exc:
+        logger.error("cannot listen on %s: %s", args.bind if args.fd is None else f"fd {args.fd}", exc)
+        return LOAD_FAILED_EXIT
+    if args.pid:
+        _write_pid(args.pid)
+    try:
+        if args.workers > 0 or args.reload or args.max_requests > 0:
             from eventlet.httpd._workers import Supervisor
 
             logger.info("listening on %s", _describe(sock, bool(args.certfile)))
-            argv_list = list(sys.argv[1:] if argv is None else argv)
-            workers = max(args.workers, 1)
-            return Supervisor(sock, argv_list, workers, args.graceful_timeout).run()
+            argv_list = list(sys.argv[1:] if argv is None else argv)  # workers ignore --fd
+            metrics = parse_bind(args.metrics_bind)[1] if args.metrics_bind else None
+            supervisor = Supervisor(
+                sock, argv_list, max(args.workers, 1), args.graceful_timeout, args.timeout, metrics
+            )
+            return supervisor.run()
+        try:
+            app = load_app(args.app)
+        except (ImportError, ValueError) as exc:
+            logger.error("cannot load %s: %s", args.app, exc)
+            sock.close()
+            return LOAD_FAILED_EXIT
+        return serve_in_process(args, sock, app)
+    finally:
+        if args.pid:
+            _remove_pid(args.pid)
+
+
+def _worker_main(args: argparse.Namespace, early_stop: _EarlyStop) -> int:
+    sock = socket.socket(fileno=args.worker_fd)
     try:
         app = load_app(args.app)
     except (ImportError, ValueError) as exc:
         logger.error("cannot load %s: %s", args.app, exc)
         sock.close()
         return LOAD_FAILED_EXIT
-    return serve_in_process(args, sock, app)
+    return serve_in_process(args, sock, app, early_stop)

@@ -14,6 +14,12 @@ Timeouts cost no timer per read or write: the driver marks the socket calls that
 a wait state and a deadline, and the server's periodic sweep expires those past their deadline
 (see :mod:`eventlet.httpd._expiry`, which defines :class:`Expired` and :class:`Shutdown`).
 
+Before the first request: with ``proxy_protocol`` a trusted peer's PROXY header is read (it
+names the client: :mod:`eventlet.httpd._proxy`), then the TLS handshake runs if the server
+speaks TLS (a plain HTTP request there gets a ``400`` saying so).  The application is chosen once
+per connection: wrapped in :class:`~eventlet.httpd._forwarded.ForwardedApp` when the client is a
+trusted proxy, so forwarding headers cost nothing on other connections.
+
 Writing the response (every body shape, framing checks) and the failure responses (a malformed
 request's error status with a lingering close, an application's ``500``) live in
 :mod:`eventlet.httpd._response`, whose :class:`~eventlet.httpd._response.ResponseWriter` is this
@@ -42,7 +48,7 @@ from ._wsgi import ALREADY_HANDLED, ClientDisconnected, Input, environ_key
 if TYPE_CHECKING:
     from ._server import Server
 
-__all__ = ["HEAD_WAIT", "IO_WAIT", "Expired", "HttpProtocol", "Shutdown"]
+__all__ = ["HEAD_WAIT", "IO_WAIT", "Expired", "HttpProtocol", "Shutdown", "evictable"]
 
 error_log = logging.getLogger("eventlet.httpd.error")
 
@@ -56,6 +62,21 @@ def _peer(addr: Any) -> tuple[str, str]:
     return (addr if isinstance(addr, str) else ""), ""
 
 
+def evictable(conn: HttpProtocol) -> bool:
+    """Whether ``conn`` is idle between two requests (kept alive, nothing of a next one received).
+
+    Such a connection may be closed to make room or to stop: its client sent no request that
+    would be lost, and HTTP clients retry a request whose kept-alive connection closed.
+    """
+    return conn.waiting == HEAD_WAIT and conn.requests > 0 and not conn.parser.buffered
+
+
+def _is_plain_http(exc: OSError) -> bool:
+    """Whether a failed TLS handshake met an HTTP request instead of a ClientHello."""
+    reason = getattr(exc, "reason", None)
+    return reason == "HTTP_REQUEST" or (reason is None and "http request" in str(exc).lower())
+
+
 class HttpProtocol(ResponseWriter):
     """Serves the requests of one client connection (see the module docstring).
 
@@ -67,6 +88,7 @@ class HttpProtocol(ResponseWriter):
     # With those of ResponseWriter: deadline, head, headers, sent, status, waiting.
     __slots__ = (
         "addr",
+        "app",
         "body_error",
         "continue_headers",
         "expect_pending",
@@ -75,6 +97,7 @@ class HttpProtocol(ResponseWriter):
         "input",
         "parser",
         "request",
+        "requests",
         "server",
         "sock",
     )
@@ -83,11 +106,14 @@ class HttpProtocol(ResponseWriter):
         self.server = server
         self.sock = sock
         self.addr = addr
+        self.app: Callable[..., Any] = server.app
+        """The application for this connection's requests (wrapped for a trusted proxy)."""
         self.parser = RequestParser(
             max_line=server.max_request_line,
             max_header_bytes=server.max_header_bytes,
             max_headers=server.max_headers,
             max_body=server.max_body,
+            require_host=server.require_host,
         )
         self.greenlet: greenlet | None = None
         self.waiting = 0
@@ -100,6 +126,8 @@ class HttpProtocol(ResponseWriter):
         self.continue_headers: list[tuple[str, str]] | None = None
         self.body_error: ProtocolError | None = None
         self.request: Request | None = None
+        self.requests = 0
+        """Requests received on this connection so far."""
         self.status: str | None = None
         self.headers: list[tuple[str, str]] = []
         self.head: ResponseHead | None = None
@@ -115,9 +143,10 @@ class HttpProtocol(ResponseWriter):
         server = self.server
         self.greenlet = getcurrent()
         try:
-            if server.ssl_context is not None:
-                self._start_tls()
-            self._serve()
+            if server.proxy_protocol and not self._proxy_header():
+                return
+            if server.ssl_context is None or self._start_tls():
+                self._serve()
         except OSError as exc:  # ClientDisconnected included
             error_log.debug("connection from %r ended: %s", self.addr, exc)
         except Exception:
@@ -129,15 +158,60 @@ class HttpProtocol(ResponseWriter):
             finally:
                 server._forget(self)
 
-    def _start_tls(self) -> None:
+    def _proxy_header(self) -> bool:
+        """Read the PROXY protocol header of a trusted peer; False if the connection must close."""
+        from ._proxy import ProxyHeaderError, read_header
+
+        if _peer(self.addr)[0] not in self.server.trusted:  # type: ignore[operator]
+            return True
+        self.deadline = _monotonic() + self.server.header_timeout
+        self.waiting = HEAD_WAIT
+        try:
+            source = read_header(self.sock)
+        except ProxyHeaderError as exc:
+            error_log.warning("closing the connection from %r: %s", self.addr, exc)
+            return False
+        except Expired:
+            error_log.debug("no PROXY protocol header from %r in time", self.addr)
+            return False
+        finally:
+            self.waiting = 0
+        if source is not None:
+            self.addr = source
+        return True
+
+    def _start_tls(self) -> bool:
+        """Run the TLS handshake; False (after answering) if the client spoke plain HTTP."""
         from eventlet.ssl import wrap_socket
 
-        self.sock = wrap_socket(
+        tls = wrap_socket(
             self.sock,
             self.server.ssl_context,
             server_side=True,
+            do_handshake_on_connect=False,
             handshake_timeout=self.server.header_timeout,
         )
+        self.sock = tls
+        try:
+            tls.do_handshake()
+        except OSError as exc:
+            if not _is_plain_http(exc):
+                raise
+            self._refuse_plain_http(tls)
+            return False
+        return True
+
+    def _refuse_plain_http(self, tls: Any) -> None:
+        """Answer a plain HTTP request on the TLS port with a 400 that says so (as nginx does)."""
+        from eventlet.greenio.socket import GreenSocket
+
+        error_log.debug("plain HTTP request from %r on a TLS port", self.addr)
+        detach = getattr(tls, "detach", None)
+        if detach is None:  # pragma: no cover - a TLS socket without detach(): just close
+            return
+        self.sock = GreenSocket(tls.family, tls.type, tls.proto, fileno=detach())
+        self.status = "400 Bad Request"
+        self._reject(ProtocolError(400, "plain HTTP request sent to an HTTPS port"))
 
     def expire(self, exc: BaseException) -> None:
         """Throw ``exc`` into the driver if it is in an expirable wait (from hub or green thread)."""
@@ -172,6 +246,8 @@ class HttpProtocol(ResponseWriter):
         env_base = server.base_environ.copy()
         env_base["REMOTE_ADDR"] = remote_addr
         env_base["REMOTE_PORT"] = remote_port
+        if server.forwarded_app is not None and remote_addr in server.trusted:  # type: ignore[operator]
+            self.app = server.forwarded_app
         self.deadline = _monotonic() + server.header_timeout
         idle = parse = False  # idle: between requests; parse: the buffer may hold a head
         recv = sock.recv
@@ -183,6 +259,7 @@ class HttpProtocol(ResponseWriter):
                     self._reject(exc)
                     return
                 if req is not None:
+                    self.requests += 1
                     if not self._respond(req, env_base):
                         if parser.in_progress:
                             self._linger()
@@ -293,7 +370,7 @@ class HttpProtocol(ResponseWriter):
         keep = False
         result: Any = None
         try:
-            result = server.app(env, self.start_response)
+            result = self.app(env, self.start_response)
             if self.hijacked or result is ALREADY_HANDLED:
                 keep = False
             elif type(result) is list and len(result) == 1 and self.head is None:

@@ -12,12 +12,22 @@ most once a second) looks at the connections waiting for a request head and expi
 their deadline: that bounds slow-loris clients and idle keep-alive connections without a timer
 per read.
 
-Graceful stop (:meth:`Server.stop`): stop accepting; close the idle keep-alive connections at
-once (a request that already reached the socket is still read and answered); let requests in
-flight finish, each response carrying ``Connection: close``, for up to the grace period; then
-kill whatever is left.  ``stop`` may be called from any green thread, from a signal handler
-through ``hub.call_threadsafe``, or from another OS thread (it then blocks that thread until the
-server has stopped).
+Fairness at the cap.  When the cap is reached and a client waits in the listening socket's
+backlog, connections idle between two requests are closed, longest idle first (as nginx
+does), to make room: a kept-alive client that sends nothing must not hold a slot a new
+client needs.  If none is idle the loop waits; the sweep wakes it when one becomes idle.
+Connections that have not sent their first request are never chosen (their client is about
+to send one).
+
+Graceful stop (:meth:`Server.stop`): stop accepting and stop the kernel from accepting on our
+behalf at once: connections it already completed are taken off the listening socket's queue
+and served, then the socket is closed (when the server owns it), so a client that connects
+later is refused at connect (it knows its request was not sent) instead of being reset after
+sending it.  Idle keep-alive connections close at once (a request that already reached the
+socket is still read and answered); requests in flight finish, each response carrying
+``Connection: close``, for up to the grace period; then whatever is left is killed.  ``stop``
+may be called from any green thread, from a signal handler through ``hub.call_threadsafe``, or
+from another OS thread (it then blocks that thread until the server has stopped).
 """
 
 from __future__ import annotations
@@ -29,7 +39,7 @@ import socket as _stdsocket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greenlet import getcurrent, greenlet
 
@@ -38,19 +48,25 @@ from eventlet.greenio.socket import GreenSocket
 from eventlet.greenthread import kill, sleep, spawn_n
 from eventlet.hubs import get_hub
 
-from ._connection import HEAD_WAIT, Expired, HttpProtocol, Shutdown
+from ._admission import TRANSIENT_ERRNOS, Admission
+from ._connection import Expired, HttpProtocol, Shutdown, evictable
 from ._log import COMBINED, AccessLog
+from ._stats import Recorder, snapshot
 from ._writer import ResponseWriter
 from ._wsgi import base_environ
+
+if TYPE_CHECKING:
+    from ._forwarded import TrustedPeers
 
 __all__ = ["Server", "serve"]
 
 logger = logging.getLogger("eventlet.httpd")
 
 _RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
-_TRANSIENT_ERRNOS = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR})
 _MAX_BACKOFF = 0.5
 _CAPITAL_CACHE_SIZE = 512
+DEFAULT_MAX_BODY = 1 << 30
+"""The default ``max_body``: 1 GiB, waitress's ``max_request_body_size``."""
 
 
 class _StopAccepting(Exception):
@@ -61,7 +77,7 @@ def _capitalize(name: str) -> str:
     return "-".join(part.capitalize() for part in name.split("-"))
 
 
-class Server:
+class Server(Admission):
     """An HTTP/1.1 WSGI server on one listening socket.
 
     ``app`` is the WSGI application.  Listen on ``host``/``port`` (port 0: any free port; read
@@ -77,7 +93,15 @@ class Server:
       object or a path; ``access_log_format`` (Apache combined); ``log_x_forwarded_for``;
     * ``debug`` (False): put the traceback in the body of 500 responses;
     * ``max_request_line`` (8190), ``max_header_bytes`` (65536), ``max_headers`` (100),
-      ``max_body`` (None): request limits (414, 431, 413);
+      ``max_body`` (1 GiB, as waitress; None for no limit): request limits (414, 431, 413);
+    * ``require_host`` (True): answer an HTTP/1.1 request without ``Host`` with 400 (RFC 9112
+      3.2); False serves it, as ``eventlet.wsgi.server`` does;
+    * ``forwarded_allow_ips`` (None): proxies (addresses, networks or ``"*"``, a list or a
+      comma-separated string) whose ``X-Forwarded-For``/``-Proto``/``-Host`` and ``Forwarded``
+      headers set ``REMOTE_ADDR``, ``wsgi.url_scheme`` and ``HTTP_HOST``
+      (:mod:`eventlet.httpd._forwarded`); ``proxy_protocol`` (False): expect a PROXY protocol
+      header from those peers (:mod:`eventlet.httpd._proxy`);
+    * ``metrics`` (False): count requests for :meth:`stats`;
     * ``server_header`` ("eventlet-httpd", None for none), ``environ`` (extra environ keys),
       ``url_scheme``, ``capitalize_response_headers`` (False), ``minimum_chunk_size`` (0);
     * ``certfile``/``keyfile`` or ``ssl_context``: serve TLS (needs eventlet-ssl);
@@ -107,8 +131,9 @@ class Server:
         max_request_line: int = 8190,
         max_header_bytes: int = 65536,
         max_headers: int = 100,
-        max_body: int | None = None,
+        max_body: int | None = DEFAULT_MAX_BODY,
         max_drain: int = 1 << 20,
+        require_host: bool = True,
         server_header: str | None = "eventlet-httpd",
         environ: dict[str, Any] | None = None,
         url_scheme: str | None = None,
@@ -118,6 +143,9 @@ class Server:
         keyfile: str | None = None,
         ssl_context: Any = None,
         grace_period: float = 30.0,
+        forwarded_allow_ips: str | Iterable[str] | None = None,
+        proxy_protocol: bool = False,
+        metrics: bool = False,
         protocol: type[HttpProtocol] = HttpProtocol,
         pool: Any = None,
     ) -> None:
@@ -139,6 +167,7 @@ class Server:
         self.max_headers = max_headers
         self.max_body = max_body
         self.max_drain = max_drain
+        self.require_host = require_host
         self.capitalize_response_headers = capitalize_response_headers
         self.minimum_chunk_size = minimum_chunk_size
         self.grace_period = grace_period
@@ -149,14 +178,31 @@ class Server:
         self._capitals: dict[str, str] = {}
         self._owned_file: Any = None
         self.access_log = self._make_access_log(access_log, access_log_format, log_x_forwarded_for)
+        self.recorder: Recorder | None = None
+        if metrics:
+            self.access_log = self.recorder = Recorder(self.access_log)  # type: ignore[assignment]
+        self.accepted = 0
+        self.trusted: TrustedPeers | None = None
+        self.forwarded_app: Callable[..., Any] | None = None
+        if forwarded_allow_ips is not None:
+            from ._forwarded import ForwardedApp, TrustedPeers  # ipaddress: only when asked for
+
+            self.trusted = TrustedPeers(forwarded_allow_ips)
+            self.forwarded_app = ForwardedApp(app, self.trusted)
+        elif proxy_protocol:
+            raise ValueError("proxy_protocol needs forwarded_allow_ips: the proxies to accept it from")
+        self.proxy_protocol = proxy_protocol
         self.ssl_context = self._make_ssl_context(certfile, keyfile, ssl_context)
         self._owns_socket = sock is None or not isinstance(sock, GreenSocket)
+        self._created_socket = sock is None
         self.socket = self._make_socket(host, port, sock, backlog, reuse_port)
+        self._address = self.socket.getsockname()
         self.sendfile = type(self.socket) is GreenSocket and self.ssl_context is None
         scheme = url_scheme or ("https" if self.ssl_context is not None or _is_tls(sock) else "http")
         name, port_text = self._server_name()
         self.base_environ = base_environ(name, port_text, scheme, environ)
         self.stopping = False
+        self._draining = False  # nothing more will be admitted: the last close ends the drain
         self._connections: set[HttpProtocol] = set()
         self._acceptor: greenlet | None = None
         self._waiting_capacity = False
@@ -211,8 +257,8 @@ class Server:
 
     @property
     def address(self) -> Any:
-        """The bound address (``(host, port)`` for TCP)."""
-        return self.socket.getsockname()
+        """The bound address (``(host, port)`` for TCP; still known once stopped)."""
+        return self._address
 
     @property
     def port(self) -> int:
@@ -223,6 +269,18 @@ class Server:
     def connections(self) -> int:
         """The number of open client connections."""
         return len(self._connections)
+
+    def stats(self) -> dict[str, Any]:
+        """Statistics for monitoring, as a dict of numbers (JSON-ready).
+
+        Always: ``connections_open``, ``connections_idle`` (waiting for a request head),
+        ``connections_accepted``, and ``hub`` (the hub's ``statistics()``: ready callbacks,
+        timers, listeners, switches).  With ``metrics=True`` also ``requests``, ``responses``
+        (by status class: ``{"2xx": ...}``), ``bytes_sent`` (body bytes), and the request
+        duration histogram: ``duration_buckets`` (cumulative counts per upper bound of
+        :data:`~eventlet.httpd._stats.DURATION_BUCKETS`, then +Inf) and ``duration_sum``.
+        """
+        return snapshot(self)
 
     def capitalized(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         """``headers`` with names capitalised per word (``content-type`` -> ``Content-Type``)."""
@@ -278,8 +336,7 @@ class Server:
         lsock = self.socket
         conns = self._connections
         cap = self.max_connections
-        protocol = self.protocol
-        pool = self.pool
+        admit = self._admit
         delay = 0.0
         while True:
             if len(conns) >= cap:
@@ -287,7 +344,7 @@ class Server:
             try:
                 sock, addr = lsock.accept()
             except OSError as exc:
-                if exc.errno in _TRANSIENT_ERRNOS:
+                if exc.errno in TRANSIENT_ERRNOS:
                     continue
                 if exc.errno not in _RESOURCE_ERRNOS:
                     raise
@@ -297,21 +354,17 @@ class Server:
                 sleep(delay)
                 continue
             delay = 0.0
-            conn = protocol(self, sock, addr)
-            conns.add(conn)
-            if pool is None:
-                conn.greenlet = spawn_n(conn.run)
-            else:
-                pool.spawn_n(conn.run)
+            admit(sock, addr)
 
-    def _wait_capacity(self) -> None:
-        hub = self._hub
-        self._waiting_capacity = True
-        try:
-            while len(self._connections) >= self.max_connections:
-                hub.switch()
-        finally:
-            self._waiting_capacity = False
+    def _admit(self, sock: Any, addr: Any) -> None:
+        """Start serving an accepted connection."""
+        conn = self.protocol(self, sock, addr)
+        self._connections.add(conn)
+        self.accepted += 1
+        if self.pool is None:
+            conn.greenlet = spawn_n(conn.run)
+        else:
+            self.pool.spawn_n(conn.run)
 
     def _wake_acceptor(self) -> None:
         acceptor = self._acceptor
@@ -324,7 +377,7 @@ class Server:
         conns.discard(conn)
         if self._waiting_capacity and len(conns) < self.max_connections:
             self._hub.call_soon(self._wake_acceptor)
-        if self.stopping and not conns and not self._drained.ready():
+        if self._draining and not conns and not self._drained.ready():
             self._drained.send()
 
     def _sweep(self) -> None:
@@ -333,6 +386,8 @@ class Server:
         now = time.monotonic()
         for conn in [c for c in self._connections if c.waiting and c.deadline <= now]:
             conn.expire(Expired())
+        if self._waiting_capacity and any(evictable(c) for c in self._connections):
+            self._hub.call_soon(self._wake_acceptor)  # it closes one if a client still waits
 
     # -- stopping --------------------------------------------------------------------------
 
@@ -366,8 +421,10 @@ class Server:
             acceptor = self._acceptor
             if acceptor is not None and acceptor is not getcurrent():
                 kill(acceptor, _StopAccepting())
-            idle = [c for c in self._connections if c.waiting == HEAD_WAIT and not c.parser.buffered]
-            for conn in idle:
+            if self._owns_socket:
+                self._stop_listening()
+            self._draining = True
+            for conn in [c for c in self._connections if evictable(c)]:
                 conn.expire(Shutdown())
             if self._connections:
                 self._drained.wait(grace)

@@ -28,6 +28,7 @@ from typing import Any
 from eventlet.semaphore import Semaphore
 
 from ._ws_protocol import (
+    DEFAULT_MAX_FRAGMENTS,
     Close,
     CloseCode,
     ConnectionClosedError,
@@ -209,7 +210,8 @@ class WebSocketWSGI:
 
     ``supported_protocols``: subprotocols the server accepts (the first the client offers
     wins); ``origin_checker(origin) -> bool`` rejects cross-origin upgrades with 403;
-    ``max_frame_length``: the largest message accepted (1009 beyond); ``deflate``: negotiate
+    ``max_frame_length``: the largest message accepted (1009 beyond); ``max_fragments``: the
+    most frames one message may come in (1008 beyond; None: no limit); ``deflate``: negotiate
     permessage-deflate (True, False or a ``DeflateConfig``).  Requests that are not websocket
     upgrades get ``400`` (``426`` for an unsupported version).
     """
@@ -220,12 +222,14 @@ class WebSocketWSGI:
         supported_protocols: Sequence[str] | None = None,
         origin_checker: Callable[[str | None], bool] | None = None,
         max_frame_length: int = DEFAULT_MAX_FRAME_LENGTH,
+        max_fragments: int | None = DEFAULT_MAX_FRAGMENTS,
         deflate: bool | DeflateConfig = True,
     ) -> None:
         self.handler = handler
         self.protocols = list(supported_protocols or ())
         self.origin_checker = origin_checker
         self.max_length = max_frame_length
+        self.max_fragments = max_fragments
         if deflate is True:
             deflate = DeflateConfig()
         self.deflate = deflate or None
@@ -260,7 +264,10 @@ class WebSocketWSGI:
             logger.debug("websocket client went away during the handshake: %s", exc)
             return ALREADY_HANDLED
         connection = WebSocketConnection(
-            is_server=True, deflate=shake.deflate, max_message_size=self.max_length
+            is_server=True,
+            deflate=shake.deflate,
+            max_message_size=self.max_length,
+            max_fragments=self.max_fragments,
         )
         ws = WebSocket(sock, environ, connection, shake.subprotocol, buffered)
         try:

@@ -76,6 +76,8 @@ __all__ = [
 ]
 
 DEFAULT_MAX_MESSAGE_SIZE = 8 << 20
+DEFAULT_MAX_FRAGMENTS = 1024
+"""Default limit of frames in one message (each frame costs a parse, however small)."""
 _Utf8Decoder = codecs.getincrementaldecoder("utf-8")
 
 
@@ -84,7 +86,10 @@ class WebSocketConnection:
 
     ``deflate`` are the negotiated permessage-deflate parameters (None: off).
     Messages larger than ``max_message_size`` bytes (after decompression) fail
-    the connection with 1009; None means no limit. Sent messages whose payload
+    the connection with 1009; None means no limit. A message in more than
+    ``max_fragments`` frames fails it with 1008 (policy violation), so that a
+    stream of empty continuation frames cannot cost unbounded CPU for one
+    message; None means no limit. Sent messages whose payload
     exceeds ``fragment_size`` are split into frames of that size. With
     ``auto_pong`` every ping is answered through :meth:`data_to_send`.
     """
@@ -95,6 +100,7 @@ class WebSocketConnection:
         *,
         deflate: DeflateParams | None = None,
         max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
+        max_fragments: int | None = DEFAULT_MAX_FRAGMENTS,
         fragment_size: int | None = None,
         auto_pong: bool = True,
     ) -> None:
@@ -102,6 +108,7 @@ class WebSocketConnection:
             raise ValueError("fragment_size must be positive")
         self.is_server = is_server
         self.max_message_size = max_message_size
+        self.max_fragments = (1 << 63) if max_fragments is None else max_fragments
         self.fragment_size = fragment_size
         self.auto_pong = auto_pong
         self._deflate = None if deflate is None else PerMessageDeflate(deflate, is_server)
@@ -114,6 +121,7 @@ class WebSocketConnection:
         self._msg_opcode = 0  # opcode of the fragmented message in progress, 0 if none
         self._msg_compressed = False
         self._msg_size = 0
+        self._msg_frames = 0
         self._msg_parts: list[Any] = []
         self._decoder: codecs.IncrementalDecoder | None = None
         self.close_sent = False
@@ -131,6 +139,19 @@ class WebSocketConnection:
     def closed(self) -> bool:
         """True once the closing handshake finished or the connection failed."""
         return self.failed or (self.close_sent and self.close_received)
+
+    @property
+    def deflate(self) -> PerMessageDeflate | None:
+        """The permessage-deflate codec in force (None: not negotiated)."""
+        return self._deflate
+
+    def set_deflate(self, params: DeflateParams | None) -> None:
+        """Replace the permessage-deflate parameters (a fresh codec; None turns it off).
+
+        For transports whose extensions are decided after the connection object exists
+        (upstream eventlet's ``RFC6455WebSocket.extensions`` may be reassigned).
+        """
+        self._deflate = None if params is None else PerMessageDeflate(params, self.is_server)
 
     def _mask(self) -> bytes | None:
         return None if self.is_server else os.urandom(4)
@@ -190,12 +211,14 @@ class WebSocketConnection:
                 hlen = 4
                 if avail < 4:
                     self._need = 4
+                    self._check_start(b0, b1)
                     return pos
                 length = (data[pos + 2] << 8) | data[pos + 3]
             elif length == 127:
                 hlen = 10
                 if avail < 10:
                     self._need = 10
+                    self._check_start(b0, b1)
                     return pos
                 length = int.from_bytes(data[pos + 2 : pos + 10], "big")
             masked = b1 & 0x80
@@ -237,6 +260,17 @@ class WebSocketConnection:
             else:
                 self._fragment(opcode, fin, rsv, payload, events)
 
+    def _check_start(self, b0: int, b1: int) -> None:
+        """Reject what a frame's first two bytes already show, before its length has arrived.
+
+        Continuation frames are left to the full check, which is the one place that counts
+        a message's frames.
+        """
+        opcode = b0 & 0x0F
+        if opcode:
+            length = 126 if opcode >= 8 else 0  # a control frame may not need an extended length
+            self._check_header(opcode, b0 & 0x80, b0 & 0x70, length, bool(b1 & 0x80) != self.is_server)
+
     def _check_header(self, opcode: int, fin: int, rsv: int, length: int, bad_mask: bool) -> None:
         """Reject a frame header as soon as it is known, before its payload arrives."""
         if bad_mask:
@@ -264,6 +298,9 @@ class WebSocketConnection:
         else:
             if not self._msg_opcode:
                 raise ProtocolError(CloseCode.PROTOCOL_ERROR, "continuation without a message")
+            self._msg_frames += 1
+            if self._msg_frames >= self.max_fragments:
+                raise ProtocolError(CloseCode.POLICY_VIOLATION, "too many fragments in one message")
             compressed = self._msg_compressed
             size = self._msg_size + length
         if rsv and not (compressed and opcode):
@@ -274,6 +311,11 @@ class WebSocketConnection:
                 if length > self._max_wire:  # type: ignore[operator]
                     raise ProtocolError(CloseCode.MESSAGE_TOO_BIG, "message too big")
             elif size > limit:
+                if opcode:  # one frame: upstream eventlet's wording, which its clients may check
+                    raise ProtocolError(
+                        CloseCode.MESSAGE_TOO_BIG,
+                        f"Incoming frame of {length} bytes is above length limit of {limit} bytes.",
+                    )
                 raise ProtocolError(CloseCode.MESSAGE_TOO_BIG, "message too big")
 
     def _control(self, opcode: int, payload: bytes, events: list[Event]) -> bool:
@@ -303,6 +345,7 @@ class WebSocketConnection:
             self._msg_opcode = opcode
             self._msg_compressed = bool(rsv)
             self._msg_size = 0
+            self._msg_frames = 0
             self._msg_parts = []
             self._decoder = _Utf8Decoder() if opcode == Opcode.TEXT else None
         if self._msg_compressed:

@@ -9,8 +9,10 @@ threads for connections.  The worker:
 * maps gunicorn's settings: ``worker_connections`` (connections per worker), ``keepalive``
   (idle seconds, 0 for none), ``graceful_timeout``, ``limit_request_line``,
   ``limit_request_fields``, ``limit_request_field_size`` (bounds the header section),
-  ``certfile``/``keyfile`` (TLS, through gunicorn's ``ssl_context`` hook) and ``accesslog``
-  (combined-format lines to gunicorn's access logger);
+  ``certfile``/``keyfile`` (TLS, through gunicorn's ``ssl_context`` hook), ``accesslog``
+  (combined-format lines to gunicorn's access logger), ``forwarded_allow_ips`` (the proxies
+  whose ``X-Forwarded-*``/``Forwarded`` headers are believed) and ``proxy_protocol`` (PROXY
+  protocol headers accepted from ``forwarded_allow_ips`` and ``proxy_allow_ips``);
 * tells the arbiter it is alive every ``timeout / 2`` seconds at most;
 * on ``SIGTERM`` (or when the arbiter disappears, or after ``max_requests`` requests) stops
   accepting and lets requests in flight finish within ``graceful_timeout``.
@@ -77,6 +79,12 @@ class EventletWorker(Worker):  # type: ignore[misc,unused-ignore]
 
             options["ssl_context"] = ssl_context(cfg)
         options["access_log"] = self.log.access_log if cfg.accesslog else False
+        trusted = list(getattr(cfg, "forwarded_allow_ips", None) or ())
+        if getattr(cfg, "proxy_protocol", False) not in (False, None, "", "off"):  # bool, or "off"/"v1"/...
+            trusted += list(getattr(cfg, "proxy_allow_ips", None) or ())
+            options["proxy_protocol"] = True
+        if trusted:
+            options["forwarded_allow_ips"] = trusted
         return options
 
     def _app(self) -> Callable[..., Any]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from eventlet import _coinstall  # noqa: F401  (fails if upstream eventlet's files are mixed in)
+
 _EXPORTS = {
     "Process": "eventlet.processes._process",
     "ProcessPool": "eventlet.processes._pool",

@@ -30,6 +30,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from eventlet.processes._mainmodule import check_not_importing_main, describe_main
 from eventlet.processes._protocol import PROTOCOL, frame
 from eventlet.processes._results import (
     AsyncResult,
@@ -61,8 +62,10 @@ logger = logging.getLogger("eventlet.processes")
 class ProcessPool:
     """``size`` worker processes (default: the CPU count) running callables for green threads.
 
-    Functions, arguments and results travel as pickles, so functions must be importable by name
-    (module-level).  ``initializer(*initargs)`` runs once in each worker.  With
+    Functions, arguments and results travel as pickles, so functions must be defined at module
+    level, in a module or in the main script (which workers run under ``__mp_main__`` when a task
+    needs it: see :mod:`eventlet.processes._mainmodule`).  ``initializer(*initargs)`` runs once in
+    each worker.  With
     ``max_tasks_per_child`` a worker is replaced after that many tasks.  ``prefetch`` fixes how many
     tasks a worker may have in flight (default: adaptive, see the module notes).  ``io_mode`` selects how
     pipes are waited for (see :mod:`eventlet.processes._streams`).  Use as a context manager: a
@@ -95,7 +98,9 @@ class ProcessPool:
         self.python = python
         #: seconds a worker that closed its pipe gets to exit before it is killed
         self.exit_grace = exit_grace
-        self._init = frame(pickle.dumps(sys.path, PROTOCOL)) + frame(
+        check_not_importing_main()
+        settings = {"sys_path": sys.path, "main": describe_main()}
+        self._init = frame(pickle.dumps(settings, PROTOCOL)) + frame(
             pickle.dumps((initializer or noop, tuple(initargs), {}), PROTOCOL)
         )
         self._state = RUN

@@ -1,9 +1,11 @@
 """The pool's wire format: length-prefixed pickles.  Standard library only (the worker imports it).
 
 A frame is an 8-byte big-endian length followed by that many bytes of pickle.  The parent sends, in
-order: the worker's ``sys.path`` (a list of str), ``(initializer, initargs)``, then one
-``(function, args, kwargs)`` per task.  The worker answers the initializer and every task, in order,
-with ``(ok, value)``: ``(True, result)`` or ``(False, (exception, traceback_text))``.
+order: the worker's settings (a dict: ``sys_path``, the parent's ``sys.path``, and ``main``, how to
+import the parent's main module: see :mod:`eventlet.processes._mainmodule`), ``(initializer,
+initargs)``, then one ``(function, args, kwargs)`` per task.  The worker answers the initializer
+and every task, in order, with ``(ok, value)``: ``(True, result)`` or ``(False, (exception,
+traceback_text))``.
 """
 
 from __future__ import annotations

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import pickle
 import signal
 from collections.abc import Callable
 from typing import Any
 
+from eventlet.processes._mainmodule import loads_in_parent
 from eventlet.processes._sync import Flag
 
 __all__ = [
@@ -113,7 +113,7 @@ class AsyncResult:
 
     def _deliver(self, payload: bytes) -> None:
         try:
-            ok, value = pickle.loads(payload)
+            ok, value = loads_in_parent(payload)
         except Exception as exc:
             self._resolve(False, ProcessPoolError(f"the task's reply could not be unpickled: {exc!r}"))
             return

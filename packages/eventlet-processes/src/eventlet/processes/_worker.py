@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
+from eventlet.processes._mainmodule import loads_in_worker, set_main
 from eventlet.processes._protocol import dump_error, dump_result, frame, read_frame, write_all
 
 __all__ = ["main", "noop", "run_chunk", "run_star_chunk", "serve"]
@@ -45,7 +46,7 @@ def _take_over_stdio() -> tuple[int, int]:  # pragma: no cover - runs in the wor
 
 def _run_one(payload: bytes) -> bytes:
     try:
-        function, args, kwargs = pickle.loads(payload)
+        function, args, kwargs = loads_in_worker(payload)
         result = function(*args, **kwargs)
     except BaseException as exc:
         return dump_error(exc)
@@ -54,11 +55,13 @@ def _run_one(payload: bytes) -> bytes:
 
 def serve(requests: BinaryIO, replies_fd: int) -> int:
     """Answer the frames read from ``requests`` on ``replies_fd`` until end of file; exit status."""
-    path = read_frame(requests)
+    setup = read_frame(requests)
     init = read_frame(requests)
-    if path is None or init is None:
+    if setup is None or init is None:
         return 0
-    sys.path[:] = pickle.loads(path)
+    settings = pickle.loads(setup)
+    sys.path[:] = settings["sys_path"]
+    set_main(settings["main"])
     reply = _run_one(init)
     write_all(replies_fd, frame(reply))
     if not pickle.loads(reply)[0]:

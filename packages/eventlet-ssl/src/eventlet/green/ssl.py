@@ -2,11 +2,15 @@
 
 Everything the standard ``ssl`` module defines is here; replaced are :class:`SSLContext` (a
 subclass whose ``wrap_socket`` / ``sslsocket_class`` give :class:`~eventlet.ssl.GreenSSLSocket`),
-:class:`SSLSocket`, the context factories (so they build green contexts), and ``wrap_socket``
-(gone from the standard library in 3.12; here it is upstream eventlet's, see
-:func:`eventlet.ssl.wrap_ssl`).  ``monkey_patch()`` installs the names in ``__patched__`` into the
-real ``ssl`` module, so ``http.client``, ``urllib3`` and ``requests`` make green TLS connections;
-patch before those libraries are imported, since some of them copy ``ssl.SSLContext`` at import.
+:class:`SSLSocket`, the context factories (so they build green contexts, with the standard
+library's secure settings), and ``wrap_socket``: the old function of the standard library (gone
+in 3.12), as upstream eventlet keeps it, see :func:`eventlet.ssl.wrap_ssl`.  Like the old function
+it checks no certificate unless ``cert_reqs`` asks for it.
+
+``monkey_patch()`` installs the names in ``__patched__`` into the real ``ssl`` module (on 3.12
+and later that puts ``ssl.wrap_socket`` back, as upstream eventlet does), so ``http.client``,
+``urllib3`` and ``requests`` make green TLS connections; patch before those libraries are
+imported, since some of them copy ``ssl.SSLContext`` at import.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ __patched__ = [
     "_create_default_https_context",
     "_create_unverified_context",
     "create_default_context",
+    "wrap_socket",
 ]
 
 SSLContext = GreenSSLContext

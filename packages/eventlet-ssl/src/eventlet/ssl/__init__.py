@@ -15,6 +15,7 @@ restart.
 
 from ssl import Purpose
 
+from eventlet import _coinstall  # noqa: F401  (fails if upstream eventlet's files are mixed in)
 from eventlet.ssl._api import BACKENDS, backend_of, create_default_context, wrap_socket, wrap_ssl
 from eventlet.ssl._reload import ReloadableServerContext
 from eventlet.ssl._stdlib import GreenSSLContext, GreenSSLSocket

@@ -158,8 +158,14 @@ def wrap_socket(
 
 
 _PINNED_VERSIONS = {
-    getattr(_stdssl, "PROTOCOL_TLSv1_2", None): _stdssl.TLSVersion.TLSv1_2,
+    getattr(_stdssl, name, None): version
+    for name, version in (
+        ("PROTOCOL_TLSv1", _stdssl.TLSVersion.TLSv1),
+        ("PROTOCOL_TLSv1_1", _stdssl.TLSVersion.TLSv1_1),
+        ("PROTOCOL_TLSv1_2", _stdssl.TLSVersion.TLSv1_2),
+    )
 }
+_PINNED_VERSIONS.pop(None, None)
 _DEFAULT_PROTOCOLS = (
     None,
     _stdssl.PROTOCOL_TLS_CLIENT,
@@ -173,7 +179,7 @@ def wrap_ssl(
     keyfile: str | None = None,
     certfile: str | None = None,
     server_side: bool = False,
-    cert_reqs: _stdssl.VerifyMode | None = None,
+    cert_reqs: _stdssl.VerifyMode | int = _stdssl.CERT_NONE,
     ssl_version: int | None = None,
     ca_certs: str | None = None,
     do_handshake_on_connect: bool = True,
@@ -183,12 +189,18 @@ def wrap_ssl(
     server_hostname: str | None = None,
     context: Any = None,
 ) -> GreenSSLSocket | PyOpenSSLSocket:
-    """Upstream eventlet's ``wrap_ssl``: wrap ``sock`` from the old ``ssl.wrap_socket`` arguments.
+    """Upstream eventlet's ``wrap_ssl``: the old ``ssl.wrap_socket``, green.
 
-    Unlike the old function this is secure by default: a client verifies the server's certificate
-    (against ``ca_certs`` or the system's CAs) unless ``cert_reqs=ssl.CERT_NONE`` is passed, and
-    checks the host name when ``server_hostname`` is given.  TLS 1.2 is the minimum version.
-    ``context`` (either backend) overrides all the context arguments.
+    It keeps that function's contract, which programs written for upstream eventlet rely on:
+    **no certificate is checked unless the caller asks** with ``cert_reqs=ssl.CERT_REQUIRED``
+    (or ``CERT_OPTIONAL``), against ``ca_certs`` (or the system's CAs when none are given); the
+    host name is then checked too when ``server_hostname`` is given.  For a client that verifies
+    by default use :func:`eventlet.ssl.create_default_context` and :func:`eventlet.ssl.wrap_socket`.
+
+    ``keyfile``/``certfile`` load this side's key and certificate (a server needs them),
+    ``ciphers`` sets the cipher list, ``ssl_version`` pins one protocol version
+    (``PROTOCOL_TLSv1_2``...; the default negotiates TLS 1.2 or later).  ``context`` (either
+    backend) replaces all the context arguments.
     """
     if context is not None:
         return wrap_socket(
@@ -199,22 +211,24 @@ def wrap_ssl(
             do_handshake_on_connect=do_handshake_on_connect,
             suppress_ragged_eofs=suppress_ragged_eofs,
         )
+    if keyfile and not certfile:
+        raise ValueError("certfile must be specified")
     if ssl_version in _DEFAULT_PROTOCOLS:
         pinned = None
     elif ssl_version in _PINNED_VERSIONS:
         pinned = _PINNED_VERSIONS[ssl_version]
     else:
-        raise ValueError(f"ssl_version {ssl_version!r} is not supported: TLS 1.2 is the minimum")
+        raise ValueError(f"ssl_version {ssl_version!r} is not supported")
     if server_side:
         ctx = GreenSSLContext(_stdssl.PROTOCOL_TLS_SERVER)
-        ctx.verify_mode = _stdssl.CERT_NONE if cert_reqs is None else cert_reqs
     else:
         ctx = GreenSSLContext(_stdssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = bool(server_hostname) and cert_reqs != _stdssl.CERT_NONE
-        ctx.verify_mode = _stdssl.CERT_REQUIRED if cert_reqs is None else cert_reqs
-    ctx.minimum_version = pinned or _stdssl.TLSVersion.TLSv1_2
+    ctx.verify_mode = cert_reqs
     if pinned is not None:
-        ctx.maximum_version = pinned
+        ctx.minimum_version = ctx.maximum_version = pinned
+    else:
+        ctx.minimum_version = _stdssl.TLSVersion.TLSv1_2
     if ca_certs:
         ctx.load_verify_locations(ca_certs)
     elif ctx.verify_mode != _stdssl.CERT_NONE:

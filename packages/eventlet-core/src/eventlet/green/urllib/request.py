@@ -2,7 +2,7 @@
 
 A private copy made with :func:`eventlet.patcher.import_patched`; its ``http.client`` is
 :mod:`eventlet.green.http.client` (it reaches it as ``http.client``, through the package, so the
-copy's ``http`` is :mod:`eventlet.green.http`), and FTP goes through a green ``ftplib`` copy.
+copy's ``http`` is :mod:`eventlet.green.http`), and FTP goes through :mod:`eventlet.green.ftplib`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from eventlet import patcher
-from eventlet.green import http, socket
+from eventlet.green import ftplib, http
 from eventlet.green._stdlib_copies import io_modules
 from eventlet.green.http import client
 
@@ -29,8 +29,7 @@ _ssl = _green_ssl()
 _copy = patcher.import_patched("urllib.request", *io_modules(), ("http.client", client), *_ssl)
 setattr(http, "client", client)  # noqa: B010 - a plain module, typed as a package
 setattr(_copy, "http", http)  # noqa: B010
-_copy_ftplib = patcher.import_patched("ftplib", ("socket", socket), *_ssl)
-setattr(_copy, "ftplib", _copy_ftplib)  # noqa: B010
+setattr(_copy, "ftplib", ftplib)  # noqa: B010
 globals().update({key: value for key, value in vars(_copy).items() if not key.startswith("__")})
 __all__ = list(_copy.__all__)
 __patched__: list[str] = []

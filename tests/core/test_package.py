@@ -1,0 +1,134 @@
+"""The top-level package: its version, lazy names and submodules, and upstream's deprecated names."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import greenlet
+import pytest
+
+import eventlet
+from eventlet import _deprecated, greenthread, hubs
+
+
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
+def test_version_is_above_upstreams_and_matches_the_distributions() -> None:
+    from importlib import metadata
+
+    assert eventlet.__version__ == "1.0.0" and eventlet.version_info == (1, 0, 0)
+    assert tuple(int(part) for part in eventlet.__version__.split(".")) > (0, 41, 3)
+    try:
+        installed = metadata.version("eventlet-core")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare source tree
+        pytest.skip("eventlet-core is not installed")
+    assert installed == eventlet.__version__
+
+
+def test_submodules_are_attributes_after_import_eventlet() -> None:
+    """What gunicorn's eventlet worker and oslo.utils rely on, in a fresh interpreter."""
+    code = """
+import sys
+import eventlet
+assert "eventlet.greenpool" not in sys.modules  # nothing imported yet...
+pool = eventlet.greenpool.GreenPool  # ...until it is used
+assert eventlet.hubs.get_hub is not None and eventlet.timeout.Timeout is eventlet.Timeout
+assert eventlet.event.Event is eventlet.Event and eventlet.tpool.execute
+assert eventlet.greenlet is __import__("greenlet")
+from eventlet import greenlet
+assert greenlet.getcurrent
+print("ok")
+"""
+    result = _run(code)
+    assert result.returncode == 0 and result.stdout == "ok\n", result.stderr
+
+
+def test_other_distributions_subpackages_are_attributes() -> None:
+    pytest.importorskip("eventlet.httpd")
+    assert eventlet.wsgi.__name__ == "eventlet.wsgi"  # type: ignore[attr-defined]
+    assert eventlet.httpd.__name__ == "eventlet.httpd"  # type: ignore[attr-defined]
+
+
+def test_unknown_and_private_names_raise_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'no_such_thing'"):
+        eventlet.no_such_thing  # type: ignore[attr-defined]  # noqa: B018
+    with pytest.raises(AttributeError, match="'_private'"):
+        eventlet._private  # type: ignore[attr-defined]  # noqa: B018
+    assert not hasattr(eventlet, "__wrapped__")
+    assert "spawn" in dir(eventlet) and "GreenPool" in eventlet.__all__
+
+
+def test_a_missing_distribution_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(eventlet, "processes", raising=False)
+    monkeypatch.setitem(sys.modules, "eventlet.processes", None)  # as if not installed
+    with pytest.raises(AttributeError, match=r"install eventlet-processes"):
+        eventlet.processes  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_a_submodule_that_fails_to_import_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(eventlet, "corolocal", raising=False)
+    monkeypatch.delitem(sys.modules, "eventlet.corolocal", raising=False)
+    monkeypatch.setitem(sys.modules, "greenlet", None)  # what corolocal imports
+    with pytest.raises(ModuleNotFoundError, match="greenlet"):
+        eventlet.corolocal  # noqa: B018
+
+
+def test_deprecated_top_level_names_work_and_warn(any_hub: hubs.BaseHub) -> None:
+    with pytest.warns(DeprecationWarning, match="eventlet.Timeout"):
+        timeout = eventlet.TimeoutError(0.001)  # type: ignore[attr-defined]
+    assert isinstance(timeout, eventlet.Timeout)
+    with pytest.raises(eventlet.Timeout):
+        eventlet.sleep(0.1)
+
+    with pytest.warns(DeprecationWarning, match="exc_after"):
+        timer = eventlet.exc_after(0.001, ValueError("late"))  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="late"):
+        eventlet.sleep(0.1)
+    assert not timer.pending
+    with pytest.warns(DeprecationWarning):
+        never = eventlet.exc_after(None)  # type: ignore[attr-defined]
+    assert not never.pending
+
+    seen: list[object] = []
+    with pytest.warns(DeprecationWarning, match="spawn_after"):
+        started = eventlet.call_after_global(0, lambda *a, **k: seen.append((a, k)), 1, x=2)  # type: ignore[attr-defined]
+    assert isinstance(started, greenlet.greenlet)
+    eventlet.sleep(0.001)
+    assert seen == [((1,), {"x": 2})]
+
+
+def test_deprecated_greenthread_names(any_hub: hubs.BaseHub) -> None:
+    seen: list[int] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        assert greenthread.TimeoutError is _deprecated.TimeoutError  # type: ignore[attr-defined]
+        assert greenthread.with_timeout(1, lambda: 5) == 5  # type: ignore[attr-defined]
+        assert greenthread.call_after is greenthread.call_after_local  # type: ignore[attr-defined]
+        timer = greenthread.call_after_local(0, seen.append, 1)  # type: ignore[attr-defined]
+        eventlet.sleep(0.001)
+        assert seen == [1] and not timer.pending
+        greenthread.call_after_global(0, seen.append, 2)  # type: ignore[attr-defined]
+        eventlet.sleep(0.001)
+    assert seen == [1, 2]
+    with pytest.raises(AttributeError, match="no_such_name"):
+        greenthread.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_import_eventlet_stays_cheap_and_imports_nothing_more() -> None:
+    code = """
+import sys, time
+before = set(sys.modules)
+start = time.perf_counter()
+import eventlet
+elapsed = time.perf_counter() - start
+new = sorted(m for m in set(sys.modules) - before)
+assert new == ["eventlet"], new
+print(elapsed)
+"""
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout) < 0.03  # the documented bound (it is ~0.5 ms)
