@@ -27,7 +27,7 @@ class Rendezvous:
 
     def __init__(self) -> None:
         self.inside = 0
-        self.everyone_in = Event()
+        self.everyone_in: Event[Any] = Event()
 
     def enter(self, count: int) -> int:
         self.inside += 1
@@ -43,7 +43,7 @@ class Arrivals:
 
     def __init__(self) -> None:
         self.values: list[Any] = []
-        self.changed = Event()
+        self.changed: Event[Any] = Event()
 
     def add(self, value: Any) -> None:
         self.values.append(value)

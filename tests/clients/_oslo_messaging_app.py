@@ -62,7 +62,7 @@ class Counted:
     def __init__(self) -> None:
         self.values: list[Any] = []
         self._wanted = 0
-        self._done = Event()
+        self._done: Event[Any] = Event()
 
     def add(self, value: Any) -> None:
         self.values.append(value)
@@ -86,8 +86,8 @@ class Endpoint:
         self.casts = Counted()
         self.notified = Counted()
         self._inside = 0
-        self._everyone_in = Event()
-        self._held = Event()
+        self._everyone_in: Event[Any] = Event()
+        self._held: Event[Any] = Event()
 
     def gather(self, ctxt: dict[str, Any], count: int) -> dict[str, Any]:
         """Return once ``count`` calls are in here at the same time (each in its own green thread)."""
@@ -232,7 +232,7 @@ def scenario(url: str, topic: str) -> dict[str, Any]:
 
 def serve(url: str, topic: str) -> None:
     server, listener = start_server(url, topic)
-    stop = Event()
+    stop: Event[Any] = Event()
     # The handler runs between two bytecodes of whatever green thread is current: only note it.
     signal.signal(signal.SIGTERM, lambda signo, frame: eventlet.spawn_n(stop.send, None))
     print("ready", flush=True)

@@ -55,7 +55,7 @@ class Gate:
 
     def __init__(self) -> None:
         self.inside = 0
-        self.open = Event()
+        self.open: Event[Any] = Event()
 
     def enter(self, count: int) -> int:
         self.inside += 1
@@ -71,7 +71,7 @@ class Application:
 
     def __init__(self) -> None:
         self.gate = Gate()
-        self.released = Event()
+        self.released: Event[Any] = Event()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ["PATH_INFO"]

@@ -76,7 +76,7 @@ def looping_calls() -> dict[str, Any]:
 def thread_groups() -> dict[str, Any]:
     result: dict[str, Any] = {}
     group = threadgroup.ThreadGroup()
-    never = Event()
+    never: Event[Any] = Event()
     group.add_thread(never.wait)
     result["thread_result"] = group.add_thread(lambda: 42).wait()
     group.add_timer(0.001, lambda: None)
@@ -85,7 +85,7 @@ def thread_groups() -> dict[str, Any]:
     result["after_stop"] = [len(group.threads), len(group.timers)]
 
     graceful = threadgroup.ThreadGroup()
-    go = Event()
+    go: Event[Any] = Event()
     finished: list[str] = []
     graceful.add_thread(lambda: finished.append(go.wait()))
     eventlet.spawn_n(go.send, "let go")

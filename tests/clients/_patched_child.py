@@ -39,7 +39,7 @@ def wait_until(predicate: Callable[[], bool], what: str) -> None:
 def gate_app(count: int) -> Any:
     """A WSGI app whose ``/gate`` answers only once ``count`` requests are inside it at once."""
     inside = [0]
-    everyone_in = Event()
+    everyone_in: Event[Any] = Event()
 
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         if environ["PATH_INFO"] == "/gate":
@@ -138,7 +138,7 @@ def redis_scenario(port: str, count: str = "10") -> dict[str, Any]:
     pubsub = client.pubsub()
     pubsub.subscribe("news")
     assert pubsub.get_message(timeout=DEADLINE)["type"] == "subscribe"
-    received = Event()
+    received: Event[Any] = Event()
 
     def listen() -> None:
         message = pubsub.get_message(ignore_subscribe_messages=True, timeout=DEADLINE)

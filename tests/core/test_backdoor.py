@@ -205,7 +205,7 @@ def test_router_close_and_readline_reach_the_real_stream() -> None:
     import io
 
     real = io.StringIO("typed\n")
-    router = backdoor._Router(real, "stdin", backdoor._Routing())  # type: ignore[arg-type]
+    router = backdoor._Router(real, "stdin", backdoor._Routing())
     assert router.readline() == "typed\n"
     router.close()
     assert real.closed

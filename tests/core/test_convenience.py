@@ -145,7 +145,7 @@ def test_serve_limits_concurrency_with_the_fallback_limiter(monkeypatch: pytest.
     port = server.getsockname()[1]
     active = []
     peak = []
-    release = eventlet.Event()
+    release: eventlet.Event[Any] = eventlet.Event()
 
     def handler(conn: GreenSocket, addr: Any) -> None:
         active.append(addr)
@@ -174,7 +174,7 @@ def test_serve_limits_concurrency_with_the_fallback_limiter(monkeypatch: pytest.
 
 def test_limiter_waiter_that_is_killed_leaves_the_queue() -> None:
     limiter = convenience._Limiter(1)
-    gate = eventlet.Event()
+    gate: eventlet.Event[Any] = eventlet.Event()
     limiter.spawn_n(gate.wait)
     blocked = eventlet.spawn(limiter.spawn_n, lambda: None)
     eventlet.sleep(0)
@@ -226,7 +226,7 @@ def test_serve_skips_connections_aborted_before_accept() -> None:
 def test_stopserve_from_two_handlers_stops_once() -> None:
     server = eventlet.listen(("127.0.0.1", 0))
     port = server.getsockname()[1]
-    gate = eventlet.Event()
+    gate: eventlet.Event[Any] = eventlet.Event()
 
     def handler(conn: GreenSocket, addr: Any) -> None:
         conn.recv(10)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import Any
 
 import pytest
 from greenlet import GreenletExit
@@ -23,28 +24,28 @@ def settle(turns: int = 3) -> None:
 
 
 def test_send_then_wait_returns_value() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     evt.send(42)
     assert evt.wait() == 42
     assert evt.wait(timeout=0.01) == 42
 
 
 def test_wait_blocks_until_sent_by_another_thread() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     eventlet.spawn(evt.send, "hello")
     assert not evt.ready()
     assert evt.wait() == "hello"
 
 
 def test_send_default_value_is_none() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     evt.send()
     assert evt.ready() and evt.has_result()
     assert evt.wait() is None
 
 
 def test_many_waiters_all_receive_in_wait_order() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     got: list[tuple[int, object]] = []
     threads = [eventlet.spawn(lambda i=i: got.append((i, evt.wait()))) for i in range(10)]
     settle()
@@ -56,7 +57,7 @@ def test_many_waiters_all_receive_in_wait_order() -> None:
 
 
 def test_wait_timeout_returns_none_and_forgets_waiter() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     assert evt.wait(timeout=0.01) is None
     assert evt.wait(timeout=0) is None
     assert not evt._waiters
@@ -65,7 +66,7 @@ def test_wait_timeout_returns_none_and_forgets_waiter() -> None:
 
 
 def test_wait_timeout_not_reached_returns_value() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     before = get_hub().statistics()["timers"]
     get_hub().schedule_call_global(0.005, evt.send, "soon")
     assert evt.wait(timeout=5) == "soon"
@@ -73,7 +74,7 @@ def test_wait_timeout_not_reached_returns_value() -> None:
 
 
 def test_send_wins_over_timeout_in_same_hub_turn() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     hub = get_hub()
     hub.schedule_call_global(0.005, evt.send, "won")
     waiter = eventlet.spawn(evt.wait, 0.01)
@@ -83,7 +84,7 @@ def test_send_wins_over_timeout_in_same_hub_turn() -> None:
 
 
 def test_send_exception_instance() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     error = ValueError("boom")
     thread = eventlet.spawn(evt.wait)
     settle()
@@ -97,7 +98,7 @@ def test_send_exception_instance() -> None:
 
 
 def test_send_exception_class_and_args() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     evt.send_exception(KeyError, "k")
     with pytest.raises(KeyError) as info:
         evt.wait()
@@ -108,7 +109,7 @@ def test_send_exception_exc_info_keeps_traceback() -> None:
     def fail() -> None:
         raise RuntimeError("deep")
 
-    evt = Event()
+    evt: Event[Any] = Event()
     try:
         fail()
     except RuntimeError:
@@ -120,7 +121,7 @@ def test_send_exception_exc_info_keeps_traceback() -> None:
 
 
 def test_send_with_exc_argument() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     evt.send(exc=OSError(5, "io"))
     assert evt.has_exception()
     with pytest.raises(OSError):
@@ -128,7 +129,7 @@ def test_send_with_exc_argument() -> None:
 
 
 def test_many_waiters_receive_exception() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     seen: list[str] = []
 
     def waiter() -> None:
@@ -146,7 +147,7 @@ def test_many_waiters_receive_exception() -> None:
 
 
 def test_poll_family() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     marker = object()
     assert evt.poll(marker) is marker
     assert evt.poll() is None
@@ -167,7 +168,7 @@ def test_poll_family() -> None:
 
 
 def test_reset() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     with pytest.raises(AssertionError):
         evt.reset()
     evt.send(1)
@@ -179,7 +180,7 @@ def test_reset() -> None:
 
 
 def test_double_send_raises() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     evt.send(1)
     with pytest.raises(AssertionError):
         evt.send(2)
@@ -189,7 +190,7 @@ def test_double_send_raises() -> None:
 
 
 def test_reset_before_waiter_resumes_still_delivers() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     waiter = eventlet.spawn(evt.wait)
     settle()
     evt.send("first")
@@ -200,10 +201,10 @@ def test_reset_before_waiter_resumes_still_delivers() -> None:
 
 def test_send_from_hub_callbacks() -> None:
     hub = get_hub()
-    evt = Event()
+    evt: Event[Any] = Event()
     hub.schedule_call_global(0, evt.send, "timer")
     assert evt.wait() == "timer"
-    evt2 = Event()
+    evt2: Event[Any] = Event()
     waiter = eventlet.spawn(evt2.wait)
     settle()
     hub.call_soon(evt2.send, "soon")
@@ -211,7 +212,7 @@ def test_send_from_hub_callbacks() -> None:
 
 
 def test_kill_blocked_waiter_leaves_others() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     victim = eventlet.spawn(evt.wait)
     other = eventlet.spawn(evt.wait)
     settle()
@@ -245,7 +246,7 @@ def test_stale_wakeup_after_kill_does_not_resume_later_wait() -> None:
 
 
 def test_wait_from_hub_raises_and_cleans_up() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     errors: list[BaseException] = []
 
     def in_hub() -> None:
@@ -261,14 +262,14 @@ def test_wait_from_hub_raises_and_cleans_up() -> None:
 
 
 def test_timeout_exception_propagates_through_wait() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     with pytest.raises(eventlet.Timeout), eventlet.Timeout(0.01):
         evt.wait()
     assert not evt._waiters
 
 
 def test_waiter_killed_with_greenletexit_then_send() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     thread = eventlet.spawn(evt.wait)
     settle()
     greenthread.kill(thread, GreenletExit)
@@ -277,5 +278,5 @@ def test_waiter_killed_with_greenletexit_then_send() -> None:
 
 
 def test_repr() -> None:
-    evt = Event()
+    evt: Event[Any] = Event()
     assert "Event" in repr(evt) and "NOT_USED" in repr(evt)

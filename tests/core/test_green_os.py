@@ -7,6 +7,7 @@ import signal
 import sys
 import tempfile
 import time
+from typing import Any
 
 import pytest
 
@@ -93,7 +94,7 @@ def _child(code: int, delay: float = 0.05) -> int:
     return pid
 
 
-def _ticking() -> tuple[list[int], eventlet.GreenThread]:
+def _ticking() -> tuple[list[int], eventlet.GreenThread[Any]]:
     ticks: list[int] = []
 
     def ticker() -> None:

@@ -8,6 +8,7 @@ import select as stdselect
 import socketserver
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from eventlet.green import time as green_time
 pytestmark = pytest.mark.usefixtures("any_hub")
 
 
-def _later(seconds: float, func: object, *args: object) -> eventlet.GreenThread:
+def _later(seconds: float, func: object, *args: object) -> eventlet.GreenThread[Any]:
     def run() -> None:
         eventlet.sleep(seconds)
         func(*args)  # type: ignore[operator]

@@ -224,7 +224,7 @@ def test_get_ident() -> None:
 
 def test_start_new_thread_and_count() -> None:
     before = green_thread._count()
-    done = eventlet.Event()
+    done: eventlet.Event[Any] = eventlet.Event()
     ident = green_thread.start_new_thread(lambda x, y=0: done.send(x + y), (1,), {"y": 2})
     assert isinstance(ident, int)
     assert green_thread._count() == before + 1
@@ -539,12 +539,12 @@ def test_green_current_thread_in_foreign_os_thread() -> None:
 
 
 def test_green_queue() -> None:
-    q = green_queue.Queue()
+    q: green_queue.Queue[Any] = green_queue.Queue()
     eventlet.spawn(lambda: [q.put(i) for i in range(3)])
     assert [q.get(timeout=5) for _ in range(3)] == [0, 1, 2]
     with pytest.raises(std_queue.Empty):
         q.get(timeout=0.01)
-    simple = green_queue.SimpleQueue()
+    simple: green_queue.SimpleQueue[Any] = green_queue.SimpleQueue()
     with pytest.raises(std_queue.Empty):
         simple.get(timeout=0.01)
     eventlet.spawn(simple.put, "x")
@@ -755,7 +755,7 @@ def test_green_underscore_thread_is_the_same_module() -> None:
 def test_lock_type_cannot_be_subclassed_but_rlock_can() -> None:
     with pytest.raises(TypeError, match="acceptable base type"):
 
-        class MyLock(green_thread.LockType):  # type: ignore[misc]
+        class MyLock(green_thread.LockType):
             pass
 
     class MyRLock(green_thread.RLock):

@@ -95,7 +95,7 @@ def test_socketserver_alias_serves_in_a_green_thread() -> None:
 
 
 def test_queue_alias_waits_greenly() -> None:
-    q = Queue.Queue()
+    q: Queue.Queue[Any] = Queue.Queue()
     eventlet.spawn(lambda: (eventlet.sleep(0.01), q.put("late")))
     assert q.get(timeout=5) == "late"
     with pytest.raises(Queue.Empty):
@@ -234,7 +234,7 @@ def test_profile_follows_green_threads(capsys: pytest.CaptureFixture[str]) -> No
     _program()
     prof.stop()
     prof.create_stats()
-    assert any(fn[2] == "_worker" for fn in prof.stats)  # type: ignore[attr-defined]
+    assert any(fn[2] == "_worker" for fn in prof.stats)
 
     profile.runctx("_program()", {"_program": _program}, {})
     profile.run("len('x')")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from greenlet import GreenletExit
@@ -45,7 +46,7 @@ def test_spawn_returns_green_thread_with_result() -> None:
 
 def test_spawn_blocks_when_full_fifo() -> None:
     pool = GreenPool(1)
-    gate = Event()
+    gate: Event[Any] = Event()
     order: list[int] = []
     pool.spawn(gate.wait)
 
@@ -125,7 +126,7 @@ def test_reentrant_spawn_in_full_pool_runs_inline() -> None:
 
 def test_resize_grow_wakes_spawners_and_shrink_goes_negative() -> None:
     pool = GreenPool(1)
-    gate = Event()
+    gate: Event[Any] = Event()
     pool.spawn(gate.wait)
     spawner = eventlet.spawn(pool.spawn, gate.wait)
     settle()
@@ -142,7 +143,7 @@ def test_resize_grow_wakes_spawners_and_shrink_goes_negative() -> None:
 
 def test_killed_spawner_loses_no_slot_and_waitall_returns() -> None:
     pool = GreenPool(1)
-    gate = Event()
+    gate: Event[Any] = Event()
     pool.spawn(gate.wait)
     victim = eventlet.spawn(pool.spawn, gate.wait)
     other = eventlet.spawn(pool.spawn, lambda: "other")
@@ -156,7 +157,7 @@ def test_killed_spawner_loses_no_slot_and_waitall_returns() -> None:
 
 def test_killed_only_spawner_lets_waitall_finish() -> None:
     pool = GreenPool(1)
-    gate = Event()
+    gate: Event[Any] = Event()
     pool.spawn(gate.wait)
     victim = eventlet.spawn(pool.spawn, gate.wait)
     settle()
@@ -262,7 +263,7 @@ def test_green_pile_results_in_spawn_order() -> None:
         eventlet.sleep(seconds)
         return value
 
-    pile = GreenPile(4)
+    pile: GreenPile[Any] = GreenPile(4)
     for delay, value in [(0.003, "a"), (0.001, "b"), (0.002, "c")]:
         pile.spawn(value_after, delay, value)
     assert iter(pile) is pile
@@ -273,7 +274,7 @@ def test_green_pile_results_in_spawn_order() -> None:
 
 def test_green_pile_shares_pool_and_raises() -> None:
     pool = GreenPool(2)
-    pile = GreenPile(pool)
+    pile: GreenPile[Any] = GreenPile(pool)
     assert pile.pool is pool
 
     def boom() -> None:
@@ -288,9 +289,9 @@ def test_green_pile_shares_pool_and_raises() -> None:
 
 def test_green_pile_spawn_interrupted_rolls_back_counter() -> None:
     pool = GreenPool(1)
-    gate = Event()
+    gate: Event[Any] = Event()
     pool.spawn(gate.wait)
-    pile = GreenPile(pool)
+    pile: GreenPile[Any] = GreenPile(pool)
     spawner = eventlet.spawn(pile.spawn, lambda: 1)
     settle()
     assert pile.counter == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import weakref
+from typing import Any
 
 import pytest
 from greenlet import GreenletExit, getcurrent, greenlet
@@ -112,7 +113,7 @@ def test_wait_interrupted_then_waited_again(any_hub: BaseHub) -> None:
 def test_link_and_unlink(any_hub: BaseHub) -> None:
     calls: list[tuple[object, ...]] = []
 
-    def record(thread: GreenThread, *args: object, **kwargs: object) -> None:
+    def record(thread: GreenThread[Any], *args: object, **kwargs: object) -> None:
         calls.append((thread.wait(), args, kwargs))
 
     gt = eventlet.spawn(lambda: "r")
@@ -130,7 +131,7 @@ def test_link_and_unlink(any_hub: BaseHub) -> None:
 def test_link_errors_are_reported(
     any_hub: BaseHub, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def bad_link(thread: GreenThread) -> None:
+    def bad_link(thread: GreenThread[Any]) -> None:
         raise RuntimeError("link failed")
 
     gt = eventlet.spawn(lambda: None)
@@ -216,7 +217,7 @@ def test_spawn_after_and_cancel() -> None:
 def test_spawn_after_local_dies_with_its_spawner() -> None:
     with virtual_clock():
         out: list[str] = []
-        threads: list[GreenThread] = []
+        threads: list[GreenThread[Any]] = []
 
         def spawner() -> None:
             threads.append(eventlet.spawn_after_local(1, out.append, "local"))
@@ -407,7 +408,7 @@ def test_cancel_only_before_start(any_hub: BaseHub) -> None:
 
 
 def test_greenthread_constructor_compat(any_hub: BaseHub) -> None:
-    gt = GreenThread(any_hub.greenlet)
+    gt: GreenThread[Any] = GreenThread(any_hub.greenlet)
     any_hub.call_soon(gt.switch, lambda x: x * 2, (4,), {})
     assert gt.wait() == 8
     assert GreenThread.main is GreenThread.run
@@ -415,7 +416,7 @@ def test_greenthread_constructor_compat(any_hub: BaseHub) -> None:
 
 
 def test_greenthread_started_with_nothing_to_run_fails_clearly(any_hub: BaseHub) -> None:
-    gt = GreenThread(any_hub.greenlet)
+    gt: GreenThread[Any] = GreenThread(any_hub.greenlet)
     any_hub.call_soon(gt.switch)
     with pytest.raises(TypeError, match="nothing to run"):
         gt.wait()

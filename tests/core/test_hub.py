@@ -8,6 +8,7 @@ import random
 import socket
 import sys
 import threading
+from typing import Any
 
 import pytest
 from greenlet import GreenletExit, getcurrent, greenlet
@@ -299,7 +300,7 @@ def test_timers_fire_by_deadline_then_scheduling_order_across_heap_run_and_bucke
 
 
 def test_call_threadsafe_wakes_a_sleeping_hub(any_hub: BaseHub) -> None:
-    woken = eventlet.Event() if hasattr(eventlet, "Event") else None
+    woken: eventlet.Event[Any] = eventlet.Event() if hasattr(eventlet, "Event") else None
     got: list[str] = []
     main = getcurrent()
 
@@ -412,7 +413,8 @@ def test_a_thread_switched_to_while_the_loop_is_dead_adopts_the_new_loop(any_hub
     eventlet.sleep(0)
     any_hub.abort(wait=True)
     assert any_hub.greenlet.dead
-    gt = eventlet.greenthread.GreenThread(any_hub.greenlet)  # parent: the dead loop greenlet
+    # parent: the dead loop greenlet
+    gt: eventlet.greenthread.GreenThread[Any] = eventlet.greenthread.GreenThread(any_hub.greenlet)
 
     main = getcurrent()
 

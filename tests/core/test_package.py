@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import greenlet
 import pytest
@@ -105,30 +107,108 @@ def test_deprecated_greenthread_names(any_hub: hubs.BaseHub) -> None:
     seen: list[int] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        assert greenthread.TimeoutError is _deprecated.TimeoutError  # type: ignore[attr-defined]
-        assert greenthread.with_timeout(1, lambda: 5) == 5  # type: ignore[attr-defined]
-        assert greenthread.call_after is greenthread.call_after_local  # type: ignore[attr-defined]
-        timer = greenthread.call_after_local(0, seen.append, 1)  # type: ignore[attr-defined]
+        assert greenthread.TimeoutError is _deprecated.TimeoutError
+        assert greenthread.with_timeout(1, lambda: 5) == 5
+        assert greenthread.call_after is greenthread.call_after_local
+        timer = greenthread.call_after_local(0, seen.append, 1)
         eventlet.sleep(0.001)
         assert seen == [1] and not timer.pending
-        greenthread.call_after_global(0, seen.append, 2)  # type: ignore[attr-defined]
+        greenthread.call_after_global(0, seen.append, 2)
         eventlet.sleep(0.001)
     assert seen == [1, 2]
     with pytest.raises(AttributeError, match="no_such_name"):
-        greenthread.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+        greenthread.no_such_name  # noqa: B018
 
 
-def test_import_eventlet_stays_cheap_and_imports_nothing_more() -> None:
+def test_import_eventlet_imports_nothing_more() -> None:
+    # What keeps ``import eventlet`` cheap (its time is measured by the import_time benchmark).
     code = """
-import sys, time
+import sys
 before = set(sys.modules)
-start = time.perf_counter()
 import eventlet
-elapsed = time.perf_counter() - start
 new = sorted(m for m in set(sys.modules) - before)
 assert new == ["eventlet"], new
-print(elapsed)
+print("ok")
 """
     result = _run(code)
-    assert result.returncode == 0, result.stderr
-    assert float(result.stdout) < 0.03  # the documented bound (it is ~0.5 ms)
+    assert result.returncode == 0 and result.stdout == "ok\n", result.stderr
+
+
+def test_all_is_the_lazy_names() -> None:
+    """``__all__`` is written out for type checkers: it must list exactly what __getattr__ serves."""
+    assert sorted(eventlet.__all__) == sorted(eventlet._EXPORTS)
+    assert eventlet.__all__ == sorted(eventlet.__all__)
+
+
+def _copy_core_tree(target: Path) -> None:
+    """Copy eventlet-core's own files of the ``eventlet`` package to ``target``.
+
+    Installed from wheels, the four distributions share one ``eventlet`` directory: the files of
+    eventlet-core are those its metadata lists.  Editable, eventlet-core's source tree is its own.
+    """
+    from importlib import metadata
+
+    try:
+        files = metadata.distribution("eventlet-core").files or []
+    except metadata.PackageNotFoundError:  # run from a bare source tree
+        files = []
+    owned = [f for f in files if f.parts[0] == "eventlet" and f.suffix in {".py", ".typed"}]
+    if not owned:  # an editable install: the directory of eventlet/__init__.py is core's alone
+        core = Path(eventlet.__file__).parent
+        shutil.copytree(core, target, ignore=shutil.ignore_patterns("__pycache__"))
+        return
+    for file in owned:
+        destination = target.parent / str(file)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(str(file.locate())), destination)
+
+
+def test_a_component_that_is_not_installed_names_its_distribution(tmp_path: Path) -> None:
+    """Only eventlet-core's tree on the path (no site-packages): each other component is missing."""
+    _copy_core_tree(tmp_path / "eventlet")
+    greenlet_dir = Path(greenlet.__file__).parent  # what the upstream fallbacks import
+    shutil.copytree(greenlet_dir, tmp_path / "greenlet", ignore=shutil.ignore_patterns("__pycache__"))
+    code = """
+import importlib, sys
+sys.path[:0] = [sys.argv[1]]
+import eventlet
+assert sys.meta_path[-1] is eventlet._MissingComponentFinder
+importlib.reload(eventlet)
+assert sum(getattr(f, "_eventlet_missing_component", False) for f in sys.meta_path) == 1
+for name, distribution in sorted(eventlet._COMPONENT_MODULES.items()):
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        assert exc.name == name, (exc.name, name)
+        assert f"pip install {distribution}" in str(exc), exc
+        print(name, "->", distribution)
+    else:
+        raise AssertionError(f"{name} imported")
+try:
+    import eventlet.no_such_module
+except ModuleNotFoundError as exc:
+    assert "pip install" not in str(exc) and exc.name == "eventlet.no_such_module", exc
+try:
+    eventlet.httpd
+except AttributeError as exc:
+    assert "install eventlet-httpd" in str(exc), exc
+try:
+    eventlet.wrap_ssl
+except ImportError as exc:
+    assert "pip install eventlet-ssl" in str(exc), exc
+print("ok")
+"""
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout.endswith("ok\n"), done.stdout + done.stderr
+    assert done.stdout.count("->") == len(eventlet._COMPONENT_MODULES) == 8
+
+
+def test_the_missing_component_finder_finds_nothing_else() -> None:
+    finder = eventlet._MissingComponentFinder
+    assert finder.find_spec("eventlet.greenpool") is None
+    assert finder.find_spec("json", None, None) is None
+    with pytest.raises(ModuleNotFoundError, match=r"pip install eventlet-processes") as info:
+        finder.find_spec("eventlet.green.subprocess")
+    assert info.value.name == "eventlet.green.subprocess"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 from greenlet import GreenletExit
@@ -144,7 +145,7 @@ def test_waiter_killed_while_waiting() -> None:
     assert pool.free_items[0] == item
 
 
-def _put_then_kill(pool: Pool[int], item: int, victim: greenthread.GreenThread) -> None:
+def _put_then_kill(pool: Pool[int], item: int, victim: greenthread.GreenThread[Any]) -> None:
     """From a hub callback (where put cannot yield): hand ``item`` to ``victim``, then kill it."""
     pool.put(item)
     greenthread.kill(victim, GreenletExit)

@@ -29,7 +29,7 @@ def test_full_and_empty_are_the_stdlib_classes() -> None:
 
 
 @pytest.mark.parametrize("cls", [LightQueue, Queue])
-def test_unbounded_fifo(cls: type[LightQueue]) -> None:
+def test_unbounded_fifo(cls: type[LightQueue[Any]]) -> None:
     q = cls()
     assert q.maxsize is None and q.empty() and not q.full()
     for i in range(5):
@@ -40,7 +40,7 @@ def test_unbounded_fifo(cls: type[LightQueue]) -> None:
 
 
 def test_nowait_variants() -> None:
-    q = Queue(1)
+    q: Queue[Any] = Queue(1)
     q.put_nowait("a")
     with pytest.raises(Full):
         q.put_nowait("b")
@@ -58,7 +58,7 @@ def test_nowait_variants() -> None:
 
 
 def test_get_timeout_raises_empty_and_withdraws() -> None:
-    q = LightQueue()
+    q: LightQueue[Any] = LightQueue()
     with pytest.raises(Empty):
         q.get(timeout=0.01)
     assert q.getting() == 0
@@ -67,7 +67,7 @@ def test_get_timeout_raises_empty_and_withdraws() -> None:
 
 
 def test_put_timeout_raises_full_and_withdraws() -> None:
-    q = LightQueue(1)
+    q: LightQueue[Any] = LightQueue(1)
     q.put("kept")
     with pytest.raises(Full):
         q.put("dropped", timeout=0.01)
@@ -77,7 +77,7 @@ def test_put_timeout_raises_full_and_withdraws() -> None:
 
 
 def test_put_hands_item_to_waiting_getter() -> None:
-    q = LightQueue()
+    q: LightQueue[Any] = LightQueue()
     getter = eventlet.spawn(q.get)
     settle()
     assert q.getting() == 1
@@ -87,7 +87,7 @@ def test_put_hands_item_to_waiting_getter() -> None:
 
 
 def test_getters_served_fifo() -> None:
-    q = Queue()
+    q: Queue[Any] = Queue()
     got: list[tuple[int, int]] = []
     threads = [eventlet.spawn(lambda i=i: got.append((i, q.get()))) for i in range(5)]
     settle()
@@ -99,7 +99,7 @@ def test_getters_served_fifo() -> None:
 
 
 def test_bounded_put_blocks_until_get_and_keeps_order() -> None:
-    q = Queue(2)
+    q: Queue[Any] = Queue(2)
     q.put(0)
     q.put(1)
     putters = [eventlet.spawn(q.put, i) for i in (2, 3)]
@@ -114,7 +114,7 @@ def test_bounded_put_blocks_until_get_and_keeps_order() -> None:
 
 
 def test_put_timeout_not_reached() -> None:
-    q = LightQueue(1)
+    q: LightQueue[Any] = LightQueue(1)
     q.put(1)
     get_hub().schedule_call_global(0.005, q.get)
     q.put(2, timeout=5)
@@ -122,7 +122,7 @@ def test_put_timeout_not_reached() -> None:
 
 
 def test_channel_put_waits_for_getter() -> None:
-    q = LightQueue(0)
+    q: LightQueue[Any] = LightQueue(0)
     assert q.full()
     with pytest.raises(Full):
         q.put_nowait(1)
@@ -134,7 +134,7 @@ def test_channel_put_waits_for_getter() -> None:
 
 
 def test_channel_put_nowait_with_waiting_getter() -> None:
-    q = LightQueue(0)
+    q: LightQueue[Any] = LightQueue(0)
     getter = eventlet.spawn(q.get)
     settle()
     q.put_nowait("direct")
@@ -142,7 +142,7 @@ def test_channel_put_nowait_with_waiting_getter() -> None:
 
 
 def test_channel_get_nowait_with_waiting_putter() -> None:
-    q = Queue(0)
+    q: Queue[Any] = Queue(0)
     putter = eventlet.spawn(q.put, 5)
     settle()
     assert q.get_nowait() == 5
@@ -152,7 +152,7 @@ def test_channel_get_nowait_with_waiting_putter() -> None:
 
 def test_channel_put_returns_after_the_getter_received_the_item() -> None:
     """A channel's put returns once the item was received: the getter runs first (as upstream)."""
-    channel: Queue = Queue(0)
+    channel: Queue[Any] = Queue(0)
     events: list[str] = []
 
     def getter() -> None:
@@ -169,7 +169,7 @@ def test_channel_put_returns_after_the_getter_received_the_item() -> None:
 
 
 def test_resize_to_and_from_zero_switches_the_channel_hand_off() -> None:
-    q: LightQueue = LightQueue(5)
+    q: LightQueue[Any] = LightQueue(5)
     q.resize(0)
     events: list[str] = []
     eventlet.spawn(lambda: events.append(q.get()))
@@ -187,7 +187,7 @@ def test_resize_to_and_from_zero_switches_the_channel_hand_off() -> None:
 
 
 def test_channel_put_from_the_hub_to_a_waiting_getter_does_not_yield() -> None:
-    channel: LightQueue = LightQueue(0)
+    channel: LightQueue[Any] = LightQueue(0)
     getter = eventlet.spawn(channel.get)
     settle()
     get_hub().call_soon(channel.put, "from a callback")
@@ -195,7 +195,7 @@ def test_channel_put_from_the_hub_to_a_waiting_getter_does_not_yield() -> None:
 
 
 def test_channel_get_nowait_from_the_hub_finishes_the_putter_at_once() -> None:
-    channel: Queue = Queue(0)
+    channel: Queue[Any] = Queue(0)
     putter = eventlet.spawn(channel.put, 5)
     settle()
     result: list[Any] = []
@@ -210,14 +210,14 @@ def test_channel_get_nowait_from_the_hub_finishes_the_putter_at_once() -> None:
 
 
 def test_channel_put_timeout() -> None:
-    q = LightQueue(0)
+    q: LightQueue[Any] = LightQueue(0)
     with pytest.raises(Full):
         q.put(1, timeout=0.01)
     assert q.putting() == 0
 
 
 def test_getter_killed_after_hand_over_passes_item_to_next_getter() -> None:
-    q = LightQueue()
+    q: LightQueue[Any] = LightQueue()
     first = eventlet.spawn(q.get)
     second = eventlet.spawn(q.get)
     settle()
@@ -231,7 +231,9 @@ def test_getter_killed_after_hand_over_passes_item_to_next_getter() -> None:
     ("cls", "expected"),
     [(LightQueue, ["handed", "later"]), (LifoQueue, ["handed", "later"]), (PriorityQueue, [1, 2])],
 )
-def test_getter_killed_after_hand_over_puts_item_back(cls: type[LightQueue], expected: list[Any]) -> None:
+def test_getter_killed_after_hand_over_puts_item_back(
+    cls: type[LightQueue[Any]], expected: list[Any]
+) -> None:
     q = cls()
     getter = eventlet.spawn(q.get)
     settle()
@@ -243,7 +245,7 @@ def test_getter_killed_after_hand_over_puts_item_back(cls: type[LightQueue], exp
 
 
 def test_getter_killed_while_waiting_withdraws() -> None:
-    q = LightQueue()
+    q: LightQueue[Any] = LightQueue()
     getter = eventlet.spawn(q.get)
     settle()
     getter.kill()
@@ -253,7 +255,7 @@ def test_getter_killed_while_waiting_withdraws() -> None:
 
 
 def test_getter_handed_item_wins_over_timeout() -> None:
-    q = LightQueue()
+    q: LightQueue[Any] = LightQueue()
     get_hub().schedule_call_global(0.005, q.put, "won")
     getter = eventlet.spawn(q.get, timeout=0.01)
     settle(1)
@@ -263,7 +265,7 @@ def test_getter_handed_item_wins_over_timeout() -> None:
 
 
 def test_putter_killed_while_waiting_withdraws_item() -> None:
-    q = Queue(1)
+    q: Queue[Any] = Queue(1)
     q.put("a")
     putter = eventlet.spawn(q.put, "b")
     settle()
@@ -274,7 +276,7 @@ def test_putter_killed_while_waiting_withdraws_item() -> None:
 
 
 def test_putter_killed_after_acceptance_keeps_item() -> None:
-    q = Queue(1)
+    q: Queue[Any] = Queue(1)
     q.put("a")
     putter = eventlet.spawn(q.put, "b")
     settle()
@@ -285,14 +287,14 @@ def test_putter_killed_after_acceptance_keeps_item() -> None:
 
 @pytest.mark.parametrize("own_timeout", [None, 5])
 def test_enclosing_timeout_while_getting(own_timeout: float | None) -> None:
-    q = LightQueue()
+    q: LightQueue[Any] = LightQueue()
     with pytest.raises(eventlet.Timeout), eventlet.Timeout(0.01):
         q.get(timeout=own_timeout)
     assert q.getting() == 0
 
 
 def test_resize() -> None:
-    q = LightQueue(1)
+    q: LightQueue[Any] = LightQueue(1)
     q.put(0)
     putters = [eventlet.spawn(q.put, i) for i in (1, 2, 3)]
     settle()
@@ -309,7 +311,7 @@ def test_resize() -> None:
 
 
 def test_get_from_shrunk_queue_admits_no_putter_until_room() -> None:
-    q = LightQueue(2)
+    q: LightQueue[Any] = LightQueue(2)
     q.put(0)
     q.put(1)
     q.resize(1)
@@ -323,7 +325,7 @@ def test_get_from_shrunk_queue_admits_no_putter_until_room() -> None:
 
 
 def test_get_on_empty_shrunk_queue_takes_from_putter() -> None:
-    q = LightQueue(1)
+    q: LightQueue[Any] = LightQueue(1)
     q.put(0)
     putter = eventlet.spawn(q.put, 1)
     settle()
@@ -334,13 +336,13 @@ def test_get_on_empty_shrunk_queue_takes_from_putter() -> None:
 
 
 def test_put_from_hub_callback_wakes_getter() -> None:
-    q = LightQueue()
+    q: LightQueue[Any] = LightQueue()
     get_hub().call_soon(q.put, "from hub")
     assert q.get() == "from hub"
 
 
 def test_producer_consumer_bounded_interleaving() -> None:
-    q = Queue(2)
+    q: Queue[Any] = Queue(2)
     received: list[int] = []
 
     def producer() -> None:
@@ -363,7 +365,7 @@ def test_producer_consumer_bounded_interleaving() -> None:
 
 
 def test_many_producers_and_consumers_lose_nothing() -> None:
-    q = LightQueue(3)
+    q: LightQueue[Any] = LightQueue(3)
     out: list[int] = []
 
     def producer(base: int) -> None:
@@ -384,7 +386,7 @@ def test_many_producers_and_consumers_lose_nothing() -> None:
 
 
 def test_task_done_and_join() -> None:
-    q = Queue()
+    q: Queue[Any] = Queue()
     assert q.join() is True  # nothing to wait for
     q.put(1)
     q.put(2)
@@ -402,7 +404,7 @@ def test_task_done_and_join() -> None:
 
 
 def test_join_timeout_and_kill() -> None:
-    q = Queue()
+    q: Queue[Any] = Queue()
     q.put(1)
     assert q.join(timeout=0.01) is False
     assert not q._joiners
@@ -414,21 +416,21 @@ def test_join_timeout_and_kill() -> None:
 
 
 def test_priority_queue_order() -> None:
-    q = PriorityQueue()
+    q: PriorityQueue[Any] = PriorityQueue()
     for item in [(3, "c"), (1, "a"), (2, "b")]:
         q.put(item)
     assert [q.get()[1] for _ in range(3)] == ["a", "b", "c"]
 
 
 def test_lifo_queue_order() -> None:
-    q = LifoQueue()
+    q: LifoQueue[Any] = LifoQueue()
     for item in range(3):
         q.put(item)
     assert [q.get() for _ in range(3)] == [2, 1, 0]
 
 
 def test_subclass_hooks_are_used() -> None:
-    class Reversed(LightQueue):
+    class Reversed(LightQueue[Any]):
         def _put(self, item: Any) -> None:
             self.queue.appendleft(item)
 
@@ -440,7 +442,7 @@ def test_subclass_hooks_are_used() -> None:
     q.put(2)
     assert [q.get(), q.get()] == [1, 2]
 
-    class Delegating(LightQueue):
+    class Delegating(LightQueue[Any]):
         def _put(self, item: Any) -> None:
             super()._put(("wrapped", item))
 
@@ -454,7 +456,7 @@ def test_subclass_hooks_are_used() -> None:
 
 
 def test_repr_and_str() -> None:
-    q = Queue(1)
+    q: Queue[Any] = Queue(1)
     assert "maxsize=1" in repr(q) and str(q).startswith("<Queue")
     q.put("x")
     waiters = [eventlet.spawn(q.put, "y")]
@@ -463,7 +465,7 @@ def test_repr_and_str() -> None:
     assert "queue=" in text and "putters[1]" in text and "tasks=1" in text
     q.get()
     waiters[0].wait()
-    q2 = LightQueue()
+    q2: LightQueue[Any] = LightQueue()
     getter = eventlet.spawn(q2.get)
     settle()
     assert "getters[1]" in str(q2)

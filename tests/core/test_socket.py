@@ -560,7 +560,7 @@ def test_create_connection_with_no_addresses() -> None:
     from eventlet.green import socket as green_socket
 
     original = green_socket.getaddrinfo
-    green_socket.getaddrinfo = lambda *args: []  # type: ignore[assignment]
+    green_socket.getaddrinfo = lambda *args: []
     try:
         with pytest.raises(OSError, match="empty list"):
             socket.create_connection(("127.0.0.1", 1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import greenlet
 import pytest
@@ -67,7 +68,7 @@ def test_child_failure_kills_siblings_and_reraises() -> None:
 
 def test_child_failure_interrupts_blocked_body() -> None:
     body_reached_end = False
-    gate = Event()
+    gate: Event[Any] = Event()
     with pytest.raises(KeyError), TaskGroup() as tg:
         tg.spawn(fail_after, 0.001, KeyError("k"))
         gate.wait()  # never sent: the failure interrupts this wait

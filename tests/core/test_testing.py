@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -264,7 +265,7 @@ def test_tracker_and_fresh_hub_details() -> None:
     seen: list[str] = []
     tracker = SwitchTracker()
     tracker._previous = lambda event, args: seen.append(event)
-    marker = eventlet.greenthread.GreenThread(hubs.get_hub().greenlet)
+    marker: eventlet.greenthread.GreenThread[Any] = eventlet.greenthread.GreenThread(hubs.get_hub().greenlet)
     tracker._trace("switch", (None, marker))
     tracker._trace("throw", (None, marker))
     assert tracker.take() == [marker] and seen == ["switch", "throw"]

@@ -453,6 +453,6 @@ def test_workers_inherit_threading_profile_hooks() -> None:
     try:
         ident = private.execute(threading.get_ident)
     finally:
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
         private.killall()
     assert ident in seen

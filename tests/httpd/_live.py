@@ -142,7 +142,7 @@ def read_all(sock: socket.socket) -> bytes:
 
 def parse_responses(data: bytes, methods: list[str] | None = None) -> list[http.client.HTTPResponse]:
     """Parse the concatenated responses in ``data`` (bodies read into ``.body``)."""
-    stream = _Stream(io.BytesIO(data))  # type: ignore[arg-type]
+    stream = _Stream(io.BytesIO(data))
     responses = []
     index = 0
     while stream.peek(1):

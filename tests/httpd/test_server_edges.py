@@ -239,7 +239,7 @@ def test_emfile_backoff_grows() -> None:
 
     server = Server(hello_app, port=0, access_log=False)
     real = server.socket
-    server.socket = Exhausted(real)  # type: ignore[assignment]
+    server.socket = Exhausted(real)
     thread = server.start()
     client = eventlet.connect(real.getsockname())
     client.sendall(GET)

@@ -152,9 +152,9 @@ def test_origin_checker_and_bad_upgrades(server: LiveServer) -> None:
     checked = WebSocketWSGI(echo, origin_checker=lambda origin: origin == "http://good")
     with live(router(checked)) as other:
         with pytest.raises(InvalidStatus) as info:
-            connect(_url(other), origin="http://evil")  # type: ignore[arg-type]
+            connect(_url(other), origin="http://evil")
         assert info.value.response.status_code == 403
-        with connect(_url(other), origin="http://good") as ws:  # type: ignore[arg-type]
+        with connect(_url(other), origin="http://good") as ws:
             ws.send("ok")
             assert ws.recv(timeout=5) == "ok"
     plain = exchange(server, b"GET /ws HTTP/1.1\r\nHost: x\r\n\r\n")[0]

@@ -367,7 +367,7 @@ def test_unread_request_body_drained_or_connection_closed() -> None:
             + b"0\r\n\r\n"
         )
 
-    big = b"x" * (wsgi._response.MAX_DRAIN + 1)  # type: ignore[attr-defined]
+    big = b"x" * (wsgi._response.MAX_DRAIN + 1)
     with serving(ignore) as server:
         small = server.raw(post(b"/small", b"abc") + GET)
         large = server.raw(post(b"/large", big) + GET)
@@ -415,7 +415,7 @@ def test_app_without_start_response_and_unhashable_header_values(monkeypatch: py
             return [b"ok"]
         return []
 
-    monkeypatch.setattr(wsgi._response, "_CACHE_SIZE", 0)  # type: ignore[attr-defined]  # no caching
+    monkeypatch.setattr(wsgi._response, "_CACHE_SIZE", 0)  # no caching
     with serving(app) as server:
         missing = server.exchange(GET)[0]
         assert server.exchange(b"GET /plain HTTP/1.1\r\n\r\n" * 2)[1].getheader("X-Plain") == "yes"
@@ -435,7 +435,7 @@ def test_many_distinct_header_names_and_heads() -> None:
 
 
 def test_a_500_to_a_client_already_gone_is_quiet() -> None:
-    gone = eventlet.Event()
+    gone: eventlet.Event[Any] = eventlet.Event()
 
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         gone.wait()

@@ -291,7 +291,7 @@ def test_custom_pool_is_used_and_must_have_spawn_and_waitall() -> None:
 
 def test_max_size_bounds_connections(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(wsgi, "DEFAULT_MAX_SIMULTANEOUS_REQUESTS", 1)
-    release = eventlet.Event()
+    release: eventlet.Event[Any] = eventlet.Event()
 
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         if environ["PATH_INFO"] == "/wait":
@@ -387,7 +387,7 @@ def test_accept_errors_transient_resource_and_fatal(caplog: pytest.LogCaptureFix
 
 
 def test_a_socket_that_does_not_listen_raises() -> None:
-    sock = eventlet.green.socket.socket()  # type: ignore[attr-defined]
+    sock = eventlet.green.socket.socket()
     sock.bind(("127.0.0.1", 0))
     with pytest.raises(OSError) as caught:
         wsgi.server(sock, hello, log=io.StringIO())
@@ -418,7 +418,7 @@ def test_ssl_errors_of_accept_are_upstreams() -> None:
 def test_explicit_max_size_and_concurrent_stops() -> None:
     listener = eventlet.listen(("127.0.0.1", 0))
     box: list[Any] = []
-    release = eventlet.Event()
+    release: eventlet.Event[Any] = eventlet.Event()
 
     class Grab:
         def send(self, server: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -251,7 +252,7 @@ def test_describe_exit() -> None:
 
 
 def test_async_result_used_directly() -> None:
-    result = AsyncResult()
+    result: AsyncResult[Any] = AsyncResult()
     result._resolve(True, 5)
     assert result.get() == 5
 

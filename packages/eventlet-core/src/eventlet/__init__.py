@@ -33,7 +33,7 @@ TYPE_CHECKING = False
 
 #: Numbered above upstream eventlet's 0.x releases, so that clients gating on its version accept it.
 __version__ = "1.0.0"
-version_info = (1, 0, 0)
+version_info: tuple[int, int, int] = (1, 0, 0)
 
 #: Public name -> the module that defines it.
 _EXPORTS = {
@@ -67,28 +67,84 @@ _EXPORTS = {
     "wrap_ssl": "eventlet.ssl",
 }
 
-__all__ = sorted(_EXPORTS)
+#: What ``from eventlet import *`` gives: written out, so that type checkers can read it (the same
+#: names as ``_EXPORTS``: tests/core/test_package.py checks it).
+__all__ = [
+    "BoundedSemaphore",
+    "CappedSemaphore",
+    "Event",
+    "GreenPile",
+    "GreenPool",
+    "GreenThread",
+    "LightQueue",
+    "Queue",
+    "Semaphore",
+    "StopServe",
+    "TaskGroup",
+    "Timeout",
+    "connect",
+    "getcurrent",
+    "import_patched",
+    "is_timeout",
+    "kill",
+    "listen",
+    "monkey_patch",
+    "serve",
+    "sleep",
+    "spawn",
+    "spawn_after",
+    "spawn_after_local",
+    "spawn_n",
+    "with_timeout",
+    "wrap_is_timeout",
+    "wrap_ssl",
+]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from eventlet.convenience import StopServe, connect, listen, serve
-    from eventlet.event import Event
-    from eventlet.greenpool import GreenPile, GreenPool
-    from eventlet.greenthread import (
-        GreenThread,
-        getcurrent,
-        kill,
-        sleep,
-        spawn,
-        spawn_after,
-        spawn_after_local,
-        spawn_n,
-    )
-    from eventlet.patcher import import_patched, monkey_patch
-    from eventlet.queue import LightQueue, Queue
-    from eventlet.semaphore import BoundedSemaphore, CappedSemaphore, Semaphore
-    from eventlet.ssl import wrap_ssl
-    from eventlet.taskgroup import TaskGroup
-    from eventlet.timeout import Timeout, is_timeout, with_timeout, wrap_is_timeout
+    # Explicit re-exports (``import x as x``): what mypy --strict and pyright accept from user code.
+    # At run time, __getattr__ below imports each name on first use instead.
+    import greenlet as greenlet
+
+    from eventlet import convenience as convenience
+    from eventlet import event as event
+    from eventlet import green as green
+    from eventlet import greenio as greenio
+    from eventlet import greenpool as greenpool
+    from eventlet import greenthread as greenthread
+    from eventlet import hubs as hubs
+    from eventlet import patcher as patcher
+    from eventlet import queue as queue
+    from eventlet import semaphore as semaphore
+    from eventlet import support as support
+    from eventlet import timeout as timeout
+    from eventlet.convenience import StopServe as StopServe
+    from eventlet.convenience import connect as connect
+    from eventlet.convenience import listen as listen
+    from eventlet.convenience import serve as serve
+    from eventlet.event import Event as Event
+    from eventlet.greenpool import GreenPile as GreenPile
+    from eventlet.greenpool import GreenPool as GreenPool
+    from eventlet.greenthread import GreenThread as GreenThread
+    from eventlet.greenthread import getcurrent as getcurrent
+    from eventlet.greenthread import kill as kill
+    from eventlet.greenthread import sleep as sleep
+    from eventlet.greenthread import spawn as spawn
+    from eventlet.greenthread import spawn_after as spawn_after
+    from eventlet.greenthread import spawn_after_local as spawn_after_local
+    from eventlet.greenthread import spawn_n as spawn_n
+    from eventlet.patcher import import_patched as import_patched
+    from eventlet.patcher import monkey_patch as monkey_patch
+    from eventlet.queue import LightQueue as LightQueue
+    from eventlet.queue import Queue as Queue
+    from eventlet.semaphore import BoundedSemaphore as BoundedSemaphore
+    from eventlet.semaphore import CappedSemaphore as CappedSemaphore
+    from eventlet.semaphore import Semaphore as Semaphore
+    from eventlet.ssl import wrap_ssl as wrap_ssl
+    from eventlet.taskgroup import TaskGroup as TaskGroup
+    from eventlet.timeout import Timeout as Timeout
+    from eventlet.timeout import is_timeout as is_timeout
+    from eventlet.timeout import with_timeout as with_timeout
+    from eventlet.timeout import wrap_is_timeout as wrap_is_timeout
 
 
 #: Submodules provided by the other distributions: the one to install when they are missing.
@@ -99,9 +155,50 @@ _DISTRIBUTIONS = {
     "processes": "eventlet-processes",
     "ssl": "eventlet-ssl",
 }
+#: Every module another distribution provides at the top of its tree -> that distribution.
+_COMPONENT_MODULES = {
+    "eventlet.httpd": "eventlet-httpd",
+    "eventlet.wsgi": "eventlet-httpd",
+    "eventlet.websocket": "eventlet-httpd",
+    "eventlet.processes": "eventlet-processes",
+    "eventlet.green.subprocess": "eventlet-processes",
+    "eventlet.ssl": "eventlet-ssl",
+    "eventlet.green.ssl": "eventlet-ssl",
+    "eventlet.green.OpenSSL": "eventlet-ssl",
+}
 
 
-def __getattr__(name: str) -> object:
+class _MissingComponentFinder:
+    """The last entry of ``sys.meta_path``: names the distribution of a component not installed.
+
+    Consulted only after every other finder found nothing, and only answers for the exact names of
+    ``_COMPONENT_MODULES``: ``import eventlet.httpd`` without eventlet-httpd then raises
+    ``ModuleNotFoundError`` (``name="eventlet.httpd"``, as without the finder) whose message says
+    what to install.  Every other import passes through it with one dictionary lookup.
+    """
+
+    _eventlet_missing_component = True  # how a later import of this module finds it installed
+
+    @staticmethod
+    def find_spec(name: str, path: object = None, target: object = None) -> None:
+        """``None`` (not ours to find), or ``ModuleNotFoundError`` for a component's module."""
+        distribution = _COMPONENT_MODULES.get(name)
+        if distribution is not None:
+            raise ModuleNotFoundError(
+                f"No module named {name!r}: it is part of the {distribution} distribution, "
+                f"which is not installed (pip install {distribution})",
+                name=name,
+            )
+
+
+_meta_path = __import__("sys").meta_path
+if not any(getattr(finder, "_eventlet_missing_component", False) for finder in _meta_path):
+    _meta_path.append(_MissingComponentFinder)
+del _meta_path
+
+
+def _lazy_attribute(name: str) -> object:
+    """``eventlet.<name>``, read for the first time: import what defines it (PEP 562)."""
     import importlib
 
     module_name = _EXPORTS.get(name)
@@ -146,3 +243,9 @@ def _submodule(name: str) -> object:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
+
+
+# Hidden from type checkers: for them the package has the names above and its submodules, as any
+# package; a module __getattr__ would make every misspelt name type-check as ``object``.
+if not TYPE_CHECKING:
+    __getattr__ = _lazy_attribute

@@ -26,7 +26,7 @@ import os
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from greenlet import getcurrent, greenlet
 
@@ -43,6 +43,8 @@ __all__ = [
     "is_numeric_host",
     "resolver_pool",
 ]
+
+R = TypeVar("R")
 
 _AF_INET = _socket.AF_INET
 _AF_INET6 = getattr(_socket, "AF_INET6", None)
@@ -129,7 +131,7 @@ class ResolverPool:
         self._workers = 0
         self._pending = 0
 
-    def call(self, func: Callable[..., Any], *args: Any) -> Any:
+    def call(self, func: Callable[..., R], *args: Any) -> R:
         """Run ``func(*args)`` in a worker thread; block only the calling green thread meanwhile.
 
         From the hub greenlet itself (which must never wait) the call is made inline.
@@ -147,7 +149,8 @@ class ResolverPool:
             job.waiter = None
         if job.error is not None:
             raise job.error
-        return job.value
+        value: R = job.value
+        return value
 
     def _submit(self, job: _Job) -> None:
         with self._lock:

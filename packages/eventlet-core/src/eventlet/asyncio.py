@@ -45,7 +45,7 @@ def get_event_loop() -> asyncio.AbstractEventLoop:
     return loop
 
 
-def spawn_for_awaitable(awaitable: Awaitable[T]) -> GreenThread:
+def spawn_for_awaitable(awaitable: Awaitable[T]) -> GreenThread[T]:
     """Run ``awaitable`` (a coroutine, task or future) on the hub's loop; return a green thread.
 
     The green thread's ``wait()`` returns the awaitable's result or raises its exception;
@@ -74,15 +74,15 @@ def _resume_if_waiting(waiter: Any, future: asyncio.Future[Any]) -> None:
         waiter.switch()
 
 
-async def _await_green_thread(thread: GreenThread) -> Any:
+async def _await_green_thread(thread: GreenThread[T]) -> T:
     """What ``await thread`` runs: wait (in the loop) until the green thread finishes."""
     hub = _asyncio_hub()
     loop = asyncio.get_running_loop()
     if loop is not hub.loop:
         raise RuntimeError("A green thread can only be awaited from the loop of its thread's hub")
-    future: asyncio.Future[Any] = loop.create_future()
+    future: asyncio.Future[T] = loop.create_future()
 
-    def on_exit(finished: GreenThread) -> None:
+    def on_exit(finished: GreenThread[T]) -> None:
         if future.done():
             return  # the awaiting task was cancelled
         try:

@@ -32,7 +32,7 @@ from eventlet import greenthread
 
 __all__ = ["BackdoorConsole", "backdoor", "backdoor_server"]
 
-logger = logging.getLogger("eventlet.backdoor")
+logger: logging.Logger = logging.getLogger("eventlet.backdoor")
 
 _RETRY_ACCEPT = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.ECONNABORTED})
 
@@ -44,7 +44,7 @@ class BackdoorConsole(code.InteractiveConsole):
         super().__init__(locals)
         self.conn = conn
         self._buffer = b""
-        self.closed = False
+        self.closed: bool = False
 
     def write(self, data: str) -> None:
         """Send ``data`` (output, prompts, tracebacks) to the client."""

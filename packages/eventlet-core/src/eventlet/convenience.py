@@ -22,15 +22,18 @@ import sys
 import warnings
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from greenlet import getcurrent, greenlet
 
+from eventlet._typing import Address as Address
+from eventlet._typing import Closable, Listener
 from eventlet.greenio.socket import GreenSocket
 from eventlet.greenthread import kill, sleep, spawn_n
 from eventlet.hubs import get_hub
 
 __all__ = [
+    "Address",
     "ReusePortUnavailableWarning",
     "ReuseRandomPortWarning",
     "StopServe",
@@ -39,7 +42,9 @@ __all__ = [
     "serve",
 ]
 
-logger = logging.getLogger("eventlet.convenience")
+logger: logging.Logger = logging.getLogger("eventlet.convenience")
+
+S = TypeVar("S", bound=Closable)
 
 #: Accept errors meaning "out of resources for now": back off and retry.
 _RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
@@ -66,7 +71,7 @@ class ReusePortUnavailableWarning(Warning):
 
 
 def listen(
-    addr: Any,
+    addr: Address,
     family: int = _stdsocket.AF_INET,
     backlog: int = 50,
     reuse_addr: bool = True,
@@ -92,7 +97,7 @@ def listen(
     return sock
 
 
-def _set_reuse_port(sock: GreenSocket, family: int, addr: Any) -> None:
+def _set_reuse_port(sock: GreenSocket, family: int, addr: Address) -> None:
     if family in (_stdsocket.AF_INET, _stdsocket.AF_INET6) and addr[1] == 0:
         warnings.warn(
             "listening on a random port (0) with SO_REUSEPORT: another process asking the same may "
@@ -115,7 +120,7 @@ def _set_reuse_port(sock: GreenSocket, family: int, addr: Any) -> None:
         )
 
 
-def connect(addr: Any, family: int = _stdsocket.AF_INET, bind: Any = None) -> GreenSocket:
+def connect(addr: Address, family: int = _stdsocket.AF_INET, bind: Address | None = None) -> GreenSocket:
     """A green stream socket connected to ``addr`` (bound to ``bind`` first, if given)."""
     sock = GreenSocket(family, _stdsocket.SOCK_STREAM)
     try:
@@ -188,7 +193,7 @@ def _make_pool(concurrency: int) -> Any:
     return GreenPool(concurrency)
 
 
-def _run_handler(handle: Callable[..., Any], conn: GreenSocket, addr: Any, state: _ServeState) -> None:
+def _run_handler(handle: Callable[[S, Any], object], conn: S, addr: Any, state: _ServeState) -> None:
     try:
         handle(conn, addr)
     except StopServe:
@@ -200,7 +205,7 @@ def _run_handler(handle: Callable[..., Any], conn: GreenSocket, addr: Any, state
         conn.close()
 
 
-def serve(sock: Any, handle: Callable[[Any, Any], Any], concurrency: int = 1000) -> None:
+def serve(sock: Listener[S], handle: Callable[[S, Any], object], concurrency: int = 1000) -> None:
     """Accept connections on ``sock`` forever, calling ``handle(conn, addr)`` in a green thread each.
 
     At most ``concurrency`` handlers run at once (the loop waits for one to finish).  The connection
@@ -228,7 +233,7 @@ def serve(sock: Any, handle: Callable[[Any, Any], Any], concurrency: int = 1000)
                 continue
             delay = 0.0
             pool.spawn_n(_run_handler, handle, conn, addr, state)
-            conn = addr = None
+            del conn, addr  # drop the references while waiting for the next connection
     except StopServe:
         return
     finally:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from greenlet import getcurrent
+from greenlet import getcurrent, greenlet
 
 __all__ = ["get_ident", "local"]
 
@@ -49,7 +49,7 @@ def _is_data_descriptor(value: Any) -> bool:
 
 def _local_dict(obj: local) -> dict[str, Any]:
     """The current green thread's attribute dictionary of ``obj``, initialising it on first use."""
-    dicts = _object_getattribute(obj, "_local__dicts")
+    dicts: dict[greenlet, dict[str, Any]] = _object_getattribute(obj, "_local__dicts")
     current = getcurrent()
     namespace = dicts.get(current)
     if namespace is None:

@@ -26,8 +26,8 @@ class metaphore:  # (upstream's name, lower case)
     """
 
     def __init__(self) -> None:
-        self.counter = 0
-        self.event = Event()
+        self.counter: int = 0
+        self.event: Event[None] = Event()
         self.event.send()  # zero outstanding: wait() returns at once
 
     def inc(self, by: int = 1) -> None:

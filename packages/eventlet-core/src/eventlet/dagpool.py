@@ -52,7 +52,7 @@ class PropagateError(Exception):
         self.msg = message
         self.key = key
         self.exc = exc
-        self.args = (key, exc)  # so that it pickles and unpickles back to the same
+        self.args: tuple[Any, ...] = (key, exc)  # so that it pickles and unpickles back to the same
 
     def __str__(self) -> str:
         return self.msg
@@ -67,7 +67,7 @@ def _value_or_raise(value: Any) -> Any:
 class _Coro(NamedTuple):
     """A running green thread of the pool, and the keys it still waits for (shared, shrinking)."""
 
-    greenthread: greenthread.GreenThread
+    greenthread: greenthread.GreenThread[Any]
     pending: set[Any]
 
 
@@ -85,7 +85,7 @@ class DAGPool:
         items = preload.items() if isinstance(preload, Mapping) else preload
         self.values: dict[Any, Any] = dict(items)  # a copy: later changes to preload do not leak in
         self.coros: dict[Any, _Coro] = {}
-        self.event = Event()
+        self.event: Event[None] = Event()
 
     # ------------------------------------------------------------------ waiting
     def waitall(self) -> dict[Any, Any]:

@@ -47,7 +47,7 @@ __all__ = [
     "cleanup_rollback",
 ]
 
-logger = logging.getLogger("eventlet.db_pool")
+logger: logging.Logger = logging.getLogger("eventlet.db_pool")
 
 #: The clock of connection ages (wall time, as upstream)
 _now = time.time
@@ -84,6 +84,8 @@ class BaseConnectionPool(Pool[Any]):
     used connection is handed out first, so the others age out when the load drops.
     """
 
+    current_size: int  # Pool's count, which the expiry sweep lowers
+
     def __init__(
         self,
         db_module: Any,
@@ -105,7 +107,7 @@ class BaseConnectionPool(Pool[Any]):
         self.max_age = max_age
         self.connect_timeout = connect_timeout
         self.cleanup = cleanup
-        self._expiration_timer: greenthread.GreenThread | None = None
+        self._expiration_timer: greenthread.GreenThread[None] | None = None
         super().__init__(min_size=min_size, max_size=max_size, order_as_stack=True)
 
     def create(self) -> FreeItem:
@@ -195,7 +197,7 @@ class BaseConnectionPool(Pool[Any]):
         expired: list[FreeItem] = []
         for item in self.free_items:
             (expired if self._is_expired(now, item[0], item[1]) else keep).append(item)
-        self.free_items = keep
+        self.free_items: deque[Any] = keep
         self.current_size -= len(expired)
         for _last_used, _created_at, conn in expired:
             self._safe_close(conn, quiet=True)

@@ -55,7 +55,7 @@ __all__ = [
     "unspew",
 ]
 
-logger = logging.getLogger("eventlet.debug")
+logger: logging.Logger = logging.getLogger("eventlet.debug")
 
 
 def _print(stream_name: str, text: str) -> None:
@@ -73,10 +73,10 @@ class BlockingDetector:
     def __init__(self, hub: BaseHub, resolution: float) -> None:
         self.hub = hub
         self.resolution = resolution
-        self.last_switch = time.monotonic()
-        self.switches = 0
-        self.reported = -1  # the switch count already reported (one report per blocking spell)
-        self.reports = 0
+        self.last_switch: float = time.monotonic()
+        self.switches: int = 0
+        self.reported: int = -1  # the switch count already reported (one report per blocking spell)
+        self.reports: int = 0
         self._stop = threading.Event()
         self._previous_trace: Any = None
         self._thread = threading.Thread(target=self._watch, name="eventlet-blocking-detector", daemon=True)

@@ -15,13 +15,21 @@ and does nothing, so it can never resume the green thread in some later, unrelat
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from greenlet import getcurrent, greenlet
 
 from eventlet.hubs import get_hub
 
 __all__ = ["NOT_USED", "Event"]
+
+T = TypeVar("T")
+
+D = TypeVar("D")
+
+#: What :meth:`Event.send` accepts as ``exc``: an exception instance or class, or a tuple of the
+#: arguments of ``raise`` (``greenlet.throw``), such as :func:`sys.exc_info`'s.
+_ExceptionArgs = BaseException | type[BaseException] | tuple[Any, ...]
 
 
 class _NotUsed:
@@ -56,7 +64,7 @@ def _wake(waiter: _Waiter) -> None:
         green.switch()
 
 
-class Event:
+class Event(Generic[T]):
     """A result (or an exception) that one party sends once and any number of green threads await.
 
     ::
@@ -70,7 +78,7 @@ class Event:
     """
 
     def __init__(self) -> None:
-        self._result: Any = NOT_USED
+        self._result: T = NOT_USED
         self._exc: tuple[Any, ...] | None = None
         # An insertion-ordered set: waiters are woken in the order they began to wait.
         self._waiters: dict[_Waiter, None] = {}
@@ -100,25 +108,41 @@ class Event:
         """True if the event was sent a value (not an exception)."""
         return self._result is not NOT_USED and self._exc is None
 
-    def poll(self, notready: Any = None) -> Any:
+    @overload
+    def poll(self) -> T | None: ...
+    @overload
+    def poll(self, notready: D) -> T | D: ...
+    def poll(self, notready: object = None) -> object:
         """Return the value (or raise the exception) if sent; otherwise return ``notready``."""
         if self._result is not NOT_USED:
             return self.wait()
         return notready
 
-    def poll_exception(self, notready: Any = None) -> Any:
+    @overload
+    def poll_exception(self) -> None: ...
+    @overload
+    def poll_exception(self, notready: D) -> D: ...
+    def poll_exception(self, notready: object = None) -> object:
         """Raise the sent exception if there is one; otherwise return ``notready``."""
         if self._exc is not None:
             return self.wait()
         return notready
 
-    def poll_result(self, notready: Any = None) -> Any:
+    @overload
+    def poll_result(self) -> T | None: ...
+    @overload
+    def poll_result(self, notready: D) -> T | D: ...
+    def poll_result(self, notready: object = None) -> object:
         """Return the sent value if there is one (not an exception); otherwise ``notready``."""
         if self.has_result():
             return self._result
         return notready
 
-    def wait(self, timeout: float | None = None) -> Any:
+    @overload
+    def wait(self, timeout: None = None) -> T: ...
+    @overload
+    def wait(self, timeout: float) -> T | None: ...
+    def wait(self, timeout: float | None = None) -> T | None:
         """Block until the event is sent; return the value or raise the exception sent.
 
         With ``timeout`` (seconds), give up after that long and return ``None``, like upstream
@@ -144,12 +168,21 @@ class Event:
                 timer.cancel()
             if waiter.outcome is None:
                 self._waiters.pop(waiter, None)
+        result: T
         result, exc = waiter.outcome
         if exc is not None:
             current.throw(*exc)
         return result
 
-    def send(self, result: Any = None, exc: Any = None) -> None:
+    @overload
+    def send(self: Event[None], result: None = None, exc: None = None) -> None: ...
+    @overload
+    def send(self, result: T, exc: None = None) -> None: ...
+    @overload
+    def send(self, result: object, exc: _ExceptionArgs) -> None: ...
+    @overload
+    def send(self, *, exc: _ExceptionArgs) -> None: ...
+    def send(self, result: Any = None, exc: _ExceptionArgs | None = None) -> None:
         """Send ``result`` (or the exception ``exc``) to every waiter, now and in the future.
 
         ``exc`` is an exception instance or class, or a tuple of ``raise``-style arguments such as

@@ -14,7 +14,7 @@ iterator) is raised to the consumer at the position where it occurred.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
@@ -28,6 +28,12 @@ from eventlet.semaphore import Semaphore
 
 __all__ = ["GreenPile", "GreenPool"]
 
+T = TypeVar("T")
+A = TypeVar("A")
+B = TypeVar("B")
+C = TypeVar("C")
+P = ParamSpec("P")
+
 
 class GreenPool:
     """A pool of at most ``size`` concurrently running green threads."""
@@ -39,11 +45,11 @@ class GreenPool:
             raise TypeError(f"GreenPool() expects an int size, got {size!r}: {exc}") from None
         if size < 0:
             raise ValueError(f"GreenPool() expects a size >= 0, got {size!r}")
-        self.size = size
+        self.size: int = size
         #: The green threads (and ``spawn_n`` greenlets) of the pool that have not finished.
         self.coroutines_running: set[greenlet] = set()
-        self.sem = Semaphore(size)
-        self.no_coros_running = Event()
+        self.sem: Semaphore = Semaphore(size)
+        self.no_coros_running: Event[None] = Event()
         self.no_coros_running.send(None)
 
     def __repr__(self) -> str:
@@ -96,7 +102,7 @@ class GreenPool:
             self.no_coros_running = Event()
         self.coroutines_running.add(thread)
 
-    def spawn(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> GreenThread:
+    def spawn(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> GreenThread[T]:
         """Run ``function(*args, **kwargs)`` in a green thread of the pool; return its GreenThread.
 
         Blocks while the pool is full.  Called from a thread of this (full) pool, runs the function
@@ -104,7 +110,7 @@ class GreenPool:
         """
         current = getcurrent()
         if self._reentrant(current):
-            thread = GreenThread(current)
+            thread: GreenThread[T] = GreenThread(current)
             thread.main(function, args, kwargs)
             return thread
         self._acquire_slot()
@@ -113,7 +119,7 @@ class GreenPool:
         thread.link(self._spawn_done)
         return thread
 
-    def spawn_n(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def spawn_n(self, function: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> None:
         """Like :meth:`spawn`, cheaper, without a result: an exception is logged, not kept."""
         current = getcurrent()
         if self._reentrant(current):
@@ -156,7 +162,13 @@ class GreenPool:
                 self.no_coros_running = Event()
             self.no_coros_running.wait()
 
-    def starmap(self, function: Callable[..., Any] | None, iterable: Iterable[Any]) -> Iterator[Any]:
+    @overload
+    def starmap(self, function: Callable[..., T], iterable: Iterable[Iterable[Any]]) -> Iterator[T]: ...
+    @overload
+    def starmap(self, function: None, iterable: Iterable[Iterable[A]]) -> Iterator[tuple[A, ...]]: ...
+    def starmap(
+        self, function: Callable[..., Any] | None, iterable: Iterable[Iterable[Any]]
+    ) -> Iterator[Any]:
         """Like :func:`itertools.starmap`, running ``function(*args)`` concurrently in the pool.
 
         Results are yielded in the order of ``iterable``; an exception is raised where it occurred.
@@ -165,10 +177,38 @@ class GreenPool:
         eventlet does), so iterate to the end, or use a :class:`GreenPile` to control spawning.
         """
         func: Callable[..., Any] = _identity if function is None else function
-        pile = _GreenMap(self)
+        pile: _GreenMap[Any] = _GreenMap(self)
         greenthread.spawn_n(pile._feed, func, iter(iterable))
         return pile
 
+    @overload
+    def imap(self, function: Callable[[A], T], iterable: Iterable[A], /) -> Iterator[T]: ...
+    @overload
+    def imap(
+        self, function: Callable[[A, B], T], iterable1: Iterable[A], iterable2: Iterable[B], /
+    ) -> Iterator[T]: ...
+    @overload
+    def imap(
+        self,
+        function: Callable[[A, B, C], T],
+        iterable1: Iterable[A],
+        iterable2: Iterable[B],
+        iterable3: Iterable[C],
+        /,
+    ) -> Iterator[T]: ...
+    @overload
+    def imap(
+        self,
+        function: Callable[..., T],
+        iterable1: Iterable[Any],
+        iterable2: Iterable[Any],
+        iterable3: Iterable[Any],
+        iterable4: Iterable[Any],
+        /,
+        *iterables: Iterable[Any],
+    ) -> Iterator[T]: ...
+    @overload
+    def imap(self, function: None, /, *iterables: Iterable[Any]) -> Iterator[tuple[Any, ...]]: ...
     def imap(self, function: Callable[..., Any] | None, *iterables: Iterable[Any]) -> Iterator[Any]:
         """Like :func:`map`, running ``function`` concurrently in the pool; results in order."""
         return self.starmap(function, zip(*iterables))  # noqa: B905 - stops at the shortest, as map()
@@ -178,7 +218,7 @@ def _identity(*args: Any) -> tuple[Any, ...]:
     return args
 
 
-class GreenPile:
+class GreenPile(Generic[T]):
     """Spawn functions into a pool and iterate over their results in the order they were spawned.
 
     ``size_or_pool`` is a :class:`GreenPool` to share, or the size of a new one.  Iterating blocks
@@ -187,14 +227,15 @@ class GreenPile:
 
     def __init__(self, size_or_pool: GreenPool | int = 1000) -> None:
         if isinstance(size_or_pool, GreenPool):
-            self.pool = size_or_pool
+            self.pool: GreenPool = size_or_pool
         else:
             self.pool = GreenPool(size_or_pool)
-        self.waiters: LightQueue = LightQueue()
+        #: The pile's green threads, in spawn order (and, for ``imap``, the end marker).
+        self.waiters: LightQueue[Any] = LightQueue()
         #: Results spawned and not yet iterated over.
-        self.counter = 0
+        self.counter: int = 0
 
-    def spawn(self, func: Callable[..., Any], *args: Any, **kw: Any) -> None:
+    def spawn(self, func: Callable[P, T], *args: P.args, **kw: P.kwargs) -> None:
         """Run ``func(*args, **kw)`` in the pool; its result comes out of the iteration in turn."""
         self.counter += 1
         try:
@@ -204,14 +245,14 @@ class GreenPile:
             raise
         self.waiters.put(thread)
 
-    def __iter__(self) -> GreenPile:
+    def __iter__(self) -> GreenPile[T]:
         return self
 
-    def next(self) -> Any:
+    def next(self) -> T:
         """The next result in spawn order (blocking for it); StopIteration when none is pending."""
         if self.counter == 0:
             raise StopIteration
-        thread = self.waiters.get()
+        thread: GreenThread[T] = self.waiters.get()
         self.counter -= 1
         return thread.wait()
 
@@ -227,7 +268,7 @@ class _MapEnd:
         self.error = error
 
 
-class _GreenMap(GreenPile):
+class _GreenMap(GreenPile[T]):
     """The iterator that :meth:`GreenPool.imap` returns: a pile fed by a helper green thread."""
 
     def __init__(self, pool: GreenPool) -> None:
@@ -245,11 +286,11 @@ class _GreenMap(GreenPile):
         self.counter += 1
         self.waiters.put(_MapEnd(error))
 
-    def next(self) -> Any:
+    def next(self) -> T:
         """The next result in argument order; StopIteration at the end."""
         if self._end is not None:
             raise StopIteration
-        item = self.waiters.get()
+        item: GreenThread[T] | _MapEnd = self.waiters.get()
         self.counter -= 1
         if isinstance(item, _MapEnd):
             self._end = item

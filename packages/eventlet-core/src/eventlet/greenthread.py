@@ -14,8 +14,8 @@ than with a tuple, a bound method and a dict per thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Generator, Mapping
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 _NOT_DONE = object()
 
@@ -111,7 +112,7 @@ def _make_exception(throw_args: tuple[Any, ...]) -> BaseException:
     """The exception ``greenlet.throw(*throw_args)`` would raise."""
     if not throw_args:
         return GreenletExit()
-    first = throw_args[0]
+    first: BaseException | type[BaseException] = throw_args[0]
     if isinstance(first, BaseException):
         return first
     value = throw_args[1] if len(throw_args) > 1 else None
@@ -122,7 +123,7 @@ def _make_exception(throw_args: tuple[Any, ...]) -> BaseException:
     return first(*value) if isinstance(value, tuple) else first(value)
 
 
-class GreenThread(greenlet):
+class GreenThread(greenlet, Generic[T]):
     """A green thread whose result can be waited for, and that others can be linked to.
 
     Create them with :func:`spawn`, not directly.  The result (or exception) is kept on the object;
@@ -221,14 +222,14 @@ class GreenThread(greenlet):
         """True once :meth:`wait` would return without blocking."""
         return self._result is not _NOT_DONE
 
-    def wait(self) -> Any:
+    def wait(self) -> T:
         """Block until the thread finishes; return its result or raise its exception."""
         if self._result is _NOT_DONE:
             current = getcurrent()
             if current is self:
                 raise RuntimeError("A green thread cannot wait for itself")
             hub = get_hub()
-            token = [current]
+            token: list[greenlet | None] = [current]
             observers = self._observers
             if observers is None:
                 self._observers = [token]
@@ -244,9 +245,15 @@ class GreenThread(greenlet):
                     observers.remove(token)
         if self._exception is not None:
             raise self._exception
-        return self._result
+        result: T = self._result
+        return result
 
-    def link(self, func: Callable[..., Any], *curried_args: Any, **curried_kwargs: Any) -> None:
+    def link(
+        self,
+        func: Callable[Concatenate[GreenThread[T], P], object],
+        *curried_args: P.args,
+        **curried_kwargs: P.kwargs,
+    ) -> None:
         """Call ``func(self, *curried_args, **curried_kwargs)`` when the thread finishes.
 
         If it has finished already, ``func`` is called now.  Links run in the finishing thread,
@@ -262,7 +269,12 @@ class GreenThread(greenlet):
         else:
             self._observers.append(entry)
 
-    def unlink(self, func: Callable[..., Any], *curried_args: Any, **curried_kwargs: Any) -> bool:
+    def unlink(
+        self,
+        func: Callable[Concatenate[GreenThread[T], P], object],
+        *curried_args: P.args,
+        **curried_kwargs: P.kwargs,
+    ) -> bool:
         """Remove a link made by :meth:`link` with the same arguments; True if one was removed."""
         observers = self._observers
         if observers:
@@ -273,7 +285,7 @@ class GreenThread(greenlet):
                     return True
         return False
 
-    def kill(self, *throw_args: Any) -> Any:
+    def kill(self, *throw_args: Any) -> None:
         """Kill the thread (by raising ``GreenletExit``, or ``throw_args``, inside it)."""
         return kill(self, *throw_args)
 
@@ -282,7 +294,7 @@ class GreenThread(greenlet):
         if not self:
             kill(self, *throw_args)
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, T]:
         """Let an asyncio coroutine ``await`` this thread (with the asyncio hub)."""
         from eventlet.asyncio import _await_green_thread
 
@@ -297,7 +309,7 @@ class GreenThread(greenlet):
 _PLAIN_GREENLETS = frozenset({greenlet, GreenThread})
 
 
-def spawn(func: Callable[..., Any], *args: Any, **kwargs: Any) -> GreenThread:
+def spawn(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> GreenThread[T]:
     """Run ``func(*args, **kwargs)`` in a new green thread; return its :class:`GreenThread`.
 
     The thread starts at the hub's next turn, after the caller yields.
@@ -307,7 +319,7 @@ def spawn(func: Callable[..., Any], *args: Any, **kwargs: Any) -> GreenThread:
     except AttributeError:
         hub = get_hub()
     # greenlet's own constructor, then the parent: no Python-level __init__ on this hot path.
-    thread = _new_greenlet(GreenThread)
+    thread: GreenThread[T] = _new_greenlet(GreenThread)
     thread.parent = hub.greenlet
     thread._result = _NOT_DONE
     thread._exception = None
@@ -331,7 +343,7 @@ def _start_n(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, 
         report_exception(get_hub(), "Unhandled exception in green thread %s", "started by spawn_n")
 
 
-def spawn_n(func: Callable[..., Any], *args: Any, **kwargs: Any) -> greenlet:
+def spawn_n(func: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> greenlet:
     """Like :func:`spawn`, but faster, returning a bare greenlet whose result cannot be waited for.
 
     An exception it raises is reported (printed to stderr and logged on ``eventlet.hub``: see
@@ -347,14 +359,14 @@ def spawn_n(func: Callable[..., Any], *args: Any, **kwargs: Any) -> greenlet:
 
 
 def _spawn_later(
-    local: bool, seconds: float, func: Callable[..., Any], args: Any, kwargs: Any
-) -> GreenThread:
+    local: bool, seconds: float, func: Callable[..., T], args: Any, kwargs: Any
+) -> GreenThread[T]:
     try:
         hub = _thread_hubs.hub
     except AttributeError:
         hub = get_hub()
     # As spawn(), but a timer (inlined schedule_call_global) starts the thread, not the ready queue.
-    thread = _new_greenlet(GreenThread)
+    thread: GreenThread[T] = _new_greenlet(GreenThread)
     thread.parent = hub.greenlet
     thread._result = _NOT_DONE
     thread._exception = None
@@ -372,12 +384,14 @@ def _spawn_later(
     return thread
 
 
-def spawn_after(seconds: float, func: Callable[..., Any], *args: Any, **kwargs: Any) -> GreenThread:
+def spawn_after(seconds: float, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> GreenThread[T]:
     """Like :func:`spawn`, but start ``func`` after ``seconds``.  ``cancel()`` stops it first."""
     return _spawn_later(False, seconds, func, args, kwargs)
 
 
-def spawn_after_local(seconds: float, func: Callable[..., Any], *args: Any, **kwargs: Any) -> GreenThread:
+def spawn_after_local(
+    seconds: float, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> GreenThread[T]:
     """Like :func:`spawn_after`, but cancelled if the calling green thread exits before then."""
     return _spawn_later(True, seconds, func, args, kwargs)
 
@@ -418,7 +432,7 @@ def kill(thread: greenlet, *throw_args: Any) -> None:
     if current is hub.greenlet:
         thread.throw(*throw_args)  # the thread comes back to us, its parent, when it yields or dies
         return
-    token = [current]
+    token: list[greenlet | None] = [current]
     hub._ready.append((_wake_token, (token, None)))
     try:
         thread.throw(*throw_args)
@@ -426,7 +440,7 @@ def kill(thread: greenlet, *throw_args: Any) -> None:
         token[0] = None
 
 
-def _finish_unstarted(thread: GreenThread, exc: BaseException) -> None:
+def _finish_unstarted(thread: GreenThread[Any], exc: BaseException) -> None:
     """End a GreenThread that has not started, without ever running it (so without the cost of
     starting a greenlet): its start timer is cancelled, it counts as dead, ``wait()`` raises
     ``exc``, and its waiters and links are told now, from the calling green thread (as upstream

@@ -71,7 +71,7 @@ __all__ = [
     "original_attr",
 ]
 
-logger = logging.getLogger("eventlet.patcher")
+logger: logging.Logger = logging.getLogger("eventlet.patcher")
 
 #: Standard module name -> the green module of eventlet-core that replaces it.
 CORE_GREEN_MODULES = _patch_green.CORE_GREEN_MODULES

@@ -65,10 +65,10 @@ class Pool(Generic[T]):
         create: Callable[[], T] | None = None,
     ) -> None:
         self.min_size = min_size
-        self.max_size = max_size
+        self.max_size: int = max_size
         self.order_as_stack = order_as_stack
         #: Items in existence: free, checked out, or being created.
-        self.current_size = 0
+        self.current_size: int = 0
         self.free_items: deque[T] = deque()
         self._waiters: deque[_Waiter] = deque()
         self._factory = create
@@ -103,7 +103,7 @@ class Pool(Generic[T]):
                 hub.switch()
         except BaseException:
             waiter.greenlet = None
-            item = waiter.item
+            item: T = waiter.item
             if item is _NONE:
                 self._waiters.remove(waiter)
             elif item is _SLOT:

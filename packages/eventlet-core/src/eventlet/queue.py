@@ -33,7 +33,7 @@ import heapq
 import queue as _stdlib_queue
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from greenlet import getcurrent
 
@@ -42,6 +42,8 @@ from eventlet.hubs import get_hub
 from eventlet.hubs.hub import Timer
 
 __all__ = ["Empty", "Full", "LifoQueue", "LightQueue", "PriorityQueue", "Queue"]
+
+T = TypeVar("T")
 
 #: Raised by ``get`` on an empty queue (the standard library's class, as upstream).
 Empty = _stdlib_queue.Empty
@@ -67,7 +69,7 @@ def _wake(waiter: _Waiter) -> None:
         green.switch()
 
 
-class LightQueue:
+class LightQueue(Generic[T]):
     """A FIFO queue of items between green threads, without :meth:`Queue.task_done` bookkeeping.
 
     ``maxsize`` ``None`` (or negative) means unbounded; ``0`` makes a channel where every ``put``
@@ -98,7 +100,7 @@ class LightQueue:
 
     # ------------------------------------------------------------------ container hooks
     def _init(self, maxsize: int | None) -> None:
-        self.queue = deque()
+        self.queue: Any = deque()
 
     def _put(self, item: Any) -> None:
         self.queue.append(item)
@@ -154,7 +156,7 @@ class LightQueue:
         self._admit_putters()
 
     # ------------------------------------------------------------------ put
-    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+    def put(self, item: T, block: bool = True, timeout: float | None = None) -> None:
         """Put ``item`` into the queue.
 
         If the queue is full, wait (at most ``timeout`` seconds, if given) for a free slot, then
@@ -179,7 +181,7 @@ class LightQueue:
             raise Full
         self._wait_put(item, timeout)
 
-    def put_nowait(self, item: Any) -> None:
+    def put_nowait(self, item: T) -> None:
         """``put(item, block=False)``."""
         self.put(item, False)
 
@@ -213,14 +215,14 @@ class LightQueue:
             waiter[2]._ready.append((_wake, (waiter,)))
 
     # ------------------------------------------------------------------ get
-    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+    def get(self, block: bool = True, timeout: float | None = None) -> T:
         """Remove and return the oldest item.
 
         If the queue is empty, wait (at most ``timeout`` seconds, if given) for one, then raise
         :class:`Empty`.  With ``block=False`` (or ``timeout <= 0``) raise :class:`Empty` at once.
         """
         if self.queue:
-            item = self._pop()
+            item: T = self._pop()
             if self.putters:
                 self._admit_putters()
             return item
@@ -259,7 +261,7 @@ class LightQueue:
             raise Empty
         return item
 
-    def get_nowait(self) -> Any:
+    def get_nowait(self) -> T:
         """``get(block=False)``."""
         return self.get(False)
 
@@ -284,7 +286,7 @@ class LightQueue:
             self._unget(item)
 
 
-class Queue(LightQueue):
+class Queue(LightQueue[T]):
     """A :class:`LightQueue` that also counts unfinished tasks: :meth:`task_done` and :meth:`join`.
 
     Like :class:`queue.Queue`: every item put counts as a task until a consumer calls
@@ -347,11 +349,11 @@ class Queue(LightQueue):
         return True
 
 
-class PriorityQueue(Queue):
+class PriorityQueue(Queue[T]):
     """A :class:`Queue` that returns the lowest item first (entries like ``(priority, data)``)."""
 
     def _init(self, maxsize: int | None) -> None:
-        self.queue = []
+        self.queue: Any = []
 
     def _put(self, item: Any) -> None:
         heapq.heappush(self.queue, item)
@@ -363,11 +365,11 @@ class PriorityQueue(Queue):
         heapq.heappush(self.queue, item)
 
 
-class LifoQueue(Queue):
+class LifoQueue(Queue[T]):
     """A :class:`Queue` that returns the most recently added item first."""
 
     def _init(self, maxsize: int | None) -> None:
-        self.queue = []
+        self.queue: Any = []
 
     def _put(self, item: Any) -> None:
         self.queue.append(item)

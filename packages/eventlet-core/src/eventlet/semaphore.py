@@ -64,7 +64,7 @@ class Semaphore:
         if value < 0:
             raise ValueError(f"Semaphore() expects a value >= 0, got {value!r}")
         #: Tokens available now (negative: releases owed before anybody can acquire).
-        self.counter = value
+        self.counter: int = value
         self._waiters: deque[_Waiter] = deque()
 
     def __repr__(self) -> str:
@@ -180,7 +180,7 @@ class BoundedSemaphore(Semaphore):
     def __init__(self, value: int = 1) -> None:
         super().__init__(value)
         #: The initial value, which the counter may never exceed.
-        self.original_counter = self.counter
+        self.original_counter: int = self.counter
 
     def release(self, blocking: bool = True) -> bool:
         """Give a token back; raise ValueError if that would exceed the initial value."""
@@ -200,8 +200,8 @@ class CappedSemaphore:
             raise ValueError(f"CappedSemaphore must be initialized with a positive number, got {count}")
         if limit is None or count > limit:
             raise ValueError("'count' cannot be more than 'limit'")
-        self.lower_bound = Semaphore(count)
-        self.upper_bound = Semaphore(limit - count)
+        self.lower_bound: Semaphore = Semaphore(count)
+        self.upper_bound: Semaphore = Semaphore(limit - count)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} at {id(self):#x} b={self.balance}>"

@@ -36,7 +36,7 @@ import importlib
 import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
@@ -46,7 +46,10 @@ from eventlet.hubs import get_hub
 
 __all__ = ["TaskGroup"]
 
-logger = logging.getLogger("eventlet.taskgroup")
+logger: logging.Logger = logging.getLogger("eventlet.taskgroup")
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def _find_exception_group() -> Any:
@@ -82,7 +85,9 @@ def _wake(waiter: _Waiter) -> None:
         green.switch()
 
 
-def _combine(errors: list[BaseException], group_class: Any) -> BaseException:
+def _combine(
+    errors: list[BaseException], group_class: Callable[[str, list[BaseException]], BaseException] | None
+) -> BaseException:
     """One exception standing for ``errors`` (two or more)."""
     if group_class is not None:
         return group_class("unhandled errors in a TaskGroup", errors)
@@ -99,7 +104,7 @@ class TaskGroup:
     """A scope that owns green threads: see the module documentation for the rules."""
 
     def __init__(self) -> None:
-        self._children: dict[GreenThread, None] = {}
+        self._children: dict[GreenThread[Any], None] = {}
         self._errors: list[BaseException] = []
         self._owner: greenlet | None = None
         self._state = "new"  # new -> body -> exiting -> closed
@@ -118,7 +123,7 @@ class TaskGroup:
         self._state = "body"
         return self
 
-    def spawn(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> GreenThread:
+    def spawn(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> GreenThread[T]:
         """Start ``func(*args, **kwargs)`` in a child green thread of the group; return it.
 
         Raises RuntimeError before the ``with`` block, after it, or once the group is stopping.
@@ -143,11 +148,11 @@ class TaskGroup:
         self._schedule_kill()
 
     @property
-    def children(self) -> list[GreenThread]:
+    def children(self) -> list[GreenThread[Any]]:
         """The children that have not finished, oldest first."""
         return list(self._children)
 
-    def _child_done(self, thread: GreenThread) -> None:
+    def _child_done(self, thread: GreenThread[Any]) -> None:
         del self._children[thread]
         try:
             thread.wait()  # finished: returns or raises at once

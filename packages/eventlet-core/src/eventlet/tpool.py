@@ -30,7 +30,7 @@ import traceback
 import types
 import warnings
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from greenlet import getcurrent, greenlet
 
@@ -39,7 +39,10 @@ from eventlet.patcher import original
 
 __all__ = ["Proxy", "execute", "get_num_threads", "killall", "set_num_threads", "setup"]
 
-logger = logging.getLogger("eventlet.tpool")
+logger: logging.Logger = logging.getLogger("eventlet.tpool")
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 DEFAULT_SIZE = 20
 
@@ -209,7 +212,7 @@ class ThreadPool:
             call = None
         exits.put(me)
 
-    def execute(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def execute(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``func(*args, **kwargs)`` in a worker thread; return its result or raise its error."""
         if self._get_ident() in self._workers:
             return func(*args, **kwargs)
@@ -237,7 +240,8 @@ class ThreadPool:
             if not QUIET:
                 _print_failed_call(error)
             raise error
-        return call.result
+        result: T = call.result
+        return result
 
     def set_size(self, size: int) -> None:
         """Change the number of workers; a running pool grows or shrinks at once.
@@ -279,7 +283,7 @@ class ThreadPool:
 _pool = ThreadPool()
 
 
-def execute(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def execute(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run ``func(*args, **kwargs)`` in an OS thread of the pool; suspend only this green thread.
 
     Returns the result, or raises the exception, of the call.

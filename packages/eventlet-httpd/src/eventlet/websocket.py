@@ -34,7 +34,7 @@ from __future__ import annotations
 import errno
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from eventlet.httpd._ws_compat_handshake import hybi_handshake, upgrade_requested
@@ -69,7 +69,7 @@ __all__ = [
     "WebSocketWSGI",
 ]
 
-logger = logging.getLogger("eventlet.websocket")
+logger: logging.Logger = logging.getLogger("eventlet.websocket")
 
 ACCEPTABLE_CLIENT_ERRORS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ESHUTDOWN})
 """``OSError`` numbers of a handler that mean "the client went away": not an error."""
@@ -227,7 +227,7 @@ def _read_exactly(sock: Any, buffered: bytes, size: int) -> tuple[bytes, bytes]:
     return data, buffered[size:]
 
 
-def _refuse(environ: dict[str, Any], start_response: Callable[..., Any], exc: BadRequest) -> list[bytes]:
+def _refuse(environ: dict[str, Any], start_response: Callable[..., Any], exc: BadRequest) -> Iterable[bytes]:
     headers = [("Connection", "close"), *(exc.headers or ())]
     body = exc.body or b""
     inp = environ.get("eventlet.input")

@@ -127,7 +127,8 @@ class LockType:
                     return True
                 hub.switch()
                 if waiter.timed_out:
-                    return self._inner.acquire(False)
+                    acquired: bool = self._inner.acquire(False)
+                    return acquired
         finally:
             waiter.active = False
             if timer is not None:

@@ -21,7 +21,7 @@ from eventlet import hubs
 globals().update({key: value for key, value in vars(_builtins).items() if not key.startswith("__")})
 __all__ = [name for name in dir(_builtins) if not name.startswith("__")]
 #: What monkey_patch(builtins=True) replaces in the standard ``builtins``.
-__patched__ = ["open"]
+__patched__: list[str] = ["open"]
 
 _original_open = _builtins.open
 

@@ -17,7 +17,7 @@ import os as _os
 import stat as _stat
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from eventlet.greenio.pipe import GreenPipe
 from eventlet.greenthread import sleep
@@ -33,10 +33,12 @@ globals().update(
         if not (name.startswith("__") or isinstance(value, ModuleType) or name in _PATCHED)
     }
 )
-path = _os.path
+from os import path as path  # noqa: E402 - the standard module
 
 __all__ = [name for name in getattr(_os, "__all__", ()) if name != "__all__"]
-__patched__ = list(_PATCHED)
+__patched__: list[str] = list(_PATCHED)
+
+R = TypeVar("R", bound=tuple[Any, ...])  # (pid, status, ...): pid 0 while the child runs
 
 _read = _os.read
 _write = _os.write
@@ -83,7 +85,7 @@ def fdopen(fd: int, mode: str = "r", buffering: int = -1, *args: Any, **kwargs: 
     return GreenPipe(fd, mode, buffering, *args, **kwargs)
 
 
-def _green_wait(call: Callable[[int], Any], pid: int, options: int) -> Any:
+def _green_wait(call: Callable[[int], R], pid: int, options: int) -> R:
     """Run a ``wait*`` call without blocking: ``call(options)`` must return (pid, ...)."""
     if options & _os.WNOHANG:
         return call(options)
@@ -129,3 +131,8 @@ if hasattr(_os, "wait4"):  # pragma: no branch - every POSIX system has it
     def wait3(options: int) -> tuple[int, int, Any]:
         """``os.wait3`` that suspends only the green thread."""
         return _green_wait(_os.wait3, -1, options)
+
+
+if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
+    # (the green definitions above stay: an import does not replace a name already defined)
+    from os import *  # type: ignore[assignment]  # noqa: F403

@@ -129,7 +129,7 @@ class Profile(_std_profile.Profile):
             return 0
         return int(_std_profile.Profile.trace_dispatch_return(self, frame, t))  # type: ignore[attr-defined]
 
-    dispatch = {
+    dispatch: dict[Any, Any] = {
         **_std_profile.Profile.dispatch,  # type: ignore[attr-defined]
         "call": _on_call,
         "return": _on_return,

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from queue import *  # noqa: F403
 
 __all__ = list(_std_queue.__all__)
-__patched__ = ["SimpleQueue"]
+__patched__: list[str] = ["SimpleQueue"]
 
 _copy = patcher.inject("queue", None, ("threading", _green_threading))
 for _name in ("Empty", "Full", "ShutDown"):
@@ -31,7 +31,13 @@ for _name in ("Empty", "Full", "ShutDown"):
         globals()[_name] = getattr(_std_queue, _name)
 del _name
 
-Queue = _copy.Queue  # type: ignore[misc]
-LifoQueue = _copy.LifoQueue  # type: ignore[misc]
-PriorityQueue = _copy.PriorityQueue  # type: ignore[misc]
-SimpleQueue = _copy._PySimpleQueue  # type: ignore[misc]
+if TYPE_CHECKING:  # the standard classes, which the green copies are
+    from queue import LifoQueue as LifoQueue
+    from queue import PriorityQueue as PriorityQueue
+    from queue import Queue as Queue
+    from queue import SimpleQueue as SimpleQueue
+else:
+    Queue = _copy.Queue
+    LifoQueue = _copy.LifoQueue
+    PriorityQueue = _copy.PriorityQueue
+    SimpleQueue = _copy._PySimpleQueue

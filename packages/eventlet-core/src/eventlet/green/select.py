@@ -21,7 +21,7 @@ import select as _select
 import time
 from collections.abc import Iterable
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greenlet import getcurrent
 
@@ -37,10 +37,10 @@ globals().update(
 )
 
 #: What monkey_patch() replaces in the standard ``select`` (those it has: no epoll on macOS...).
-__patched__ = [name for name in ("epoll", "poll", "select") if hasattr(_select, name)]
+__patched__: list[str] = [name for name in ("epoll", "poll", "select") if hasattr(_select, name)]
 #: What the standard module has that would block the hub here (upstream eventlet's attribute: the
 #: names a monkey-patched ``select`` should not offer); monkey_patch() removes those it has.
-__deleted__ = ["devpoll", "kqueue", "kevent"]
+__deleted__: list[str] = ["devpoll", "kqueue", "kevent"]
 
 _clock = time.monotonic
 _POLL_READ = _select.POLLIN | _select.POLLPRI
@@ -258,3 +258,8 @@ if hasattr(_select, "epoll"):  # pragma: no branch - Linux
                 events = self._epoll.poll(0, maxevents)
                 if events:
                     return events
+
+
+if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
+    # (the green definitions above stay: an import does not replace a name already defined)
+    from select import *  # type: ignore[assignment]  # noqa: F403

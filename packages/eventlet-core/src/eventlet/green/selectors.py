@@ -12,6 +12,7 @@ from __future__ import annotations
 import selectors as _selectors
 from selectors import EVENT_READ, EVENT_WRITE, BaseSelector, SelectorKey
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from eventlet.green import select as _green_select
 
@@ -34,13 +35,13 @@ __all__ = [
     "SelectorKey",
 ]
 #: What monkey_patch() replaces in the standard ``selectors`` (those it has).
-__patched__ = [
+__patched__: list[str] = [
     name
     for name in ("DefaultSelector", "EpollSelector", "PollSelector", "SelectSelector")
     if hasattr(_selectors, name)
 ]
 #: Blocking selectors that monkey_patch() removes from the standard ``selectors`` (those it has).
-__deleted__ = ["DevpollSelector", "KqueueSelector"]
+__deleted__: list[str] = ["DevpollSelector", "KqueueSelector"]
 
 
 class SelectSelector(_selectors.SelectSelector):
@@ -70,3 +71,8 @@ if hasattr(_selectors, "EpollSelector"):  # pragma: no branch - Linux
 
     __all__.append("EpollSelector")
     DefaultSelector = EpollSelector
+
+
+if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
+    # (the green definitions above stay: an import does not replace a name already defined)
+    from selectors import *  # type: ignore[assignment]  # noqa: F403

@@ -15,7 +15,7 @@ import os
 import socket as _stdsocket
 import sys
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventlet import _resolver
 from eventlet.greenio.socket import GreenSocket
@@ -30,7 +30,7 @@ globals().update(
 )
 
 __all__ = [name for name in getattr(_stdsocket, "__all__", ()) if name != "__all__"]
-__patched__ = [
+__patched__: list[str] = [
     "create_connection",
     "create_server",
     "fromfd",
@@ -44,7 +44,8 @@ __patched__ = [
     "socketpair",
 ]
 
-socket = GreenSocket
+if not TYPE_CHECKING:  # for type checkers, ``socket`` is the standard class (imported below)
+    socket = GreenSocket
 _GLOBAL_DEFAULT_TIMEOUT: Any = vars(_stdsocket)["_GLOBAL_DEFAULT_TIMEOUT"]
 _AddressFamily = _stdsocket.AddressFamily
 _SocketKind = _stdsocket.SocketKind
@@ -72,10 +73,10 @@ def getaddrinfo(
     ]
 
 
-gethostbyname = _resolver.gethostbyname
-gethostbyname_ex = _resolver.gethostbyname_ex
-gethostbyaddr = _resolver.gethostbyaddr
-getnameinfo = _resolver.getnameinfo
+from eventlet._resolver import gethostbyaddr as gethostbyaddr  # noqa: E402
+from eventlet._resolver import gethostbyname as gethostbyname  # noqa: E402
+from eventlet._resolver import gethostbyname_ex as gethostbyname_ex  # noqa: E402
+from eventlet._resolver import getnameinfo as getnameinfo  # noqa: E402
 
 
 def getfqdn(name: str = "") -> str:
@@ -214,3 +215,8 @@ def __getattr__(name: str) -> Any:
         return getattr(_stdsocket, name)
     except AttributeError:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
+    # (the green definitions above stay: an import does not replace a name already defined)
+    from socket import *  # type: ignore[assignment]  # noqa: F403

@@ -28,7 +28,7 @@ import sys
 import types
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
@@ -57,10 +57,10 @@ _real_count: Callable[[], int] = original_attr("_thread", "_count")
 _real_shutdown: Callable[[], None] | None = original_attr("_thread", "_shutdown", None)
 _real_main_ident: Callable[[], int] = original_attr("_thread", "_get_main_thread_ident", _real_get_ident)
 
-error = original_attr("_thread", "error")
-stack_size = original_attr("_thread", "stack_size")
-get_native_id = original_attr("_thread", "get_native_id")
-interrupt_main = original_attr("_thread", "interrupt_main")
+error: Any = original_attr("_thread", "error")
+stack_size: Any = original_attr("_thread", "stack_size")
+get_native_id: Any = original_attr("_thread", "get_native_id")
+interrupt_main: Any = original_attr("_thread", "interrupt_main")
 
 
 # ------------------------------------------------------------------------------------ thread lifetime
@@ -296,9 +296,10 @@ del _cls
 
 # Built-in functions do not bind as methods (``locktype = _thread.allocate_lock`` in a class body
 # stays a plain callable); staticmethod objects, callable since Python 3.10, behave the same.
-get_ident = staticmethod(get_ident)
-allocate_lock = staticmethod(allocate_lock)
-start_new_thread = staticmethod(start_new_thread)
+if not TYPE_CHECKING:  # the functions above, as type checkers see them
+    get_ident = staticmethod(get_ident)
+    allocate_lock = staticmethod(allocate_lock)
+    start_new_thread = staticmethod(start_new_thread)
 start_joinable_thread = staticmethod(start_joinable_thread)
 _make_thread_handle = staticmethod(_make_thread_handle)
 _get_main_thread_ident = staticmethod(_get_main_thread_ident)
@@ -325,7 +326,7 @@ def __getattr__(name: str) -> Any:
 
 
 #: What monkey_patch(thread=True) puts into the standard library's ``_thread`` (those it has).
-__patched__ = [
+__patched__: list[str] = [
     name
     for name in (
         "LockType",

@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
 def _make_view_class(base: type) -> type:
     """The ``_GreenThread`` class of a threading module whose ``Thread`` is ``base``."""
 
-    class _GreenThread(base):
+    class _GreenThread(base):  # type: ignore[misc]  # the Thread class of the module given
         """The ``threading`` view of a green thread that ``threading`` did not start."""
 
         def __init__(self, glet: Any, name: str) -> None:

@@ -17,11 +17,13 @@ import operator
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from eventlet.hubs import wait_fd
 
 __all__ = ["deadline_after", "parse_timeout", "retry_until", "wait_until"]
+
+R = TypeVar("R")
 
 _c_fileno = _socket.socket.fileno
 _clock = time.monotonic
@@ -58,12 +60,12 @@ def wait_until(sock: _socket.socket, mask: int, deadline: float | None, serial: 
 
 def retry_until(
     sock: _socket.socket,
-    func: Callable[..., Any],
+    func: Callable[..., R],
     args: tuple[Any, ...],
     mask: int,
     deadline: float | None,
     serial: int = 0,
-) -> Any:
+) -> R:
     """The slow path of a non-blocking call that would have blocked: wait, then call again.
 
     Calls ``func(sock, *args)`` each time ``sock`` is ready for ``mask``, until it stops raising

@@ -37,7 +37,7 @@ import os
 import socket as _stdsocket
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 try:
     import fcntl as _fcntl
@@ -56,7 +56,10 @@ from eventlet.hubs.hub import EV_READ, EV_WRITE, new_serial
 # whose home is eventlet.greenio._waiting.
 __all__ = ["GreenSocket"]
 
-logger = logging.getLogger("eventlet.greenio")
+logger: logging.Logger = logging.getLogger("eventlet.greenio")
+
+R = TypeVar("R")
+_MsgResult = tuple[Any, list[tuple[int, int, bytes]], int, Any]
 
 _ss = _socket.socket
 _c_recv = _ss.recv
@@ -65,15 +68,16 @@ _c_recvfrom = _ss.recvfrom
 _c_recvfrom_into = _ss.recvfrom_into
 _c_send = _ss.send
 _c_sendto = _ss.sendto
-_c_accept = vars(_ss)["_accept"]
+_c_accept: Callable[[_socket.socket], tuple[int, Any]] = vars(_ss)["_accept"]
 _c_connect = _ss.connect
 _c_fileno = _ss.fileno
 _c_gettimeout = _ss.gettimeout
 _c_settimeout = _ss.settimeout
 _c_setblocking = _ss.setblocking
-_c_recvmsg: Any = getattr(_ss, "recvmsg", None)
-_c_recvmsg_into: Any = getattr(_ss, "recvmsg_into", None)
-_c_sendmsg: Any = getattr(_ss, "sendmsg", None)
+# None where the platform lacks them (Windows): GreenSocket then does not define its versions either
+_c_recvmsg = cast("Callable[..., _MsgResult]", getattr(_ss, "recvmsg", None))
+_c_recvmsg_into = cast("Callable[..., _MsgResult]", getattr(_ss, "recvmsg_into", None))
+_c_sendmsg = cast("Callable[..., int]", getattr(_ss, "sendmsg", None))
 _family_of = _ss.__dict__["family"].__get__
 _type_of = _ss.__dict__["type"].__get__
 _clock = time.monotonic
@@ -204,7 +208,7 @@ class GreenSocket(_stdsocket.socket):
     def _deadline(self) -> float | None:
         return deadline_after(self._user_timeout)
 
-    def _recv_after_send(self, func: Callable[..., Any], args: tuple[Any, ...], flags: int) -> Any:
+    def _recv_after_send(self, func: Callable[..., R], args: tuple[Any, ...], flags: int) -> R:
         """A receive right after a send on this socket: the answer is unlikely to be there yet.
 
         Wait for readability first instead of making a receive call that would very probably fail
@@ -226,7 +230,7 @@ class GreenSocket(_stdsocket.socket):
             return func(self, *args)
         return self._retry(func, EV_READ, args)
 
-    def _retry(self, func: Callable[..., Any], mask: int, args: tuple[Any, ...]) -> Any:
+    def _retry(self, func: Callable[..., R], mask: int, args: tuple[Any, ...]) -> R:
         """The slow path: the call would have blocked; wait and try again until it completes."""
         return retry_until(self, func, args, mask, deadline_after(self._user_timeout), self._serial)
 

@@ -13,7 +13,7 @@ import os
 import threading
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greenlet import getcurrent, greenlet
 
@@ -50,12 +50,25 @@ class HubError(RuntimeError):
     """No hub backend can run here (upstream eventlet's name for the error)."""
 
 
+if TYPE_CHECKING:
+
+    class _HubLocal(threading.local):
+        """What each OS thread keeps: its hub, once created."""
+
+        hub: BaseHub
+
+else:
+    # The plain class at run time: a subclass of threading.local reads its attributes more slowly,
+    # and greenthread.sleep and spawn read ``hub`` on every call.
+    _HubLocal = threading.local
+
+
 class _HubRegistry:
     """Which hub class to create, and the hub of each thread."""
 
     def __init__(self) -> None:
         self.hub_class: type[BaseHub] | None = None
-        self.local = threading.local()
+        self.local: _HubLocal = _HubLocal()
         self.fork_hook_installed = False
 
     def create(self) -> BaseHub:
@@ -101,7 +114,8 @@ def _resolve(hub: str | ModuleType | type[BaseHub] | None) -> type[BaseHub]:
         for name in _DEFAULT_ORDER:
             module = importlib.import_module(f"eventlet.hubs.{name}")
             if module.is_available():  # pragma: no branch - selects is always available
-                return module.Hub
+                found: type[BaseHub] = module.Hub
+                return found
         raise HubError("No hub backend is available")  # pragma: no cover - selects always is
     if isinstance(hub, type):
         # Any class, as upstream: a hub class of its own need not derive from BaseHub.

@@ -102,16 +102,16 @@ class FdListener:
         tb: Callable[[BaseException], Any] | None,
         mark_as_closed: Callable[[], Any] | None = None,
     ) -> None:
-        self.evtype = evtype
-        self.fileno = fileno
-        self.cb = cb
+        self.evtype: str = evtype
+        self.fileno: int = fileno
+        self.cb: Callable[[int], Any] = cb
         #: called with ``OSError(EBADF)`` on :meth:`FdTable.notify_close`; ``None`` once not wanted.
-        self.tb = tb
-        self.mark_as_closed = mark_as_closed
+        self.tb: Callable[[BaseException], Any] | None = tb
+        self.mark_as_closed: Callable[[], Any] | None = mark_as_closed
         #: True once the listener has been removed from the hub.
-        self.spent = False
+        self.spent: bool = False
         #: True for listeners made by :meth:`FdTable.add`: they stay until removed.
-        self.persistent = False
+        self.persistent: bool = False
         # (``where_called``, the stack that made it, is set only while the hub records stacks)
 
     where_called: str

@@ -319,7 +319,8 @@ def as_timer(entry: Entry) -> Timer:
     """``entry`` as a :class:`Timer` (itself, or an :class:`_EntryTimer` for a plain entry)."""
     if isinstance(entry, Timer):
         return entry
-    return _EntryTimer((*entry[:7], entry))
+    timer: Timer = _EntryTimer((*entry[:7], entry))
+    return timer
 
 
 def entry_of(timer: Timer) -> Entry:
@@ -362,7 +363,7 @@ class TimerQueue:
             callback = _Keywords(callback, **kwargs)
         now = self.clock()
         deadline = now + seconds if seconds > 0 else now
-        timer = _HubTimer((deadline, 0, callback, args, self, None, seconds))
+        timer: Timer = _HubTimer((deadline, 0, callback, args, self, None, seconds))
         self._incoming.append(timer)
         if deadline < self._next_due:
             self._next_due = deadline
@@ -377,7 +378,7 @@ class TimerQueue:
             callback = _Keywords(callback, **kwargs)
         now = self.clock()
         deadline = now + seconds if seconds > 0 else now
-        timer = _HubLocalTimer((deadline, 0, callback, args, self, getcurrent(), seconds))
+        timer: Timer = _HubLocalTimer((deadline, 0, callback, args, self, getcurrent(), seconds))
         self._incoming.append(timer)
         if deadline < self._next_due:
             self._next_due = deadline

@@ -68,9 +68,9 @@ class Hub(BaseHub):
 
     def _init_backend(self) -> None:
         #: the selectors module the loop polls with: the original one under monkey patching
-        self.selectors = _unpatched_selectors()
-        self.loop = asyncio.SelectorEventLoop(self._make_selector())
-        self.clock = self.loop.time
+        self.selectors: ModuleType = _unpatched_selectors()
+        self.loop: asyncio.AbstractEventLoop = asyncio.SelectorEventLoop(self._make_selector())
+        self.clock: Callable[[], float] = self.loop.time
         self._masks: dict[int, int] = {}
         self._turn_pending = False
         self._wake_handle: asyncio.TimerHandle | None = None
@@ -85,7 +85,8 @@ class Hub(BaseHub):
         """
         hub = self
 
-        class HubSelector(self.selectors.DefaultSelector):  # type: ignore[name-defined]
+        # the base is chosen at run time (the original selectors module under monkey patching)
+        class HubSelector(self.selectors.DefaultSelector):  # type: ignore[misc,name-defined]
             def select(self, timeout: float | None = None) -> Any:
                 if hub._ready and not hub._turn_pending:
                     hub._turn_pending = True
@@ -164,7 +165,7 @@ class Hub(BaseHub):
 
     def _killed(self) -> None:
         """GreenletExit was thrown into the hub greenlet: end the loop (asyncio would log it)."""
-        self.stopping = True
+        self.stopping: bool = True
         self.loop.stop()
 
     def _turn(self, due: float = 0.0) -> None:
@@ -217,7 +218,7 @@ class Hub(BaseHub):
             raise RuntimeError("The hub is already running")
         if self.closed:
             raise RuntimeError("The hub is closed")
-        self.running = True
+        self.running: bool = True
         self.stopping = False
         try:
             self._turn_pending = True

@@ -87,7 +87,7 @@ __all__ = [
     "report_exception",
 ]
 
-logger = logging.getLogger("eventlet.hub")
+logger: logging.Logger = logging.getLogger("eventlet.hub")
 
 # The "eventlet.*" loggers stay silent until the application configures logging (the convention for
 # libraries; this module is imported before anything of ours logs).  The one exception is
@@ -151,7 +151,7 @@ class BaseHub(TimerQueue, FdTable):
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
-        self.greenlet = greenlet(self.run)
+        self.greenlet: greenlet = greenlet(self.run)
         self._ready: deque[ReadyEntry] = deque()
         self._init_timers()
         self._fds: dict[int, _FdState] = {}
@@ -159,14 +159,14 @@ class BaseHub(TimerQueue, FdTable):
         #: each greenlet class's ``switch_out`` hook (or None), as :meth:`switch` found it
         self._switch_out_hooks: dict[type, Callable[[Any], Any] | None] = {}
         self._wake_pending = False
-        self.stopping = False
-        self.running = False
-        self.closed = False
+        self.stopping: bool = False
+        self.running: bool = False
+        self.closed: bool = False
         #: callbacks run from the ready queue (a measure of how busy the hub is)
-        self.switches = 0
+        self.switches: int = 0
         #: print unhandled exceptions to stderr, besides logging them (``debug.hub_exceptions``)
         self.debug_exceptions = True
-        self.thread_ident = threading.get_ident()
+        self.thread_ident: int = threading.get_ident()
         in_main_thread = threading.current_thread() is threading.main_thread()
         self._wakeup = WakeupFd(byte_writes=in_main_thread)
         self._wakeup_r = self._wakeup.read_fd
@@ -339,7 +339,7 @@ class BaseHub(TimerQueue, FdTable):
         """The loop stopped: returning resumes the hub greenlet's parent, so a ``sleep(0)`` of the
         parent still queued must not resume it a second time when the loop runs again."""
         parent = self.greenlet.parent
-        if parent in self._ready:
+        if parent is not None and parent in self._ready:
             self._ready.remove(parent)
 
     def abort(self, wait: bool = False) -> None:

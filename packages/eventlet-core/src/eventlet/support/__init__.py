@@ -15,7 +15,7 @@ def get_errno(exc: BaseException) -> int | None:
 
     ``None`` when it has neither (an exception raised without arguments).
     """
-    number = getattr(exc, "errno", None)
+    number: int | None = getattr(exc, "errno", None)
     if number is not None:
         return number
     args = exc.args

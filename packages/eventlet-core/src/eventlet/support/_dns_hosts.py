@@ -72,9 +72,9 @@ class HostsAnswer(dns.resolver.Answer):
         raise_on_no_answer: bool = True,
     ) -> None:
         # dnspython's constructor wants a response message; this answer has none.
-        self.response = None  # type: ignore[assignment]
-        self.nameserver = None
-        self.port = None
+        self.response: Any = None
+        self.nameserver: str | None = None
+        self.port: int | None = None
         self.qname = qname
         self.rdtype = rdtype
         self.rdclass = rdclass
@@ -104,7 +104,7 @@ class HostsResolver:
         self._v6: dict[str, str] = {}
         self._aliases: dict[str, str] = {}  # alias -> canonical name
         self.interval = interval
-        self.fname = fname if fname is not None else _default_hosts_file()
+        self.fname: str | None = fname if fname is not None else _default_hosts_file()
         self._last_load = 0.0
         if self.fname:
             self._load()

@@ -39,11 +39,11 @@ try:
     import dns.resolver
     import dns.reversename
     import dns.rrset
-except ImportError as exc:  # pragma: no cover - the test environments install dnspython
+except ImportError as _exc:  # pragma: no cover - the test environments install dnspython
     raise ImportError(
         'eventlet.support.greendns needs dnspython: pip install "eventlet-core[dns]" '
         "(eventlet.green.socket resolves names without it)"
-    ) from exc
+    ) from _exc
 
 from eventlet.green import socket
 from eventlet.support._dns_hosts import HOSTS_TTL, HostsAnswer, HostsResolver, is_ipv4_addr, is_ipv6_addr
@@ -86,7 +86,7 @@ if os.environ.get("EVENTLET_DEPRECATED_EAI_NODATA", "").lower() in ("1", "y", "y
 _LOOKUP_ERRNOS = (socket.EAI_AGAIN, EAI_NONAME_ERROR.errno, EAI_NODATA_ERROR.errno)
 
 #: The resolver the module's functions use: the hosts file, then the name servers of resolv.conf.
-resolver = ResolverProxy(hosts_resolver=HostsResolver())
+resolver: ResolverProxy = ResolverProxy(hosts_resolver=HostsResolver())
 
 
 def _raise_new_error(template: BaseException) -> NoReturn:

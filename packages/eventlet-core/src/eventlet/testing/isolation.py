@@ -41,7 +41,7 @@ class SwitchTracker:
         # weak: a finished green thread must stay collectable (its green-locals freed) mid-test
         self.seen: weakref.WeakSet[greenlet] = weakref.WeakSet()
         self._previous: Any = None
-        self.active = False
+        self.active: bool = False
 
     def start(self) -> None:
         """Install the trace function in the calling thread (chained to any previous one)."""

@@ -48,7 +48,7 @@ from eventlet.testing.virtual_clock import _default_base, make_virtual_clock_hub
 
 __all__ = ["GreenTestTimeout"]
 
-logger = logging.getLogger("eventlet.testing")
+logger: logging.Logger = logging.getLogger("eventlet.testing")
 
 _WATCHDOG_SIGNAL: signal.Signals | None = getattr(signal, "SIGUSR2", None)
 _SIGNAL = _WATCHDOG_SIGNAL or signal.SIGINT  # (the watchdog is not armed without SIGUSR2)

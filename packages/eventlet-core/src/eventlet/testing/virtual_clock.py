@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from eventlet import hubs
@@ -57,7 +57,7 @@ class _VirtualClockMixin:
         return any(state.readers or state.writers for state in self._fds.values())
 
     def _poll(self, timeout: float | None) -> Iterable[tuple[int, int]]:
-        real_poll = super()._poll  # type: ignore[misc]
+        real_poll: Callable[[float | None], Iterable[tuple[int, int]]] = super()._poll  # type: ignore[misc]
         if timeout is None or timeout == 0 or self._threadsafe or self._waits_on_fds():
             if not timeout:
                 return real_poll(timeout)

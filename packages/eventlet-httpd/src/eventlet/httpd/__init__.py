@@ -44,9 +44,16 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def _lazy_attribute(name: str) -> Any:
+    """The websocket classes, imported on first use (PEP 562)."""
     if name in ("WebSocket", "WebSocketWSGI"):
         from . import _websocket
 
         return getattr(_websocket, name)
     raise AttributeError(f"module 'eventlet.httpd' has no attribute {name!r}")
+
+
+# Hidden from type checkers, which read the imports above: a module __getattr__ would make every
+# misspelt name type-check.
+if not TYPE_CHECKING:
+    __getattr__ = _lazy_attribute

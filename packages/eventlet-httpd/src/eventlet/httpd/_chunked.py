@@ -57,6 +57,8 @@ _CHUNK_LINE_RE = re.compile(
     + rb"))?)*\r\n"
 )
 _HEX_RE = re.compile(rb"[0-9A-Fa-f]+")
+#: what may start a buffer that still lacks a line end (a bytearray equals bytes)
+_EMPTY_OR_CR: tuple[bytes | bytearray, ...] = (b"", b"\r")
 
 _SIZE, _DATA, _DATA_END, _TRAILER = range(4)
 
@@ -157,7 +159,7 @@ class ChunkedDecoder:
                     return NEED_DATA
             elif state == _DATA_END:
                 if buf[:2] != b"\r\n":
-                    if len(buf) > 1 or buf[:1] not in (b"", b"\r"):
+                    if len(buf) > 1 or buf[:1] not in _EMPTY_OR_CR:
                         raise ProtocolError(400, "chunk data not followed by CRLF")
                     return NEED_DATA
                 del buf[:2]
@@ -201,7 +203,7 @@ class ChunkedDecoder:
             if nl == -1:
                 self._nl_scan = len(buf)
                 # A lone CR may be the start of the final empty line.
-                if (len(buf) > 1 or buf[:1] not in (b"", b"\r")) and (
+                if (len(buf) > 1 or buf[:1] not in _EMPTY_OR_CR) and (
                     self._field_bytes + len(buf) + 1 > self.max_trailer_bytes
                 ):
                     raise ProtocolError(431, "trailer section too large")

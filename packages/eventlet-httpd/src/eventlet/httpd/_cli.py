@@ -158,7 +158,8 @@ def load_app(spec: str) -> Callable[..., Any]:
         target = target()
     if not callable(target):
         raise ValueError(f"{spec!r} is not callable")
-    return target
+    found: Callable[..., Any] = target
+    return found
 
 
 def server_options(args: argparse.Namespace) -> dict[str, Any]:

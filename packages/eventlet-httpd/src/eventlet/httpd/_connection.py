@@ -103,12 +103,12 @@ class HttpProtocol(ResponseWriter):
     )
 
     def __init__(self, server: Server, sock: Any, addr: Any) -> None:
-        self.server = server
-        self.sock = sock
-        self.addr = addr
+        self.server: Server = server
+        self.sock: Any = sock
+        self.addr: Any = addr
         self.app: Callable[..., Any] = server.app
         """The application for this connection's requests (wrapped for a trusted proxy)."""
-        self.parser = RequestParser(
+        self.parser: RequestParser = RequestParser(
             max_line=server.max_request_line,
             max_header_bytes=server.max_header_bytes,
             max_headers=server.max_headers,
@@ -116,22 +116,22 @@ class HttpProtocol(ResponseWriter):
             require_host=server.require_host,
         )
         self.greenlet: greenlet | None = None
-        self.waiting = 0
+        self.waiting: int = 0
         """``HEAD_WAIT`` or ``IO_WAIT`` while in a socket call the sweeper may expire, else 0."""
-        self.deadline = 0.0
+        self.deadline: float = 0.0
         """When the current wait expires (``time.monotonic()`` seconds)."""
-        self.hijacked = False
+        self.hijacked: bool = False
         self.input: Input | None = None
-        self.expect_pending = False
+        self.expect_pending: bool = False
         self.continue_headers: list[tuple[str, str]] | None = None
         self.body_error: ProtocolError | None = None
         self.request: Request | None = None
-        self.requests = 0
+        self.requests: int = 0
         """Requests received on this connection so far."""
         self.status: str | None = None
         self.headers: list[tuple[str, str]] = []
         self.head: ResponseHead | None = None
-        self.sent = 0
+        self.sent: int = 0
 
     def __repr__(self) -> str:
         return f"<HttpProtocol {self.addr!r}>"
@@ -325,7 +325,8 @@ class HttpProtocol(ResponseWriter):
             self.deadline = _monotonic() + timeout
             self.waiting = IO_WAIT
         try:
-            return self.sock.recv(_RECV_SIZE)
+            data: bytes = self.sock.recv(_RECV_SIZE)
+            return data
         except Expired:
             raise ClientDisconnected("timed out receiving the request body") from None
         except OSError as exc:

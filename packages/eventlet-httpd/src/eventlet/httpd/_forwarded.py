@@ -42,7 +42,7 @@ class TrustedPeers:
     def __init__(self, spec: str | Iterable[str]) -> None:
         items = spec.split(",") if isinstance(spec, str) else list(spec)
         names = [item.strip() for item in items if item.strip()]
-        self.all = "*" in names
+        self.all: bool = "*" in names
         self._exact: set[str] = {""}
         self._networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
         for name in names:

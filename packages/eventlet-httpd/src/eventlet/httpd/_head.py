@@ -152,11 +152,11 @@ class HeadParser:
     def __init__(
         self, max_line: int, max_header_bytes: int, max_headers: int, max_body: int | None, require_host: bool
     ) -> None:
-        self.max_line = max_line
-        self.max_header_bytes = max_header_bytes
-        self.max_headers = max_headers
-        self.max_body = max_body
-        self.require_host = require_host
+        self.max_line: int = max_line
+        self.max_header_bytes: int = max_header_bytes
+        self.max_headers: int = max_headers
+        self.max_body: int | None = max_body
+        self.require_host: bool = require_host
         self._buf = bytearray()
         self._scan = 0  # next offset to search for CRLF CRLF
         self._line_pos = 0  # start of the first line not yet checked

@@ -48,8 +48,8 @@ class AccessLog:
     __slots__ = ("_file", "_logger", "_second", "_stamp", "format", "forwarded_for")
 
     def __init__(self, target: Any = None, format: str = COMBINED, forwarded_for: bool = False) -> None:
-        self.format = format
-        self.forwarded_for = forwarded_for
+        self.format: str = format
+        self.forwarded_for: bool = forwarded_for
         self._logger: Any = None
         self._file: Any = None
         if target is None:

@@ -78,7 +78,7 @@ class RequestParser(HeadParser):
         require_host: bool = True,
     ) -> None:
         super().__init__(max_line, max_header_bytes, max_headers, max_body, require_host)
-        self.max_chunk_line = max_chunk_line
+        self.max_chunk_line: int = max_chunk_line
         self._state = _HEAD
         self._request: Request | None = None
         self._error: ProtocolError | None = None

@@ -91,7 +91,7 @@ class Request:
         self.query = query
         self.version = version
         self.headers = headers
-        self.keep_alive = version == "HTTP/1.1"
+        self.keep_alive: bool = version == "HTTP/1.1"
         self.trailers: list[tuple[str, str]] = []
 
     def __repr__(self) -> str:

@@ -56,6 +56,11 @@ from ._writer import ResponseWriter
 from ._wsgi import base_environ
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+    from eventlet._typing import ListeningSocket
+    from eventlet.greenthread import GreenThread
+
     from ._forwarded import TrustedPeers
 
 __all__ = ["Server", "serve"]
@@ -111,11 +116,11 @@ class Server(Admission):
 
     def __init__(
         self,
-        app: Callable[..., Any],
+        app: WSGIApplication,
         host: str = "127.0.0.1",
         port: int = 8000,
         *,
-        sock: Any = None,
+        sock: ListeningSocket | None = None,
         backlog: int = 1024,
         reuse_port: bool = False,
         max_connections: int = 10000,
@@ -173,15 +178,17 @@ class Server(Admission):
         self.grace_period = grace_period
         self.protocol = protocol
         self.pool = pool
-        self.writer = ResponseWriter(server_header)
+        self.writer: ResponseWriter = ResponseWriter(server_header)
         self.environ_keys: dict[str, str | None] = {}
         self._capitals: dict[str, str] = {}
         self._owned_file: Any = None
-        self.access_log = self._make_access_log(access_log, access_log_format, log_x_forwarded_for)
+        self.access_log: AccessLog | None = self._make_access_log(
+            access_log, access_log_format, log_x_forwarded_for
+        )
         self.recorder: Recorder | None = None
         if metrics:
             self.access_log = self.recorder = Recorder(self.access_log)  # type: ignore[assignment]
-        self.accepted = 0
+        self.accepted: int = 0
         self.trusted: TrustedPeers | None = None
         self.forwarded_app: Callable[..., Any] | None = None
         if forwarded_allow_ips is not None:
@@ -192,22 +199,22 @@ class Server(Admission):
         elif proxy_protocol:
             raise ValueError("proxy_protocol needs forwarded_allow_ips: the proxies to accept it from")
         self.proxy_protocol = proxy_protocol
-        self.ssl_context = self._make_ssl_context(certfile, keyfile, ssl_context)
+        self.ssl_context: Any = self._make_ssl_context(certfile, keyfile, ssl_context)
         self._owns_socket = sock is None or not isinstance(sock, GreenSocket)
         self._created_socket = sock is None
-        self.socket = self._make_socket(host, port, sock, backlog, reuse_port)
+        self.socket: Any = self._make_socket(host, port, sock, backlog, reuse_port)
         self._address = self.socket.getsockname()
-        self.sendfile = type(self.socket) is GreenSocket and self.ssl_context is None
+        self.sendfile: bool = type(self.socket) is GreenSocket and self.ssl_context is None
         scheme = url_scheme or ("https" if self.ssl_context is not None or _is_tls(sock) else "http")
         name, port_text = self._server_name()
-        self.base_environ = base_environ(name, port_text, scheme, environ)
-        self.stopping = False
+        self.base_environ: dict[str, Any] = base_environ(name, port_text, scheme, environ)
+        self.stopping: bool = False
         self._draining = False  # nothing more will be admitted: the last close ends the drain
         self._connections: set[HttpProtocol] = set()
         self._acceptor: greenlet | None = None
         self._waiting_capacity = False
-        self._drained = Event()
-        self._stopped = Event()
+        self._drained: Event[None] = Event()
+        self._stopped: Event[None] = Event()
         self._hub: Any = get_hub()  # the hub (and OS thread) the server will run in
         self._thread = threading.get_ident()
         self._sweeper: Any = None
@@ -326,7 +333,7 @@ class Server(Admission):
                 self._sweeper = None
         self._stopped.wait()
 
-    def start(self) -> Any:
+    def start(self) -> GreenThread[None]:
         """Run :meth:`serve_forever` in a new green thread; return that green thread."""
         from eventlet.greenthread import spawn
 
@@ -455,6 +462,6 @@ def _is_tls(sock: Any) -> bool:
     return sock is not None and hasattr(sock, "do_handshake")
 
 
-def serve(app: Callable[..., Any], host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
+def serve(app: WSGIApplication, host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
     """Serve ``app`` on ``host``/``port`` (or ``sock=``) until stopped; see :class:`Server`."""
     Server(app, host, port, **options).serve_forever()

@@ -34,12 +34,12 @@ class Recorder:
     enabled = True  # the drivers ask the access log whether a line would go anywhere
 
     def __init__(self, log: Any = None) -> None:
-        self.log = log
-        self.requests = 0
-        self.bytes_sent = 0
-        self.duration_sum = 0.0
-        self.duration_counts = [0] * (len(DURATION_BUCKETS) + 1)
-        self.statuses = dict.fromkeys("12345", 0)
+        self.log: Any = log
+        self.requests: int = 0
+        self.bytes_sent: int = 0
+        self.duration_sum: float = 0.0
+        self.duration_counts: list[int] = [0] * (len(DURATION_BUCKETS) + 1)
+        self.statuses: dict[str, int] = dict.fromkeys("12345", 0)
 
     def write(self, environ: dict[str, Any], status: str, body_length: int, wall_seconds: float) -> None:
         """Record one response, then log it (the access log's interface)."""

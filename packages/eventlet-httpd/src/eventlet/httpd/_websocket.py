@@ -69,8 +69,8 @@ class WebSocket:
     ) -> None:
         self.socket = sock
         self.environ = environ
-        self.path = environ.get("PATH_INFO", "")
-        self.origin = environ.get("HTTP_ORIGIN")
+        self.path: Any = environ.get("PATH_INFO", "")
+        self.origin: Any | None = environ.get("HTTP_ORIGIN")
         self.protocol = protocol
         self.version = 13
         self._ws = connection
@@ -226,13 +226,13 @@ class WebSocketWSGI:
         deflate: bool | DeflateConfig = True,
     ) -> None:
         self.handler = handler
-        self.protocols = list(supported_protocols or ())
+        self.protocols: list[str] = list(supported_protocols or ())
         self.origin_checker = origin_checker
         self.max_length = max_frame_length
         self.max_fragments = max_fragments
         if deflate is True:
             deflate = DeflateConfig()
-        self.deflate = deflate or None
+        self.deflate: DeflateConfig | None = deflate or None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         """Perform the handshake, run the handler, return ``ALREADY_HANDLED``."""

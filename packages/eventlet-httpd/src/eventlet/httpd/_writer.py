@@ -155,7 +155,7 @@ class ResponseWriter:
     def __init__(self, server: str | None = "eventlet-httpd", date_cache: DateCache | None = None) -> None:
         if server is not None:
             _check_field("Server", server)
-        self.server = server
+        self.server: str | None = server
         self._date = date_cache or DateCache()
         self._names: dict[str, str] = {}  # valid name -> lower-cased name
         self._statuses: dict[str, int] = {}  # valid status line -> code

@@ -53,7 +53,7 @@ class UTF8Decoder:
     """Incremental, strict UTF-8 decoding of a text message's fragments."""
 
     def __init__(self) -> None:
-        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.decoder: codecs.IncrementalDecoder = codecs.getincrementaldecoder("utf-8")()
 
     def reset(self) -> None:
         """Forget a partial character."""
@@ -76,7 +76,7 @@ class FrameMessage:
     ) -> None:
         self.decoder = decoder
         self.data: list[bytes] = []
-        self.finished = False
+        self.finished: bool = False
         self.opcode = opcode
         self.decompressor = decompressor
         self.max_frame_length = max_frame_length

@@ -254,7 +254,7 @@ class PerMessageDeflate:
         self._flush = zlib.Z_FULL_FLUSH if no_takeover else zlib.Z_SYNC_FLUSH
         self._remote_bits = remote_bits
         self._dec = zlib.decompressobj(-remote_bits)
-        self.min_size = params.min_compress_size
+        self.min_size: int = params.min_compress_size
 
     def compress(self, data: bytes) -> bytes:
         """Compress one whole message (the flush always ends with the marker)."""

@@ -72,25 +72,25 @@ class WebSocket:
         *,
         max_frame_length: int = DEFAULT_MAX_FRAME_LENGTH,
     ) -> None:
-        self.log = environ.get("wsgi.errors", sys.stderr)
+        self.log: Any | None = environ.get("wsgi.errors", sys.stderr)
         """The WSGI error stream (upstream wrote shutdown errors there; here they are logged)."""
-        self.log_context = "server={}/{} client={}:{}".format(
+        self.log_context: str = "server={}/{} client={}:{}".format(
             environ.get("HTTP_HOST"),
             environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
             environ.get("REMOTE_ADDR"),
             environ.get("REMOTE_PORT"),
         )
         self.socket = sock
-        self.origin = environ.get("HTTP_ORIGIN")
+        self.origin: Any | None = environ.get("HTTP_ORIGIN")
         self.protocol: str | None = environ.get("HTTP_WEBSOCKET_PROTOCOL")
-        self.path = environ.get("PATH_INFO")
+        self.path: Any | None = environ.get("PATH_INFO")
         self.environ = environ
         self.version = version
-        self.websocket_closed = False
+        self.websocket_closed: bool = False
         self.max_frame_length = max_frame_length
         self._buf: Any = bytearray()
         self._scanned = 0  # bytes of an unfinished message already known to hold no 0xFF
-        self._msgs: collections.deque[Any] = collections.deque()
+        self._msgs: collections.deque[str | bytes] = collections.deque()
         self._sendlock = Semaphore()
 
     def __repr__(self) -> str:
@@ -102,7 +102,8 @@ class WebSocket:
             message = message.encode("utf-8")
         elif not isinstance(message, bytes):
             message = str(message).encode()
-        return b"\x00" + message + b"\xff"
+        framed: bytes = b"\x00" + message + b"\xff"
+        return framed
 
     def _parse_messages(self) -> list[str]:
         """Take the complete messages out of the receive buffer (see the module docstring)."""
@@ -257,8 +258,8 @@ def legacy_reply(environ: dict[str, Any], version: int, key3: bytes = b"") -> by
     ``key3``: for hixie-76, the 8 challenge bytes the client sent after its head; the answer
     ends with the digest of the keys.  The request must have passed :func:`legacy_version`.
     """
-    origin = environ["HTTP_ORIGIN"].encode("latin-1")
-    location = _location(environ).encode("latin-1")
+    origin: bytes = environ["HTTP_ORIGIN"].encode("latin-1")
+    location: bytes = _location(environ).encode("latin-1")
     if version == 75:
         return (
             b"HTTP/1.1 101 Web Socket Protocol Handshake\r\n"
@@ -271,7 +272,7 @@ def legacy_reply(environ: dict[str, Any], version: int, key3: bytes = b"") -> by
     key2 = _key_number(environ["HTTP_SEC_WEBSOCKET_KEY2"])
     challenge = struct.pack(">II", key1, key2) + key3
     digest = hashlib.md5(challenge, usedforsecurity=False).digest()
-    protocol = environ.get("HTTP_SEC_WEBSOCKET_PROTOCOL", "default").encode("latin-1")
+    protocol: bytes = environ.get("HTTP_SEC_WEBSOCKET_PROTOCOL", "default").encode("latin-1")
     return (
         b"HTTP/1.1 101 WebSocket Protocol Handshake\r\n"
         b"Upgrade: WebSocket\r\n"

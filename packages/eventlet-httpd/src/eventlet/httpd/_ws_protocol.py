@@ -108,7 +108,7 @@ class WebSocketConnection:
             raise ValueError("fragment_size must be positive")
         self.is_server = is_server
         self.max_message_size = max_message_size
-        self.max_fragments = (1 << 63) if max_fragments is None else max_fragments
+        self.max_fragments: int = (1 << 63) if max_fragments is None else max_fragments
         self.fragment_size = fragment_size
         self.auto_pong = auto_pong
         self._deflate = None if deflate is None else PerMessageDeflate(deflate, is_server)
@@ -124,11 +124,11 @@ class WebSocketConnection:
         self._msg_frames = 0
         self._msg_parts: list[Any] = []
         self._decoder: codecs.IncrementalDecoder | None = None
-        self.close_sent = False
+        self.close_sent: bool = False
         """Whether a close frame was produced (by us or as a reply)."""
-        self.close_received = False
+        self.close_received: bool = False
         """Whether the peer's close frame arrived."""
-        self.failed = False
+        self.failed: bool = False
         """Whether the connection failed on a protocol error."""
         self.close_code: int | None = None
         """The code of the peer's close frame once received."""

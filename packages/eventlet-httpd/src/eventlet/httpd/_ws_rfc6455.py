@@ -97,7 +97,7 @@ class RFC6455WebSocket(FrameReader, WebSocket):
         self._deflate_dec: Any = None
         self._remote_close_data: bytes | None = None
         self.extensions = extensions or {}
-        self.iterator = self._iter_frames()
+        self.iterator: Iterator[str | bytes] = self._iter_frames()
 
     @property
     def extensions(self) -> dict[str, dict[str, Any]]:
@@ -213,7 +213,7 @@ class RFC6455WebSocket(FrameReader, WebSocket):
                 events.extend(exc.events)
                 self._failed = True
             if ws.close_sent:
-                self.websocket_closed = True
+                self.websocket_closed: bool = True
             try:
                 self._send(b"")  # pongs, the close reply or the failure's close frame
             except OSError as exc:

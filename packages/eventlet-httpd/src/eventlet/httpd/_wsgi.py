@@ -21,7 +21,7 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Final
 
 from ._errors import ProtocolError
 from ._parser import EOF, NEED_DATA
@@ -54,7 +54,7 @@ class _AlreadyHandled:
         return "ALREADY_HANDLED"
 
 
-ALREADY_HANDLED: Any = _AlreadyHandled()
+ALREADY_HANDLED: Final = _AlreadyHandled()
 """Return this from an application that wrote its response on ``get_socket()`` itself."""
 
 
@@ -63,7 +63,7 @@ class ChunkReadError(ValueError):
 
     def __init__(self, error: ProtocolError) -> None:
         super().__init__(str(error))
-        self.status = error.status
+        self.status: int = error.status
         self.error = error
 
 
@@ -120,11 +120,11 @@ class Input:
     def __init__(self, conn: HttpProtocol, content_length: int | None, chunked: bool) -> None:
         self._conn = conn
         self._buf = b""
-        self.content_length = content_length
+        self.content_length: int | None = content_length
         """The declared body length (``None`` for a chunked body)."""
-        self.chunked_input = chunked
+        self.chunked_input: bool = chunked
         """Whether the body uses the chunked transfer coding."""
-        self.position = 0
+        self.position: int = 0
         """Bytes handed to the application so far."""
 
     def __repr__(self) -> str:
@@ -270,8 +270,8 @@ class FileWrapper:
     __slots__ = ("blksize", "filelike")
 
     def __init__(self, filelike: IO[bytes], blksize: int = 65536) -> None:
-        self.filelike = filelike
-        self.blksize = blksize
+        self.filelike: IO[bytes] = filelike
+        self.blksize: int = blksize
 
     def __iter__(self) -> Iterator[bytes]:
         read = self.filelike.read

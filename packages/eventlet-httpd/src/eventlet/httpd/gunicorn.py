@@ -46,7 +46,7 @@ class EventletWorker(Worker):  # type: ignore[misc,unused-ignore]
         from eventlet.hubs import get_hub
 
         self._hub = get_hub()
-        self._exit = Event()
+        self._exit: Event[None] = Event()
         super().init_process()
 
     def handle_exit(self, sig: int, frame: Any) -> None:
@@ -109,7 +109,9 @@ class EventletWorker(Worker):  # type: ignore[misc,unused-ignore]
 
         app = self._app()
         options = self._options()
-        servers = [Server(app, sock=listener.sock, **options) for listener in self.sockets]
+        # gunicorn's listeners are gunicorn.sock.BaseSocket objects, not the sockets its stubs say
+        listeners: list[Any] = self.sockets
+        servers = [Server(app, sock=listener.sock, **options) for listener in listeners]
         threads = [server.start() for server in servers]
         beat = max(0.05, min(self.timeout / 2.0, 1.0)) if self.timeout else 1.0
         try:

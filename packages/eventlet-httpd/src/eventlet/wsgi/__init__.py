@@ -33,12 +33,53 @@ import errno
 import socket
 import ssl
 import time
+from typing import TYPE_CHECKING
 
 from eventlet.corolocal import local
-from eventlet.green.http import server as BaseHTTPServer  # noqa: F401 - upstream's name for it
-from eventlet.httpd._wsgi import ALREADY_HANDLED, ChunkReadError  # noqa: F401 - upstream names
+from eventlet.httpd._wsgi import ALREADY_HANDLED, ChunkReadError
 
-__all__ = ["format_date_time", "server"]
+if TYPE_CHECKING:
+    import http.server as BaseHTTPServer  # what the green copy below is, for type checkers
+else:
+    from eventlet.green.http import server as BaseHTTPServer  # upstream's name for it
+
+# Upstream's module has no __all__: this lists what ``import *`` gave there (but the standard
+# modules), and is what type checkers take as the module's public names.
+__all__ = [
+    "ACCEPT_ERRNO",
+    "ACCEPT_EXCEPTIONS",
+    "ALREADY_HANDLED",
+    "BAD_SOCK",
+    "BROKEN_SOCK",
+    "DEFAULT_LOG_FORMAT",
+    "DEFAULT_MAX_HTTP_VERSION",
+    "DEFAULT_MAX_SIMULTANEOUS_REQUESTS",
+    "MAX_HEADER_LINE",
+    "MAX_REQUEST_LINE",
+    "MAX_TOTAL_HEADER_SIZE",
+    "MINIMUM_CHUNK_SIZE",
+    "RESPONSE_414",
+    "STATE_CLOSE",
+    "STATE_IDLE",
+    "STATE_REQUEST",
+    "WSGI_LOCAL",
+    "BaseHTTPServer",
+    "ChunkReadError",
+    "FileObjectForHeaders",
+    "HeaderLineTooLong",
+    "HeadersTooLarge",
+    "HttpProtocol",
+    "Input",
+    "LoggerFileWrapper",
+    "LoggerNull",
+    "Server",
+    "addr_to_host_port",
+    "format_date_time",
+    "get_logger",
+    "is_accepting",
+    "server",
+    "socket_repr",
+]
 
 DEFAULT_MAX_SIMULTANEOUS_REQUESTS = 1024
 """``server(max_size=None)``: connections served at once."""
@@ -74,7 +115,7 @@ BROKEN_SOCK = {errno.EPIPE, errno.ECONNRESET, errno.ESHUTDOWN}
 """errnos of a peer that went away."""
 ACCEPT_EXCEPTIONS = (OSError, ssl.SSLError)
 """Exceptions :func:`server` inspects when ``accept`` fails."""
-ACCEPT_ERRNO = {
+ACCEPT_ERRNO: set[int] = {
     errno.EPIPE,
     errno.ECONNRESET,
     errno.ENOTCONN,
@@ -103,7 +144,7 @@ class FileObjectForHeaders:
 
     def __init__(self, fp: object) -> None:
         self.fp = fp
-        self.total_header_size = 0
+        self.total_header_size: int = 0
 
     def readline(self, size: int = -1) -> bytes:
         """One line, raising :class:`HeaderLineTooLong` or :class:`HeadersTooLarge`."""

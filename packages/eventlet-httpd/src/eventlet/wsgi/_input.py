@@ -53,16 +53,16 @@ class Input:
     ) -> None:
         self.rfile = rfile
         self._sock = sock
-        self.content_length = None if content_length is None else int(content_length)
+        self.content_length: int | None = None if content_length is None else int(content_length)
         self.wfile = wfile
         self.wfile_line = wfile_line
-        self.position = 0
+        self.position: int = 0
         """Body bytes read (of the current chunk, for a chunked body)."""
         self.chunked_input = chunked_input
-        self.chunk_length = -1
+        self.chunk_length: int = -1
         """Size of the current chunk: -1 before the first, 0 once the body is complete."""
         self.hundred_continue_headers: list[tuple[str, str]] | None = None
-        self.is_hundred_continue_response_sent = False
+        self.is_hundred_continue_response_sent: bool = False
         self.headers_sent: Any = None
 
     # -- 100 Continue ----------------------------------------------------------------------
@@ -107,7 +107,7 @@ class Input:
 
     # -- Content-Length bodies -------------------------------------------------------------
 
-    def _do_read(self, reader: Callable[[int], Any], length: int | None = None) -> Any:
+    def _do_read(self, reader: Callable[[int], bytes], length: int | None = None) -> bytes:
         self._continue_if_expected()
         left = (self.content_length or 0) - self.position
         if length is None or length < 0 or length > left:

@@ -66,17 +66,21 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
     ``conn_state`` is ``[client address, socket, state]``; ``server`` the :class:`Server`.
     """
 
-    protocol_version = "HTTP/1.1"
-    minimum_chunk_size = _wsgi.MINIMUM_CHUNK_SIZE
-    capitalize_response_headers = True
+    protocol_version: str = "HTTP/1.1"
+    # set per connection and per request (BaseHTTPRequestHandler declares them too)
+    connection: Any
+    rfile: Any
+    path: str
+    minimum_chunk_size: int = _wsgi.MINIMUM_CHUNK_SIZE
+    capitalize_response_headers: bool = True
     reject_bad_requests = True
     """False accepts a request with both ``Content-Length`` and ``Transfer-Encoding`` (as
     chunked; the connection is closed after it) instead of refusing it."""
     wbufsize = 16 << 10  # buffered, so partial socket writes are retried
 
     def __init__(self, conn_state: list[Any], server: Server) -> None:
-        self.request = conn_state[1]
-        self.client_address = conn_state[0]
+        self.request: Any = conn_state[1]
+        self.client_address: Any = conn_state[0]
         self.conn_state = conn_state
         self.server = server
         # Overrides from the server, before setup().
@@ -104,7 +108,7 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
                 pass
         try:
             self.rfile = conn.makefile("rb", self.rbufsize)
-            self.wfile = conn.makefile("wb", self.wbufsize)
+            self.wfile: Any = conn.makefile("wb", self.wbufsize)
         except (AttributeError, NotImplementedError):
             raise NotImplementedError(f"eventlet.wsgi doesn't support sockets of type {type(conn)}") from None
 
@@ -149,7 +153,7 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
         server = self.server
         if server.max_http_version:
             self.protocol_version = server.max_http_version
-        self.raw_requestline = self._read_request_line()
+        self.raw_requestline: bytes = self._read_request_line()
         if self.conn_state[2] != _wsgi.STATE_CLOSE:  # the server may be stopping
             self.conn_state[2] = _wsgi.STATE_REQUEST
         if not self.raw_requestline:
@@ -162,7 +166,7 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
         self._section = None
         rfile = self.rfile
         try:
-            self.rfile = _wsgi.FileObjectForHeaders(rfile)  # type: ignore[assignment]
+            self.rfile = _wsgi.FileObjectForHeaders(rfile)
             if not self.parse_request():
                 return
         except _wsgi.HeaderLineTooLong:
@@ -177,8 +181,8 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
             self.rfile = rfile
         if not self._frame_body():
             return
-        self.environ = self.get_environ()
-        self.application = server.app
+        self.environ: dict[str, Any] = self.get_environ()
+        self.application: Any = server.app
         try:
             server.outstanding_requests += 1
             try:
@@ -222,10 +226,10 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
     def parse_request(self) -> bool:
         """Parse ``raw_requestline`` and the headers from ``rfile``; False (answered) if invalid."""
         self.command = None
-        self.request_version = self.default_request_version
+        self.request_version: str = self.default_request_version
         self.close_connection = True
         raw = self.raw_requestline
-        self.requestline = str(raw, "iso-8859-1").rstrip("\r\n")
+        self.requestline: str = str(raw, "iso-8859-1").rstrip("\r\n")
         checker = self._checker
         try:
             try:
@@ -380,4 +384,5 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
             year, month, day, hour, minute, sec = time.localtime(now)[:6]
             _stamp[1] = f"{day:02d}/{self.monthname[month]:3s}/{year:04d} {hour:02d}:{minute:02d}:{sec:02d}"
             _stamp[0] = second
-        return _stamp[1]
+        stamp: str = _stamp[1]
+        return stamp

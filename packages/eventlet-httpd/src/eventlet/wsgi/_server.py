@@ -30,7 +30,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greenlet import getcurrent
 
@@ -44,6 +44,11 @@ from eventlet.support import get_errno
 from eventlet.timeout import Timeout
 
 from ._protocol import HttpProtocol
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+    from eventlet._typing import ListeningSocket
 
 __all__ = ["LoggerFileWrapper", "LoggerNull", "Server", "get_logger", "server"]
 
@@ -149,7 +154,7 @@ class Server(_wsgi.BaseHTTPServer.HTTPServer):
         self.environ = environ
         self.max_http_version = max_http_version
         self.protocol = protocol
-        self.pid = os.getpid()
+        self.pid: int = os.getpid()
         self.minimum_chunk_size = minimum_chunk_size
         self.log_x_forwarded_for = log_x_forwarded_for
         self.log_output = log_output
@@ -172,7 +177,7 @@ class Server(_wsgi.BaseHTTPServer.HTTPServer):
         self._stop_requested = False
         self._stop_timeout: float | None = None
         self._finished = threading.Event()
-        self._finished_green: Event | None = None
+        self._finished_green: Event[None] | None = None
 
     def get_environ(self) -> dict[str, Any]:
         """The environ keys every request shares (a new dict each time)."""
@@ -232,8 +237,8 @@ class Server(_wsgi.BaseHTTPServer.HTTPServer):
 
 
 def server(
-    sock: Any,
-    site: Callable[..., Any],
+    sock: ListeningSocket,
+    site: WSGIApplication,
     log: Any = None,
     environ: dict[str, Any] | None = None,
     max_size: int | None = None,

@@ -12,11 +12,20 @@ this distribution is installed (entry point group ``eventlet.green_modules``).
 from __future__ import annotations
 
 import subprocess as _std
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from eventlet.processes._popen import GreenPopen
 
-__patched__ = ["Popen", "call", "check_call", "check_output", "getoutput", "getstatusoutput", "run"]
+__patched__: list[str] = [
+    "Popen",
+    "call",
+    "check_call",
+    "check_output",
+    "getoutput",
+    "getstatusoutput",
+    "run",
+]
 
 for _name in dir(_std):
     if not _name.startswith("__") and _name not in __patched__:
@@ -26,11 +35,12 @@ del _name
 PIPE = _std.PIPE
 STDOUT = _std.STDOUT
 DEVNULL = _std.DEVNULL
-CompletedProcess = _std.CompletedProcess
-CalledProcessError = _std.CalledProcessError
-SubprocessError = _std.SubprocessError
-TimeoutExpired = _std.TimeoutExpired
-list2cmdline = _std.list2cmdline
+from subprocess import CalledProcessError as CalledProcessError  # noqa: E402 - the standard classes
+from subprocess import CompletedProcess as CompletedProcess  # noqa: E402
+from subprocess import SubprocessError as SubprocessError  # noqa: E402
+from subprocess import TimeoutExpired as TimeoutExpired  # noqa: E402
+
+list2cmdline: Callable[[Iterable[str]], str] = _std.list2cmdline
 
 __all__ = list(_std.__all__)
 
@@ -96,6 +106,7 @@ def run(
             process.kill()
             raise
         returncode = process.poll()
+    assert returncode is not None  # communicate() waited for the exit
     if check and returncode:
         raise CalledProcessError(returncode, process.args, output=stdout, stderr=stderr)
     return CompletedProcess(process.args, returncode, stdout, stderr)
@@ -128,3 +139,8 @@ def getstatusoutput(cmd: Any, *, encoding: str | None = None, errors: str | None
 def getoutput(cmd: Any, *, encoding: str | None = None, errors: str | None = None) -> str:
     """Run ``cmd`` in a shell and return its output (stdout and stderr, minus a final newline)."""
     return getstatusoutput(cmd, encoding=encoding, errors=errors)[1]
+
+
+if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
+    # (the green definitions above stay: an import does not replace a name already defined)
+    from subprocess import *  # type: ignore[assignment]  # noqa: F403

@@ -58,7 +58,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from eventlet.processes._text import TextStream
 
 
-def __getattr__(name: str) -> Any:
+def _lazy_attribute(name: str) -> Any:
+    """A name of ``__all__`` read for the first time: import the module that defines it (PEP 562)."""
     module_name = _EXPORTS.get(name)
     if module_name is None:
         raise AttributeError(f"module 'eventlet.processes' has no attribute {name!r}")
@@ -71,3 +72,9 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
+
+
+# Hidden from type checkers, which read the imports above: a module __getattr__ would make every
+# misspelt name type-check.
+if not TYPE_CHECKING:
+    __getattr__ = _lazy_attribute

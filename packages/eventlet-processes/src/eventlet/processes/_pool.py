@@ -27,8 +27,8 @@ import os
 import pickle
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from eventlet.processes._mainmodule import check_not_importing_main, describe_main
 from eventlet.processes._protocol import PROTOCOL, frame
@@ -57,6 +57,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger("eventlet.processes")
+
+T = TypeVar("T")
+S = TypeVar("S")
 
 
 class ProcessPool:
@@ -94,7 +97,7 @@ class ProcessPool:
         self.size = size
         self.max_tasks_per_child = max_tasks_per_child
         self.prefetch = prefetch
-        self.io_mode = resolve_io_mode(io_mode)
+        self.io_mode: str = resolve_io_mode(io_mode)
         self.python = python
         #: seconds a worker that closed its pipe gets to exit before it is killed
         self.exit_grace = exit_grace
@@ -120,12 +123,12 @@ class ProcessPool:
     # ------------------------------------------------------------------ submitting
     def apply_async(
         self,
-        func: Callable[..., Any],
+        func: Callable[..., T],
         args: Iterable[Any] = (),
-        kwds: dict[str, Any] | None = None,
-        callback: Callable[[Any], Any] | None = None,
-        error_callback: Callable[[BaseException], Any] | None = None,
-    ) -> AsyncResult:
+        kwds: Mapping[str, Any] | None = None,
+        callback: Callable[[T], object] | None = None,
+        error_callback: Callable[[BaseException], object] | None = None,
+    ) -> AsyncResult[T]:
         """Queue ``func(*args, **kwds)``; return its :class:`AsyncResult` at once.
 
         ``callback(result)`` or ``error_callback(exception)`` runs in the pool's green thread when
@@ -136,24 +139,24 @@ class ProcessPool:
         if self._broken is not None:
             raise ProcessPoolError("the pool's workers cannot start") from self._broken
         data = frame(pickle.dumps((func, tuple(args), dict(kwds or {})), PROTOCOL))
-        result = AsyncResult(callback, error_callback)
+        result: AsyncResult[T] = AsyncResult(callback, error_callback)
         self._queue.append(Task(data, result))
         self._dispatch()
         return result
 
     def apply(
-        self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: dict[str, Any] | None = None
-    ) -> Any:
+        self, func: Callable[..., T], args: Iterable[Any] = (), kwds: Mapping[str, Any] | None = None
+    ) -> T:
         """Run ``func(*args, **kwds)`` in a worker and return its result (or raise its exception)."""
         return self.apply_async(func, args, kwds).get()
 
     def _chunks(
         self,
-        helper: Callable[..., Any],
+        helper: Callable[..., list[Any]],
         func: Callable[..., Any],
         iterable: Iterable[Any],
         chunksize: int | None,
-    ) -> list[AsyncResult]:
+    ) -> list[AsyncResult[list[Any]]]:
         items = list(iterable)
         if chunksize is None:
             chunksize, extra = divmod(len(items), self.size * 4)
@@ -164,21 +167,19 @@ class ProcessPool:
             for start in range(0, len(items), chunksize)
         ]
 
-    def map(
-        self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int | None = None
-    ) -> list[Any]:
+    def map(self, func: Callable[[S], T], iterable: Iterable[S], chunksize: int | None = None) -> list[T]:
         """``[func(item) for item in iterable]``, computed by the workers in chunks, in order."""
         results = self._chunks(run_chunk, func, iterable, chunksize)
         return [value for result in results for value in result.get()]
 
     def starmap(
-        self, func: Callable[..., Any], iterable: Iterable[Iterable[Any]], chunksize: int | None = None
-    ) -> list[Any]:
+        self, func: Callable[..., T], iterable: Iterable[Iterable[Any]], chunksize: int | None = None
+    ) -> list[T]:
         """``[func(*args) for args in iterable]``, computed by the workers, in order."""
         results = self._chunks(run_star_chunk, func, iterable, chunksize)
         return [value for result in results for value in result.get()]
 
-    def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1) -> Iterator[Any]:
+    def imap(self, func: Callable[[S], T], iterable: Iterable[S], chunksize: int = 1) -> Iterator[T]:
         """Like :meth:`map`, but yield each result as soon as it and those before it are done.
 
         Every task is submitted when ``imap`` is called.
@@ -187,13 +188,13 @@ class ProcessPool:
         return (value for result in results for value in result.get())
 
     def imap_unordered(
-        self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1
-    ) -> Iterator[Any]:
+        self, func: Callable[[S], T], iterable: Iterable[S], chunksize: int = 1
+    ) -> Iterator[T]:
         """Like :meth:`imap`, but yield results in the order they finish."""
-        finished: deque[AsyncResult] = deque()
+        finished: deque[AsyncResult[list[Any]]] = deque()
         arrived = Flag()
 
-        def on_done(result: AsyncResult) -> None:
+        def on_done(result: AsyncResult[list[Any]]) -> None:
             finished.append(result)
             arrived.set()
 
@@ -220,7 +221,7 @@ class ProcessPool:
 
     def _started(self, worker: WorkerHandle, payload: bytes) -> None:
         """The first reply of a worker: its initializer's outcome."""
-        reply = AsyncResult()
+        reply: AsyncResult[None] = AsyncResult()
         reply._deliver(payload)
         worker.ready = reply.successful()
         if not worker.ready:
@@ -316,7 +317,7 @@ class ProcessPool:
         return f"<ProcessPool {self._state} size={self.size} workers={workers} queued={queued}>"
 
 
-def _drain_unordered(count: int, finished: deque[AsyncResult], arrived: Flag) -> Iterator[Any]:
+def _drain_unordered(count: int, finished: deque[AsyncResult[list[Any]]], arrived: Flag) -> Iterator[Any]:
     for _ in range(count):
         while not finished:
             arrived.wait()

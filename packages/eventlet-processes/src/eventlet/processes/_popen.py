@@ -27,7 +27,7 @@ import functools
 import io
 import subprocess
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventlet.greenthread import spawn_n
 from eventlet.processes._exitwait import ExitWatcher, exit_watcher
@@ -144,8 +144,19 @@ class _Communication:
         )
 
 
-#: typed as Any: the private parts of Popen that this class builds on are not in the stubs
-_PopenBase: Any = stdlib_popen()
+if TYPE_CHECKING:
+
+    class _PopenBase(subprocess.Popen[Any]):
+        """The standard ``Popen``, with the private parts this class builds on (not in the stubs)."""
+
+        text_mode: bool
+
+        def _internal_poll(self) -> int | None: ...
+        def _remaining_time(self, endtime: float | None) -> float | None: ...
+        def _translate_newlines(self, data: bytes, encoding: str, errors: str) -> str: ...
+
+else:
+    _PopenBase = stdlib_popen()
 
 
 class GreenPopen(_PopenBase):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from eventlet.processes._mainmodule import loads_in_parent
 from eventlet.processes._sync import Flag
@@ -20,6 +20,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger("eventlet.processes")
+
+T = TypeVar("T")
 
 
 class ProcessPoolError(Exception):
@@ -59,22 +61,22 @@ def describe_exit(returncode: int | None) -> str:
     return f"exited with status {returncode}"
 
 
-class AsyncResult:
+class AsyncResult(Generic[T]):
     """The future result of one task: wait for it from any green thread."""
 
     __slots__ = ("_callback", "_done", "_error_callback", "_listeners", "_ok", "_value")
 
     def __init__(
         self,
-        callback: Callable[[Any], Any] | None = None,
-        error_callback: Callable[[BaseException], Any] | None = None,
+        callback: Callable[[T], object] | None = None,
+        error_callback: Callable[[BaseException], object] | None = None,
     ) -> None:
         self._done = Flag()
         self._ok = False
         self._value: Any = None
         self._callback = callback
         self._error_callback = error_callback
-        self._listeners: list[Callable[[AsyncResult], Any]] = []
+        self._listeners: list[Callable[[AsyncResult[T]], object]] = []
 
     def ready(self) -> bool:
         """True once the task has finished (successfully or not)."""
@@ -90,12 +92,13 @@ class AsyncResult:
         """Block until the task has finished or ``timeout`` passes; return :meth:`ready`."""
         return self._done.wait(timeout)
 
-    def get(self, timeout: float | None = None) -> Any:
+    def get(self, timeout: float | None = None) -> T:
         """The task's return value; re-raises its exception; TimeoutError after ``timeout``."""
         if not self._done.wait(timeout):
             raise TimeoutError(f"the task did not finish within {timeout} seconds")
         if self._ok:
-            return self._value
+            value: T = self._value
+            return value
         raise self._value
 
     def _resolve(self, ok: bool, value: Any) -> None:

@@ -20,8 +20,8 @@ class TextStream:
 
     def __init__(self, stream: PipeStream, encoding: str | None = None, errors: str | None = None) -> None:
         self.buffer = stream
-        self.encoding = encoding or "utf-8"
-        self.errors = errors or "strict"
+        self.encoding: str = encoding or "utf-8"
+        self.errors: str = errors or "strict"
         self._decoder = codecs.getincrementaldecoder(self.encoding)(self.errors)
         self._text = ""
 

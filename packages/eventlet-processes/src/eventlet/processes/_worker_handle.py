@@ -32,7 +32,7 @@ import logging
 import subprocess
 from collections import deque
 from time import monotonic
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from eventlet.greenthread import spawn_n
 from eventlet.processes._popen import GreenPopen
@@ -61,7 +61,7 @@ class Task:
 
     __slots__ = ("data", "result")
 
-    def __init__(self, data: bytes, result: AsyncResult) -> None:
+    def __init__(self, data: bytes, result: AsyncResult[Any]) -> None:
         self.data = data
         self.result = result
 

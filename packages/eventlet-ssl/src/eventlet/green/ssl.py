@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ssl as _stdssl
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventlet.ssl import GreenSSLContext, GreenSSLSocket, wrap_ssl
 
@@ -32,7 +32,7 @@ globals().update(
 __all__ = [name for name in getattr(_stdssl, "__all__", ()) if name != "__all__"]
 # Not "SSLSocket": the standard SSLSocket._create calls super(SSLSocket, self) through the module
 # global, which must stay the original class (GreenSSLSocket subclasses it, so isinstance holds).
-__patched__ = [
+__patched__: list[str] = [
     "SSLContext",
     "_create_default_https_context",
     "_create_unverified_context",
@@ -40,9 +40,10 @@ __patched__ = [
     "wrap_socket",
 ]
 
-SSLContext = GreenSSLContext
-SSLSocket = GreenSSLSocket
-wrap_socket = wrap_ssl
+if not TYPE_CHECKING:  # for type checkers, the standard names (imported below)
+    SSLContext = GreenSSLContext
+    SSLSocket = GreenSSLSocket
+    wrap_socket = wrap_ssl
 _original_create_default_context = _stdssl.create_default_context
 _original_create_unverified_context = _stdssl._create_unverified_context
 
@@ -72,3 +73,8 @@ def _greened(context: _stdssl.SSLContext) -> GreenSSLContext:
     if not isinstance(context, GreenSSLContext):
         context.__class__ = GreenSSLContext
     return context  # type: ignore[return-value]
+
+
+if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
+    # (the green definitions above stay: an import does not replace a name already defined)
+    from ssl import *  # type: ignore[assignment]  # noqa: F403

@@ -224,7 +224,7 @@ def wrap_ssl(
     else:
         ctx = GreenSSLContext(_stdssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = bool(server_hostname) and cert_reqs != _stdssl.CERT_NONE
-    ctx.verify_mode = cert_reqs
+    ctx.verify_mode = _stdssl.VerifyMode(cert_reqs)
     if pinned is not None:
         ctx.minimum_version = ctx.maximum_version = pinned
     else:

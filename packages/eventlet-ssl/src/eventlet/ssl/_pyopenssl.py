@@ -35,7 +35,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import socket as _stdsocket
-from typing import Any
+from typing import Any, overload
 
 from OpenSSL import SSL
 from OpenSSL._util import lib as _lib
@@ -178,7 +178,11 @@ class PyOpenSSLSocket(GreenRawSocket):
         return conn, address
 
     # ------------------------------------------------------------------ data
-    def read(self, len: int = 1024, buffer: Any = None) -> Any:
+    @overload
+    def read(self, len: int = 1024, buffer: None = None) -> bytes: ...
+    @overload
+    def read(self, len: int, buffer: bytearray | memoryview) -> int: ...
+    def read(self, len: int = 1024, buffer: Any = None) -> bytes | int:
         """Read up to ``len`` decrypted bytes (into ``buffer`` if given); ``b""``/0 at EOF."""
         conn = self._ensure_handshake()
         try:
@@ -209,7 +213,8 @@ class PyOpenSSLSocket(GreenRawSocket):
         if not nbytes:
             with memoryview(buffer) as view:
                 nbytes = view.nbytes or 1024
-        return self.read(nbytes, buffer)
+        count: int = self.read(nbytes, buffer)
+        return count
 
     def write(self, data: Any) -> int:
         """Encrypt and send all of ``data``; return its length."""

@@ -24,13 +24,15 @@ import errno
 import os
 import socket as _stdsocket
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from eventlet.greenio.socket import deadline_after, parse_timeout, retry_until, wait_until
+from eventlet.greenio._waiting import deadline_after, parse_timeout, retry_until, wait_until
 from eventlet.hubs import notify_close
 from eventlet.hubs.hub import EV_READ, EV_WRITE, new_serial
 
 __all__ = ["GreenRawSocket", "deadline_after", "parse_timeout"]
+
+R = TypeVar("R")
 
 _ss = _socket.socket
 _c_recv = _ss.recv
@@ -39,7 +41,7 @@ _c_recvfrom = _ss.recvfrom
 _c_recvfrom_into = _ss.recvfrom_into
 _c_send = _ss.send
 _c_sendto = _ss.sendto
-_c_accept = _ss._accept  # type: ignore[attr-defined]
+_c_accept: Callable[[_socket.socket], tuple[int, Any]] = _ss._accept  # type: ignore[attr-defined]
 _c_connect_ex = _ss.connect_ex
 _c_fileno = _ss.fileno
 _c_settimeout = _ss.settimeout
@@ -113,7 +115,7 @@ class GreenRawSocket(_stdsocket.socket):
         """Wait until the fd is ready for ``mask``; TimeoutError once ``deadline`` passes."""
         wait_until(self, mask, deadline, self._green_serial)
 
-    def _io(self, func: Callable[..., Any], mask: int, *args: Any) -> Any:
+    def _io(self, func: Callable[..., R], mask: int, *args: Any) -> R:
         """Call ``func(self, *args)`` until it stops raising BlockingIOError (or time runs out)."""
         try:
             return func(self, *args)
@@ -163,7 +165,8 @@ class GreenRawSocket(_stdsocket.socket):
 
     def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
         """Send a file's contents (through :meth:`send`, so it cooperates)."""
-        return self._sendfile_use_send(file, offset, count)  # type: ignore[attr-defined]
+        sent: int = self._sendfile_use_send(file, offset, count)  # type: ignore[attr-defined]
+        return sent
 
     # ------------------------------------------------------------------ connections
     def _accept(self) -> tuple[int, Any]:

@@ -65,7 +65,7 @@ class ReloadableServerContext:
         self.check_interval = check_interval
         self.clock = clock
         #: How many times a new pair was loaded (the first load counts as 1).
-        self.generation = 0
+        self.generation: int = 0
         self._mtimes = self._stat()
         self._checked = clock()
         self._context = self._build()

@@ -34,12 +34,14 @@ import _ssl
 import socket as _stdsocket
 import ssl as _stdssl
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from eventlet.hubs.hub import EV_READ, EV_WRITE
 from eventlet.ssl._raw import GreenRawSocket, deadline_after
 
 __all__ = ["GreenSSLContext", "GreenSSLSocket", "wrap_stdlib"]
+
+R = TypeVar("R")
 
 _WantRead = _stdssl.SSLWantReadError
 _WantWrite = _stdssl.SSLWantWriteError
@@ -80,7 +82,7 @@ class GreenSSLSocket(_stdssl.SSLSocket, GreenRawSocket):
         """Instances come from ``__new__`` (see the class docstring); nothing to do here."""
 
     # ------------------------------------------------------------------ the wait loop
-    def _call(self, deadline: float | None, func: Callable[..., Any], *args: Any) -> Any:
+    def _call(self, deadline: float | None, func: Callable[..., R], *args: Any) -> R:
         """Call a TLS operation until it stops asking for I/O; wait on the hub in between.
 
         ``deadline`` is a monotonic time, None (no limit) or ``_FIRST``: use the socket's timeout
@@ -156,7 +158,7 @@ class GreenSSLSocket(_stdssl.SSLSocket, GreenRawSocket):
             raise ValueError("Write on closed or unwrapped SSL socket.")
         if self._deferred_handshake:
             self._finish_deferred()
-        written = self._call(_FIRST, sslobj.write, data)
+        written: int = self._call(_FIRST, sslobj.write, data)
         self._wrote_last = True
         return written
 
@@ -300,9 +302,10 @@ def _c_property(name: str, convert: Callable[[Any], Any]) -> Any:
 class GreenSSLContext(_stdssl.SSLContext):
     """An ``ssl.SSLContext`` whose ``wrap_socket`` returns :class:`GreenSSLSocket` objects."""
 
-    sslsocket_class = GreenSSLSocket
-    options = _c_property("options", _stdssl.Options)
-    verify_flags = _c_property("verify_flags", _stdssl.VerifyFlags)
-    verify_mode = _c_property("verify_mode", _stdssl.VerifyMode)
-    minimum_version = _c_property("minimum_version", _stdssl.TLSVersion)
-    maximum_version = _c_property("maximum_version", _stdssl.TLSVersion)
+    sslsocket_class: type[_stdssl.SSLSocket] = GreenSSLSocket
+    if not TYPE_CHECKING:  # for type checkers, the standard properties (and their types) stay
+        options = _c_property("options", _stdssl.Options)
+        verify_flags = _c_property("verify_flags", _stdssl.VerifyFlags)
+        verify_mode = _c_property("verify_mode", _stdssl.VerifyMode)
+        minimum_version = _c_property("minimum_version", _stdssl.TLSVersion)
+        maximum_version = _c_property("maximum_version", _stdssl.TLSVersion)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import socket as _stdsocket
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from eventlet.hubs.hub import EV_READ, EV_WRITE
 from eventlet.ssl._raw import GreenRawSocket, deadline_after
@@ -28,13 +28,15 @@ from OpenSSL import SSL as _SSL
 globals().update({name: getattr(_SSL, name) for name in _SSL.__all__})
 __all__ = list(_SSL.__all__)
 
+R = TypeVar("R")
+
 _BaseConnection = _SSL.Connection
 _WantRead = _SSL.WantReadError
 _WantWrite = _SSL.WantWriteError
 _FIRST = -1.0  # sentinel deadline: "compute it from the socket's timeout on the first wait"
 
 
-def green_call(sock: GreenRawSocket, deadline: float | None, func: Callable[..., Any], *args: Any) -> Any:
+def green_call(sock: GreenRawSocket, deadline: float | None, func: Callable[..., R], *args: Any) -> R:
     """Call a pyOpenSSL operation until it stops wanting I/O, waiting on the hub meanwhile."""
     while True:
         try:
@@ -60,7 +62,7 @@ class Connection(_BaseConnection):
             socket = GreenRawSocket.take_over(socket)
         super().__init__(context, socket)
 
-    def _green(self, func: Callable[..., Any], *args: Any) -> Any:
+    def _green(self, func: Callable[..., R], *args: Any) -> R:
         sock = self._socket
         if sock is None:
             return func(self, *args)
@@ -111,3 +113,8 @@ class Connection(_BaseConnection):
         conn = Connection(self._context, client)
         conn.set_accept_state()
         return conn, address
+
+
+if TYPE_CHECKING:  # the standard module's names, copied in above, as type checkers can read them
+    # (the green definitions above stay: an import does not replace a name already defined)
+    from OpenSSL.SSL import *  # type: ignore[assignment]  # noqa: F403
