@@ -6,6 +6,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from greenlet import GreenletExit
@@ -93,8 +94,15 @@ def test_await_a_failing_green_thread(aio_hub: BaseHub) -> None:
     assert spawn_for_awaitable(main()).wait() == "green"
 
 
-def test_cancelled_awaiter_unlinks(aio_hub: BaseHub) -> None:
-    gt = eventlet.spawn(eventlet.sleep, 0.01)
+def test_cancelling_the_awaiter_kills_the_green_thread(aio_hub: BaseHub) -> None:
+    """As upstream (and as cancelling a task awaiting a task): the awaited green thread is killed."""
+    reached: list[str] = []
+
+    def green() -> None:
+        eventlet.sleep(10)
+        reached.append("end")  # never
+
+    gt = eventlet.spawn(green)
 
     async def awaiter() -> None:
         await gt
@@ -110,8 +118,71 @@ def test_cancelled_awaiter_unlinks(aio_hub: BaseHub) -> None:
         return False
 
     assert spawn_for_awaitable(main()).wait() is True
-    assert gt.wait() is None
-    assert not gt._observers
+    with pytest.raises(GreenletExit):
+        gt.wait()
+    assert reached == [] and not gt._observers
+
+
+def test_wait_for_timing_out_kills_the_green_thread(aio_hub: BaseHub) -> None:
+    gt = eventlet.spawn(eventlet.sleep, 10)
+
+    async def main() -> str:
+        try:
+            await asyncio.wait_for(gt, 0.001)
+        except asyncio.TimeoutError:
+            return "timed out"
+        return "finished"
+
+    assert spawn_for_awaitable(main()).wait() == "timed out"
+    with pytest.raises(GreenletExit):
+        gt.wait()
+
+
+def test_shield_keeps_the_green_thread(aio_hub: BaseHub) -> None:
+    release: eventlet.Event[str] = eventlet.Event()
+    gt = eventlet.spawn(release.wait)
+
+    async def main() -> str:
+        try:
+            await asyncio.wait_for(asyncio.shield(gt), 0.001)
+        except asyncio.TimeoutError:
+            return "timed out"
+        return "finished"
+
+    assert spawn_for_awaitable(main()).wait() == "timed out"
+    release.send("survived")
+    assert gt.wait() == "survived"
+
+
+def test_a_killed_green_thread_cancels_its_awaiter(aio_hub: BaseHub) -> None:
+    gt = eventlet.spawn(eventlet.sleep, 10)
+
+    async def main() -> str:
+        try:
+            await gt
+        except asyncio.CancelledError:
+            return "cancelled"
+        return "not cancelled"
+
+    waiter = spawn_for_awaitable(main())
+    eventlet.sleep(0.001)
+    gt.kill()
+    assert waiter.wait() == "cancelled"
+
+
+def test_killing_before_it_starts_cancels_the_coroutine(aio_hub: BaseHub) -> None:
+    ran: list[bool] = []
+
+    async def never() -> None:
+        ran.append(True)
+
+    coro = never()
+    gt = spawn_for_awaitable(coro)
+    gt.kill()  # before the green thread (or the task) ever ran
+    with pytest.raises(GreenletExit):
+        gt.wait()
+    eventlet.sleep(0.001)
+    assert ran == []
 
 
 def test_green_thread_finishing_after_its_awaiter_was_cancelled(aio_hub: BaseHub) -> None:
@@ -154,6 +225,48 @@ def test_killing_the_green_thread_cancels_the_coroutine(aio_hub: BaseHub) -> Non
     assert cancelled == [True]
     with pytest.raises(GreenletExit):
         gt.wait()
+
+
+def test_the_hub_loop_is_its_threads_event_loop() -> None:
+    """As upstream: ``asyncio.get_event_loop()`` in the hub's thread is the hub's loop, also before
+    the hub runs; closing the hub unsets it, unless the program set another loop since, or the
+    hub is closed from another thread (whose own loop is not the hub's business)."""
+    results: list[Any] = []
+    closed_elsewhere = threading.Event()
+    handed_over = threading.Event()
+    handover: list[BaseHub] = []
+
+    def current_loop() -> Any:
+        try:
+            return asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:
+            return None
+
+    def in_thread() -> None:
+        first = asyncio_hub.Hub()
+        results.append(current_loop() is first.loop)
+        first.close()
+        results.append(current_loop() is None)
+        mine = asyncio.new_event_loop()
+        second = asyncio_hub.Hub()
+        asyncio.set_event_loop(mine)
+        second.close()
+        results.append(current_loop() is mine)
+        third = asyncio_hub.Hub()
+        handover.append(third)
+        handed_over.set()
+        closed_elsewhere.wait(30)
+        results.append(current_loop() is third.loop and third.loop.is_closed())
+        asyncio.set_event_loop(None)
+        mine.close()
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    assert handed_over.wait(30)  # an OS-level wait: nothing green runs meanwhile
+    handover[0].close()
+    closed_elsewhere.set()
+    thread.join()
+    assert results == [True, True, True, True]
 
 
 def test_awaiting_needs_the_asyncio_hub() -> None:

@@ -412,6 +412,44 @@ def test_green_threading_copy_runs_green_threads() -> None:
     assert green_threading.current_thread() is green_threading.main_thread()
 
 
+def test_thread_start_in_the_hub_is_refused_before_the_thread_exists() -> None:
+    """``Thread.start()`` waits until the thread runs, which the hub cannot: refused up front, so no
+    thread is left half-started (in ``_limbo``, or running while start() said it failed)."""
+    ran: list[int] = []
+    outcome: list[Any] = []
+    raw_started = eventlet.Event()
+
+    def in_hub() -> None:
+        thread = green_threading.Thread(target=ran.append, args=(1,))
+        try:
+            thread.start()
+        except RuntimeError as exc:
+            outcome.append((exc, thread))
+        # a bare start_new_thread does not wait: the hub may start one
+        green_thread.start_new_thread(raw_started.send, (True,))
+
+    hubs.get_hub().call_soon(in_hub)
+    assert raw_started.wait() is True
+    [(error, thread)] = outcome
+    assert "cannot be called from the hub" in str(error)
+    assert thread.ident is None and not thread.is_alive() and thread not in green_threading._limbo.values()
+    assert ran == []
+    # Python 3.13's threading starts threads with start_joinable_thread: refused there as well.
+    errors: list[BaseException] = []
+    tried = eventlet.Event()
+
+    def joinable_in_hub() -> None:
+        try:
+            green_thread.start_joinable_thread(ran.append)
+        except RuntimeError as exc:
+            errors.append(exc)
+        tried.send()
+
+    hubs.get_hub().call_soon(joinable_in_hub)
+    tried.wait()
+    assert errors and ran == []
+
+
 def test_green_current_thread_for_spawned_green_threads() -> None:
     def ask() -> object:
         first = green_threading.current_thread()

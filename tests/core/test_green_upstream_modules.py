@@ -289,3 +289,28 @@ def test_profile_keeps_one_stack_per_green_thread() -> None:
     assert prof.runcall(len, "ab") == 2  # already following green threads: still fine
     prof.stop()
     prof.stop()  # stopping twice does nothing more
+
+
+def test_greenio_base_and_py3_are_greenio() -> None:
+    """Upstream's ``eventlet.greenio.base`` and ``.py3`` modules, which programs import from."""
+    import socket as std_socket
+
+    from eventlet import greenio
+    from eventlet.greenio import base, py3
+
+    assert base.GreenSocket is greenio.GreenSocket and base.set_nonblocking is greenio.set_nonblocking
+    assert base.shutdown_safe is greenio.shutdown_safe and base.SOCKET_CLOSED is greenio.SOCKET_CLOSED
+    assert base.SOCKET_BLOCKING is greenio.SOCKET_BLOCKING and base.socket_timeout is TimeoutError
+    assert base._GLOBAL_DEFAULT_TIMEOUT is vars(std_socket)["_GLOBAL_DEFAULT_TIMEOUT"]
+    assert py3.GreenPipe is greenio.GreenPipe and py3.GreenFileIO is greenio.GreenFileIO
+    assert py3._fileobject is std_socket.SocketIO
+    # CONNECT_ERR / CONNECT_SUCCESS: what a non-blocking connect_ex says before and once connected
+    with std_socket.socket() as listener, std_socket.socket() as client:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        client.setblocking(False)
+        assert client.connect_ex(listener.getsockname()) in base.CONNECT_ERR | base.CONNECT_SUCCESS
+        conn, _ = listener.accept()
+        with conn:
+            hubs.trampoline(client, write=True, timeout=10)
+            assert client.connect_ex(listener.getsockname()) in base.CONNECT_SUCCESS

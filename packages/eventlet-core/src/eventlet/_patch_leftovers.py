@@ -44,10 +44,10 @@ class MonkeyPatchWarning(RuntimeWarning):
 
 
 def _foreign_modules(state: _Patcher) -> Iterable[tuple[str, ModuleType]]:
-    """Loaded modules that are neither eventlet's nor the original copies."""
-    copies = {id(m) for m in state.originals.values()}
+    """Loaded modules that are neither eventlet's nor kept unpatched (originals, isolated ones)."""
+    kept = {id(m) for m in state.kept_unpatched()}
     for mod_name, module in list(sys.modules.items()):
-        if isinstance(module, ModuleType) and not is_own(mod_name) and id(module) not in copies:
+        if isinstance(module, ModuleType) and not is_own(mod_name) and id(module) not in kept:
             yield mod_name, module
 
 
@@ -131,8 +131,9 @@ def _captured(state: _Patcher, name: str, replacements: Mapping[str, Any]) -> li
         if saved[attr] is not MISSING and callable(saved[attr]) and not isinstance(saved[attr], ModuleType)
     }
     found: list[str] = []
+    unwarned = state.patched | state.imported_for_hub  # patched, or imported by eventlet itself
     for mod_name, module in _foreign_modules(state):
-        if mod_name in state.patched:
+        if mod_name in unwarned:
             continue
         for key, value in list(vars(module).items()):
             if id(value) not in originals or key.startswith("__"):
@@ -147,7 +148,7 @@ def _captured(state: _Patcher, name: str, replacements: Mapping[str, Any]) -> li
                 home = sys.modules.get(sub.__module__)
                 if is_own(sub.__module__) or getattr(home, sub.__name__, None) is not sub:
                     continue
-                if sub.__module__ in state.patched:
+                if sub.__module__ in unwarned:
                     continue
                 found.append(f"{sub.__module__}.{sub.__qualname__} (subclass of {name}.{attr})")
     return found

@@ -12,7 +12,10 @@ inline in objects, and ``__slots__``, swaps each free OS lock (plain or C ``RLoc
 One OS lock maps to one green lock wherever it is found, and bound methods of it (``Condition``
 keeps ``lock.acquire``) become the same methods of its green lock.  A lock that is held at that
 moment is left alone (it may belong to another OS thread, or be a thread's "alive" sentinel) and
-reported.  Objects of eventlet's own types are skipped: they hold OS locks on purpose.
+reported.  Objects of eventlet's own types are skipped: they hold OS locks on purpose, and so do
+the modules kept unpatched (the originals, and ``asyncio`` under the asyncio hub), their namespaces
+and the objects of the classes they define (the threads and conditions of the original
+``threading``, the asyncio hub's thread pool).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import logging
 import sys
 import types
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 __all__ = ["green_existing_locks"]
@@ -126,12 +129,24 @@ class _Converter:
                         setattr(obj, slot, new)
 
 
-def _excluded_namespaces() -> set[int]:
-    """Namespaces of eventlet's modules: their OS locks are deliberate."""
-    return {
+def _excluded_namespaces(kept: Iterable[types.ModuleType]) -> set[int]:
+    """Namespaces of eventlet's modules and of the ``kept`` ones: their OS locks are deliberate."""
+    excluded = {
         id(vars(module))
         for name, module in list(sys.modules.items())
         if (name == "eventlet" or name.startswith("eventlet.")) and module is not None
+    }
+    excluded.update(id(vars(module)) for module in kept)
+    return excluded
+
+
+def _kept_classes(kept: Iterable[types.ModuleType]) -> set[int]:
+    """The classes that the ``kept`` modules define: their objects keep their OS locks."""
+    return {
+        id(value)
+        for module in kept
+        for value in list(vars(module).values())
+        if isinstance(value, type) and value.__module__ == module.__name__
     }
 
 
@@ -142,15 +157,35 @@ def _is_own_type(kind: type) -> bool:
     return module == "eventlet" or module.startswith("eventlet.")
 
 
-def green_existing_locks(saved: dict[str, Any], green: types.ModuleType) -> list[str]:
+def green_existing_locks(
+    saved: dict[str, Any], green: types.ModuleType, kept: Iterable[types.ModuleType] = ()
+) -> list[str]:
     """Swap every free OS lock reachable from a tracked object for a green one.
 
     ``saved`` maps ``_thread`` attribute names to their original values; ``green`` is
-    ``eventlet.green.thread``.  Returns a description of each lock left alone because it was held.
+    ``eventlet.green.thread``; the ``kept`` modules stay unpatched (see the module notes).
+    Returns a description of each lock left alone because it was held.
     """
     converter = _Converter(saved, green)
-    excluded = _excluded_namespaces()
+    kept = list(kept)
+    excluded = _excluded_namespaces(kept)
     objects = gc.get_objects()
+    kept_classes = _kept_classes(kept)
+    kept_namespaces = [vars(module) for module in kept]
+    if kept_classes:
+        for obj in objects:
+            if id(type(obj)) in kept_classes:
+                namespace = getattr(obj, "__dict__", None)
+                if type(namespace) is dict:
+                    excluded.add(id(namespace))
+                    kept_namespaces.append(namespace)
+    # Their lists and deques too (a Condition's waiters, held by their OS threads).
+    excluded.update(
+        id(value)
+        for namespace in kept_namespaces
+        for value in list(namespace.values())
+        if type(value) is list or type(value) is deque
+    )
     class_of: dict[int, type] = {}
     for obj in objects:
         if isinstance(obj, type):
@@ -164,11 +199,12 @@ def green_existing_locks(saved: dict[str, Any], green: types.ModuleType) -> list
             if id(obj) in excluded:
                 continue
             owner = class_of.get(id(obj)) or module_of.get(id(obj))
-            if isinstance(owner, type) and _is_own_type(owner):
+            if isinstance(owner, type) and (_is_own_type(owner) or id(owner) in kept_classes):
                 continue
             converter.fix_dict(obj, owner)
         elif kind is list or kind is deque:
-            converter.fix_sequence(obj)
+            if id(obj) not in excluded:
+                converter.fix_sequence(obj)
         elif kind is types.CellType:
             try:
                 value = obj.cell_contents
@@ -178,7 +214,12 @@ def green_existing_locks(saved: dict[str, Any], green: types.ModuleType) -> list
                 new = converter.convert(value, lambda: "a closure variable")
                 if new is not None:
                     obj.cell_contents = new
-        elif kind.__flags__ & _HEAPTYPE and not isinstance(obj, type) and not _is_own_type(kind):
+        elif (
+            kind.__flags__ & _HEAPTYPE
+            and not isinstance(obj, type)
+            and not _is_own_type(kind)
+            and id(kind) not in kept_classes
+        ):
             for ref in gc.get_referents(obj):
                 if converter.is_target(ref):
                     converter.fix_instance(obj)

@@ -8,8 +8,12 @@ event loop, so both kinds of concurrency share one OS thread:
 * a coroutine waits for a green thread with ``await gt`` (:class:`eventlet.greenthread.GreenThread`
   is awaitable).
 
-Killing the green thread of :func:`spawn_for_awaitable` cancels the coroutine's task; cancelling
-a task that awaits a green thread stops the awaiting, not the green thread.
+Cancellation crosses over both ways, as upstream eventlet's does (and as awaiting a task does in
+asyncio): killing the green thread of :func:`spawn_for_awaitable` (or its ending any other way
+before the awaitable is done) cancels the awaitable; cancelling what awaits a green thread (the
+awaiting task, ``asyncio.wait_for`` timing out) kills the green thread, and a coroutine awaiting
+a green thread that is killed gets :class:`asyncio.CancelledError`.  ``asyncio.shield(gt)`` keeps
+the green thread alive.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import asyncio
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from greenlet import getcurrent
+from greenlet import GreenletExit, getcurrent
 
 from eventlet.greenthread import GreenThread, spawn
 from eventlet.hubs import get_hub
@@ -53,19 +57,22 @@ def spawn_for_awaitable(awaitable: Awaitable[T]) -> GreenThread[T]:
     """
     hub = _asyncio_hub()
     future = asyncio.ensure_future(awaitable, loop=hub.loop)
-    return spawn(_wait_for_future, hub, future)
+    thread = spawn(_wait_for_future, hub, future)
+    thread.link(_cancel_unless_done, future)  # killed (even before it started), or thrown at
+    return thread
+
+
+def _cancel_unless_done(_thread: GreenThread[Any], future: asyncio.Future[Any]) -> None:
+    if not future.done():
+        future.cancel()
 
 
 def _wait_for_future(hub: Any, future: asyncio.Future[Any]) -> Any:
     if not future.done():
         current = getcurrent()
         future.add_done_callback(lambda _f: hub.call_soon(_resume_if_waiting, current, future))
-        try:
-            while not future.done():
-                hub.switch()
-        except BaseException:
-            future.cancel()  # killed, or timed out: the coroutine is not wanted any more
-            raise
+        while not future.done():
+            hub.switch()
     return future.result()
 
 
@@ -75,7 +82,11 @@ def _resume_if_waiting(waiter: Any, future: asyncio.Future[Any]) -> None:
 
 
 async def _await_green_thread(thread: GreenThread[T]) -> T:
-    """What ``await thread`` runs: wait (in the loop) until the green thread finishes."""
+    """What ``await thread`` runs: wait (in the loop) until the green thread finishes.
+
+    The thread's result or exception is the await's; a thread killed (``GreenletExit``) cancels
+    the await; cancelling the await kills the thread.
+    """
     hub = _asyncio_hub()
     loop = asyncio.get_running_loop()
     if loop is not hub.loop:
@@ -84,14 +95,21 @@ async def _await_green_thread(thread: GreenThread[T]) -> T:
 
     def on_exit(finished: GreenThread[T]) -> None:
         if future.done():
-            return  # the awaiting task was cancelled
+            return  # the await was cancelled
         try:
             result = finished.wait()
+        except GreenletExit:
+            future.cancel()
         except BaseException as exc:
             future.set_exception(exc)
         else:
             future.set_result(result)
 
+    def on_done(done: asyncio.Future[Any]) -> None:
+        if done.cancelled() and not thread.dead:
+            thread.kill()
+
+    future.add_done_callback(on_done)
     thread.link(on_exit)
     try:
         return await future

@@ -50,14 +50,16 @@ from eventlet._patch_leftovers import REBIND as _REBIND
 from eventlet._patch_leftovers import MonkeyPatchWarning as MonkeyPatchWarning
 from eventlet._patch_leftovers import rebind_aliases, warn_leftovers
 from eventlet._patch_locks import green_existing_locks as green_existing_locks
+from eventlet._patch_originals import Unpatched
 from eventlet._patch_psycopg import patch_psycopg as _patch_psycopg
 from eventlet._patch_psycopg import psycopg_wait as _psycopg_wait  # noqa: F401 - tests check identity
 
 # The work is shared with private modules, each with its own notes: _patch_green (which green
 # modules exist, the keywords), _patch_imports (fresh imports, guarding eventlet's later imports),
 # _patch_leftovers (captured references: rebinding, warnings), _patch_locks (greening existing
-# locks), _patch_psycopg (the PostgreSQL drivers).  This module keeps the patching state and the
-# public API; the private names above stay importable from here.
+# locks), _patch_originals (shadows, originals, modules isolated on them: asyncio's), _patch_psycopg
+# (the PostgreSQL drivers).  This module keeps the patching state and the public API; the private
+# names above stay importable from here.
 
 __all__ = [
     "CORE_GREEN_MODULES",
@@ -85,19 +87,17 @@ del _public
 _FRESH = frozenset({"threading", "queue"})
 
 
-class _Patcher(GreenModules):
+class _Patcher(GreenModules, Unpatched):
     """The process's patching state: what was patched, the original values, the original modules."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.saved: dict[str, dict[str, Any]] = {}  # module -> attribute -> original value
-        self.patched: set[str] = set()  # standard modules patched
+        GreenModules.__init__(self)
+        Unpatched.__init__(self)
         self.keywords: dict[str, bool] = {}  # monkey_patch keywords applied -> True
-        self.originals: dict[str, ModuleType] = {}
         self.warned: set[str] = set()
-        self.shadows: dict[str, ModuleType] = {}
-        self.shadow_names: dict[int, str] = {}  # id of every shadow ever made -> module name
-        self.all_shadows: list[ModuleType] = []  # keeps those ids valid
+        #: modules first imported by eventlet itself (asyncio, and ssl that it imports, for the
+        #: asyncio hub): what they took from a module before it was patched is not warned about
+        self.imported_for_hub: set[str] = set()
         self.finder: OwnModuleFinder | None = None
 
     # -------------------------------------------------------------- patching
@@ -118,8 +118,10 @@ class _Patcher(GreenModules):
         chosen = [
             kw for kw in table if on.get(kw, default and kw not in _EXPLICIT_ONLY) and kw not in self.keywords
         ]
-        import eventlet.hubs  # noqa: F401 - the hub registry must hold OS-thread locals
+        import eventlet.hubs  # the hub registry must hold OS-thread locals
 
+        if chosen:
+            eventlet.hubs._before_monkey_patch()  # the asyncio hub keeps asyncio unpatched
         plan: list[tuple[str, ModuleType]] = []
         for keyword in chosen:
             for name in table[keyword]:
@@ -153,7 +155,9 @@ class _Patcher(GreenModules):
             # an import itself (the hub's module), and two OS threads importing must exclude
             # each other for real.
             importlib._bootstrap._thread = self.shadow("_thread")  # type: ignore[attr-defined]
-            held = green_existing_locks(self.saved["_thread"], sys.modules["eventlet.green.thread"])
+            held = green_existing_locks(
+                self.saved["_thread"], sys.modules["eventlet.green.thread"], self.kept_unpatched()
+            )
         warn_leftovers(self, changed, held)
 
     def patch_module(self, name: str, green: ModuleType) -> dict[str, Any]:
@@ -183,8 +187,8 @@ class _Patcher(GreenModules):
             else:
                 setattr(target, attr, value)
         self.patched.add(name)
-        self.originals.pop(name, None)
-        self.shadows.pop(name, None)
+        self.changes += 1
+        self.shadows.pop(name, None)  # originals stay: they were made unpatched for good
         if name in _REBIND:
             rebind_aliases(self, name, replacements)
         logger.debug("Patched %s: %s", name, ", ".join(sorted(replacements)))
@@ -214,60 +218,6 @@ class _Patcher(GreenModules):
                 name = stdlib.get(id(value)) or self.shadow_names.get(id(value))
                 if name is not None and not key.startswith("__"):
                     namespace[key] = self.original(name) if name in _FRESH else self.shadow(name)
-
-    # -------------------------------------------------------------- originals and copies
-    def original_attr(self, module_name: str, attr: str, default: Any = _MISSING) -> Any:
-        saved = self.saved.get(module_name, {}).get(attr, _MISSING)
-        if saved is not _MISSING:
-            return saved
-        module = sys.modules.get(module_name) or importlib.import_module(module_name)
-        if default is _MISSING:
-            return getattr(module, attr)
-        return getattr(module, attr, default)
-
-    def shadow(self, name: str) -> ModuleType:
-        """A module object holding ``name``'s current namespace with the originals put back.
-
-        Everything but the patched attributes is the very same object as in the real module.
-        """
-        cached = self.shadows.get(name)
-        if cached is not None:
-            return cached
-        current = sys.modules.get(name) or importlib.import_module(name)
-        copy = ModuleType(name, current.__doc__)
-        namespace = vars(copy)
-        namespace.update(vars(current))
-        for attr, value in self.saved.get(name, {}).items():
-            if value is _MISSING:
-                namespace.pop(attr, None)
-            else:
-                namespace[attr] = value
-        self.shadows[name] = copy
-        self.shadow_names[id(copy)] = name
-        self.all_shadows.append(copy)
-        return copy
-
-    def original(self, name: str) -> ModuleType:
-        cached = self.originals.get(name)
-        if cached is not None:
-            return cached
-        replacements = {
-            # queue's classes must be built on the original threading, not on a shadow of it
-            other: self.original(other) if other == "threading" else self.shadow(other)
-            for other in self.saved
-            if other != name
-        }
-        current = sys.modules.get(name)
-        if name in self.saved and getattr(current, "__file__", None) is None:
-            module = self.shadow(name)  # a built-in module cannot be executed again
-        elif name in self.saved and not str(current.__file__).endswith(".py"):  # type: ignore[union-attr]
-            module = self.shadow(name)  # nor can an extension module
-        else:
-            module = import_fresh(name, replacements)
-        self.originals[name] = module
-        self.shadow_names[id(module)] = name
-        self.all_shadows.append(module)
-        return module
 
 
 _state = _Patcher()
@@ -308,7 +258,11 @@ def is_monkey_patched(module: str | ModuleType) -> bool:
 
 
 def original(name: str) -> ModuleType:
-    """The unpatched module ``name``: imported afresh (or rebuilt, for built-ins) and cached."""
+    """The unpatched module ``name``: imported afresh (a shadow, for built-ins), once, for good.
+
+    It stays unpatched after later ``monkey_patch()`` calls too, and is also registered as
+    ``sys.modules["__original_module_<name>"]``, as upstream eventlet does.
+    """
     return _state.original(name)
 
 

@@ -15,6 +15,10 @@ the import system and ``concurrent.futures`` all rely on ``_thread``'s contracts
 * **Thread lifetime.**  ``start_new_thread`` spawns a green thread; the "sentinel" locks of
   Python 3.10-3.12 (``_set_sentinel``) and the ``_ThreadHandle`` objects of 3.13 are released or
   marked done when the green thread's function returns, which is what ``Thread.join`` waits for.
+  ``threading.Thread.start()`` waits until the new thread runs, which the hub greenlet (a hub
+  callback, a coroutine under the asyncio hub) cannot do: it is refused there with RuntimeError
+  *before* anything starts, so no thread is left that ``start()`` reported as failed but that
+  interpreter exit would wait for.
 * **Thread-local data** (:class:`local`) is per green thread.
 
 The real ``_thread`` functions this module needs are taken from :func:`eventlet.patcher.original_attr`,
@@ -32,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-from eventlet import greenthread
+from eventlet import greenthread, hubs
 from eventlet.green._thread_local import local
 from eventlet.green._thread_locks import TIMEOUT_MAX as TIMEOUT_MAX
 from eventlet.green._thread_locks import LockType, RLock, allocate_lock, get_ident
@@ -181,11 +185,21 @@ def _check_start_args(function: Any, args: Any, kwargs: Any) -> dict[str, Any]:
     return kwargs
 
 
+def _refuse_thread_start_in_hub() -> None:
+    hub = hubs._hub_if_exists()
+    if hub is not None and getcurrent() is hub.greenlet:
+        raise RuntimeError(
+            "threading.Thread.start() cannot be called from the hub: it waits until the thread runs"
+        )
+
+
 def start_new_thread(
     function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any] | None = None
 ) -> int:
     """Start ``function(*args, **kwargs)`` in a new green thread and return its ident."""
     kw = _check_start_args(function, args, kwargs)
+    if type(function) is types.MethodType and function.__name__ == "_bootstrap":
+        _refuse_thread_start_in_hub()  # threading.Thread.start(), which then waits
     _registry.running += 1
     glet = greenthread.spawn_n(_bootstrap, function, args, kw, None)
     _registry.raw.add(glet)
@@ -198,6 +212,7 @@ def start_joinable_thread(
 ) -> _ThreadHandle:
     """Start ``function()`` in a new green thread; return the handle that joins it (Python 3.13)."""
     _check_start_args(function, (), None)
+    _refuse_thread_start_in_hub()  # only threading.Thread.start() calls this, and then waits
     if handle is None:
         handle = _ThreadHandle()
     elif handle._started:

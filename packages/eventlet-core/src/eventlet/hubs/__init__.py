@@ -189,6 +189,22 @@ def get_default_hub() -> ModuleType:
     return importlib.import_module(hub_class.__module__)
 
 
+def _before_monkey_patch() -> None:
+    """Called by ``monkey_patch()`` before it patches: the hub kinds in use may prepare for it.
+
+    The asyncio hub keeps ``asyncio`` on the unpatched standard library, which must be arranged
+    before the standard modules change (as upstream eventlet arranges by creating the hub then).
+    """
+    kinds = {_registry.hub_class or _resolve(os.environ.get("EVENTLET_HUB") or None)}
+    current = _hub_if_exists()
+    if current is not None:
+        kinds.add(type(current))
+    for kind in kinds:
+        prepare = getattr(kind, "_before_monkey_patch", None)  # a custom hub class may not have it
+        if prepare is not None:
+            prepare()
+
+
 def get_hub() -> BaseHub:
     """The current OS thread's hub, created on first use."""
     try:

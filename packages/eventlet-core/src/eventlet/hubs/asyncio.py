@@ -10,9 +10,14 @@ callbacks here:
   not empty, so green threads yielding with ``sleep(0)`` interleave fairly with asyncio callbacks.
 * **Timers** stay in the base hub's heap (cheap to cancel); one ``loop.call_at`` handle wakes the
   hub for the earliest deadline and is replaced when an earlier timer appears.
-* **Monkey patching**: the loop is built on the original ``selectors`` module (see
-  :func:`eventlet.patcher.original`), never on its green replacement, which would have the loop
-  wait for its fds through the hub, that is, through itself.
+* **Monkey patching** must not reach asyncio: its loop waiting on a green selector would wait
+  through the hub, that is, through itself; its thread pool (``asyncio.to_thread``,
+  ``run_in_executor``, the default ``getaddrinfo``) must start OS threads, not green ones.  So,
+  as upstream eventlet does, creating this hub (and ``monkey_patch()`` while this hub is chosen)
+  puts ``asyncio`` and ``concurrent.futures.thread`` on the unpatched standard modules for good
+  (see :func:`eventlet.patcher.original`): their ``socket``, ``selectors``, ``threading``,
+  ``queue``, ``subprocess``... are the originals, before and after patching, while the program's
+  own code gets the green ones.  The loop's selector comes from the original ``selectors`` too.
 * **File descriptors** are watched with ``loop.add_reader``/``add_writer``; their callbacks go to
   the base hub's ``_dispatch``, so kept registrations and serials work as in the other hubs.
 
@@ -30,15 +35,16 @@ green thread instead (``await gt``).
 
 from __future__ import annotations
 
-import asyncio
+import importlib
 import math
-import selectors
+import sys
 from collections.abc import Callable, Iterable
 from types import FrameType, ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greenlet import GreenletExit, getcurrent
 
+from eventlet import patcher
 from eventlet.hubs.hub import EV_READ, EV_WRITE, BaseHub
 
 _INF = math.inf
@@ -46,14 +52,42 @@ _INF = math.inf
 __all__ = ["Hub", "is_available"]
 
 
-def _unpatched_selectors() -> ModuleType:
-    """The ``selectors`` module to poll with: under ``monkey_patch`` its green version would make
-    the loop wait *through the hub it is running*, so take the original one then."""
-    from eventlet import patcher
+def _import_for_the_hub(name: str) -> ModuleType:
+    """Import ``name``; what that loads first (``asyncio`` loads ``ssl``) is eventlet's doing, so
+    monkey patching later warns about none of it."""
+    loaded = sys.modules.get(name)
+    if loaded is not None:
+        return loaded
+    before = set(sys.modules)
+    module = importlib.import_module(name)
+    patcher._state.imported_for_hub.update(sys.modules.keys() - before)
+    return module
 
-    if patcher.is_monkey_patched("selectors") or patcher.is_monkey_patched("select"):
-        return patcher.original("selectors")
-    return selectors
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    asyncio = _import_for_the_hub("asyncio")
+
+
+def _runs_asyncio(name: str) -> bool:
+    """True for the modules kept unpatched: asyncio's, and its default executor's."""
+    return name == "asyncio" or name.startswith("asyncio.") or name == "concurrent.futures.thread"
+
+
+def _keep_asyncio_unpatched() -> None:
+    """Put ``asyncio`` and ``concurrent.futures.thread`` on the unpatched standard modules for good.
+
+    Idempotent; called when this hub is created and before ``monkey_patch()`` patches while this
+    hub is chosen.  Code outside these modules keeps the green modules.
+    """
+    _import_for_the_hub("concurrent.futures.thread")  # asyncio imports it for its first executor
+    modules = [
+        module
+        for name, module in list(sys.modules.items())
+        if _runs_asyncio(name) and isinstance(module, ModuleType)
+    ]
+    patcher._state.isolate(modules)
 
 
 def is_available() -> bool:
@@ -66,10 +100,18 @@ class Hub(BaseHub):
 
     name = "asyncio"
 
+    @staticmethod
+    def _before_monkey_patch() -> None:
+        _keep_asyncio_unpatched()
+
     def _init_backend(self) -> None:
-        #: the selectors module the loop polls with: the original one under monkey patching
-        self.selectors: ModuleType = _unpatched_selectors()
+        _keep_asyncio_unpatched()
+        #: the selectors module the loop polls with: the original one, never the green one
+        self.selectors: ModuleType = patcher.original("selectors")
         self.loop: asyncio.AbstractEventLoop = asyncio.SelectorEventLoop(self._make_selector())
+        # As upstream: asyncio.get_event_loop() in this thread is the hub's loop, also before it runs.
+        asyncio.set_event_loop(self.loop)
+        self._loop_thread = patcher.original_attr("_thread", "get_ident")()
         self.clock: Callable[[], float] = self.loop.time
         self._masks: dict[int, int] = {}
         self._turn_pending = False
@@ -136,6 +178,15 @@ class Hub(BaseHub):
         if self._wake_handle is not None:
             self._wake_handle.cancel()
             self._wake_handle = None
+        if patcher.original_attr("_thread", "get_ident")() == self._loop_thread:
+            # The thread that set it: asking its policy creates no loop (it was set there).
+            policy = asyncio.get_event_loop_policy()
+            try:
+                current = policy.get_event_loop()
+            except RuntimeError:  # the program set none since
+                current = None
+            if current is self.loop:
+                policy.set_event_loop(None)
         self.loop.close()
 
     def is_idle_frame(self, frame: FrameType) -> bool:
@@ -251,7 +302,8 @@ class Hub(BaseHub):
 
         asyncio has no public way to do this on a running loop, so this uses the private
         ``_selector``, ``_close_self_pipe`` and ``_make_self_pipe`` of the selector event loop
-        (present from Python 3.4 to 3.13); the parent's loop is not touched.
+        (present from Python 3.4 to 3.13); the parent's loop is not touched.  The loop stays this
+        thread's event loop, and its running loop if it runs (asyncio 3.12+ resets both in a child).
         """
         loop: Any = self.loop
         old_selector = loop._selector
@@ -267,3 +319,7 @@ class Hub(BaseHub):
         self._masks.pop(self._wakeup_r, None)
         self._renew_wakeup()
         self._register(self._wakeup_r, EV_READ)
+        # asyncio (3.12+) forgets its loops in a forked child; this one goes on running here.
+        asyncio.set_event_loop(loop)
+        if self.running:
+            asyncio.events._set_running_loop(loop)
