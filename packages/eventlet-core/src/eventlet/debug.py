@@ -36,8 +36,8 @@ from typing import Any
 import greenlet
 
 from eventlet.hubs import get_hub
-from eventlet.hubs._timers import entry_of
 from eventlet.hubs.hub import BaseHub, Timer
+from eventlet.hubs.timer import entry_of
 
 __all__ = [
     "Spew",

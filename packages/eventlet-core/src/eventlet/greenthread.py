@@ -21,8 +21,8 @@ from greenlet import GreenletExit, getcurrent, greenlet
 
 from eventlet import hubs as _hubs_module
 from eventlet.hubs import get_hub
-from eventlet.hubs._timers import cancel_entry
 from eventlet.hubs.hub import report_exception
+from eventlet.hubs.timer import cancel_entry
 
 __all__ = [
     "GreenThread",

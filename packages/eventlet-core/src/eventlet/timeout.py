@@ -11,8 +11,8 @@ from typing import Any
 from greenlet import getcurrent, greenlet
 
 from eventlet.hubs import _registry, get_hub
-from eventlet.hubs._timers import _CHECK_MASK, _HALF_THRESHOLD, as_timer, cancel_entry
 from eventlet.hubs.hub import Timer
+from eventlet.hubs.timer import _CHECK_MASK, _HALF_THRESHOLD, as_timer, cancel_entry
 
 __all__ = ["Timeout", "is_timeout", "with_timeout", "wrap_is_timeout"]
 
@@ -125,7 +125,7 @@ class Timeout(BaseException):
     ) -> bool:
         timer = self._timer
         if timer is not None:
-            # cancel(), inlined (see eventlet.hubs._timers.cancel_entry).
+            # cancel(), inlined (see eventlet.hubs.timer.cancel_entry).
             self._timer = None
             if timer[2] is not None:
                 timer[2] = None

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from greenlet import getcurrent, greenlet
 
 from eventlet.hubs._fds import IOClosed
-from eventlet.hubs._timers import _CHECK_MASK, _HALF_THRESHOLD
 from eventlet.hubs.hub import EV_READ, EV_WRITE, READ, WRITE, BaseHub, FdListener, Timer
+from eventlet.hubs.timer import _CHECK_MASK, _HALF_THRESHOLD
 
 __all__ = [
     "READ",
