@@ -467,7 +467,7 @@ def test_internal_timers_show_as_timers() -> None:
         eventlet.sleep(0)
         public = hub.schedule_call_global(10, print)
         shown = hub.get_timers()
-        assert shown[1] is public and timer.as_timer(public) is public
+        assert shown[1] is public and timer._as_timer(public) is public
         view = shown[0]
         assert isinstance(view, timer.Timer) and view.pending and not view.called
         assert view.seconds == 5 and view.args == () and view.callback == sleeper.switch

@@ -37,7 +37,7 @@ import greenlet
 
 from eventlet.hubs import get_hub
 from eventlet.hubs.hub import BaseHub, Timer
-from eventlet.hubs.timer import entry_of
+from eventlet.hubs.timer import _entry_of
 
 __all__ = [
     "Spew",
@@ -215,7 +215,7 @@ class _TimerStacks:
 
     def stack_of(self, timer: Timer) -> str | None:
         """The stack that scheduled ``timer`` (as ``hub.get_timers()`` gives it), if recorded."""
-        found = self.stacks.get(id(entry_of(timer)))  # (the record holds the entry: ids are unique)
+        found = self.stacks.get(id(_entry_of(timer)))  # (the record holds the entry: ids are unique)
         return None if found is None else found[1]
 
 

@@ -22,7 +22,7 @@ from greenlet import GreenletExit, getcurrent, greenlet
 from eventlet import hubs as _hubs_module
 from eventlet.hubs import get_hub
 from eventlet.hubs.hub import report_exception
-from eventlet.hubs.timer import cancel_entry
+from eventlet.hubs.timer import _cancel_entry
 
 __all__ = [
     "GreenThread",
@@ -97,7 +97,7 @@ def sleep(seconds: float = 0) -> None:
             hub.switch()
     finally:
         if timer[2] is not None:
-            cancel_entry(timer)
+            _cancel_entry(timer)
 
 
 def _wake_token(token: list[Any], value: Any) -> None:
@@ -450,7 +450,7 @@ def _finish_unstarted(thread: GreenThread[Any], exc: BaseException) -> None:
     timer = thread._timer
     if timer is not None:
         thread._timer = None
-        cancel_entry(timer)
+        _cancel_entry(timer)
     thread._function, thread._args, thread._kwargs = None, (), None
     thread._result = None
     thread._exception = exc

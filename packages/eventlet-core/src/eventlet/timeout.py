@@ -12,7 +12,7 @@ from greenlet import getcurrent, greenlet
 
 from eventlet.hubs import _registry, get_hub
 from eventlet.hubs.hub import Timer
-from eventlet.hubs.timer import _CHECK_MASK, _HALF_THRESHOLD, as_timer, cancel_entry
+from eventlet.hubs.timer import _CHECK_MASK, _HALF_THRESHOLD, _as_timer, _cancel_entry
 
 __all__ = ["Timeout", "is_timeout", "with_timeout", "wrap_is_timeout"]
 
@@ -82,7 +82,7 @@ class Timeout(BaseException):
     def timer(self) -> Timer | None:
         """The timer that will raise the timeout (None when not started or cancelled)."""
         timer = self._timer
-        return None if timer is None else as_timer(timer)
+        return None if timer is None else _as_timer(timer)
 
     @property
     def pending(self) -> bool:
@@ -95,7 +95,7 @@ class Timeout(BaseException):
         timer = self._timer
         if timer is not None:
             self._timer = None
-            cancel_entry(timer)
+            _cancel_entry(timer)
 
     def __repr__(self) -> str:
         pending = " pending" if self.pending else ""
@@ -125,7 +125,7 @@ class Timeout(BaseException):
     ) -> bool:
         timer = self._timer
         if timer is not None:
-            # cancel(), inlined (see eventlet.hubs.timer.cancel_entry).
+            # cancel(), inlined (see eventlet.hubs.timer._cancel_entry).
             self._timer = None
             if timer[2] is not None:
                 timer[2] = None

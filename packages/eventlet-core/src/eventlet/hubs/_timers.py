@@ -59,10 +59,10 @@ from eventlet.hubs.timer import (
     Entry,
     LocalTimer,
     Timer,
+    _as_timer,
     _HubLocalTimer,
     _HubTimer,
     _Keywords,
-    as_timer,
 )
 
 __all__ = [
@@ -395,7 +395,7 @@ class TimerQueue:
     def get_timers(self) -> list[Timer]:
         """The pending timers, soonest first (the hub's internal entries as :class:`_EntryTimer`)."""
         found = sorted(self._timer_entries())
-        return [as_timer(entry) for _deadline, _seq, entry in found if entry[_CALLBACK] is not None]
+        return [_as_timer(entry) for _deadline, _seq, entry in found if entry[_CALLBACK] is not None]
 
     def get_timers_count(self) -> int:
         """How many timers the hub holds, the cancelled ones it has not dropped yet included
@@ -407,4 +407,4 @@ class TimerQueue:
         """Upstream eventlet's view of the stored timers: ``(deadline, timer)`` pairs, soonest first
         (a sorted list is a heap, as upstream's is).  A snapshot, cancelled timers not dropped yet
         included."""
-        return [(deadline, as_timer(entry)) for deadline, _seq, entry in sorted(self._timer_entries())]
+        return [(deadline, _as_timer(entry)) for deadline, _seq, entry in sorted(self._timer_entries())]

@@ -13,8 +13,8 @@ object::
 
 The hub's own hot paths (``sleep``, socket waits, :class:`~eventlet.timeout.Timeout`,
 ``spawn_after``) schedule plain lists with the same slots instead: about half the cost to make,
-cheaper to index, and nobody outside sees them except through :func:`as_timer` (``get_timers()``,
-``Timeout.timer``).  :func:`cancel_entry` cancels either kind.  Where the hub keeps its timers, and
+cheaper to index, and nobody outside sees them except through ``_as_timer`` (``get_timers()``,
+``Timeout.timer``).  ``_cancel_entry`` cancels either kind.  Where the hub keeps its timers, and
 in which order they fire, is :mod:`eventlet.hubs._timers`' job.
 """
 
@@ -47,7 +47,7 @@ Entry: TypeAlias = list[Any]
 _DEADLINE, _SEQ, _CALLBACK, _ARGS, _HUB, _OWNER, _SECONDS = range(7)
 
 
-def cancel_entry(entry: Entry) -> None:
+def _cancel_entry(entry: Entry) -> None:
     """Cancel a timer entry of the hub (a :class:`Timer`, or one of the plain-list entries that
     ``sleep``, socket waits, ``Timeout`` and ``spawn_after`` use): it will not fire.  Cancelling
     twice, or after it fired, does nothing."""
@@ -147,7 +147,7 @@ class Timer(list[Any]):
         return self[_CALLBACK] is None
 
     #: Stop the timer from firing.  Cancelling twice, or after it fired, does nothing.
-    cancel = cancel_entry
+    cancel = _cancel_entry
 
     def copy(self) -> Timer:
         """A new, unscheduled timer with the same delay, callback and arguments (a
@@ -260,7 +260,7 @@ class _EntryTimer(Timer):
 
     def cancel(self) -> None:
         """Cancel the entry this stands for."""
-        cancel_entry(self[7])
+        _cancel_entry(self[7])
         self[_CALLBACK] = None
         self[_ARGS] = ()
 
@@ -269,7 +269,7 @@ class _EntryTimer(Timer):
         return f"<Timer {state} in {self[_SECONDS]!r}s {self[7][_CALLBACK]!r}>"
 
 
-def as_timer(entry: Entry) -> Timer:
+def _as_timer(entry: Entry) -> Timer:
     """``entry`` as a :class:`Timer` (itself, or an :class:`_EntryTimer` for a plain entry)."""
     if isinstance(entry, Timer):
         return entry
@@ -277,7 +277,7 @@ def as_timer(entry: Entry) -> Timer:
     return timer
 
 
-def entry_of(timer: Timer) -> Entry:
-    """The hub's entry behind ``timer`` (the inverse of :func:`as_timer`)."""
+def _entry_of(timer: Timer) -> Entry:
+    """The hub's entry behind ``timer`` (the inverse of ``_as_timer``)."""
     entry: Entry = timer[7] if type(timer) is _EntryTimer else timer
     return entry
