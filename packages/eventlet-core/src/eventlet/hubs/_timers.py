@@ -103,7 +103,7 @@ class TimerQueue:
         self._run: deque[Entry] = deque()  # the buckets of the slots begun, sorted (see above)
         self._timer_seq = 0  # the last sequence number given
         #: cancelled timers still stored: incoming, near, run or buckets (upstream eventlet's name)
-        self.timers_canceled = 0
+        self.timers_canceled: int = 0
         self._buckets: dict[float, list[Entry]] = {}
         self._bucket_keys: list[float] = []  # heap of the slots that have a bucket
         self._bucketed = 0  # entries in the buckets
