@@ -201,6 +201,30 @@ def test_incoming_list_only_pops_the_last_timer() -> None:
         assert hub._next_deadline() is None
 
 
+def test_cancelled_incoming_timers_leave_room_in_the_near_deque() -> None:
+    with virtual_clock() as hub:
+        timers = [hub.schedule_call_global(50, print) for _ in range(_timers.SMALL_HEAP + 50)]
+        for t in timers[:100]:  # cancelled, but not the last scheduled: they stay in the list
+            t.cancel()
+        hub._place_incoming()  # more timers than room, but few enough live ones: all go near
+        assert list(hub._near) == timers[100:] and hub._bucketed == 0
+        assert hub.timers_canceled == 0 and hub.get_timers_count() == len(timers) - 100
+        for t in timers[100:]:
+            t.cancel()
+
+
+def test_a_timer_due_in_the_next_slot_skips_the_buckets() -> None:
+    with virtual_clock() as hub:
+        filler = [hub.schedule_call_global(50, print) for _ in range(_timers.SMALL_HEAP)]
+        hub._fire_timers(hub.clock())  # places them, and the current slot begins
+        soon = hub.schedule_call_global(1 / _timers.SLOTS_PER_SECOND, print)
+        later = hub.schedule_call_global(1, print)
+        hub._place_incoming()
+        assert soon in hub._near and later not in hub._near and hub._bucketed == 1
+        for t in [*filler, soon, later]:
+            t.cancel()
+
+
 def test_compaction_also_cleans_the_incoming_list() -> None:
     with virtual_clock() as hub:
         placed = [hub.schedule_call_global(5, print) for _ in range(1500)]

@@ -15,15 +15,15 @@ Where a timer lives, from its scheduling to its end:
   pops it off the list again (``with Timeout(5): ...`` that did not wait, even around a
   ``sleep(0)``), and an incoming timer cancelled otherwise is dropped when the list is placed, so
   neither ever touches anything else.
-* **Near deque or buckets.**  Timers due in a time slot (1/256 s) that has already begun, and every
-  timer while few are stored, go to the *near* deque, kept sorted by deadline: one binary search
-  and insert (C) for a few new timers, one stable sort (C) for many.  The others go to an unsorted
-  per-slot bucket (an append): most of them are timeouts that will be cancelled long before their
-  slot, and a cancelled one never costs more than that.  When a slot begins, its bucket's live
-  timers are sorted by deadline (stable) and appended to the *run*, a deque already in deadline
-  order, since slots begin in order and each slot's timers are due before the next slot's.
-  Sorting on a float key is C work; a binary heap would compare lists in Python's comparison
-  machinery twice per level, for every timer pushed and popped.
+* **Near deque or buckets.**  Timers due in a time slot (1/256 s) that has already begun or in the
+  next one, and every timer while few are stored, go to the *near* deque, kept sorted by
+  deadline: one binary search and insert (C) for a few new timers, one stable sort (C) for many.
+  The others go to an unsorted per-slot bucket (an append): most of them are timeouts that will
+  be cancelled long before their slot, and a cancelled one never costs more than that.  When a
+  slot begins, its bucket's live timers are sorted by deadline (stable) and appended to the
+  *run*, a deque already in deadline order, since slots begin in order and each slot's timers are
+  due before the next slot's.  Sorting on a float key is C work; a binary heap would compare lists
+  in Python's comparison machinery twice per level, for every timer pushed and popped.
 * **Firing.**  A firing pass takes the earlier of the two heads (deadline, then scheduling order:
   the sequence number), and runs only the timers due when it started looking.
 
@@ -82,6 +82,9 @@ SLOTS_PER_SECOND = 256
 #: Up to this many timers placed at once are inserted one by one (a binary search and an insert in
 #: C); more are merged with one sort (C, stable) of the near deque and them.
 _INSERT_EACH = 8
+#: Timers due before the end of the slot after the last one begun go to the near deque: short
+#: sleeps and waits, which fire before a bucket would be worth it, skip the buckets.
+_NEAR_AHEAD = 1 / SLOTS_PER_SECOND
 
 _deadline_of = itemgetter(_DEADLINE)
 _INF = math.inf
@@ -175,32 +178,54 @@ class TimerQueue:
         """
         incoming = self._incoming
         near = self._near
-        near_time = self._near_time
+        near_time = self._near_time + _NEAR_AHEAD  # timers due before this go to near
         room = SMALL_HEAP - len(near)  # while the near deque is short, it takes every timer
         buckets = self._buckets
         seq = self._timer_seq
         dead = 0
         bucketed = 0
         new_near: list[Entry] = []
-        for timer in incoming:
-            if timer[2] is None:
-                dead += 1
-                continue
-            seq += 1
-            timer[1] = seq
-            deadline = timer[0]
-            if room > 0 or deadline < near_time:
-                new_near.append(timer)
-                room -= 1
-                continue
-            slot = deadline * SLOTS_PER_SECOND // 1
-            bucket = buckets.get(slot)
-            if bucket is None:
-                buckets[slot] = [timer]
-                heapq.heappush(self._bucket_keys, slot)
-            else:
-                bucket.append(timer)
-            bucketed += 1
+        add_near = new_near.append
+        if room >= len(incoming):
+            # The usual case when few timers are stored: every one goes to the near deque.
+            for timer in incoming:
+                if timer[2] is None:
+                    dead += 1
+                    continue
+                seq += 1
+                timer[1] = seq
+                add_near(timer)
+        else:
+            timers = iter(incoming)
+            if room > 0:
+                for timer in timers:  # the first ones fill the near deque up
+                    if timer[2] is None:
+                        dead += 1
+                        continue
+                    seq += 1
+                    timer[1] = seq
+                    add_near(timer)
+                    room -= 1
+                    if not room:
+                        break
+            for timer in timers:  # the rest: near if due soon, else their slot's bucket
+                if timer[2] is None:
+                    dead += 1
+                    continue
+                seq += 1
+                timer[1] = seq
+                deadline = timer[0]
+                if deadline < near_time:
+                    add_near(timer)
+                    continue
+                slot = deadline * SLOTS_PER_SECOND // 1
+                bucket = buckets.get(slot)
+                if bucket is None:
+                    buckets[slot] = [timer]
+                    heapq.heappush(self._bucket_keys, slot)
+                else:
+                    bucket.append(timer)
+                bucketed += 1
         incoming.clear()
         self._timer_seq = seq
         self._bucketed += bucketed
@@ -231,9 +256,6 @@ class TimerQueue:
             self.timers_canceled -= len(entries) - len(live)
             live.sort(key=_deadline_of)  # stable: equal deadlines stay in scheduling order
             run.extend(live)
-        near_time = (limit + 1) / SLOTS_PER_SECOND
-        if near_time > self._near_time:
-            self._near_time = near_time
 
     def _compact_timers(self) -> None:
         """Drop the cancelled entries from every list, in place (a firing loop may hold them)."""
@@ -292,6 +314,9 @@ class TimerQueue:
         The hub calls it when ``now`` has reached ``_next_due``: the incoming timers are placed
         first (only then), so a timer cancelled before any timer was due never costs more.
         """
+        near_time = (now * SLOTS_PER_SECOND // 1 + 1) / SLOTS_PER_SECOND  # the end of now's slot
+        if near_time > self._near_time:
+            self._near_time = near_time  # (its bucket, if any, is merged below)
         if self._incoming:
             self._place_incoming()
         if self._bucket_keys:
@@ -303,39 +328,39 @@ class TimerQueue:
         system = self._LOOP_EXITS
         try:
             while True:
-                # The earlier of the two heads, by deadline, then by scheduling order.
-                if near:
-                    entry = near[0]
-                    if run:
-                        head = run[0]
+                # The earlier of the two heads, by deadline, then by scheduling order.  Usually
+                # only one of them has timers: then its head is taken, and put back if not due.
+                if run:
+                    entry = run[0]
+                    if near:
+                        head = near[0]
                         if head[0] < entry[0] or (head[0] == entry[0] and head[1] < entry[1]):
                             if head[0] > now:
                                 break
-                            run_popleft()
+                            near_popleft()
                             entry = head
                         elif entry[0] > now:
                             break
                         else:
-                            near_popleft()
+                            run_popleft()
                     elif entry[0] > now:
                         break
                     else:
-                        near_popleft()
-                elif run:
-                    entry = run[0]
+                        run_popleft()
+                elif near:
+                    entry = near_popleft()
                     if entry[0] > now:
+                        near.appendleft(entry)
                         break
-                    run_popleft()
                 else:
                     break
-                callback = entry[2]
+                # (a timer entry has seven slots: see eventlet.hubs.timer)
+                _deadline, _seq, callback, args, _hub, owner, _seconds = entry
                 if callback is None:
                     self.timers_canceled -= 1
                     continue
-                args = entry[3]
                 entry[2] = None
                 entry[3] = ()
-                owner = entry[5]
                 if owner is not None and owner.dead:
                     continue
                 try:
