@@ -51,10 +51,11 @@ def _cancel_entry(entry: Entry) -> None:
     """Cancel a timer entry of the hub (a :class:`Timer`, or one of the plain-list entries that
     ``sleep``, socket waits, ``Timeout`` and ``spawn_after`` use): it will not fire.  Cancelling
     twice, or after it fired, does nothing."""
-    if entry[_CALLBACK] is not None:
-        entry[_CALLBACK] = None
-        entry[_ARGS] = ()
-        hub = entry[_HUB]
+    # (literal slot numbers, as on the hub's other hot paths: a constant is cheaper than a global)
+    if entry[2] is not None:  # _CALLBACK
+        entry[2] = None
+        entry[3] = ()  # _ARGS
+        hub = entry[4]  # _HUB
         if hub is not None:
             incoming = hub._incoming
             if incoming and incoming[-1] is entry:
