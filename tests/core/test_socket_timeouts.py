@@ -17,6 +17,7 @@ from eventlet import hubs
 from eventlet.event import Event
 from eventlet.green import socket
 from eventlet.hubs import get_hub
+from eventlet.hubs.hub import EV_READ
 
 
 def _pair(timeout: float) -> tuple[socket.socket, socket.socket]:
@@ -93,4 +94,25 @@ def test_a_closed_socket_with_a_timeout_raises_ebadf_after_a_send() -> None:
             a.recv(1)
         assert raised.value.errno == errno.EBADF
     finally:
+        b.close()
+
+
+def test_wait_fd_makes_the_timeout_exception_only_when_it_fires() -> None:
+    a, b = _pair(30.0)
+    made: list[TimeoutError] = []
+
+    def make() -> TimeoutError:
+        made.append(TimeoutError("made late"))
+        return made[-1]
+
+    try:
+        b.sendall(b"x")
+        hubs.wait_fd(a.fileno(), EV_READ, 30.0, make)  # the data wins: nothing is made
+        assert made == []
+        assert a.recv(1) == b"x"
+        with pytest.raises(TimeoutError, match="made late") as raised:
+            hubs.wait_fd(a.fileno(), EV_READ, 0.01, make)
+        assert made == [raised.value]
+    finally:
+        a.close()
         b.close()

@@ -232,7 +232,7 @@ class GreenSocket(_stdsocket.socket):
                 # A socket with a timeout, inlined as well (retry_until's first wait): one clock
                 # reading for the deadline, and wait_fd arms the timer that the data usually beats.
                 deadline = _clock() + timeout
-                wait_fd(fd, EV_READ, timeout, _timed_out(), self._serial)
+                wait_fd(fd, EV_READ, timeout, _timed_out, self._serial)  # made if it fires
                 try:
                     return func(self, *args)
                 except BlockingIOError:

@@ -12,7 +12,7 @@ import importlib
 import os
 import threading
 from collections.abc import Callable
-from types import ModuleType
+from types import FunctionType, ModuleType
 from typing import TYPE_CHECKING, Any
 
 from greenlet import getcurrent, greenlet
@@ -100,6 +100,11 @@ class _HubRegistry:
 _registry = _HubRegistry()
 
 _throw = greenlet.throw  # a wait's timeout: _throw(waiter, exception)
+
+
+def _throw_made(waiter: greenlet, make: Callable[[], BaseException]) -> None:
+    """A wait's timeout whose exception is made only now (see :func:`wait_fd`)."""
+    waiter.throw(make())
 
 
 def _load_module(name: str) -> ModuleType:
@@ -221,15 +226,18 @@ def wait_fd(
     fileno: int,
     mask: int,
     timeout: float | None = None,
-    timeout_exc: BaseException | type[BaseException] = TimeoutError,
+    timeout_exc: BaseException | type[BaseException] | Callable[[], BaseException] = TimeoutError,
     serial: int = 0,
     mark_as_closed: Callable[[], Any] | None = None,
 ) -> Any:
     """Block the current green thread until ``fileno`` is ready (the fast path behind sockets).
 
-    ``mask`` is ``EV_READ`` or ``EV_WRITE``.  ``serial`` is the owner's identity (see
-    :func:`eventlet.hubs.hub.new_serial`); an owner that promises :func:`notify_close` before
-    closing lets the hub keep the fd registered between waits.
+    ``mask`` is ``EV_READ`` or ``EV_WRITE``.  With ``timeout``, ``timeout_exc`` is raised once it
+    passes: an exception, an exception class, or a function (a plain ``def``) that makes the
+    exception, called only if the timeout fires (the usual wait, which the fd wins, then builds
+    no exception).  ``serial`` is the owner's identity (see :func:`eventlet.hubs.hub.new_serial`);
+    an owner that promises :func:`notify_close` before closing lets the hub keep the fd
+    registered between waits.
     """
     hub = get_hub()
     current = getcurrent()
@@ -251,7 +259,8 @@ def wait_fd(
     # nothing (see eventlet.hubs._timers).
     now = hub.clock()
     deadline = now + timeout if timeout > 0 else now
-    timer = [deadline, 0, _throw, (current, timeout_exc), hub, None, timeout]
+    thrower: Callable[..., Any] = _throw_made if type(timeout_exc) is FunctionType else _throw
+    timer: list[Any] = [deadline, 0, thrower, (current, timeout_exc), hub, None, timeout]
     hub._incoming.append(timer)
     if deadline < hub._next_due:
         hub._next_due = deadline
