@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -36,6 +38,20 @@ def available_hubs() -> list[str]:
     return names
 
 
+def _take_sigint_back() -> None:
+    """Let SIGINT interrupt, also when the suite was started with it ignored.
+
+    A shell starts background jobs (``cmd &``, ``nohup``) with SIGINT ignored, and children inherit
+    that: the tests that send SIGINT to a child process would see it ignored.  Python's own
+    handler here makes every child start with the default action again (exec resets handlers).
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+_take_sigint_back()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--hub",
@@ -45,10 +61,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+#: The session's own configuration (pytester's inner sessions have others).
+_SESSION_CONFIGS: list[pytest.Config] = []
+
+#: How long the interpreter may take to exit once the session is over (coverage saves its data
+#: then) before it is stopped with every thread's traceback: a hang at exit fails the run.
+EXIT_DEADLINE = 300.0
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _SESSION_CONFIGS.append(config)
     name = config.getoption("--hub") or os.environ.get("EVENTLET_HUB")
     if name:
         hubs.use_hub(name)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SESSION_CONFIGS and config is _SESSION_CONFIGS[0]:
+        faulthandler.dump_traceback_later(EXIT_DEADLINE, exit=True)
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
+import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -501,3 +504,32 @@ def test_asyncio_hub_under_monkey_patching() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "ok\n"
+
+
+def test_an_asyncio_hub_made_in_another_thread_leaves_the_thread_joinable() -> None:
+    """The hub's fresh ``threading`` (asyncio's, unpatched) takes no sentinel from the OS thread.
+
+    In a new process, so that the fresh copy is made here and not by an earlier test.
+    """
+    code = textwrap.dedent(
+        """
+        import threading
+        import eventlet
+        from eventlet import hubs
+        from eventlet.hubs import asyncio as asyncio_hub
+
+        def run():
+            hubs.set_hub(asyncio_hub.Hub())
+            eventlet.sleep(0)
+            hub = hubs.get_hub()
+            hubs.set_hub(None)
+            hub.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join(10)
+        print("alive" if thread.is_alive() else "joined")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout == "joined\n", done.stdout + done.stderr

@@ -32,7 +32,12 @@ def reset(sock: GreenSocket) -> None:
 @pytest.mark.usefixtures("any_hub")
 def test_peer_reset_while_waiting_reads_as_the_end() -> None:
     client, server = tcp_pair()
-    eventlet.spawn(lambda: (eventlet.sleep(0.01), reset(client)))
+
+    def reset_later() -> None:
+        eventlet.sleep(0.01)
+        reset(client)
+
+    eventlet.spawn(reset_later)
     with server:
         assert server.recv(10) == b""  # upstream eventlet's contract (stdlib sockets raise)
         assert server.recv(10) == b""
@@ -89,7 +94,7 @@ def test_half_closed_connection_reads_to_eof_then_answers() -> None:
 def test_close_under_a_waiting_accept_and_sendall() -> None:
     listener = eventlet.listen(("127.0.0.1", 0))
     client, server = tcp_pair()
-    errors: list[int] = []
+    errors: list[int | None] = []
 
     def accept() -> None:
         try:

@@ -10,6 +10,7 @@ import textwrap
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, Literal
 
 import pytest
 
@@ -27,7 +28,11 @@ def pool() -> Iterator[tpool.ThreadPool]:
 
 def test_result_and_real_os_thread(pool: tpool.ThreadPool) -> None:
     main_ident = threading.get_ident()
-    result, ident = pool.execute(lambda x, y=1: (x + y, threading.get_ident()), 1, y=2)
+
+    def add_and_say_where(x: int, y: int = 1) -> tuple[int, int]:
+        return x + y, threading.get_ident()
+
+    result, ident = pool.execute(add_and_say_where, 1, y=2)
     assert result == 3 and ident != main_ident
     assert pool.running == 3 and pool.size == 3
 
@@ -63,7 +68,11 @@ def test_hub_keeps_running_while_a_worker_blocks(pool: tpool.ThreadPool) -> None
 
 
 def test_many_concurrent_calls(pool: tpool.ThreadPool) -> None:
-    calls = [eventlet.spawn(pool.execute, pow, n, 2) for n in range(20)]
+
+    def power(base: int, exponent: int) -> int:
+        return int(pow(base, exponent))
+
+    calls = [eventlet.spawn(pool.execute, power, n, 2) for n in range(20)]
     assert [call.wait() for call in calls] == [n * n for n in range(20)]
 
 
@@ -299,7 +308,7 @@ class Resource:
     def __enter__(self) -> str:
         return "entered"
 
-    def __exit__(self, *exc: object) -> bool:
+    def __exit__(self, *exc: object) -> Literal[False]:
         return False
 
 
@@ -456,3 +465,47 @@ def test_workers_inherit_threading_profile_hooks() -> None:
         threading.setprofile(None)
         private.killall()
     assert ident in seen
+
+
+def test_start_real_thread_is_a_named_daemon_thread_under_the_programs_hooks() -> None:
+    seen: list[str] = []
+
+    def profiler(frame: Any, event: str, arg: object) -> None:
+        if event == "call":
+            seen.append(frame.f_code.co_name)
+
+    done = threading.Event()
+    inside: list[Any] = []
+
+    def work() -> None:
+        current = threading.current_thread()
+        inside.extend([current.name, current.daemon, threading.get_ident()])
+        done.set()
+
+    saved = threading.getprofile()
+    threading.setprofile(profiler)
+    try:
+        started = tpool.start_real_thread(work, name="helper-1")
+        assert done.wait(30)
+    finally:
+        threading.setprofile(saved)
+    assert inside == ["helper-1", True, started] and started != threading.get_ident()
+    assert "work" in seen
+
+
+def test_start_real_thread_without_hooks_runs_untraced() -> None:
+    done = threading.Event()
+    saved = threading.gettrace()  # coverage's, when the suite runs under it
+    traced: list[object] = []
+
+    def work() -> None:
+        traced.append(sys.gettrace())
+        done.set()
+
+    threading.settrace(None)
+    try:
+        tpool.start_real_thread(work)
+        assert done.wait(30)
+    finally:
+        threading.settrace(saved)
+    assert traced == [None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,8 @@ not_callable = 42
 
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
     """Answers with the worker's pid; ``/slow`` takes a while first; ``/crash`` kills the process.
+
+    ``/slow?S`` says on stderr that it started (tests wait for that line), then takes S seconds.
 
     ``/block?S`` blocks the whole process (the hub included) for S seconds; ``/env`` answers with
     the client's address, the URL scheme and the host as the application sees them.
@@ -33,6 +36,7 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[byt
         )
         return [" ".join(seen).encode()]
     if environ["PATH_INFO"] == "/slow":
+        print(f"request /slow started in worker {os.getpid()}", file=sys.stderr, flush=True)
         eventlet.sleep(float(environ["QUERY_STRING"] or "0.5"))
     start_response("200 OK", [("Content-Type", "text/plain"), ("X-Scheme", environ["wsgi.url_scheme"])])
     return [str(os.getpid()).encode()]

@@ -18,7 +18,7 @@ from typing import Any
 
 import eventlet
 from eventlet import hubs, wsgi
-from tests.httpd._live import parse_responses, read_all
+from tests.httpd._live import call_in, parse_responses, read_all
 
 GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -45,6 +45,7 @@ class WsgiServer:
         self.box = _Box()
         self.error: BaseException | None = None
         self.address: Any = None
+        self.hub: Any = None  # the server thread's hub
         self._listening = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(app, sock, family, options), daemon=True)
         self.thread.start()
@@ -53,6 +54,7 @@ class WsgiServer:
 
     def _run(self, app: Callable[..., Any], sock: Any, family: int, options: dict[str, Any]) -> None:
         try:
+            self.hub = hubs.get_hub()
             if sock is None:
                 sock = eventlet.listen(("127.0.0.1", 0), family)
             elif callable(sock):
@@ -111,6 +113,12 @@ class WsgiServer:
             self.server.stop(timeout)
         self.thread.join(10)
         assert not self.thread.is_alive(), "the server thread did not finish"
+
+    def turns(self, count: int = 2) -> None:
+        """Wait until the server's hub has gone round ``count`` times, polling for I/O each time."""
+        from eventlet.testing import hub_turns
+
+        call_in(self.hub, hub_turns, count)
 
     @property
     def log_text(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import importlib
 import io
+import logging
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from eventlet import hubs
+from eventlet.event import Event
 from eventlet.httpd import Server
 
 HUBS = ["epolls", "poll", "selects", "asyncio"]
@@ -80,23 +82,38 @@ class LiveServer:
     def connect(self, timeout: float = 5.0) -> socket.socket:
         return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
 
+    def turns(self, count: int = 2) -> None:
+        """Wait until the server's hub has gone round ``count`` times (polling for I/O each time).
+
+        What the kernel already holds for the server (a connection to accept, bytes to read)
+        has then been taken and handled as far as it goes without waiting.
+        """
+        from eventlet.testing import hub_turns
+
+        self.call(hub_turns, count)
+
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run ``fn(*args)`` in the server's thread (a green thread there); return its result."""
         assert self.server is not None
-        done = threading.Event()
-        box: list[Any] = []
+        return call_in(self.server._hub, fn, *args)
 
-        def run() -> None:
-            try:
-                box.append(fn(*args))
-            finally:
-                done.set()
 
-        from eventlet.greenthread import spawn_n
+def call_in(hub: Any, fn: Callable[..., Any], *args: Any) -> Any:
+    """Run ``fn(*args)`` in a new green thread of ``hub`` (another OS thread's); its result."""
+    from eventlet.greenthread import spawn_n
 
-        self.server._hub.call_threadsafe(spawn_n, run)
-        done.wait(10)
-        return box[0] if box else None
+    done = threading.Event()
+    box: list[Any] = []
+
+    def run() -> None:
+        try:
+            box.append(fn(*args))
+        finally:
+            done.set()
+
+    hub.call_threadsafe(spawn_n, run)
+    assert done.wait(10), f"{fn!r} did not return in the server's hub"
+    return box[0] if box else None
 
 
 @contextmanager
@@ -107,6 +124,57 @@ def live(app: Callable[..., Any], hub: str | None = None, **options: Any) -> Ite
         yield server
     finally:
         server.stop()
+
+
+class Seen:
+    """Set once: by a thread (``threading.Event``) or, ``green``, in the test's own hub."""
+
+    def __init__(self, green: bool) -> None:
+        self._green: Event[bool] | None = Event() if green else None
+        self._thread = threading.Event()
+        self.messages: list[str] = []  # of the matching records, in order
+
+    def set(self) -> None:
+        if self._green is not None:
+            if not self._green.ready():
+                self._green.send(True)
+        else:
+            self._thread.set()
+
+    def wait(self, timeout: float) -> bool:
+        """Whether it was set within ``timeout`` seconds (a green wait when ``green``)."""
+        if self._green is not None:
+            return bool(self._green.wait(timeout))
+        return self._thread.wait(timeout)
+
+
+@contextmanager
+def logged(logger: str, text: str, green: bool = False) -> Iterator[Seen]:
+    """A :class:`Seen` set once a record whose message contains ``text`` reaches ``logger``.
+
+    For waiting until a server has dealt with something (a client that went away) rather than
+    sleeping: ``assert seen.wait(10)``.  ``green``: the server runs in the test's own hub (not a
+    :class:`LiveServer` thread), so the wait must be a green one.
+    """
+    seen = Seen(green)
+
+    class _Watch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            if text in message:
+                seen.messages.append(message)
+                seen.set()
+
+    target = logging.getLogger(logger)
+    handler = _Watch(logging.DEBUG)
+    level = target.level
+    target.addHandler(handler)
+    target.setLevel(logging.DEBUG)
+    try:
+        yield seen
+    finally:
+        target.removeHandler(handler)
+        target.setLevel(level)
 
 
 class _Stream(io.BufferedReader):
@@ -140,18 +208,24 @@ def read_all(sock: socket.socket) -> bytes:
     return b"".join(chunks)
 
 
-def parse_responses(data: bytes, methods: list[str] | None = None) -> list[http.client.HTTPResponse]:
+class ParsedResponse(http.client.HTTPResponse):
+    """A response parsed by :func:`parse_responses`, its whole body read into ``body``."""
+
+    body: bytes
+
+
+def parse_responses(data: bytes, methods: list[str] | None = None) -> list[ParsedResponse]:
     """Parse the concatenated responses in ``data`` (bodies read into ``.body``)."""
     stream = _Stream(io.BytesIO(data))
     responses = []
     index = 0
     while stream.peek(1):
         method = methods[index] if methods and index < len(methods) else "GET"
-        resp = http.client.HTTPResponse(_File(stream), method=method)  # type: ignore[arg-type]
+        resp = ParsedResponse(_File(stream), method=method)  # type: ignore[arg-type]
         resp.begin()
         if resp.status == 100:
             continue
-        resp.body = resp.read()  # type: ignore[attr-defined]
+        resp.body = resp.read()
         responses.append(resp)
         index += 1
         if resp.will_close:
@@ -159,7 +233,7 @@ def parse_responses(data: bytes, methods: list[str] | None = None) -> list[http.
     return responses
 
 
-def exchange(server: LiveServer, raw: bytes, methods: list[str] | None = None) -> list[Any]:
+def exchange(server: LiveServer, raw: bytes, methods: list[str] | None = None) -> list[ParsedResponse]:
     """Send ``raw`` on a new connection, half-close, and parse every response until EOF."""
     with server.connect() as sock:
         sock.sendall(raw)

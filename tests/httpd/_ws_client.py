@@ -10,8 +10,13 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from eventlet.httpd._ws_frames import build_frame
-from eventlet.httpd._ws_protocol import DeflateParams, Event, ProtocolError, WebSocketConnection
+from eventlet.httpd.websocket._frames import build_frame
+from eventlet.httpd.websocket._protocol import (
+    DeflateParams,
+    Event,
+    WebSocketConnection,
+    WebSocketProtocolError,
+)
 from tests.httpd._live import LiveServer
 
 KEY = "d9MXuOzlVQ0h+qRllvSCIg=="
@@ -83,7 +88,7 @@ class RawClient:
                 return None
             try:
                 self.pending.extend(self.conn.receive_data(data))
-            except ProtocolError as exc:  # pragma: no cover - a server bug: show it
+            except WebSocketProtocolError as exc:  # pragma: no cover - a server bug: show it
                 raise AssertionError(f"the server broke the protocol: {exc}") from exc
         return self.pending.pop(0)
 

@@ -9,7 +9,7 @@ one connection and either
 * ``status`` set: the requests in ``requests`` (often none) are parsed, then
   the server must answer ``status`` and close.
 
-``options`` are :class:`eventlet.httpd._protocol.RequestParser` keyword
+``options`` are :class:`eventlet.httpd.protocol.RequestParser` keyword
 arguments the case needs (a live-server test that cannot configure them
 should skip the case).  Default limits: request line 8190 bytes, header
 section 65536 bytes, 100 headers, no body limit.

@@ -73,7 +73,7 @@ def test_workers_restart_replace_and_drain(procs: list[Proc]) -> None:
     workers = (first - {victim}) | {replacement}
     client = threading.Thread(target=slow_request)
     client.start()
-    time.sleep(0.3)
+    proc.wait_for(r"request /slow started in worker")
     proc.proc.send_signal(signal.SIGHUP)
     new = {int(proc.wait_for(r"started worker (\d+)").group(1)) for _ in range(2)}
     proc.wait_for(r"replacing 2 workers")
@@ -108,7 +108,7 @@ def test_reload_restarts_worker_on_change(procs: list[Proc], tmp_path: Path) -> 
     procs.append(proc)
     proc.wait_for(r"listening on unix:")
     proc.wait_for(r"serving on")
-    time.sleep(0.6)  # let the watcher take its first look
+    proc.wait_for(r"watching \d+ source files for changes")  # the first look is taken
     module.write_text(module.read_text().replace("v1", "v2"))
     os.utime(module, (time.time() + 5, time.time() + 5))
     proc.wait_for(r"changed: reloading")

@@ -206,7 +206,7 @@ def test_socket_activation_by_systemd_socket_activate(procs: list[Proc]) -> None
     )
     proc.lines, proc._pending = [], b""
     procs.append(proc)
-    time.sleep(0.3)  # systemd-socket-activate listens, then starts us on the first connection
+    proc.wait_for(rf"Listening on 127.0.0.1:{port}")  # it starts us on the first connection
     assert _get(port, timeout=30)[0] == 200
     proc.wait_for(rf"listening on http://127.0.0.1:{port}")
     assert proc.stop() == 0
@@ -281,7 +281,6 @@ def test_max_requests_with_jitter_recycles_workers_without_a_failed_request(proc
         status, body = _get(port)
         assert status == 200
         served.append(int(body))
-        time.sleep(0.02)
     runs = [served.count(pid) for pid in dict.fromkeys(served)]
     # Each worker served its limit (4 plus up to 2) before asking, then more until its successor
     # was ready (a successor takes over only once it accepts).

@@ -88,7 +88,7 @@ def test_graceful_timeout_lets_requests_finish(gunicorn: Any) -> None:
     outcome: list[Any] = []
     client = threading.Thread(target=lambda: outcome.append(_get(port, "/slow?1.0")))
     client.start()
-    time.sleep(0.3)
+    master.wait_for(r"request /slow started in worker")
     master.proc.send_signal(signal.SIGTERM)
     client.join(20)
     assert outcome and outcome[0][0] == 200

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from eventlet.httpd._protocol import EOF, NEED_DATA, ProtocolError, RequestParser
+from eventlet.httpd.protocol import EOF, NEED_DATA, HTTPProtocolError, RequestParser
 
 from .conformance import CASES, Case, Parsed
 
@@ -59,7 +59,7 @@ def run_parser(chunks: Iterable[bytes], **options: Any) -> Outcome:
                     continue
                 assert isinstance(data, bytes) and 0 < len(data) <= 7
                 body += data
-    except ProtocolError as exc:
+    except HTTPProtocolError as exc:
         out.status = exc.status
         out.reason = exc.reason
         return out

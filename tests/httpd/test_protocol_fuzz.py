@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eventlet.httpd._protocol import DateCache, RequestParser, ResponseWriter
+from eventlet.httpd.protocol import DateCache, RequestParser, ResponseWriter
 
 from .conformance import VALID
 from .test_protocol_conformance import Outcome, run_parser
@@ -34,7 +34,7 @@ def split_at(raw: bytes, cuts: list[int]) -> list[bytes]:
 @FUZZ
 @given(st.binary(max_size=300), st.lists(st.integers(min_value=0), max_size=8))
 def test_random_bytes_only_raise_protocol_error(raw: bytes, cuts: list[int]) -> None:
-    whole = run_parser([raw], max_body=1000)  # anything but ProtocolError propagates
+    whole = run_parser([raw], max_body=1000)  # anything but HTTPProtocolError propagates
     assert run_parser(split_at(raw, cuts), max_body=1000) == whole
 
 

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from eventlet.httpd._protocol import (
+from eventlet.httpd.protocol import (
     EOF,
     NEED_DATA,
-    ProtocolError,
+    HTTPProtocolError,
+    ParserState,
     Request,
     RequestParser,
     continue_response,
@@ -18,6 +19,11 @@ from eventlet.httpd._protocol import (
 from .test_protocol_conformance import run_parser, split_bytes
 
 H = b"Host: example.com\r\n"
+
+
+def state(parser: RequestParser) -> ParserState:
+    """The parser's state, read afresh (a type checker narrows ``parser.state`` for good)."""
+    return parser.state
 
 
 def parse(raw: bytes, **options: Any) -> tuple[RequestParser, Request]:
@@ -101,6 +107,7 @@ def test_content_length_body_incremental_reads() -> None:
 def test_chunked_small_reads_and_trailers() -> None:
     parser, req = parse(b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n")
     assert req.chunked and req.content_length is None and req.has_body
+    assert state(parser) is ParserState.CHUNKED_BODY
     assert parser.read_body() is NEED_DATA
     parser.feed(b"a;x=y\r\n0123456789\r\n0\r\nDigest: z\r\n\r\nNEXT")
     assert parser.read_body(0) == b""
@@ -133,9 +140,10 @@ def test_take_buffer_for_tunnels() -> None:
         b"GET /ws HTTP/1.1\r\n" + H + b"Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x05"
     )
     assert "upgrade" in req.connection and parser.body_complete
+    assert state(parser) is ParserState.DONE
     assert parser.take_buffer() == b"\x81\x05"
-    assert parser.buffered == 0
-    with pytest.raises(RuntimeError):
+    assert parser.buffered == 0 and state(parser) is ParserState.DETACHED
+    with pytest.raises(RuntimeError, match="parser state DETACHED"):
         parser.next_request()
     with pytest.raises(RuntimeError):
         parser.read_body()
@@ -143,17 +151,20 @@ def test_take_buffer_for_tunnels() -> None:
 
 def test_misuse_raises_runtime_error() -> None:
     parser = RequestParser()
-    with pytest.raises(RuntimeError):
+    assert state(parser) is ParserState.HEAD
+    with pytest.raises(RuntimeError, match=r"read_body\(\) is not valid in parser state HEAD"):
         parser.read_body()
     with pytest.raises(RuntimeError):
         parser.take_buffer()
     parser.start_next()  # harmless while waiting for a head
     parser.feed(b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 5\r\n\r\n")
     assert parser.next_request() is not None
-    with pytest.raises(RuntimeError):
+    assert state(parser) is ParserState.BODY
+    with pytest.raises(RuntimeError, match="parser state BODY"):
         parser.next_request()  # body not consumed yet
     parser.feed(b"hello" + b"GET / HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n")
     assert parser.read_body() == b"hello"
+    assert state(parser) is ParserState.DONE
     req = parser.next_request()
     assert req is not None and not req.keep_alive
     with pytest.raises(RuntimeError):
@@ -163,22 +174,23 @@ def test_misuse_raises_runtime_error() -> None:
 def test_failed_parser_keeps_failing() -> None:
     parser = RequestParser()
     parser.feed(b"GET / HTTP/1.1\r\nBad Header: x\r\n\r\n")
-    with pytest.raises(ProtocolError) as first:
+    with pytest.raises(HTTPProtocolError) as first:
         parser.next_request()
-    with pytest.raises(ProtocolError) as again:
+    assert state(parser) is ParserState.FAILED
+    with pytest.raises(HTTPProtocolError) as again:
         parser.next_request()
     assert again.value is first.value
-    with pytest.raises(ProtocolError):
+    with pytest.raises(HTTPProtocolError):
         parser.read_body()
     assert not parser.in_progress
 
 
 def test_failed_chunked_body_keeps_failing() -> None:
     parser, _ = parse(b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n")
-    with pytest.raises(ProtocolError) as first:
+    with pytest.raises(HTTPProtocolError) as first:
         parser.read_body()
     assert first.value.status == 400
-    with pytest.raises(ProtocolError):
+    with pytest.raises(HTTPProtocolError):
         parser.read_body()
 
 
@@ -187,10 +199,10 @@ def test_markers_repr() -> None:
 
 
 def test_protocol_error_text() -> None:
-    err = ProtocolError(431, "too many")
+    err = HTTPProtocolError(431, "too many")
     assert (err.status, err.reason, err.phrase) == (431, "too many", "Request Header Fields Too Large")
     assert str(err) == "431 Request Header Fields Too Large: too many"
-    assert ProtocolError(599, "odd").phrase == "Error"
+    assert HTTPProtocolError(599, "odd").phrase == "Error"
 
 
 def test_require_host_can_be_disabled() -> None:
@@ -206,7 +218,7 @@ def test_host_validation_cache_does_not_hide_errors() -> None:
     assert parser.next_request() is not None
     assert parser.next_request() is not None
     parser.feed(b"GET / HTTP/1.1\r\nHost: b@d\r\n\r\n")
-    with pytest.raises(ProtocolError):
+    with pytest.raises(HTTPProtocolError):
         parser.next_request()
 
 
@@ -301,7 +313,7 @@ def test_repeated_heads_still_meet_changed_limits() -> None:
     _next(parser, raw)
     parser.max_headers = 2
     parser.feed(raw)
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(HTTPProtocolError) as info:
         parser.next_request()
     assert info.value.status == 431
     for limit, status in (("max_line", 414), ("max_header_bytes", 431)):
@@ -309,7 +321,7 @@ def test_repeated_heads_still_meet_changed_limits() -> None:
         _next(parser, raw)
         setattr(parser, limit, 10)
         parser.feed(raw)
-        with pytest.raises(ProtocolError) as info:
+        with pytest.raises(HTTPProtocolError) as info:
             parser.next_request()
         assert info.value.status == status
 
@@ -321,7 +333,7 @@ def test_repeated_fields_with_a_bad_request_line_are_rejected() -> None:
         fresh = RequestParser()
         _next(fresh, b"GET / HTTP/1.1\r\n" + H + b"\r\n")
         fresh.feed(bad + b"\r\n" + H + b"\r\n")
-        with pytest.raises(ProtocolError) as info:
+        with pytest.raises(HTTPProtocolError) as info:
             fresh.next_request()
         assert info.value.status == status
 
@@ -330,7 +342,7 @@ def test_repeated_line_with_bad_fields_is_rejected() -> None:
     parser = RequestParser()
     _next(parser, b"GET / HTTP/1.1\r\n" + H + b"\r\n")
     parser.feed(b"GET / HTTP/1.1\r\n" + H + b"Bad Name: 1\r\n\r\n")
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(HTTPProtocolError) as info:
         parser.next_request()
     assert info.value.status == 400
 
@@ -346,7 +358,7 @@ def test_pending_method_names_a_rejected_head() -> None:
     parser = RequestParser()
     assert parser.pending_method is None
     parser.feed(b"HEAD / HTTP/1.1\r\nHost: a b\r\n\r\n")
-    with pytest.raises(ProtocolError):
+    with pytest.raises(HTTPProtocolError):
         parser.next_request()
     assert parser.pending_method == "HEAD"
 

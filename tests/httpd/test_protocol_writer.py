@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from eventlet.httpd._protocol import (
+from eventlet.httpd.protocol import (
     EOF,
     DateCache,
-    ProtocolError,
+    HTTPProtocolError,
     Request,
     RequestParser,
     ResponseWriter,
+    continue_response,
     encode_chunk,
     end_chunks,
+    field_lines,
+    http_date,
 )
 
 H = b"Host: example.com\r\n"
@@ -214,12 +217,28 @@ def test_chunk_helpers() -> None:
     assert encode_chunk(b"hello") == b"5\r\nhello\r\n"
     assert encode_chunk(b"x" * 26) == b"1a\r\n" + b"x" * 26 + b"\r\n"
     assert encode_chunk(b"") == b""
-    assert end_chunks() == b"0\r\n\r\n"
+    assert end_chunks() == end_chunks([]) == end_chunks(iter(())) == b"0\r\n\r\n"
     assert end_chunks(iter([("X-Sum", "1")])) == b"0\r\nX-Sum: 1\r\n\r\n"
     with pytest.raises(ValueError):
         end_chunks([("X-Sum", "1\r\n")])
     with pytest.raises(ValueError):
         end_chunks([("X Sum", "1")])
+
+
+def test_continue_response_checks_its_headers() -> None:
+    assert continue_response() == continue_response([]) == b"HTTP/1.1 100 Continue\r\n\r\n"
+    assert continue_response([("X-Hint", "a b")]) == b"HTTP/1.1 100 Continue\r\nX-Hint: a b\r\n\r\n"
+    for name, value in [("X", "1\r\nY: 2"), ("X", "\n"), ("X\r\nY", "1"), ("", "1"), ("X", "\u20ac")]:
+        with pytest.raises(ValueError):
+            continue_response([(name, value)])
+    with pytest.raises(ValueError, match="not a str"):
+        field_lines([("X-Number", 5)])  # type: ignore[list-item]
+    assert field_lines([("A", ""), ("B", "\x80\t")]) == b"A: \r\nB: \x80\t\r\n"
+
+
+def test_http_date_is_the_imf_fixdate() -> None:
+    assert http_date(784111777) == "Sun, 06 Nov 1994 08:49:37 GMT"  # RFC 9110 5.6.7's example
+    assert DateCache(lambda: 784111777.9).get() == http_date(784111777)
 
 
 def test_chunked_response_round_trips_through_parser() -> None:
@@ -237,7 +256,7 @@ def test_chunked_response_round_trips_through_parser() -> None:
 
 @pytest.mark.parametrize("status", [400, 413, 414, 431, 501, 505])
 def test_error_response(status: int) -> None:
-    data = writer().error_response(ProtocolError(status, "why"))
+    data = writer().error_response(HTTPProtocolError(status, "why"))
     head, _, body = data.partition(b"\r\n\r\n")
     head_lines = head.split(b"\r\n")
     assert head_lines[0].startswith(b"HTTP/1.1 %d " % status)
@@ -249,7 +268,7 @@ def test_error_response(status: int) -> None:
 
 def test_error_response_sanitises_reason() -> None:
     w = ResponseWriter(server=None)
-    data = w.error_response(ProtocolError(400, "a\r\nX-Evil: 1\x00\u20ac"))
+    data = w.error_response(HTTPProtocolError(400, "a\r\nX-Evil: 1\x00\u20ac"))
     head, _, body = data.partition(b"\r\n\r\n")
     assert b"X-Evil" not in head and b"Server" not in head
     assert body == b"400 Bad Request: a??X-Evil: 1??\n"
@@ -268,8 +287,8 @@ def test_connect_success_ends_http_on_the_connection() -> None:
 @pytest.mark.parametrize("status", [400, 413, 431, 505])
 def test_error_response_to_head_has_no_body(status: int) -> None:
     # Regression: error_response sent a body even when answering HEAD.
-    full = writer().error_response(ProtocolError(status, "why"), "GET")
-    bare = writer().error_response(ProtocolError(status, "why"), "HEAD")
+    full = writer().error_response(HTTPProtocolError(status, "why"), "GET")
+    bare = writer().error_response(HTTPProtocolError(status, "why"), "HEAD")
     head, _, body = full.partition(b"\r\n\r\n")
     assert bare == head + b"\r\n\r\n"  # the same head, Content-Length included
     assert b"Content-Length: %d" % len(body) in lines(bare) and body

@@ -11,7 +11,7 @@ import pytest
 
 import eventlet
 from eventlet.httpd import ALREADY_HANDLED, Server
-from tests.httpd._live import HUBS, exchange, hello_app, live, parse_responses, read_all
+from tests.httpd._live import HUBS, exchange, hello_app, live, logged, parse_responses, read_all
 
 GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 StartResponse = Callable[..., Any]
@@ -35,7 +35,8 @@ def test_keepalive_hello_world(hub: str) -> None:
     assert first.body == b"Hello, World!"
     assert first.getheader("Content-Length") == "13"
     assert first.getheader("Server") == "eventlet-httpd"
-    assert first.getheader("Date").endswith(" GMT")
+    date = first.getheader("Date")
+    assert date is not None and date.endswith(" GMT")
     assert first.getheader("Connection") is None
 
 
@@ -101,7 +102,7 @@ def test_body_arriving_in_pieces() -> None:
 
 
 def test_generator_response_is_chunked_on_http11_and_delimited_on_http10() -> None:
-    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterator[bytes]:
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterator[bytes | bytearray]:
         start_response("200 OK", [("Content-Type", "text/plain")])
         yield b"one "
         yield b""
@@ -211,6 +212,33 @@ def test_continue_headers_and_explicit_send() -> None:
         sock.sendall(b"ok")
         sock.shutdown(socket.SHUT_WR)
         assert parse_responses(read_all(sock))[0].body == b"ok"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ("x-hint", "1\r\nInjected: yes"),
+        ("x-hint", "1\nInjected: yes"),
+        ("x-hint\r\nInjected", "1"),
+        ("x-é", "1"),
+    ],
+)
+def test_continue_headers_cannot_inject_lines(header: tuple[str, str]) -> None:
+    """A CR/LF in a 100-Continue header fails the application's read: the client gets a 500."""
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        inp = environ["wsgi.input"]
+        inp.set_hundred_continue_response_headers([header], capitalize_response_headers=False)
+        body = inp.read()  # sends the 100 Continue: raises ValueError
+        start_response("200 OK", [])
+        return [body]
+
+    with live(app) as server, server.connect() as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+        raw = read_all(sock)
+    assert b"Injected" not in raw and b"100 Continue" not in raw
+    (response,) = parse_responses(raw)
+    assert response.status == 500 and response.getheader("Connection") == "close"
 
 
 def test_unread_body_is_drained_before_next_request() -> None:
@@ -535,7 +563,11 @@ def test_client_gone_mid_response_is_not_an_error(caplog: pytest.LogCaptureFixtu
             yield b"x" * 65536
             eventlet.sleep(0)
 
-    with caplog.at_level(logging.DEBUG, "eventlet.httpd.error"), live(app) as server:
+    with (
+        caplog.at_level(logging.DEBUG, "eventlet.httpd.error"),
+        logged("eventlet.httpd.error", "went away") as gone,
+        live(app) as server,
+    ):
         sock = server.connect()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.sendall(GET)
@@ -544,7 +576,7 @@ def test_client_gone_mid_response_is_not_an_error(caplog: pytest.LogCaptureFixtu
         sock.close()
         # a second request proves the server is fine; the first ended quietly
         assert exchange(server, _get(extra=b"Connection: close\r\n"))
-        server.call(eventlet.sleep, 0.05)
+        assert gone.wait(10)
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == []
     assert any("went away" in r.getMessage() for r in caplog.records)

@@ -7,7 +7,7 @@ import os
 import socket
 import struct
 import sys
-import time
+import threading
 import types
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +18,8 @@ import eventlet
 from eventlet.httpd import HttpProtocol, Server, WebSocket, WebSocketWSGI, serve
 from eventlet.httpd._log import AccessLog
 from eventlet.httpd._wsgi import FileWrapper, environ_key
-from tests.httpd._live import exchange, hello_app, live, parse_responses, read_all
+from eventlet.testing import hub_turns
+from tests.httpd._live import exchange, hello_app, live, logged, parse_responses, read_all
 
 GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 StartResponse = Callable[..., Any]
@@ -78,30 +79,32 @@ def test_drain_limit_reached_while_receiving() -> None:
         data = b""
         while b"Hello, World!" not in data:
             data += sock.recv(4096)
-        sock.sendall(b"y" * 20)
-        time.sleep(0.05)
-        sock.sendall(b"y" * 20)
+        sock.sendall(b"y" * 40)  # more than max_drain: the drain gives up after receiving it
         assert read_all(sock) == b""  # closed: too much left to drain
 
 
 def test_body_read_failure_and_no_socket_timeout() -> None:
     seen = []
+    reading, failed = threading.Event(), threading.Event()
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        reading.set()
         try:
-            environ["wsgi.input"].read()
+            environ["wsgi.input"].read()  # "ab", then it waits for more: the reset comes
         except ConnectionError as exc:
             seen.append(type(exc).__name__)
+            failed.set()
             raise
         return hello_app(environ, start_response)  # pragma: no cover
 
     with live(app, socket_timeout=None) as server:
         sock = server.connect()
         sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")
-        time.sleep(0.05)
+        assert reading.wait(10)
+        server.turns()  # the application waits in the body's recv
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RST)
         sock.close()
-        server.call(eventlet.sleep, 0.05)
+        assert failed.wait(10)
     assert seen == ["ClientDisconnected"]
 
 
@@ -174,30 +177,33 @@ def test_sendfile_to_a_vanishing_client(tmp_path: Any, caplog: pytest.LogCapture
         start_response("200 OK", [])
         return environ["wsgi.file_wrapper"](open(path, "rb"))
 
-    with caplog.at_level(logging.DEBUG, "eventlet.httpd.error"), live(app) as server:
+    with logged("eventlet.httpd.error", "sendfile failed") as failed, live(app) as server:
         sock = server.connect()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.sendall(GET)
         sock.recv(100)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RST)
         sock.close()
-        server.call(eventlet.sleep, 0.1)
-    assert any("sendfile failed" in r.getMessage() for r in caplog.records)
+        assert failed.wait(10)
 
 
-def test_500_to_a_client_that_is_gone(caplog: pytest.LogCaptureFixture) -> None:
+def test_500_to_a_client_that_is_gone() -> None:
+    started = threading.Event()
+    gone: eventlet.Event[None] = eventlet.Event()
+
     def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        eventlet.sleep(0.1)
+        started.set()
+        gone.wait()
         raise RuntimeError("too late to tell anyone")
 
-    with caplog.at_level(logging.DEBUG, "eventlet.httpd.error"), live(app) as server:
+    with logged("eventlet.httpd.error", "went away") as told, live(app) as server:
         sock = server.connect()
         sock.sendall(GET)
-        time.sleep(0.02)
+        assert started.wait(10)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RST)
         sock.close()
-        server.call(eventlet.sleep, 0.2)
-    assert any("went away" in r.getMessage() for r in caplog.records)
+        server.call(gone.send)
+        assert told.wait(10)
 
 
 # -- the server --------------------------------------------------------------------------
@@ -255,6 +261,7 @@ def test_emfile_backoff_grows() -> None:
 
 def test_websocket_closing_paths(caplog: pytest.LogCaptureFixture) -> None:
     events: list[Any] = []
+    vanishing = threading.Event()
 
     def handler(ws: WebSocket) -> None:
         events.append(repr(ws))
@@ -264,12 +271,17 @@ def test_websocket_closing_paths(caplog: pytest.LogCaptureFixture) -> None:
             ws.close()
             ws.send("too late")  # ConnectionClosedError: logged at debug level
         elif mode == "vanish-then-fail":
+            vanishing.set()
             assert ws.wait() is None
             raise RuntimeError("after the peer left")
         # "linger": return at once; the wrapper closes and reads until the peer's close
 
     app = WebSocketWSGI(handler, deflate=False)
-    with caplog.at_level(logging.DEBUG, "eventlet.websocket"), live(app) as server:
+    with (
+        caplog.at_level(logging.DEBUG, "eventlet.websocket"),
+        logged("eventlet.websocket", "failed") as failed,
+        live(app) as server,
+    ):
         with server.connect() as sock:
             _upgrade(sock)
             sock.sendall(_frame(1, b"send-after-close"))
@@ -285,10 +297,10 @@ def test_websocket_closing_paths(caplog: pytest.LogCaptureFixture) -> None:
         sock = server.connect()
         _upgrade(sock)
         sock.sendall(_frame(1, b"vanish-then-fail"))
-        time.sleep(0.05)
+        assert vanishing.wait(10)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RST)
         sock.close()
-        server.call(eventlet.sleep, 0.1)
+        assert failed.wait(10)
     assert events[1::2] == ["send-after-close", "linger", "vanish-then-fail"]
     assert events[0].startswith("<WebSocket '/ws' closed=False>")
     messages = [r.getMessage() for r in caplog.records]
@@ -304,7 +316,7 @@ def test_capitalized_cache_is_bounded_and_concurrent_stop_waits() -> None:
     assert server.capitalized([("x-new", "1")]) == [("X-New", "1")]
     assert "x-new" not in server._capitals
     thread = server.start()
-    eventlet.sleep(0)
+    hub_turns()  # serving: the accept loop waits
     first = eventlet.spawn(server.stop, 1)
     second = eventlet.spawn(server.stop, 1)  # already stopping: waits for the first
     first.wait()
@@ -363,7 +375,7 @@ def test_compat_server_without_event_returns_on_interrupt() -> None:
 
     listener = eventlet.listen(("127.0.0.1", 0))
     thread = eventlet.spawn(wsgi.server, listener, hello_app, log_output=False)
-    eventlet.sleep(0.01)
+    hub_turns()  # its accept loop waits
     thread.kill(KeyboardInterrupt())
     assert thread.dead
     assert listener.fileno() == -1
@@ -374,7 +386,7 @@ def test_gunicorn_option_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
     from eventlet.httpd.gunicorn import EventletWorker
 
     worker = EventletWorker.__new__(EventletWorker)
-    worker.cfg = types.SimpleNamespace(
+    cfg = types.SimpleNamespace(
         worker_connections=5,
         keepalive=0,
         graceful_timeout=3,
@@ -384,18 +396,20 @@ def test_gunicorn_option_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
         is_ssl=False,
         accesslog=None,
     )
-    worker.log = types.SimpleNamespace(access_log=logging.getLogger("gunicorn.access"))
+    # stand-ins for gunicorn's Config and Logger, and for the worker's Event
+    worker.cfg = cfg  # type: ignore[assignment]
+    worker.log = types.SimpleNamespace(access_log=logging.getLogger("gunicorn.access"))  # type: ignore[assignment]
     options = worker._options()
     assert options["keepalive"] is False and "max_request_line" not in options
     assert options["access_log"] is False
-    worker.cfg.accesslog = "-"
+    cfg.accesslog = "-"
     assert worker._options()["access_log"] is worker.log.access_log
-    worker._exit = types.SimpleNamespace(ready=lambda: True)
+    worker._exit = types.SimpleNamespace(ready=lambda: True)  # type: ignore[assignment]
     worker._wake()  # already woken: nothing to do
     import gunicorn.sock
 
     monkeypatch.setattr(gunicorn.sock, "ssl_context", lambda cfg: "a context")
-    worker.cfg.is_ssl = True
+    cfg.is_ssl = True
     assert worker._options()["ssl_context"] == "a context"
 
 
@@ -404,7 +418,7 @@ def test_gunicorn_trusted_proxies_mapping() -> None:
     from eventlet.httpd.gunicorn import EventletWorker
 
     worker = EventletWorker.__new__(EventletWorker)
-    worker.cfg = types.SimpleNamespace(
+    cfg = types.SimpleNamespace(
         worker_connections=5,
         keepalive=2,
         graceful_timeout=3,
@@ -417,7 +431,9 @@ def test_gunicorn_trusted_proxies_mapping() -> None:
         proxy_protocol="off",  # gunicorn 24 spells it off/v1/v2/auto; 23, False/True
         proxy_allow_ips=["10.0.0.1"],
     )
-    worker.log = types.SimpleNamespace(access_log=None)
+    # stand-ins for gunicorn's Config and Logger
+    worker.cfg = cfg  # type: ignore[assignment]
+    worker.log = types.SimpleNamespace(access_log=None)  # type: ignore[assignment]
     options = worker._options()
     assert options["forwarded_allow_ips"] == ["127.0.0.1"] and "proxy_protocol" not in options
     worker.cfg.proxy_protocol = "v1"

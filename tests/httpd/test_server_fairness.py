@@ -9,7 +9,7 @@ import os
 import socket
 import ssl
 import struct
-import time
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +17,8 @@ import pytest
 
 import eventlet
 from eventlet.httpd import Server, WebSocketWSGI
-from tests.httpd._live import hello_app, live, parse_responses, read_all
+from eventlet.testing import hub_turns
+from tests.httpd._live import LiveServer, hello_app, live, logged, parse_responses, read_all
 
 GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 StartResponse = Callable[..., Any]
@@ -52,14 +53,11 @@ def test_cap_closes_the_longest_idle_keepalive_connection_for_a_new_client() -> 
         for _ in range(3):
             sock = server.connect()
             sock.sendall(GET)
-            _read_one(sock)
+            _read_one(sock)  # idle from now on: one after the other, so each is idle longer
             idle.append(sock)
-            time.sleep(0.05)  # a distinct idle age for each
-        started = time.monotonic()
-        with server.connect() as newcomer:
+        with server.connect() as newcomer:  # served at once (keepalive_timeout is a minute)
             newcomer.sendall(GET)
             assert b"200 OK" in _read_one(newcomer)
-        assert time.monotonic() - started < 5
         assert _closed(idle[0])  # the longest idle made room
         for sock in idle[1:]:
             assert not _closed(sock, 0.2)
@@ -70,29 +68,47 @@ def test_cap_closes_the_longest_idle_keepalive_connection_for_a_new_client() -> 
 
 
 def test_cap_waits_for_a_connection_to_go_idle_then_closes_it() -> None:
+    started = threading.Event()
+    release: eventlet.Event[None] = eventlet.Event()
+
     def slow(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        eventlet.sleep(0.3)
+        started.set()
+        release.wait()
         return hello_app(environ, start_response)
 
     # header_timeout 0.4 s: the sweep looks every 0.1 s
     with live(slow, max_connections=1, keepalive_timeout=60, header_timeout=0.4) as server:
         with server.connect() as busy:
             busy.sendall(GET)
-            time.sleep(0.05)
+            assert started.wait(10)  # busy is in its request: not idle
             with server.connect() as waiting:  # queued in the backlog: the cap is reached
                 waiting.sendall(GET)
+                server.turns()  # the server sees the newcomer and finds nothing idle
+                server.call(release.send)
                 _read_one(busy)  # now idle: the sweep closes it to admit the waiting client
                 assert b"200 OK" in _read_one(waiting)
             assert _closed(busy)
 
 
-def test_cap_never_closes_a_connection_that_has_not_sent_its_first_request() -> None:
+def test_cap_never_closes_a_connection_that_has_not_sent_its_first_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sweeps = threading.Semaphore(0)
+    sweep = Server._sweep
+
+    def counted(self: Server) -> None:
+        sweep(self)
+        sweeps.release()
+
+    monkeypatch.setattr(Server, "_sweep", counted)
     with live(hello_app, max_connections=1, header_timeout=0.5) as server:
         with server.connect() as first:
-            time.sleep(0.05)
+            server.turns()  # first is accepted: the cap is reached
             with server.connect() as second:
                 second.sendall(GET)
-                time.sleep(0.2)
+                server.turns()  # the server sees second waiting
+                for _ in range(2):  # the sweep looks twice, and leaves first alone
+                    assert sweeps.acquire(timeout=10)
                 first.sendall(GET)  # still served: it was never idle between requests
                 assert b"200 OK" in _read_one(first)
                 first.close()
@@ -200,7 +216,7 @@ def _ws_frame(opcode: int, payload: bytes, fin: bool) -> bytes:
     return struct.pack("!BB", (0x80 if fin else 0) | opcode, 0x80 | len(payload)) + mask + masked
 
 
-def _ws_connect(server: Any, path: str = "/") -> socket.socket:
+def _ws_connect(server: LiveServer, path: str = "/") -> socket.socket:
     sock = server.connect()
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall(
@@ -257,17 +273,18 @@ def test_stop_refuses_late_clients_and_serves_what_the_kernel_had_queued() -> No
     server = Server(slow, port=0, access_log=False, max_connections=1)
     port = server.port
     thread = server.start()
-    eventlet.sleep(0)
+    hub_turns()
     from eventlet.green import socket as gsocket
 
     busy = gsocket.create_connection(("127.0.0.1", port))
     busy.sendall(b"GET /?0.3 HTTP/1.1\r\nHost: x\r\n\r\n")
-    eventlet.sleep(0.05)
+    hub_turns(2)  # accepted, and in its request
     queued = gsocket.create_connection(("127.0.0.1", port))  # in the backlog: the cap is 1
     queued.sendall(GET)
-    eventlet.sleep(0.05)
-    stopper = eventlet.spawn(server.stop, 5)
-    eventlet.sleep(0.05)
+    hub_turns(2)
+    with logged("eventlet.httpd", "stopped listening", green=True) as closed:
+        stopper = eventlet.spawn(server.stop, 5)
+        assert closed.wait(10)
     with pytest.raises(ConnectionRefusedError):
         gsocket.create_connection(("127.0.0.1", port))
     assert b"Hello, World!" in _green_read_all(busy)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import socket
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +12,8 @@ import pytest
 
 import eventlet
 from eventlet.httpd import Server
-from tests.httpd._live import LiveServer, exchange, hello_app, live, parse_responses, read_all
+from eventlet.testing import hub_turns
+from tests.httpd._live import LiveServer, exchange, hello_app, live, logged, parse_responses, read_all
 
 GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 StartResponse = Callable[..., Any]
@@ -27,13 +27,6 @@ def _read_one(sock: socket.socket) -> bytes:
         assert chunk, "connection closed early"
         data += chunk
     return data
-
-
-def _wait_until(predicate: Callable[[], bool], limit: float = 5.0) -> None:
-    deadline = time.monotonic() + limit
-    while not predicate():
-        assert time.monotonic() < deadline, "condition never became true"
-        time.sleep(0.01)
 
 
 # -- timeouts ----------------------------------------------------------------------------
@@ -86,7 +79,7 @@ def test_socket_timeout_bounds_body_reads() -> None:
 
 
 def test_socket_timeout_bounds_writes_to_a_client_that_does_not_read() -> None:
-    finished = []
+    finished = threading.Event()
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Any:
         start_response("200 OK", [])
@@ -94,22 +87,22 @@ def test_socket_timeout_bounds_writes_to_a_client_that_does_not_read() -> None:
             for _ in range(1000):
                 yield b"x" * 65536
         finally:
-            finished.append(True)
+            finished.set()  # the server gave up on the write and closes the body
 
     with live(app, socket_timeout=0.1) as server:
         sock = server.connect()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.sendall(GET)
-        _wait_until(lambda: bool(finished))
-        assert server.server is not None
-        _wait_until(lambda: server.server.connections == 0)  # type: ignore[union-attr]
+        assert finished.wait(10)
+        server.turns()  # the driver has closed the connection since, without waiting again
+        assert server.server is not None and server.server.connections == 0
         sock.close()
 
 
 def test_socket_timeout_none_disables_io_deadlines() -> None:
-    with live(echo := _echo_app(), socket_timeout=None) as server:
+    with live(_echo_app(), socket_timeout=None) as server:
         responses = exchange(server, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok")
-    assert responses[0].body == b"ok" and echo
+    assert responses[0].body == b"ok"
 
 
 def _echo_app() -> Callable[..., list[bytes]]:
@@ -124,19 +117,26 @@ def _echo_app() -> Callable[..., list[bytes]]:
 
 
 def test_max_connections_pauses_accepting_while_the_connection_is_busy() -> None:
+    started = threading.Event()
+    release: eventlet.Event[None] = eventlet.Event()
+
     def slow(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        eventlet.sleep(0.5)
+        started.set()
+        release.wait()
         return hello_app(environ, start_response)
 
     with live(slow, max_connections=1) as server:
         first = server.connect()
         first.sendall(GET)
-        time.sleep(0.05)
+        assert started.wait(10)
         second = server.connect()
         second.sendall(GET)
-        second.settimeout(0.2)
-        with pytest.raises(TimeoutError):
-            second.recv(100)  # not accepted while the first is busy
+        server.turns()  # the server saw the second client, and did not accept it
+        assert server.server is not None and server.server.connections == 1
+        second.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            second.recv(100)  # not answered while the first is busy
+        server.call(release.send)
         _read_one(first)
         first.close()
         second.settimeout(5)
@@ -160,26 +160,30 @@ def test_stop_closes_idle_connections_at_once() -> None:
     sock = server.connect()
     sock.sendall(GET)
     _read_one(sock)
-    started = time.monotonic()
-    server.stop(timeout=30)
-    assert time.monotonic() - started < 20  # did not wait for the grace period
+    server.stop(timeout=3600)  # returns at once (its join gives up after 10 s): no grace needed
     assert read_all(sock) == b""
     sock.close()
 
 
 def test_stop_lets_in_flight_requests_finish_with_connection_close() -> None:
     entered = threading.Event()
+    release: eventlet.Event[None] = eventlet.Event()
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         entered.set()
-        eventlet.sleep(0.2)
+        release.wait()
         return hello_app(environ, start_response)
 
     server = LiveServer(app).start()
     sock = server.connect()
     sock.sendall(GET)
     assert entered.wait(5)
-    server.stop(timeout=10)
+    with logged("eventlet.httpd", "stopped listening") as stopping:
+        stopper = threading.Thread(target=server.stop, kwargs={"timeout": 10})
+        stopper.start()
+        assert stopping.wait(10)  # stopping, with the request still in the application
+    server.call(release.send)
+    stopper.join(20)
     responses = parse_responses(read_all(sock))
     sock.close()
     assert responses[0].status == 200 and responses[0].body == b"Hello, World!"
@@ -214,9 +218,8 @@ def test_stop_serves_a_request_that_reached_an_idle_connection() -> None:
     conn = next(iter(srv._connections))
 
     def stop_with_request_pending() -> None:
-        sock.sendall(GET)  # reaches the kernel buffer; the driver has not read it yet
-        time.sleep(0.05)
-        from eventlet.httpd._connection import Shutdown
+        sock.sendall(GET)  # on loopback, in the server's kernel buffer when this returns
+        from eventlet.httpd._expiry import Shutdown
 
         conn.expire(Shutdown())
 
@@ -239,6 +242,7 @@ def test_stop_from_a_green_thread_and_twice() -> None:
 
 def test_stop_under_load_loses_no_accepted_request() -> None:
     app_calls = []
+    enough = threading.Event()
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         app_calls.append(1)
@@ -268,6 +272,8 @@ def test_stop_under_load_loses_no_accepted_request() -> None:
             assert data.startswith(b"HTTP/1.1 200")
             with lock:
                 completed.append(1)
+                if len(completed) > 50:
+                    enough.set()
             if not keepalive or b"Connection: close" in data:
                 sock.close()
                 sock = None
@@ -278,7 +284,7 @@ def test_stop_under_load_loses_no_accepted_request() -> None:
     for thread in threads:
         thread.start()
     go.set()
-    _wait_until(lambda: len(completed) > 50)
+    assert enough.wait(30)
     server.stop(timeout=10)
     for thread in threads:
         thread.join(10)
@@ -288,19 +294,18 @@ def test_stop_under_load_loses_no_accepted_request() -> None:
 def test_serve_forever_twice_and_after_stop() -> None:
     server = Server(hello_app, port=0, access_log=False)
     thread = server.start()
-    eventlet.sleep(0)
+    hub_turns()
     with pytest.raises(RuntimeError):
         server.serve_forever()
     server.stop(1)
     thread.wait()
     server.serve_forever()  # stopped already: returns at once
-    eventlet.sleep(0)
 
 
 def test_context_manager_stops() -> None:
     with Server(hello_app, port=0, access_log=False) as server:
         server.start()
-        eventlet.sleep(0)
+        hub_turns()
     assert server.stopping
     with Server(hello_app, port=0, access_log=False) as other:
         pass
@@ -311,7 +316,12 @@ def test_keyboard_interrupt_stops_gracefully_then_propagates() -> None:
     server = LiveServer(hello_app).start()
     assert server.server is not None
     srv = server.server
-    server.call(lambda: srv._hub.call_soon(srv._acceptor.throw, KeyboardInterrupt()))
+
+    def interrupt_the_acceptor() -> None:
+        assert srv._acceptor is not None
+        srv._hub.call_soon(srv._acceptor.throw, KeyboardInterrupt())
+
+    server.call(interrupt_the_acceptor)
     server.thread.join(5)
     assert isinstance(server.error, KeyboardInterrupt)
     assert srv.stopping

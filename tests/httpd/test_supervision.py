@@ -18,7 +18,10 @@ from typing import Any
 import pytest
 
 import eventlet
+from eventlet import tpool
 from eventlet.httpd import _cli, _worker, _workers
+from eventlet.hubs import get_hub, trampoline
+from tests.httpd._live import logged
 
 
 class FakeProc:
@@ -111,10 +114,9 @@ def test_reports_replace_beat_stats_and_garbage(harness: Any, caplog: pytest.Log
     h = harness()
     worker = h.spawn()
     h.report(b"R %d" % worker.pid)
-    before = worker.beat
-    time.sleep(0.01)
+    worker.beat = 0.0
     h.report(b"B %d" % worker.pid, b"B 99999")  # an unknown pid is ignored
-    assert worker.beat > before
+    assert worker.beat > 0.0
     h.report(b"Q %d" % worker.pid)
     assert worker.successor is not None
     h.report(b"Q %d" % worker.pid)  # asked twice: one successor
@@ -199,11 +201,9 @@ def test_supervisor_runs_real_workers_with_sigterm_blocked_until_their_handler_i
     def popen(cmd: list[str], **kwargs: Any) -> Any:
         return real_popen([sys.executable, str(script)], stdout=subprocess.PIPE, **kwargs)
 
-    subprocess.Popen = popen  # type: ignore[misc]
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(subprocess, "Popen", popen)
         worker = sup.spawn()
-    finally:
-        subprocess.Popen = real_popen  # type: ignore[misc]
     assert worker.proc.stdout is not None
     assert worker.proc.stdout.read().strip() == b"True"
     worker.proc.wait()
@@ -233,23 +233,30 @@ def test_request_limit_asks_once_after_limit_plus_jitter() -> None:
     limit = _worker.RequestLimit(lambda env, sr: [b"x"], 3, 2, lambda: asked.append(1))
     assert 3 <= limit.limit <= 5
     for _ in range(10):
-        assert limit({}, None) == [b"x"]
+        assert limit({}, None) == [b"x"]  # type: ignore[arg-type]  # the application never calls it
     assert asked == [1]
     assert _worker.RequestLimit(lambda env, sr: [], 3, 0, lambda: None).limit == 3
 
 
-def test_hub_watchdog_beats_and_reports_a_blocked_hub(caplog: pytest.LogCaptureFixture) -> None:
+def _beats(r: int, count: int) -> None:
+    """Wait (green) until ``count`` beats of this process were written to the pipe ``r``."""
+    data = b""
+    while data.count(b"B %d\n" % os.getpid()) < count:
+        trampoline(r, read=True)
+        data += os.read(r, 1000)
+
+
+def test_hub_watchdog_beats_and_reports_a_blocked_hub() -> None:
     r, w = os.pipe()
     link = _worker.WorkerLink(w)
     dog = _worker.HubWatchdog(0.2, link)
     dog.start()
-    eventlet.sleep(0.12)
-    assert os.read(r, 1000).count(b"B %d\n" % os.getpid()) >= 2
-    with caplog.at_level(logging.ERROR, "eventlet.httpd.workers"):
-        time.sleep(0.4)  # blocks this thread's hub: the watchdog thread sees it
-    assert dog.reports == 1 and "has been blocked" in caplog.text
-    assert "test_hub_watchdog_beats_and_reports_a_blocked_hub" in caplog.text  # the stack
-    eventlet.sleep(0.1)  # it beats again: the next blocking spell is a new report
+    _beats(r, 2)  # the first at once, the next from the hub's timer
+    with logged(_worker.logger.name, "has been blocked") as seen:
+        assert seen.wait(30)  # a blocking wait: this thread's hub is blocked until the report
+    assert dog.reports == 1
+    assert "test_hub_watchdog_beats_and_reports_a_blocked_hub" in seen.messages[0]  # the stack
+    _beats(r, 1)  # it beats again: the next blocking spell is a new report
     assert not dog.check()  # not blocked now
     dog.stop()
     link.close()
@@ -257,12 +264,17 @@ def test_hub_watchdog_beats_and_reports_a_blocked_hub(caplog: pytest.LogCaptureF
     idle = _worker.HubWatchdog(10.0, None)  # no beat for 2.5 s
     idle.start()
     idle.last -= 100
-    seen: list[bool] = []
-    checker = threading.Timer(0.02, lambda: seen.append(idle.check()))
-    checker.start()
-    eventlet.sleep(0.1)  # the hub asleep in its poller is not "blocked"
-    checker.join()
-    assert seen == [False] and idle.reports == 0
+    hub = get_hub()
+    main = threading.get_ident()
+
+    def check_once_the_hub_sleeps() -> bool:
+        while not hub.is_idle_frame(sys._current_frames()[main]):
+            time.sleep(0)  # let the hub's thread reach its poller
+        return idle.check()
+
+    # The calling green thread waits for the worker thread: the hub sleeps in its poller meanwhile.
+    assert tpool.execute(check_once_the_hub_sleeps) is False  # asleep in the poller: not blocked
+    assert idle.reports == 0
     idle.stop()
 
 
@@ -294,11 +306,14 @@ def test_watch_parent_and_watch_sources(monkeypatch: pytest.MonkeyPatch, tmp_pat
 
     parent = FakeServer()
     real_ppid = os.getpid()
-    gone = threading.Event()
-    monkeypatch.setattr(os, "getppid", lambda: -1 if gone.is_set() else real_ppid)
+    looks: list[int] = []
+
+    def getppid() -> int:  # the parent is there at the first look, gone at the second
+        looks.append(1)
+        return real_ppid if len(looks) < 3 else -1
+
+    monkeypatch.setattr(os, "getppid", getppid)
     thread = eventlet.spawn(_worker.watch_parent, parent, 0.001)
-    eventlet.sleep(0.01)
-    gone.set()
     thread.wait()
     assert parent.stopping
 
@@ -313,15 +328,20 @@ def test_watch_parent_and_watch_sources(monkeypatch: pytest.MonkeyPatch, tmp_pat
     watched = FakeServer()
     changes: list[str] = []
 
+    first_change: eventlet.Event[None] = eventlet.Event()
+
     def on_change(path: str) -> None:
         changes.append(path)
-        if len(changes) == 2:
+        if len(changes) == 1:
+            first_change.send()
+        else:
             watched.stopping = True
 
-    thread = eventlet.spawn(_worker.watch_sources, watched, on_change, 0.001)
-    eventlet.sleep(0.01)
+    with logged(_worker.logger.name, "source files for changes", green=True) as watching:
+        thread = eventlet.spawn(_worker.watch_sources, watched, on_change, 0.001)
+        assert watching.wait(10)  # its first look is taken
     os.utime(source, (time.time() + 10, time.time() + 10))
-    eventlet.sleep(0.02)
+    first_change.wait()
     os.utime(source, (time.time() + 20, time.time() + 20))
     thread.wait()
     assert changes == [str(source), str(source)]  # it keeps watching after a change

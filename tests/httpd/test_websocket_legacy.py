@@ -17,7 +17,7 @@ import pytest
 
 import eventlet
 from eventlet.green.socket import socketpair
-from eventlet.httpd._ws_legacy import legacy_reply, legacy_version
+from eventlet.httpd.websocket._legacy import legacy_reply, legacy_version
 from eventlet.websocket import BadRequest, WebSocket, WebSocketWSGI
 from tests.httpd._live import LiveServer, exchange, live, read_all
 

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from eventlet.green.socket import socketpair
-from eventlet.httpd._ws_events import Close, Message, Ping, Pong
-from eventlet.httpd._ws_frames import build_frame, mask_payload
-from eventlet.httpd._ws_protocol import DeflateParams, Opcode, WebSocketConnection
+from eventlet.httpd.websocket._events import Close, Message, Ping, Pong
+from eventlet.httpd.websocket._frames import build_frame, mask_payload
+from eventlet.httpd.websocket._protocol import DeflateParams, Opcode, WebSocketConnection
+from eventlet.testing import hub_turns
 from eventlet.websocket import (
     ConnectionClosedError,
     FailedConnectionError,
@@ -335,7 +336,7 @@ def test_close_from_another_green_thread_ends_wait(pair: tuple[Any, Any]) -> Non
     ours, theirs = pair
     ws = RFC6455WebSocket(ours, {})
     reader = eventlet.spawn(ws.wait)
-    eventlet.sleep(0)  # the reader is now blocked in recv
+    hub_turns()  # the reader is now blocked in recv
     ws.close()
     assert reader.wait() is None
     assert theirs.recv(100) == b"\x88\x00"

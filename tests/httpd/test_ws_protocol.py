@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from eventlet.httpd._ws_frames import (
+from eventlet.httpd.websocket._frames import (
     build_close_payload,
     build_frame,
     is_valid_close_code,
     mask_payload,
     parse_close_payload,
 )
-from eventlet.httpd._ws_protocol import (
+from eventlet.httpd.websocket._protocol import (
     Close,
-    ConnectionClosedError,
     DeflateParams,
     Message,
     Opcode,
     Ping,
     Pong,
-    ProtocolError,
+    WebSocketClosedError,
     WebSocketConnection,
+    WebSocketProtocolError,
 )
 
 KEY = b"\x37\xfa\x21\x3d"
@@ -37,9 +37,9 @@ def server_frame(opcode: int, payload: bytes, fin: bool = True) -> bytes:
     return build_frame(opcode, payload, fin)
 
 
-def fail(conn: WebSocketConnection, data: bytes, code: int) -> ProtocolError:
-    """Feed ``data``, expect a ProtocolError with ``code`` and a close frame carrying it."""
-    with pytest.raises(ProtocolError) as info:
+def fail(conn: WebSocketConnection, data: bytes, code: int) -> WebSocketProtocolError:
+    """Feed ``data``, expect a WebSocketProtocolError with ``code`` and a close frame carrying it."""
+    with pytest.raises(WebSocketProtocolError) as info:
         conn.receive_data(data)
     assert info.value.code == code
     assert conn.failed and conn.closed
@@ -316,7 +316,7 @@ def test_close_reply_echoes_code_and_ignores_later_bytes() -> None:
     assert conn.receive_data(client_frame(Opcode.TEXT, b"more")) == []
     assert conn.close_sent and conn.close_received and not conn.failed
     assert conn.send_close() == b""
-    with pytest.raises(ConnectionClosedError):
+    with pytest.raises(WebSocketClosedError):
         conn.send_text("late")
 
 
@@ -360,9 +360,9 @@ def test_after_sending_close_only_the_close_is_reported() -> None:
     out = conn.send_close(1001, "bye")
     assert WebSocketConnection(is_server=False).receive_data(out) == [Close(1001, "bye")]
     assert conn.close_sent and not conn.closed
-    with pytest.raises(ConnectionClosedError):
+    with pytest.raises(WebSocketClosedError):
         conn.send_text("x")
-    with pytest.raises(ConnectionClosedError):
+    with pytest.raises(WebSocketClosedError):
         conn.send_ping(b"")
     assert conn.send_close() == b""
     data = b"".join(
@@ -385,7 +385,7 @@ def test_after_sending_close_only_the_close_is_reported() -> None:
 def test_protocol_error_after_close_sent_sends_nothing_more() -> None:
     conn = WebSocketConnection()
     conn.send_close()
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(WebSocketProtocolError) as info:
         conn.receive_data(client_frame(Opcode.TEXT, b"\xff"))
     assert info.value.code == 1007
     assert conn.data_to_send() == b""

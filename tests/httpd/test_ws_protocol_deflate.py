@@ -7,13 +7,13 @@ import zlib
 
 import pytest
 
-from eventlet.httpd._ws_frames import build_frame
-from eventlet.httpd._ws_protocol import (
+from eventlet.httpd.websocket._frames import build_frame
+from eventlet.httpd.websocket._protocol import (
     DeflateParams,
     Message,
     Opcode,
-    ProtocolError,
     WebSocketConnection,
+    WebSocketProtocolError,
 )
 
 KEY = b"\x01\x02\x03\x04"
@@ -117,7 +117,7 @@ def test_fragmented_compressed_message_byte_by_byte() -> None:
 
 def test_compressed_frames_rejected_without_deflate() -> None:
     server = WebSocketConnection()
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(WebSocketProtocolError) as info:
         server.receive_data(compressed_frame(raw_deflate(b"x")[:-4]))
     assert info.value.code == 1002
 
@@ -126,7 +126,7 @@ def test_zip_bomb_single_frame() -> None:
     bomb = raw_deflate(b"\x00" * (20 << 20))[:-4]
     assert len(bomb) < 30000
     server = WebSocketConnection(deflate=DeflateParams(), max_message_size=1 << 20)
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(WebSocketProtocolError) as info:
         server.receive_data(compressed_frame(bomb, Opcode.BINARY))
     assert info.value.code == 1009
 
@@ -140,7 +140,7 @@ def test_zip_bomb_across_fragments() -> None:
     exact = WebSocketConnection(deflate=DeflateParams(), max_message_size=3000)
     assert exact.receive_data(data) == [Message("a" * 3000)]
     small = WebSocketConnection(deflate=DeflateParams(), max_message_size=2999)
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(WebSocketProtocolError) as info:
         small.receive_data(data)
     assert info.value.code == 1009
 
@@ -148,7 +148,7 @@ def test_zip_bomb_across_fragments() -> None:
 def test_compressed_frame_too_large_on_the_wire() -> None:
     server = WebSocketConnection(deflate=DeflateParams(), max_message_size=100)
     header = compressed_frame(b"x" * 2000)[:8]
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(WebSocketProtocolError) as info:
         server.receive_data(header)
     assert info.value.code == 1009
 
@@ -161,14 +161,14 @@ def test_unlimited_compressed_message() -> None:
 
 def test_corrupt_deflate_data() -> None:
     server = WebSocketConnection(deflate=DeflateParams())
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(WebSocketProtocolError) as info:
         server.receive_data(compressed_frame(b"\xff\xff\xff\xff"))
     assert info.value.code == 1002
 
 
 def test_compressed_invalid_utf8() -> None:
     server = WebSocketConnection(deflate=DeflateParams())
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(WebSocketProtocolError) as info:
         server.receive_data(compressed_frame(raw_deflate(b"ok\xff")[:-4]))
     assert info.value.code == 1007
 
@@ -201,7 +201,7 @@ def test_data_after_final_block(where: str) -> None:
         data += build_frame(Opcode.CONTINUATION, b"junk", mask=KEY)
     else:
         data = compressed_frame(finished + b"junk", fin=False)
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(WebSocketProtocolError) as info:
         server.receive_data(data)
     assert info.value.code == 1002
 

@@ -1,17 +1,17 @@
-"""Property tests: arbitrary input only ever raises ProtocolError; messages round-trip."""
+"""Property tests: arbitrary input only ever raises WebSocketProtocolError; messages round-trip."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlet.httpd._ws_frames import build_frame
-from eventlet.httpd._ws_protocol import (
+from eventlet.httpd.websocket._frames import build_frame
+from eventlet.httpd.websocket._protocol import (
     Close,
     DeflateParams,
     Message,
-    ProtocolError,
     WebSocketConnection,
+    WebSocketProtocolError,
 )
 
 deflate_params = st.one_of(
@@ -29,13 +29,13 @@ deflate_params = st.one_of(
 
 
 def feed(conn: WebSocketConnection, data: bytes, cuts: list[int]) -> list[object]:
-    """Feed ``data`` split at ``cuts``; stop at the first ProtocolError."""
+    """Feed ``data`` split at ``cuts``; stop at the first WebSocketProtocolError."""
     events: list[object] = []
     start = 0
     for cut in [*sorted(c % (len(data) + 1) for c in cuts), len(data)]:
         try:
             events.extend(conn.receive_data(data[start:cut]))
-        except ProtocolError as exc:
+        except WebSocketProtocolError as exc:
             assert 1000 <= exc.code <= 1011
             assert conn.failed and conn.closed
             events.extend(exc.events)

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from eventlet.httpd._ws_deflate import parse_extension_header
-from eventlet.httpd._ws_protocol import (
+from eventlet.httpd.websocket._deflate import parse_extension_header
+from eventlet.httpd.websocket._protocol import (
     ClientHandshake,
     DeflateConfig,
     DeflateParams,

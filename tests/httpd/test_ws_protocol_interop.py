@@ -25,15 +25,15 @@ from websockets.server import ServerProtocol
 from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
-from eventlet.httpd._ws_protocol import (
+from eventlet.httpd.websocket._protocol import (
     ClientHandshake,
     Close,
     DeflateConfig,
     Message,
     Ping,
     Pong,
-    ProtocolError,
     WebSocketConnection,
+    WebSocketProtocolError,
     server_handshake,
 )
 
@@ -183,7 +183,7 @@ def test_our_failure_close_reaches_them() -> None:
     their = ClientProtocol(parse_uri("ws://localhost/"), state=State.OPEN, max_size=None)
     ours = WebSocketConnection(True, max_message_size=10)
     their.send_binary(b"x" * 11)
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(WebSocketProtocolError) as info:
         ours.receive_data(b"".join(their.data_to_send()))
     assert info.value.code == 1009
     their.receive_data(ours.data_to_send())

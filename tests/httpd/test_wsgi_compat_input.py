@@ -197,6 +197,28 @@ def test_multi_phase_chunked_upload_through_the_server() -> None:
     assert final.startswith(b"HTTP/1.1 200 OK\r\n") and final.endswith(b"first, other")
 
 
+@pytest.mark.parametrize("header", [("X-Phase", "1\r\nInjected: yes"), ("X-Phase\nInjected", "1")])
+def test_continue_headers_cannot_inject_lines(header: tuple[str, str]) -> None:
+    """eventlet.wsgi checks its 100-Continue headers too: the client gets a 500, no extra line."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        inp = environ["wsgi.input"]
+        inp.set_hundred_continue_response_headers([header], capitalize_response_headers=False)
+        body = inp.read()
+        start_response("200 OK", [("Content-Length", str(len(body)))])
+        return [body]
+
+    head = b"PUT / HTTP/1.1\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n"
+    with serving(app) as server, server.connect() as sock:
+        sock.sendall(head)
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 500 Internal Server Error\r\n")  # no 100 Continue before
+    assert b"Injected" not in head and b"ValueError" in body  # the debug traceback says why
+
+
 def test_eager_app_writes_before_reading_and_no_continue_goes_out_late() -> None:
     def app(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
         environ["eventlet.minimum_write_chunk_size"] = 0

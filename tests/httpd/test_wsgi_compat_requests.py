@@ -118,7 +118,7 @@ def test_header_lines_read_one_by_one_when_the_head_arrives_in_pieces() -> None:
     with serving(environ_app) as server, server.connect() as sock:
         for piece in (b"GET / HTTP/1.1\r\n", b"A: 1\r\n", b"B: 2\r\n", b"\r\n"):
             sock.sendall(piece)
-            time.sleep(0.02)
+            server.turns()  # read: the server waits for the next piece
         sock.shutdown(socket.SHUT_WR)
         data = read_all(sock)
     assert b'"HTTP_A": "1"' in data and b'"HTTP_B": "2"' in data
@@ -272,9 +272,9 @@ def test_reset_by_peer_ends_the_connection_quietly() -> None:
         sock = server.connect()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
         sock.sendall(b"GET / HT")
-        time.sleep(0.05)
+        server.turns()  # the server has the truncated request line
         sock.close()  # RST
-        time.sleep(0.1)
+        server.turns()  # and has seen the reset
         assert server.exchange(GET)[0].status == 200
     # A reset reads as the end of the connection (the truncated request line gets its 400,
     # which goes nowhere), or is logged as "connection reset by peer" where the socket reports
@@ -302,7 +302,7 @@ def test_repeated_special_headers_first_one_counts() -> None:
 def test_bare_lf_ending_a_head_that_arrives_in_pieces() -> None:
     with serving(hello) as server, server.connect() as sock:
         sock.sendall(b"GET / HTTP/1.1\r\nA: 1\r\n")
-        time.sleep(0.05)
+        server.turns()  # the server has the first lines and waits for more
         sock.sendall(b"\n")
         data = read_all(sock)
     assert data.startswith(b"HTTP/1.1 400 line ending without CR (bare LF)")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import struct
 import sys
-import time
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 import eventlet
 from eventlet import wsgi
 from tests.httpd._compat import GET, head_lines, hello, serving
+from tests.httpd._live import logged
 
 CLOSE = b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n"
 
@@ -435,21 +437,22 @@ def test_many_distinct_header_names_and_heads() -> None:
 
 
 def test_a_500_to_a_client_already_gone_is_quiet() -> None:
+    started = threading.Event()
     gone: eventlet.Event[Any] = eventlet.Event()
 
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        started.set()
         gone.wait()
-        eventlet.sleep(0.05)
         raise RuntimeError("too late to tell")
 
     with serving(app) as server:
         sock = server.connect()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.sendall(GET)
-        eventlet.sleep(0.05)
+        assert started.wait(10)
         sock.close()  # RST
-        server.server._hub.call_threadsafe(gone.send)  # wake the app in the server's thread
-        eventlet.sleep(0.3)
+        server.hub.call_threadsafe(gone.send)  # wake the app in the server's thread
+        server.turns()  # the app failed and its 500 met the reset
         assert server.exchange(b"GET /next HTTP/1.1\r\nConnection: close\r\n\r\n")[0].status == 500
     assert "RuntimeError: too late to tell" in server.log_text
 
@@ -477,10 +480,12 @@ def test_a_client_that_stops_reading_is_cut_after_socket_timeout() -> None:
         start_response("200 OK", [])
         return [b"a" * (32 * 1024 * 1024)]
 
-    with serving(big, socket_timeout=0.3) as server, server.connect() as sock:
+    log = logging.getLogger("tests.wsgi.slow_reader")
+    with (
+        logged(log.name, "went away: timed out") as cut,
+        serving(big, socket_timeout=0.3, log=log) as server,
+        server.connect() as sock,
+    ):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.sendall(GET)
-        deadline = time.monotonic() + 10
-        while "went away: timed out" not in server.log_text and time.monotonic() < deadline:
-            time.sleep(0.05)
-    assert "went away: timed out" in server.log_text
+        assert cut.wait(30)

@@ -16,6 +16,7 @@ import eventlet
 from eventlet import wsgi
 from eventlet.green.http import client as http_client
 from eventlet.support import get_errno
+from eventlet.testing import hub_turns
 from eventlet.wsgi import BROKEN_SOCK, BaseHTTPServer, HttpProtocol
 from tests.httpd._compat import GET, hello, serving
 from tests.httpd._live import parse_responses, read_all
@@ -56,7 +57,7 @@ def test_nameko_style_server_with_its_own_accept_loop() -> None:
     loop.kill()
     listener.close()
     assert all(b.endswith(b"hello world") for b in bodies)
-    eventlet.sleep(0.01)
+    hub_turns()
     assert HttpOnlyProtocol.finished == 5
     assert issubclass(HttpOnlyProtocol, BaseHTTPServer.BaseHTTPRequestHandler)
 
@@ -93,7 +94,7 @@ class SwiftHttpProtocol(HttpProtocol):
     reject_bad_requests = False
     errors: list[str] = []
 
-    class MessageClass(HttpProtocol.MessageClass):  # type: ignore[misc,name-defined]
+    class MessageClass(HttpProtocol.MessageClass):  # type: ignore[misc]  # HttpProtocol: an Any base
         def get_default_type(self) -> str:
             return ""
 
@@ -119,7 +120,8 @@ class SwiftHttpProtocol(HttpProtocol):
         self.request_version = version
         self.command, self.path = words[0], words[1]
         try:
-            self.headers = http_client.parse_headers(self.rfile, _class=self.MessageClass)
+            # copied from http.client, outside its __all__
+            self.headers = http_client.parse_headers(self.rfile, _class=self.MessageClass)  # type: ignore[attr-defined]
         except http_client.HTTPException as err:
             self.send_error(431, "Too many headers", str(err))
             return False

@@ -15,6 +15,7 @@ import eventlet
 from eventlet.green import subprocess
 from eventlet.processes._popen import GreenPopen, stdlib_popen
 from eventlet.processes._streams import PipeStream
+from eventlet.testing import hub_turns
 
 from .conftest import open_fds, process_state, zombie_children
 
@@ -125,6 +126,7 @@ def test_run_timeout_kills_reaps_and_keeps_partial_output(any_hub: object, io_mo
     with pytest.raises(subprocess.TimeoutExpired) as info:
         subprocess.run(["sh", "-c", "echo $$; exec sleep 10"], capture_output=True, timeout=0.3)
     assert info.value.timeout == 0.3
+    assert info.value.stdout is not None
     pid = int(info.value.stdout)
     assert process_state(pid) is None
     assert not zombie_children()
@@ -335,7 +337,7 @@ def test_two_hundred_children_at_once_while_the_hub_serves_others(any_hub: objec
     assert all(proc.poll() is None for proc in procs)
     ticks_before = ticks[0]
 
-    def release(proc: subprocess.Popen[bytes]) -> int:
+    def release(proc: subprocess.Popen) -> int | None:
         return proc.communicate(b"go\n", timeout=30)[0] or proc.returncode
 
     threads = [eventlet.spawn(release, proc) for proc in procs]
@@ -365,7 +367,7 @@ def test_a_caller_killed_while_its_child_starts_leaves_no_zombie(program: str) -
         started.append(subprocess.Popen([program, "10"]))
 
     starter = eventlet.spawn(start)
-    eventlet.sleep(0)  # the starter hands the fork to a helper thread and waits
+    hub_turns()  # the starter hands the fork to a helper thread and waits
     starter.kill()
     assert started == []
     for _ in range(500):

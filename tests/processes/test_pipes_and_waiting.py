@@ -1,4 +1,4 @@
-"""The building blocks: green pipe streams, Flag, ThreadCall, exit watchers, green waitpid, worker loop."""
+"""The building blocks: green pipe streams, flags, ThreadCall, exit watchers, green waitpid, worker loop."""
 
 from __future__ import annotations
 
@@ -8,19 +8,20 @@ import pickle
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 
 import eventlet
 import eventlet.processes
-from eventlet.hubs import get_hub
+from eventlet import tpool
+from eventlet.event import Event
 from eventlet.processes import PipeStream, PipeTimeout, TextStream, resolve_io_mode
 from eventlet.processes._exitwait import PidfdWatcher, ThreadWatcher, exit_watcher
 from eventlet.processes._protocol import dump_error, dump_result, frame, read_frame
-from eventlet.processes._sync import Flag, ThreadCall, ThreadPool
+from eventlet.processes._sync import ThreadCall, raise_flag, wait_flag
 from eventlet.processes._worker import noop, run_chunk, run_star_chunk, serve
+from eventlet.testing import hub_turns
 
 from . import pool_tasks as tasks
 
@@ -74,7 +75,7 @@ def test_readline_across_reads_and_limits(pipe: tuple[PipeStream, PipeStream]) -
     def feed() -> None:
         for part in (b"ab", b"cd", b"e\nfg", b"hij\n"):
             writer.write(part)
-            eventlet.sleep(0.01)
+            hub_turns()  # the reader takes it before the next part comes
         writer.close()
 
     feeder = eventlet.spawn(feed)
@@ -129,7 +130,7 @@ def test_write_timeout_that_has_already_passed() -> None:
 def test_closing_a_stream_wakes_its_reader(pipe: tuple[PipeStream, PipeStream]) -> None:
     reader, writer = pipe
     waiting = eventlet.spawn(reader.read, 1)
-    eventlet.sleep(0.01)
+    hub_turns()  # the reader waits
     reader.close()
     with pytest.raises((OSError, ValueError)):
         waiting.wait()
@@ -174,56 +175,41 @@ def test_text_stream(pipe: tuple[PipeStream, PipeStream]) -> None:
     assert list(text_in) == []
 
 
-def test_flag() -> None:
-    flag = Flag()
-    assert not flag.wait(0)
-    assert not flag.wait(0.01)
-    waiters = [eventlet.spawn(flag.wait) for _ in range(3)]
+def test_flags_are_core_events() -> None:
+    flag: Event[None] = Event()
+    assert not wait_flag(flag, 0)
+    assert not wait_flag(flag, 0.01)
+    waiters = [eventlet.spawn(wait_flag, flag) for _ in range(3)]
     eventlet.sleep(0)
-    flag.set("value")
+    raise_flag(flag)
+    raise_flag(flag)  # raising it again does nothing (Event.send twice would raise)
     assert [w.wait() for w in waiters] == [True] * 3
-    assert flag.result() == "value"
-    flag.clear()
-    assert not flag.is_set()
-    flag.set_exception(KeyError("k"))
-    with pytest.raises(KeyError):
-        flag.result()
+    flag.reset()  # the waiter lowers it
+    assert not wait_flag(flag, 0)
 
 
 def test_flag_waiter_killed_or_timed_out_is_not_woken_later() -> None:
-    flag = Flag()
-    victim = eventlet.spawn(flag.wait)
+    flag: Event[None] = Event()
+    victim = eventlet.spawn(wait_flag, flag)
     eventlet.sleep(0)
     victim.kill()
-    assert not flag._waiters
-    timed = eventlet.spawn(flag.wait, 0.01)
+    timed = eventlet.spawn(wait_flag, flag, 0.01)
     assert timed.wait() is False
     assert not flag._waiters
-    flag.set()
-
-
-def test_flag_survives_a_stray_wakeup() -> None:
-    flag = Flag()
-    waiter = eventlet.spawn(flag.wait)
-    eventlet.sleep(0)
-    flag._waiters.remove(waiter)
-    get_hub().call_soon(waiter.switch)  # a stray wake-up: the waiter must go back to waiting
-    eventlet.sleep(0)
-    eventlet.sleep(0)
-    assert waiter in flag._waiters
-    flag.set()
-    assert waiter.wait() is True
+    raise_flag(flag)
+    eventlet.sleep(0)  # the wake-ups would run now: nobody is resumed
 
 
 def test_thread_call() -> None:
-    started = threading.Event()
+    release = threading.Event()
 
-    def slow(value: int) -> int:
-        started.set()
-        time.sleep(0.05)
+    def blocked(value: int) -> int:
+        release.wait(10)
         return value * 2
 
-    call = ThreadCall(slow, 21)
+    call = ThreadCall(blocked, 21)
+    assert not call.wait(0) and not call.finished
+    release.set()
     assert call.wait(10)
     assert call.result() == 42
     assert call.finished
@@ -237,27 +223,50 @@ def test_thread_call() -> None:
         failing.result()
 
 
+@pytest.mark.parametrize("pooled", [False, True])
+def test_thread_call_threads_are_real_and_run_under_the_threading_hooks(pooled: bool) -> None:
+    """ThreadCall's threads are core's (tpool): real, and profiled as a threading.Thread is."""
+    profiled: list[int] = []
+
+    def profiler(frame: object, event: str, arg: object) -> None:
+        if event == "call":
+            profiled.append(threading.get_ident())
+
+    pool = tpool.ThreadPool(1) if pooled else None
+    saved = threading.getprofile()
+    threading.setprofile(profiler)
+    try:
+        call = ThreadCall(threading.get_ident, pool=pool)
+        assert call.wait(10)
+    finally:
+        threading.setprofile(saved)
+        if pool is not None:
+            pool.killall()
+    ident = call.result()
+    assert ident != threading.get_ident() and ident in profiled
+
+
 def test_thread_pool_starts_over_after_fork() -> None:
-    pool = ThreadPool(2)
+    pool = tpool.ThreadPool(2)
     assert ThreadCall(tasks.add, 1, 2, pool=pool).wait(10)
     pool._after_fork()  # what a forked child runs: the parent's threads are not there
     call = ThreadCall(tasks.add, 2, 2, pool=pool)
     assert call.wait(10) and call.result() == 4
+    pool.killall()
 
 
 def test_thread_call_abandon() -> None:
     release = threading.Event()
     call = ThreadCall(release.wait, 10)
-    notified: list[bool] = []
-    call.add_done_callback(lambda: notified.append(True))
+    notified: Event[None] = Event()
+    call.add_done_callback(notified.send)
     call.abandon(OSError("gave up"))
     call.abandon(OSError("twice"))
     assert call.wait()
     with pytest.raises(OSError, match="gave up"):
         call.result()
     release.set()
-    while not notified:
-        eventlet.sleep(0.005)
+    notified.wait()  # the thread's late outcome is dropped
     with pytest.raises(OSError, match="gave up"):
         call.result()
 
@@ -281,7 +290,7 @@ def test_pidfd_watcher_of_a_reaped_child_and_a_closed_one() -> None:
     proc = subprocess.Popen(["sleep", "10"])
     watcher = PidfdWatcher(proc.pid)
     waiting = eventlet.spawn(watcher.wait, None)
-    eventlet.sleep(0.01)
+    hub_turns()  # the waiter waits
     watcher.close()  # the waiter hears EBADF: reported as "exited, go and look"
     assert waiting.wait() is True
     proc.kill()
@@ -376,12 +385,50 @@ def test_dump_error_of_an_unpicklable_exception() -> None:
 def test_lazy_package_namespace() -> None:
     assert "ProcessPool" in dir(eventlet.processes)
     with pytest.raises(AttributeError, match="no attribute"):
-        eventlet.processes.nothing_here  # noqa: B018
+        eventlet.processes.nothing_here  # type: ignore[attr-defined]  # noqa: B018 - deliberately missing
 
 
 def test_worker_helpers() -> None:
-    assert noop(1, 2) is None
+    assert noop(1, 2) is None  # type: ignore[func-returns-value]  # checked: it takes anything, returns None
     assert run_star_chunk(tasks.add, [(1, 2), (3, 4)]) == [3, 7]
     assert run_chunk(tasks.square, [2, 3]) == [4, 9]
     ok, (exc, _text) = pickle.loads(dump_result(lambda: None))
     assert not ok and isinstance(exc, pickle.PicklingError)
+
+
+HOOKS_UNDER_MONKEY_PATCH = """
+import eventlet
+eventlet.monkey_patch()
+import threading
+from eventlet import tpool
+from eventlet.processes._sync import ThreadCall
+
+seen = set()
+
+def profiler(frame, event, arg):
+    if event == "call" and frame.f_code.co_name == "marker":
+        seen.add(threading.get_ident())
+
+def marker():
+    return threading.get_ident()
+
+threading.setprofile(profiler)  # on the threading module programs use: the patched one
+alone = ThreadCall(marker)
+pooled = ThreadCall(marker, pool=tpool.ThreadPool(1))
+assert alone.wait(30) and pooled.wait(30)
+print(alone.result() in seen, pooled.result() in seen, tpool.execute(marker) in seen)
+"""
+
+
+def test_helper_threads_run_under_the_programs_hooks_after_monkey_patch() -> None:
+    """The threading hooks a program sets reach this package's threads, also after monkey_patch().
+
+    eventlet's own modules get an unpatched copy of ``threading``; a thread starter that read the
+    hooks there (this package's own did) missed them.  Core's, shared with tpool, reads the
+    program's module.
+    """
+    out = subprocess.run(
+        [sys.executable, "-c", HOOKS_UNDER_MONKEY_PATCH], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "True", "True"]

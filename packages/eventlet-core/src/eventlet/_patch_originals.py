@@ -60,6 +60,32 @@ def _is_source_module(module: ModuleType) -> bool:
     return file is not None and str(file).endswith(".py")
 
 
+def _fresh_threading(dependencies: dict[str, ModuleType]) -> ModuleType:
+    """A fresh ``threading`` that leaves the calling OS thread's ``join()`` working.
+
+    Before Python 3.13, importing ``threading`` makes its ``_MainThread`` with
+    ``_thread._set_sentinel()``, which gives the *calling* OS thread a new sentinel lock (released
+    when the thread ends) in place of the one its own ``Thread`` object holds: made in a thread
+    other than the main one (a server thread whose asyncio hub starts), the copy would leave that
+    thread unjoinable.  The copy's main thread gets a lock of its own instead, and the threads it
+    starts later the real sentinels.
+    """
+    thread_module = dependencies.get("_thread") or sys.modules["_thread"]
+    set_sentinel = getattr(thread_module, "_set_sentinel", None)
+    if set_sentinel is None:  # Python 3.13+: the main thread's handle is not the caller's
+        return import_fresh("threading", dependencies)
+
+    def main_thread_lock() -> Any:
+        return thread_module.allocate_lock()  # threading acquires it, as it does a sentinel
+
+    view = ModuleType("_thread", thread_module.__doc__)
+    vars(view).update(vars(thread_module))
+    view._set_sentinel = main_thread_lock  # type: ignore[attr-defined]
+    module = import_fresh("threading", {**dependencies, "_thread": view})
+    module._set_sentinel = set_sentinel  # type: ignore[attr-defined]
+    return module
+
+
 class Unpatched:
     """The unpatched views of standard modules (part of the patcher's state)."""
 
@@ -124,7 +150,11 @@ class Unpatched:
         if current is not None and not _is_source_module(current):
             module = self.shadow(name)  # a built-in or extension module cannot be executed again
         else:
-            module = import_fresh(name, self._dependencies(name, current))
+            dependencies = self._dependencies(name, current)
+            if name == "threading":
+                module = _fresh_threading(dependencies)
+            else:
+                module = import_fresh(name, dependencies)
         self.originals[name] = module
         self.shadow_names[id(module)] = name
         self.all_shadows.append(module)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import atexit
 import code
-import errno
 import logging
 import sys
 import weakref
@@ -29,12 +28,11 @@ from typing import Any, TextIO
 from greenlet import getcurrent, greenlet
 
 from eventlet import greenthread
+from eventlet._accept import AcceptBackoff
 
 __all__ = ["BackdoorConsole", "backdoor", "backdoor_server"]
 
 logger: logging.Logger = logging.getLogger("eventlet.backdoor")
-
-_RETRY_ACCEPT = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.ECONNABORTED})
 
 
 class BackdoorConsole(code.InteractiveConsole):
@@ -196,19 +194,14 @@ def backdoor(conn_info: tuple[Any, Any], locals: dict[str, Any] | None = None) -
 def backdoor_server(sock: Any, locals: dict[str, Any] | None = None) -> None:
     """Accept clients on listening socket ``sock`` forever, a console for each; close ``sock`` after.
 
-    Run it in a green thread of its own (``eventlet.spawn(backdoor_server, sock)``).
+    Run it in a green thread of its own (``eventlet.spawn(backdoor_server, sock)``).  ``accept``
+    failures that pass (an aborted connection, running out of descriptors) are ridden out as in
+    every accept loop (:mod:`eventlet._accept`); any other ends it.
     """
     logger.info("backdoor server listening on %s", sock.getsockname())
+    accept = AcceptBackoff(logger, "backdoor server").accept
     try:
         while True:
-            try:
-                conn, addr = sock.accept()
-            except OSError as exc:
-                if exc.errno not in _RETRY_ACCEPT:
-                    raise
-                logger.warning("backdoor server: accept failed (%s); retrying", exc)
-                greenthread.sleep(0.1)
-                continue
-            backdoor((conn, addr), locals)
+            backdoor(accept(sock), locals)
     finally:
         sock.close()

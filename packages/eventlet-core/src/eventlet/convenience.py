@@ -6,7 +6,8 @@ of a handler is logged and ends the loop too, re-raised by ``serve`` (upstream e
 a server whose handler is broken stops rather than failing every connection quietly).  When the
 process runs out of file descriptors (``EMFILE``, ``ENFILE``) the loop backs off, sleeping a little
 longer each time up to half a second, instead of spinning on a listening socket that stays readable;
-it recovers by itself once descriptors are freed.
+it recovers by itself once descriptors are freed (:mod:`eventlet._accept`, shared by every accept
+loop of the project).
 
 ``listen`` sets ``SO_REUSEPORT`` only when asked (``reuse_port=True``), and warns
 (:class:`ReuseRandomPortWarning`) when asked for it on a random port, and
@@ -26,10 +27,11 @@ from typing import Any, TypeVar
 
 from greenlet import getcurrent, greenlet
 
+from eventlet._accept import AcceptBackoff
 from eventlet._typing import Address as Address
 from eventlet._typing import Closable, Listener
 from eventlet.greenio.socket import GreenSocket
-from eventlet.greenthread import kill, sleep, spawn_n
+from eventlet.greenthread import kill, spawn_n
 from eventlet.hubs import get_hub
 
 __all__ = [
@@ -45,14 +47,6 @@ __all__ = [
 logger: logging.Logger = logging.getLogger("eventlet.convenience")
 
 S = TypeVar("S", bound=Closable)
-
-#: Accept errors meaning "out of resources for now": back off and retry.
-_RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
-#: Accept errors about one connection that went away before it was accepted: just go on.
-_TRANSIENT_ERRNOS = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR})
-_FIRST_BACKOFF = 0.01
-_MAX_BACKOFF = 0.5
-
 
 #: setsockopt errors meaning "SO_REUSEPORT is defined here but not supported" (EINVAL, ENOPROTOOPT).
 _REUSEPORT_UNSUPPORTED = frozenset({errno.EINVAL, errno.ENOPROTOOPT})
@@ -215,23 +209,10 @@ def serve(sock: Listener[S], handle: Callable[[S, Any], object], concurrency: in
     """
     pool = _make_pool(concurrency)
     state = _ServeState(getcurrent())
-    delay = 0.0
+    accept = AcceptBackoff(logger, "serve").accept
     try:
         while True:
-            try:
-                conn, addr = sock.accept()
-            except OSError as exc:
-                if exc.errno in _TRANSIENT_ERRNOS:
-                    continue
-                if exc.errno not in _RESOURCE_ERRNOS:
-                    raise
-                if delay == 0.0:
-                    logger.warning("serve: cannot accept (%s); backing off until it clears", exc)
-                delay = min(delay * 2, _MAX_BACKOFF) if delay else _FIRST_BACKOFF
-                logger.debug("serve: accept failed (%s), retrying in %.3fs", exc, delay)
-                sleep(delay)
-                continue
-            delay = 0.0
+            conn, addr = accept(sock)
             pool.spawn_n(_run_handler, handle, conn, addr, state)
             del conn, addr  # drop the references while waiting for the next connection
     except StopServe:

@@ -13,10 +13,12 @@ exception is logged) and nobody is woken by mistake.
 
 The workers are real OS threads even under ``monkey_patch()``: daemon ``threading.Thread`` objects
 of the unpatched ``threading`` module (named ``tpool_thread_N``, as upstream's, which is what
-``threading.current_thread()`` gives in them), started on the first call, never at import.  A call
-made from a worker thread runs directly (a nested ``execute`` would otherwise wait for itself).  The
-pool has ``EVENTLET_THREADPOOL_SIZE`` threads (default 20), or what :func:`set_num_threads` says;
-with 0, calls run in the calling thread, as upstream (a ``RuntimeWarning`` says so once).
+``threading.current_thread()`` gives in them), started by :func:`start_real_thread` on the first
+call, never at import.  Other code that needs a real thread, or a pool of its own, uses
+:func:`start_real_thread` and :class:`ThreadPool` too (eventlet-processes does).  A call made from a
+worker thread runs directly (a nested ``execute`` would otherwise wait for itself).  The pool has
+``EVENTLET_THREADPOOL_SIZE`` threads (default 20), or what :func:`set_num_threads` says; with 0,
+calls run in the calling thread, as upstream (a ``RuntimeWarning`` says so once).
 """
 
 from __future__ import annotations
@@ -37,7 +39,16 @@ from greenlet import getcurrent, greenlet
 from eventlet import hubs
 from eventlet.patcher import original
 
-__all__ = ["Proxy", "execute", "get_num_threads", "killall", "set_num_threads", "setup"]
+__all__ = [
+    "Proxy",
+    "ThreadPool",
+    "execute",
+    "get_num_threads",
+    "killall",
+    "set_num_threads",
+    "setup",
+    "start_real_thread",
+]
 
 logger: logging.Logger = logging.getLogger("eventlet.tpool")
 
@@ -84,15 +95,37 @@ def _deliver(call: _Call) -> None:
         )
 
 
-def _inherit_hooks() -> None:  # pragma: no cover - runs before the worker can be traced
-    """Install ``threading.settrace``/``setprofile`` hooks, as a ``threading.Thread`` would."""
-    threading = sys.modules.get("threading")
-    trace = getattr(threading, "_trace_hook", None)
-    profile = getattr(threading, "_profile_hook", None)
+def start_real_thread(function: Callable[..., Any], *args: Any, name: str | None = None) -> int:
+    """Run ``function(*args)`` in a new OS thread, even under ``monkey_patch()``; return its ident.
+
+    The thread is a daemon ``threading.Thread`` of the unpatched ``threading`` module (the one
+    eventlet's own modules get, also after ``monkey_patch()``), called ``name`` if given: what
+    ``threading.current_thread()`` returns in it.  It runs under the ``threading.settrace`` and
+    ``threading.setprofile`` hooks that programs set, those of the ``threading`` module in
+    ``sys.modules`` (the patched one after ``monkey_patch()``), read as the thread starts, as a
+    ``threading.Thread`` reads its own module's: debuggers, profilers and coverage see it.
+    ``function`` should handle its own exceptions (one that escapes goes to
+    ``threading.excepthook``).  The pool's workers are started with it, and so are
+    eventlet-processes' helper threads.
+    """
+    thread = threading.Thread(target=_thread_main, args=(function, args), name=name, daemon=True)
+    thread.start()
+    ident = thread.ident
+    assert ident is not None  # start() returns once the thread runs
+    return ident
+
+
+def _thread_main(  # pragma: no cover - runs before the thread can be traced
+    function: Callable[..., Any], args: tuple[Any, ...]
+) -> None:
+    programs = sys.modules.get("threading")  # not imported: no hook can have been set
+    trace = getattr(programs, "_trace_hook", None)
+    profile = getattr(programs, "_profile_hook", None)
     if trace is not None:
         sys.settrace(trace)
     if profile is not None:
         sys.setprofile(profile)
+    function(*args)  # a new frame: traced by the hooks just installed
 
 
 class PoolSizeError(ValueError, AssertionError):
@@ -168,24 +201,14 @@ class ThreadPool:
                     stacklevel=4,
                 )
             while len(self._workers) < self.size:
-                # ``threading`` is the unpatched module here, also after monkey_patch() (the patcher
-                # points eventlet's modules at it): these are OS threads.
-                threading.Thread(
-                    target=self._work,
-                    args=(self._requests, self._hellos, self._exits),
+                start_real_thread(
+                    self._serve,
+                    self._requests,
+                    self._hellos,
+                    self._exits,
                     name=f"tpool_thread_{len(self._workers)}",
-                    daemon=True,
-                ).start()
+                )
                 self._workers.add(self._hellos.get())  # the new worker's ident
-
-    def _work(
-        self,
-        requests: _queue.SimpleQueue[_Call | None],
-        hellos: _queue.SimpleQueue[int],
-        exits: _queue.SimpleQueue[int],
-    ) -> None:  # pragma: no cover - runs before the worker can be traced
-        _inherit_hooks()
-        self._serve(requests, hellos, exits)  # a new frame: traced by the hooks just installed
 
     def _serve(
         self,

@@ -9,7 +9,7 @@ a WSGI application, as upstream's does (python-engineio and Flask-SocketIO subcl
   ``origin_checker(host, origin)`` ``403``;
 * the 101 answer is upstream's, byte for byte, with the subprotocol (the first the client
   offers among ``supported_protocols``) and permessage-deflate negotiated as upstream does
-  (:mod:`eventlet.httpd._ws_compat_handshake`);
+  (:mod:`eventlet.httpd.websocket._compat_handshake`);
 * the handler gets an :class:`RFC6455WebSocket` (``send``, ``wait`` returning ``None`` once
   closed, ``close``), or a hixie-75/76 :class:`WebSocket` for those old drafts, accepted unless
   ``support_legacy_versions`` is false (it is true for ``WebSocketWSGI(handler)``, false by
@@ -37,23 +37,23 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from eventlet.httpd._ws_compat_handshake import hybi_handshake, upgrade_requested
-from eventlet.httpd._ws_frames import CloseCode
-from eventlet.httpd._ws_handshake import GUID
-from eventlet.httpd._ws_legacy import (
+from eventlet.httpd._wsgi import ALREADY_HANDLED, Input
+from eventlet.httpd.websocket._compat_handshake import hybi_handshake, upgrade_requested
+from eventlet.httpd.websocket._frames import CloseCode
+from eventlet.httpd.websocket._handshake import GUID
+from eventlet.httpd.websocket._legacy import (
     DEFAULT_MAX_FRAME_LENGTH,
     BadRequest,
     WebSocket,
     legacy_reply,
     legacy_version,
 )
-from eventlet.httpd._ws_rfc6455 import (
+from eventlet.httpd.websocket._rfc6455 import (
     ConnectionClosedError,
     FailedConnectionError,
     ProtocolError,
     RFC6455WebSocket,
 )
-from eventlet.httpd._wsgi import ALREADY_HANDLED, Input
 
 __all__ = [
     "ACCEPTABLE_CLIENT_ERRORS",

@@ -157,6 +157,9 @@ def _bootstrap(
     handle: _ThreadHandle | None,
 ) -> None:
     registry = _registry
+    # Held here, not only in the weak registry: a green thread collected as garbage is killed
+    # after the registry has forgotten it, and its sentinels must be released all the same.
+    sentinels: list[LockType] = registry.sentinels.setdefault(getcurrent(), [])
     try:
         function(*args, **kwargs)
     except (SystemExit, GreenletExit):
@@ -165,7 +168,8 @@ def _bootstrap(
         _report_unhandled(function)
     finally:
         registry.running -= 1
-        for lock in registry.sentinels.pop(getcurrent(), ()):
+        registry.sentinels.pop(getcurrent(), None)
+        for lock in sentinels:
             if lock.locked():
                 lock.release()
         if handle is not None:
@@ -266,8 +270,34 @@ def _count() -> int:
     return _registry.running + _real_count() - resolver_pool.workers
 
 
+def _can_run(glet: greenlet | None) -> bool:
+    """True if green thread ``glet`` may still run: alive, and on this OS thread's current hub."""
+    if glet is None or glet.dead:
+        return False
+    hub = hubs._hub_if_exists()
+    return hub is not None and glet.parent is hub.greenlet
+
+
+def release_stranded(shutdown_locks: Any = ()) -> None:
+    """Mark finished the green threads that can never run again, so that exit does not wait.
+
+    A green thread parked on a hub that is gone (replaced, closed, or the one of a test) would
+    otherwise hold interpreter exit forever.  ``shutdown_locks`` are the sentinel locks a
+    ``threading`` module waits on at exit (3.10-3.12); 3.13's handles are in the registry.
+    """
+    live = {id(lock) for glet, locks in _registry.sentinels.items() if _can_run(glet) for lock in locks}
+    for lock in list(shutdown_locks):
+        if id(lock) not in live and lock.locked():
+            lock.release()
+    for handle in list(_registry.non_daemon):
+        if not _can_run(_registry.greenlets.get(handle._ident)):
+            handle._set_done()
+            _registry.non_daemon.discard(handle)
+
+
 def _shutdown() -> None:
     """Wait for every non-daemon thread (green ones first) before the interpreter exits (3.13)."""
+    release_stranded()
     while _registry.non_daemon:
         _registry.non_daemon.pop().join()
     if _real_shutdown is not None:

@@ -216,7 +216,16 @@ _copy_keeper = ForkKeeper(vars(_copy))
 
 
 def _join_at_exit() -> None:
-    """Join this copy's non-daemon threads when the interpreter exits, as for real threads."""
+    """Join this copy's non-daemon threads when the interpreter exits, as for real threads.
+
+    Those that can never run again (parked on a hub that is gone) are not waited for.
+    """
+    # _shutdown releases the main thread's own lock, when the module was imported in this thread;
+    # imported in another one (a server's OS thread, say), that lock is stranded like the rest.
+    main = _copy._main_thread
+    main_lock = getattr(main, "_tstate_lock", None) if main.ident == _copy.get_ident() else None
+    locks = [lock for lock in getattr(_copy, "_shutdown_locks", ()) if lock is not main_lock]
+    _green_thread.release_stranded(locks)
     _copy._shutdown()
 
 

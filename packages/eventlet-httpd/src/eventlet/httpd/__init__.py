@@ -25,7 +25,7 @@ from ._server import Server, serve
 from ._wsgi import ALREADY_HANDLED, ChunkReadError, ClientDisconnected, FileWrapper, Input
 
 if TYPE_CHECKING:
-    from ._websocket import WebSocket, WebSocketWSGI
+    from .websocket._app import WebSocket, WebSocketWSGI
 
 __all__ = [
     "ALREADY_HANDLED",
@@ -47,9 +47,9 @@ __all__ = [
 def _lazy_attribute(name: str) -> Any:
     """The websocket classes, imported on first use (PEP 562)."""
     if name in ("WebSocket", "WebSocketWSGI"):
-        from . import _websocket
+        from .websocket import _app
 
-        return getattr(_websocket, name)
+        return getattr(_app, name)
     raise AttributeError(f"module 'eventlet.httpd' has no attribute {name!r}")
 
 

@@ -15,25 +15,24 @@ module docstring of :mod:`eventlet.httpd._server` for the policies):
 
 from __future__ import annotations
 
-import errno
 import heapq
 import logging
 from collections.abc import Callable
 from typing import Any
 
+from eventlet._accept import TRANSIENT_ERRNOS
 from eventlet.greenthread import sleep
 from eventlet.hubs import wait_fd
 from eventlet.hubs.hub import EV_READ
 
 from ._activation import refuse_new_connections
-from ._connection import Expired, HttpProtocol, evictable
+from ._connection import HttpProtocol, evictable
+from ._expiry import Expired
 
-__all__ = ["TRANSIENT_ERRNOS", "Admission"]
+__all__ = ["Admission"]
 
 logger = logging.getLogger("eventlet.httpd")
 
-TRANSIENT_ERRNOS = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR})
-"""Errors of ``accept`` that only concern one connection attempt: try the next."""
 _EVICT_BATCH = 32  # the most idle connections closed at once when the cap is reached
 _SETTLE = 0.01  # between the two passes over the listening queue when stopping
 

@@ -35,6 +35,7 @@ from ._activation import (
     parse_bind,
     refuse_new_connections,
 )
+from ._worker import LOAD_FAILED_EXIT
 
 __all__ = [
     "LOAD_FAILED_EXIT",
@@ -47,8 +48,6 @@ __all__ = [
 
 logger = logging.getLogger("eventlet.httpd")
 
-LOAD_FAILED_EXIT = 2
-"""Exit status when the application or the socket cannot be set up (not worth a restart)."""
 DEFAULT_MAX_BODY = 1 << 30
 _TCP = (socket.AF_INET, socket.AF_INET6)
 

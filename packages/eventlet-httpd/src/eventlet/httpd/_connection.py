@@ -15,14 +15,14 @@ a wait state and a deadline, and the server's periodic sweep expires those past 
 (see :mod:`eventlet.httpd._expiry`, which defines :class:`Expired` and :class:`Shutdown`).
 
 Before the first request: with ``proxy_protocol`` a trusted peer's PROXY header is read (it
-names the client: :mod:`eventlet.httpd._proxy`), then the TLS handshake runs if the server
-speaks TLS (a plain HTTP request there gets a ``400`` saying so).  The application is chosen once
+names the client), then the TLS handshake runs if the server speaks TLS (a plain HTTP request
+there gets a ``400`` saying so): :mod:`eventlet.httpd._opening`.  The application is chosen once
 per connection: wrapped in :class:`~eventlet.httpd._forwarded.ForwardedApp` when the client is a
 trusted proxy, so forwarding headers cost nothing on other connections.
 
 Writing the response (every body shape, framing checks) and the failure responses (a malformed
 request's error status with a lingering close, an application's ``500``) live in
-:mod:`eventlet.httpd._response`, whose :class:`~eventlet.httpd._response.ResponseWriter` is this
+:mod:`eventlet.httpd._response`, whose :class:`~eventlet.httpd._response.ResponseSender` is this
 driver's base class.  A client that went away is logged at debug level only.
 """
 
@@ -37,29 +37,21 @@ from urllib.parse import unquote
 
 from greenlet import getcurrent, greenlet
 
-from ._errors import ProtocolError
 from ._expiry import HEAD_WAIT, IO_WAIT, Expired, Shutdown
-from ._parser import RequestParser
-from ._request import Request
-from ._response import ResponseWriter, as_bytes
-from ._writer import ResponseHead
+from ._opening import peer_address, read_proxy_header, start_tls
+from ._response import ResponseSender, as_bytes
 from ._wsgi import ALREADY_HANDLED, ClientDisconnected, Input, environ_key
+from .protocol import HTTPProtocolError, Request, RequestParser, ResponseHead, continue_response
 
 if TYPE_CHECKING:
     from ._server import Server
 
-__all__ = ["HEAD_WAIT", "IO_WAIT", "Expired", "HttpProtocol", "Shutdown", "evictable"]
+__all__ = ["HttpProtocol", "evictable"]
 
 error_log = logging.getLogger("eventlet.httpd.error")
 
 _monotonic = time.monotonic
 _RECV_SIZE = 65536
-
-
-def _peer(addr: Any) -> tuple[str, str]:
-    if isinstance(addr, tuple) and len(addr) >= 2:
-        return str(addr[0]), str(addr[1])
-    return (addr if isinstance(addr, str) else ""), ""
 
 
 def evictable(conn: HttpProtocol) -> bool:
@@ -71,13 +63,7 @@ def evictable(conn: HttpProtocol) -> bool:
     return conn.waiting == HEAD_WAIT and conn.requests > 0 and not conn.parser.buffered
 
 
-def _is_plain_http(exc: OSError) -> bool:
-    """Whether a failed TLS handshake met an HTTP request instead of a ClientHello."""
-    reason = getattr(exc, "reason", None)
-    return reason == "HTTP_REQUEST" or (reason is None and "http request" in str(exc).lower())
-
-
-class HttpProtocol(ResponseWriter):
+class HttpProtocol(ResponseSender):
     """Serves the requests of one client connection (see the module docstring).
 
     Created by the server for each accepted socket; :meth:`run` is the green thread's body.
@@ -85,7 +71,7 @@ class HttpProtocol(ResponseWriter):
     ``protocol`` to customise it.
     """
 
-    # With those of ResponseWriter: deadline, head, headers, sent, status, waiting.
+    # With those of ResponseSender: deadline, head, headers, sent, status, waiting.
     __slots__ = (
         "addr",
         "app",
@@ -124,7 +110,7 @@ class HttpProtocol(ResponseWriter):
         self.input: Input | None = None
         self.expect_pending: bool = False
         self.continue_headers: list[tuple[str, str]] | None = None
-        self.body_error: ProtocolError | None = None
+        self.body_error: HTTPProtocolError | None = None
         self.request: Request | None = None
         self.requests: int = 0
         """Requests received on this connection so far."""
@@ -143,9 +129,9 @@ class HttpProtocol(ResponseWriter):
         server = self.server
         self.greenlet = getcurrent()
         try:
-            if server.proxy_protocol and not self._proxy_header():
+            if server.proxy_protocol and not read_proxy_header(self):
                 return
-            if server.ssl_context is None or self._start_tls():
+            if server.ssl_context is None or start_tls(self):
                 self._serve()
         except OSError as exc:  # ClientDisconnected included
             error_log.debug("connection from %r ended: %s", self.addr, exc)
@@ -157,61 +143,6 @@ class HttpProtocol(ResponseWriter):
                 self.sock.close()
             finally:
                 server._forget(self)
-
-    def _proxy_header(self) -> bool:
-        """Read the PROXY protocol header of a trusted peer; False if the connection must close."""
-        from ._proxy import ProxyHeaderError, read_header
-
-        if _peer(self.addr)[0] not in self.server.trusted:  # type: ignore[operator]
-            return True
-        self.deadline = _monotonic() + self.server.header_timeout
-        self.waiting = HEAD_WAIT
-        try:
-            source = read_header(self.sock)
-        except ProxyHeaderError as exc:
-            error_log.warning("closing the connection from %r: %s", self.addr, exc)
-            return False
-        except Expired:
-            error_log.debug("no PROXY protocol header from %r in time", self.addr)
-            return False
-        finally:
-            self.waiting = 0
-        if source is not None:
-            self.addr = source
-        return True
-
-    def _start_tls(self) -> bool:
-        """Run the TLS handshake; False (after answering) if the client spoke plain HTTP."""
-        from eventlet.ssl import wrap_socket
-
-        tls = wrap_socket(
-            self.sock,
-            self.server.ssl_context,
-            server_side=True,
-            do_handshake_on_connect=False,
-            handshake_timeout=self.server.header_timeout,
-        )
-        self.sock = tls
-        try:
-            tls.do_handshake()
-        except OSError as exc:
-            if not _is_plain_http(exc):
-                raise
-            self._refuse_plain_http(tls)
-            return False
-        return True
-
-    def _refuse_plain_http(self, tls: Any) -> None:
-        """Answer a plain HTTP request on the TLS port with a 400 that says so (as nginx does)."""
-        from eventlet.greenio.socket import GreenSocket
-
-        error_log.debug("plain HTTP request from %r on a TLS port", self.addr)
-        detach = getattr(tls, "detach", None)
-        if detach is None:  # pragma: no cover - a TLS socket without detach(): just close
-            return
-        self.sock = GreenSocket(tls.family, tls.type, tls.proto, fileno=detach())
-        self.status = "400 Bad Request"
-        self._reject(ProtocolError(400, "plain HTTP request sent to an HTTPS port"))
 
     def expire(self, exc: BaseException) -> None:
         """Throw ``exc`` into the driver if it is in an expirable wait (from hub or green thread)."""
@@ -242,7 +173,7 @@ class HttpProtocol(ResponseWriter):
         server = self.server
         parser = self.parser
         sock = self.sock
-        remote_addr, remote_port = _peer(self.addr)
+        remote_addr, remote_port = peer_address(self.addr)
         env_base = server.base_environ.copy()
         env_base["REMOTE_ADDR"] = remote_addr
         env_base["REMOTE_PORT"] = remote_port
@@ -255,7 +186,7 @@ class HttpProtocol(ResponseWriter):
             if parse:
                 try:
                     req = parser.next_request()
-                except ProtocolError as exc:
+                except HTTPProtocolError as exc:
                     self._reject(exc)
                     return
                 if req is not None:
@@ -280,7 +211,7 @@ class HttpProtocol(ResponseWriter):
             except Expired:
                 self.waiting = 0
                 if parser.buffered:
-                    self._reject(ProtocolError(408, "request head not received in time"))
+                    self._reject(HTTPProtocolError(408, "request head not received in time"))
                 return
             except Shutdown:
                 self.waiting = 0
@@ -314,7 +245,7 @@ class HttpProtocol(ResponseWriter):
                     return False
                 left -= len(data)
                 parser.feed(data)
-        except (ProtocolError, ClientDisconnected):
+        except (HTTPProtocolError, ClientDisconnected):
             return False
         return True
 
@@ -445,11 +376,14 @@ class HttpProtocol(ResponseWriter):
             raise ClientDisconnected("the response body exceeded its Content-Length")
 
     def send_continue(self) -> None:
-        """Send the interim ``100 Continue`` (first read of a body the client holds back)."""
+        """Send the interim ``100 Continue`` (first read of a body the client holds back).
+
+        Its headers (``Input.set_hundred_continue_response_headers``) are checked as response
+        headers are: an invalid one raises ``ValueError`` into the application's read, which
+        then gets a ``500`` rather than putting another line on the wire.
+        """
         self.expect_pending = False
-        extra = self.continue_headers or ()
-        lines = "".join(f"{name}: {value}\r\n" for name, value in extra)
-        self._send(b"HTTP/1.1 100 Continue\r\n" + lines.encode("latin-1") + b"\r\n")
+        self._send(continue_response(self.continue_headers or ()))  # ValueError: bad headers
 
     def receive_body(self) -> None:
         """Receive more request body bytes into the parser (for :class:`Input`)."""

@@ -1,9 +1,11 @@
 """Writing the response: the head, the body in every shape an application returns, failures.
 
-:class:`ResponseWriter` holds the response half of the connection driver
-(:class:`~eventlet.httpd._connection.HttpProtocol` derives from it; it has no state of its own).
+:class:`ResponseSender` holds the response half of the connection driver
+(:class:`~eventlet.httpd._connection.HttpProtocol` derives from it; it has no state of its own):
+it sends on the socket what the server's sans-IO
+:class:`~eventlet.httpd.protocol.ResponseWriter` encodes.
 The driver's ``start_response`` records the status and headers; the head is encoded once, by
-:meth:`ResponseWriter._head`, when the first body bytes are ready (adding ``Connection: close``
+:meth:`ResponseSender._head`, when the first body bytes are ready (adding ``Connection: close``
 when the connection cannot be reused), so that a body known in advance goes out with its head in
 one ``sendall``.  Bodies are framed by their ``Content-Length`` or chunked; a list or tuple is
 joined into one send up to 256 KiB; other iterables are sent chunk by chunk (batched up to the
@@ -15,7 +17,7 @@ Framing errors of the application end the connection rather than corrupt the nex
 longer than its ``Content-Length`` is cut and logged, a shorter one is logged, and in both cases the
 connection is not reused.
 
-Failures.  A malformed request gets its status from the parser's :class:`ProtocolError`, with
+Failures.  A malformed request gets its status from the parser's :class:`HTTPProtocolError`, with
 ``Connection: close``, and a lingering close (shut down writing, read what the client still
 sends for a moment) so the client sees the response rather than a reset.  An application
 exception becomes a ``500`` if nothing was sent yet, else the connection is closed mid-response;
@@ -31,17 +33,15 @@ import traceback
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ._errors import ProtocolError
 from ._expiry import IO_WAIT, Expired
-from ._writer import ResponseHead, end_chunks
 from ._wsgi import ChunkReadError, ClientDisconnected, FileWrapper, Input
+from .protocol import HTTPProtocolError, ResponseHead, encode_chunk, end_chunks
 
 if TYPE_CHECKING:
-    from ._parser import RequestParser
-    from ._request import Request
     from ._server import Server
+    from .protocol import Request, RequestParser
 
-__all__ = ["ResponseWriter", "as_bytes"]
+__all__ = ["ResponseSender", "as_bytes"]
 
 error_log = logging.getLogger("eventlet.httpd.error")
 
@@ -51,7 +51,7 @@ _LINGER_READ = 65536
 _LINGER_BYTES = 1 << 20
 
 
-class ResponseWriter:
+class ResponseSender:
     """The response-writing methods of :class:`~eventlet.httpd._connection.HttpProtocol`.
 
     Its slots are those its methods assign: the response state of the current request and the
@@ -76,7 +76,7 @@ class ResponseWriter:
     input: Input | None
     expect_pending: bool
     hijacked: bool
-    body_error: ProtocolError | None
+    body_error: HTTPProtocolError | None
 
     def _head(self, body_length: int | None) -> ResponseHead:
         """Encode the response head (once) for the app's status and headers."""
@@ -137,7 +137,7 @@ class ResponseWriter:
             return True
         fits = True
         if head.chunked:
-            data = b"%x\r\n%b\r\n" % (len(chunk), chunk)
+            data = encode_chunk(chunk)
         elif head.content_length is not None:
             room = head.content_length - self.sent
             if len(chunk) > room:
@@ -292,7 +292,7 @@ class ResponseWriter:
         except ClientDisconnected as exc:
             error_log.debug("client %r went away: %s", self.addr, exc)
 
-    def _reject(self, exc: ProtocolError) -> None:
+    def _reject(self, exc: HTTPProtocolError) -> None:
         """Answer a malformed request with its status and close cleanly."""
         error_log.debug("bad request from %r: %s", self.addr, exc)
         try:

@@ -5,7 +5,8 @@ that starts one :class:`~eventlet.httpd._connection.HttpProtocol` green thread p
 
 Limits.  At ``max_connections`` open connections the loop stops calling ``accept`` (new clients
 wait in the kernel's backlog) and resumes as soon as one closes.  Accept errors meaning "out of
-file descriptors for now" back off instead of spinning.
+file descriptors for now" back off instead of spinning (:mod:`eventlet._accept`, the accept loop
+helper every server of the project uses).
 
 Timeouts.  One periodic *sweep* (a hub timer, every quarter of the shortest head timeout, at
 most once a second) looks at the connections waiting for a request head and expires those past
@@ -32,10 +33,8 @@ from another OS thread (it then blocks that thread until the server has stopped)
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
-import socket as _stdsocket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -43,17 +42,20 @@ from typing import TYPE_CHECKING, Any
 
 from greenlet import getcurrent, greenlet
 
+from eventlet._accept import AcceptBackoff
 from eventlet.event import Event
 from eventlet.greenio.socket import GreenSocket
-from eventlet.greenthread import kill, sleep, spawn_n
+from eventlet.greenthread import kill, spawn_n
 from eventlet.hubs import get_hub
 
-from ._admission import TRANSIENT_ERRNOS, Admission
-from ._connection import Expired, HttpProtocol, Shutdown, evictable
+from ._admission import Admission
+from ._connection import HttpProtocol, evictable
+from ._expiry import Expired, Shutdown
+from ._listening import is_tls, listening_socket, server_name, tls_context
 from ._log import COMBINED, AccessLog
 from ._stats import Recorder, snapshot
-from ._writer import ResponseWriter
 from ._wsgi import base_environ
+from .protocol import ResponseWriter
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -67,8 +69,6 @@ __all__ = ["Server", "serve"]
 
 logger = logging.getLogger("eventlet.httpd")
 
-_RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
-_MAX_BACKOFF = 0.5
 _CAPITAL_CACHE_SIZE = 512
 DEFAULT_MAX_BODY = 1 << 30
 """The default ``max_body``: 1 GiB, waitress's ``max_request_body_size``."""
@@ -199,14 +199,14 @@ class Server(Admission):
         elif proxy_protocol:
             raise ValueError("proxy_protocol needs forwarded_allow_ips: the proxies to accept it from")
         self.proxy_protocol = proxy_protocol
-        self.ssl_context: Any = self._make_ssl_context(certfile, keyfile, ssl_context)
+        self.ssl_context: Any = tls_context(certfile, keyfile, ssl_context)
         self._owns_socket = sock is None or not isinstance(sock, GreenSocket)
         self._created_socket = sock is None
-        self.socket: Any = self._make_socket(host, port, sock, backlog, reuse_port)
+        self.socket: Any = listening_socket(host, port, sock, backlog, reuse_port)
         self._address = self.socket.getsockname()
         self.sendfile: bool = type(self.socket) is GreenSocket and self.ssl_context is None
-        scheme = url_scheme or ("https" if self.ssl_context is not None or _is_tls(sock) else "http")
-        name, port_text = self._server_name()
+        scheme = url_scheme or ("https" if self.ssl_context is not None or is_tls(sock) else "http")
+        name, port_text = server_name(self._address)
         self.base_environ: dict[str, Any] = base_environ(name, port_text, scheme, environ)
         self.stopping: bool = False
         self._draining = False  # nothing more will be admitted: the last close ends the drain
@@ -229,36 +229,6 @@ class Server(Admission):
         if isinstance(target, (str, os.PathLike)):
             target = self._owned_file = open(target, "a", encoding="utf-8")  # noqa: SIM115
         return AccessLog(target, fmt, forwarded_for)
-
-    @staticmethod
-    def _make_ssl_context(certfile: str | None, keyfile: str | None, context: Any) -> Any:
-        if context is not None or certfile is not None:
-            try:
-                import eventlet.ssl as green_ssl
-            except ImportError as exc:
-                raise RuntimeError("serving TLS needs eventlet-ssl: pip install eventlet-ssl") from exc
-            if context is None:
-                context = green_ssl.create_default_context(
-                    green_ssl.Purpose.CLIENT_AUTH, certfile=certfile, keyfile=keyfile
-                )
-        return context
-
-    @staticmethod
-    def _make_socket(host: str, port: int, sock: Any, backlog: int, reuse_port: bool) -> Any:
-        if sock is None:
-            family = _stdsocket.AF_INET6 if ":" in host else _stdsocket.AF_INET
-            from eventlet.convenience import listen
-
-            return listen((host, port), family, backlog, reuse_port=reuse_port)
-        if isinstance(sock, GreenSocket) or _is_tls(sock):
-            return sock
-        return GreenSocket(sock.family, sock.type, sock.proto, os.dup(sock.fileno()))
-
-    def _server_name(self) -> tuple[str, str]:
-        address = self.address
-        if isinstance(address, tuple):
-            return str(address[0]), str(address[1])
-        return "localhost", ""
 
     # -- public properties -----------------------------------------------------------------
 
@@ -344,23 +314,11 @@ class Server(Admission):
         conns = self._connections
         cap = self.max_connections
         admit = self._admit
-        delay = 0.0
+        accept = AcceptBackoff(logger, "eventlet-httpd").accept
         while True:
             if len(conns) >= cap:
                 self._wait_capacity()
-            try:
-                sock, addr = lsock.accept()
-            except OSError as exc:
-                if exc.errno in TRANSIENT_ERRNOS:
-                    continue
-                if exc.errno not in _RESOURCE_ERRNOS:
-                    raise
-                if not delay:
-                    logger.warning("cannot accept (%s): backing off until it clears", exc)
-                delay = min(delay * 2, _MAX_BACKOFF) if delay else 0.01
-                sleep(delay)
-                continue
-            delay = 0.0
+            sock, addr = accept(lsock)
             admit(sock, addr)
 
     def _admit(self, sock: Any, addr: Any) -> None:
@@ -456,10 +414,6 @@ class Server(Admission):
     def __exit__(self, *exc: object) -> None:
         if not self.stopping:
             self.stop()
-
-
-def _is_tls(sock: Any) -> bool:
-    return sock is not None and hasattr(sock, "do_handshake")
 
 
 def serve(app: WSGIApplication, host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:

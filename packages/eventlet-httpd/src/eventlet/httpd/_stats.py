@@ -16,6 +16,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import Any
 
+from ._expiry import HEAD_WAIT
+
 __all__ = ["DURATION_BUCKETS", "Recorder", "counters_of", "merge", "snapshot"]
 
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
@@ -57,8 +59,6 @@ class Recorder:
 
 def snapshot(server: Any) -> dict[str, Any]:
     """The statistics of ``server`` now (see :meth:`eventlet.httpd.Server.stats`)."""
-    from ._connection import HEAD_WAIT
-
     conns = list(server._connections)
     idle = sum(1 for c in conns if c.waiting == HEAD_WAIT and not c.parser.buffered)
     stats: dict[str, Any] = {

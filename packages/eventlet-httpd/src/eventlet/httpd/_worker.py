@@ -27,6 +27,7 @@ from typing import Any
 
 __all__ = [
     "BEAT",
+    "LOAD_FAILED_EXIT",
     "READY",
     "REPLACE",
     "STATS",
@@ -48,6 +49,9 @@ REPLACE = b"Q"
 """Report: start a successor, then stop this worker."""
 STATS = b"S"
 """Report: the worker's statistics (JSON after the pid)."""
+LOAD_FAILED_EXIT = 2
+"""Exit status when the application or the socket cannot be set up (not worth a restart): the
+supervisor stops instead of replacing a worker that exits with it."""
 _STATS_INTERVAL = 1.0
 
 
@@ -208,6 +212,7 @@ def watch_sources(server: Any, on_change: Callable[[str], None], interval: float
     from eventlet.greenthread import sleep
 
     before = _source_mtimes()
+    logger.info("watching %d source files for changes", len(before))
     while not server.stopping:
         sleep(interval)
         now = _source_mtimes()

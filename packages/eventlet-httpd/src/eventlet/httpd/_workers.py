@@ -46,7 +46,7 @@ import time
 from typing import Any
 
 from ._activation import refuse_new_connections
-from ._worker import BEAT, READY, REPLACE, STATS
+from ._worker import BEAT, LOAD_FAILED_EXIT, READY, REPLACE, STATS
 
 __all__ = ["Supervisor", "WorkerProcess"]
 
@@ -275,8 +275,6 @@ class Supervisor:
                 del self.retiring[pid]
                 self._forget(pid)
                 logger.info("retired worker %d exited", pid)
-        from ._cli import LOAD_FAILED_EXIT
-
         for pid, worker in list(self.workers.items()):
             status = worker.proc.poll()
             if status is None:

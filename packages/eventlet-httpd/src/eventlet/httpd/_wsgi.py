@@ -23,8 +23,8 @@ import sys
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from ._errors import ProtocolError
-from ._parser import EOF, NEED_DATA
+from .protocol import EOF, NEED_DATA, HTTPProtocolError
+from .protocol._request import cgi_key
 
 if TYPE_CHECKING:
     from ._connection import HttpProtocol
@@ -61,7 +61,7 @@ ALREADY_HANDLED: Final = _AlreadyHandled()
 class ChunkReadError(ValueError):
     """The request body is malformed (bad chunked framing, too large); ``status`` says how."""
 
-    def __init__(self, error: ProtocolError) -> None:
+    def __init__(self, error: HTTPProtocolError) -> None:
         super().__init__(str(error))
         self.status: int = error.status
         self.error = error
@@ -99,14 +99,7 @@ def base_environ(
 
 def environ_key(cache: dict[str, str | None], name: str) -> str | None:
     """The CGI key for the lower-case header ``name`` (``None``: skip it), cached in ``cache``."""
-    if "_" in name:
-        key = None  # indistinguishable from its "-" twin once converted: drop it
-    elif name == "content-type":
-        key = "CONTENT_TYPE"
-    elif name == "content-length":
-        key = "CONTENT_LENGTH"
-    else:
-        key = "HTTP_" + name.upper().replace("-", "_")
+    key = cgi_key(name)
     if len(cache) < _KEY_CACHE_SIZE:
         cache[name] = key
     return key
@@ -143,7 +136,7 @@ class Input:
         while True:
             try:
                 data = parser.read_body(max_bytes)
-            except ProtocolError as exc:
+            except HTTPProtocolError as exc:
                 conn.body_error = exc
                 raise ChunkReadError(exc) from None
             if data is NEED_DATA:

@@ -32,11 +32,12 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
-import time
+import time  # noqa: F401 - in upstream eventlet.wsgi's namespace too
 from typing import TYPE_CHECKING
 
 from eventlet.corolocal import local
 from eventlet.httpd._wsgi import ALREADY_HANDLED, ChunkReadError
+from eventlet.httpd.protocol import http_date
 
 if TYPE_CHECKING:
     import http.server as BaseHTTPServer  # what the green copy below is, for type checkers
@@ -158,18 +159,9 @@ class FileObjectForHeaders:
         return line
 
 
-# Weekday and month names of HTTP dates: always English.
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 def format_date_time(timestamp: float) -> str:
     """``timestamp`` (seconds since the epoch) as an HTTP date: ``Sun, 06 Nov 1994 08:49:37 GMT``."""
-    t = time.gmtime(timestamp)
-    return (
-        f"{_WEEKDAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year:4d} "
-        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
-    )
+    return http_date(timestamp)
 
 
 def _encode_header_line(header: tuple[object, object]) -> bytes:

@@ -3,11 +3,15 @@
 Upstream reads the request line with ``rfile.readline`` and the header lines through
 ``FileObjectForHeaders`` (which enforces ``MAX_HEADER_LINE`` and ``MAX_TOTAL_HEADER_SIZE``), then
 lets the standard library parse them, leniently.  Here the same reads happen (so the same limits
-give the same ``400`` responses), but the text is checked with :mod:`eventlet.httpd`'s grammar:
+give the same ``400`` responses), but the text is checked with the grammar of
+:mod:`eventlet.httpd.protocol` (its regular expressions and its explanations of a rejection):
 CRLF line ends only, a request line of exactly ``method SP target SP HTTP/x.y``, header lines of
 a token, a colon and a value without control characters.  A failure raises
-:class:`~eventlet.httpd._errors.ProtocolError` with the status to answer.  The framing of the
-body is decided by :func:`framing`, strictly too (see its docstring).
+:class:`~eventlet.httpd.protocol.HTTPProtocolError` with the status to answer.  The framing of the
+body is decided by :func:`framing` with the protocol's rules for ``Transfer-Encoding`` and
+``Content-Length``.  Only finding the head differs from the sans-IO parser, which scans a buffer
+of its own: upstream's ``HttpProtocol`` reads it from ``rfile`` (its subclasses and the header
+limits rely on that).
 
 Speed.  When the whole header section is already in ``rfile``'s buffer (the usual case) it is
 taken in one ``read`` instead of a ``readline`` per line.  A :class:`HeadChecker` belongs to one
@@ -21,19 +25,19 @@ import io
 import re
 from typing import Any
 
-from eventlet.httpd._errors import (
+from eventlet.httpd.protocol._errors import (
     FIELD_LINE_RE,
     REQUEST_LINE_RE,
     TCHAR,
-    ProtocolError,
+    HTTPProtocolError,
     diagnose_field_line,
     diagnose_head,
 )
+from eventlet.httpd.protocol._request import check_transfer_coding, content_length
 
 __all__ = ["BadContentLength", "HeadChecker", "HeaderSection", "LengthAndChunked", "framing", "read_fields"]
 
 _FIELDS_RE = re.compile(rf"(?:[{TCHAR}]+:[\t\x20-\x7e\x80-\xff]*\r\n)*")
-_DIGITS_RE = re.compile(r"[0-9]{1,18}")
 _MAX_HEADERS = 100  # as the standard library's http.client
 _SPECIAL = frozenset(("content-length", "transfer-encoding", "connection", "expect", "content-type"))
 
@@ -86,11 +90,11 @@ class HeaderSection:
                     self.content_length = value
 
 
-class BadContentLength(ProtocolError):
+class BadContentLength(HTTPProtocolError):
     """A ``Content-Length`` that is not one plain decimal number (upstream's bare ``400``)."""
 
 
-class LengthAndChunked(ProtocolError):
+class LengthAndChunked(HTTPProtocolError):
     """Both ``Content-Length`` and ``Transfer-Encoding`` (refused unless ``reject_bad_requests`` is off)."""
 
 
@@ -134,22 +138,17 @@ def framing(fields: Fields, version: str, reject_both: bool) -> tuple[int | None
     lengths = [value for name, value in fields if name == "content-length"]
     codings = [value for name, value in fields if name == "transfer-encoding"]
     if codings:
-        items = [item.strip(" \t").lower() for value in codings for item in value.split(",")]
-        items = [item for item in items if item]
-        if not items or items[-1] != "chunked" or "chunked" in items[:-1]:
-            raise ProtocolError(400, "chunked must be the final transfer coding, once")
-        if len(items) > 1:
-            raise ProtocolError(501, "unsupported transfer coding")
+        check_transfer_coding(codings)
         if lengths:
             if reject_both:
                 raise LengthAndChunked(400, "Content-Length and Transfer-Encoding are not allowed together")
             return None, True, True
         return None, True, version != "HTTP/1.1"
     if lengths:
-        items = [item.strip(" \t") for value in lengths for item in value.split(",")]
-        if any(_DIGITS_RE.fullmatch(item) is None for item in items) or len(set(items)) > 1:
-            raise BadContentLength(400, "invalid Content-Length")
-        return int(items[0]), False, False
+        try:
+            return content_length(lengths), False, False
+        except HTTPProtocolError:
+            raise BadContentLength(400, "invalid Content-Length") from None
     return 0, False, False
 
 
@@ -168,8 +167,8 @@ class HeadChecker:
         """``(command, path, version)`` of the raw request line (CRLF included), or raise."""
         if raw[-2:] != b"\r\n":
             if raw[-1:] == b"\n":
-                raise ProtocolError(400, "line ending without CR (bare LF)")
-            raise ProtocolError(400, "incomplete request line")
+                raise HTTPProtocolError(400, "line ending without CR (bare LF)")
+            raise HTTPProtocolError(400, "incomplete request line")
         line = raw[:-2].decode("latin-1")
         if line == self._line:
             return self._parts
@@ -178,8 +177,8 @@ class HeadChecker:
         command, path, version = line.split(" ")
         if version != "HTTP/1.1" and version != "HTTP/1.0":
             if version[5] != "0" and version[5] != "1":
-                raise ProtocolError(505, f"Invalid HTTP version ({version[5:]})")
-            raise ProtocolError(505, "only HTTP/1.0 and HTTP/1.1 are supported")
+                raise HTTPProtocolError(505, f"Invalid HTTP version ({version[5:]})")
+            raise HTTPProtocolError(505, "only HTTP/1.0 and HTTP/1.1 are supported")
         if path.startswith("//"):  # as the standard library: no open redirects through //host/
             path = "/" + path.lstrip("/")
         self._line = line
@@ -195,12 +194,12 @@ class HeadChecker:
         if _FIELDS_RE.fullmatch(text) is None:
             for line in lines:  # pragma: no branch - some line is invalid
                 if "\n" in line:
-                    raise ProtocolError(400, "line ending without CR (bare LF)")
+                    raise HTTPProtocolError(400, "line ending without CR (bare LF)")
                 if FIELD_LINE_RE.fullmatch(line) is None:
                     raise diagnose_field_line(line)
         del lines[-1]  # what follows the last CRLF: nothing, now that the section is valid
         if len(lines) > _MAX_HEADERS:
-            raise ProtocolError(431, "Too many headers")
+            raise HTTPProtocolError(431, "Too many headers")
         fields: Fields = []
         for line in lines:
             name, _, value = line.partition(":")

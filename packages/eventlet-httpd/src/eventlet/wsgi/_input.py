@@ -23,9 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from eventlet.httpd._chunked import _CHUNK_LINE_RE, _size_line_error
-from eventlet.httpd._errors import FIELD_LINE_RE, ProtocolError, diagnose_field_line
 from eventlet.httpd._wsgi import ChunkReadError
+from eventlet.httpd.protocol import field_lines
+from eventlet.httpd.protocol._chunked import _CHUNK_LINE_RE, _size_line_error
+from eventlet.httpd.protocol._errors import FIELD_LINE_RE, HTTPProtocolError, diagnose_field_line
 
 __all__ = ["Input"]
 
@@ -80,11 +81,9 @@ class Input:
         """
         if self.headers_sent:
             return  # too late: the final response is on its way
-        lines = [self.wfile_line or b"HTTP/1.1 100 Continue\r\n"]
-        for name, value in self.hundred_continue_headers or ():
-            lines.append(f"{name}: {value}\r\n".encode("latin-1"))
-        lines.append(b"\r\n")
-        self.wfile.write(b"".join(lines))
+        # Formatted with %s as upstream's, then checked as response headers are (ValueError).
+        fields = [(str(name), str(value)) for name, value in self.hundred_continue_headers or ()]
+        self.wfile.write((self.wfile_line or b"HTTP/1.1 100 Continue\r\n") + field_lines(fields) + b"\r\n")
         self.wfile.flush()
         self.is_hundred_continue_response_sent = True
         if self.chunk_length == 0:
@@ -158,9 +157,9 @@ class Input:
     def _read_chunk_size(rfile: Any) -> int:
         line = rfile.readline(_MAX_CHUNK_LINE)
         if not line:
-            raise ChunkReadError(ProtocolError(400, "end of input before a chunk size"))
+            raise ChunkReadError(HTTPProtocolError(400, "end of input before a chunk size"))
         if not line.endswith(b"\n"):
-            raise ChunkReadError(ProtocolError(400, "chunk size line too long"))
+            raise ChunkReadError(HTTPProtocolError(400, "chunk size line too long"))
         match = _CHUNK_LINE_RE.fullmatch(line)
         if match is None:
             raise ChunkReadError(_size_line_error(line))
@@ -169,7 +168,7 @@ class Input:
     @staticmethod
     def _read_chunk_end(rfile: Any) -> None:
         if rfile.read(2) != b"\r\n":
-            raise ChunkReadError(ProtocolError(400, "chunk data not followed by CRLF"))
+            raise ChunkReadError(HTTPProtocolError(400, "chunk data not followed by CRLF"))
 
     @staticmethod
     def _read_trailers(rfile: Any) -> None:
@@ -181,9 +180,9 @@ class Input:
             total += len(line)
             count += 1
             if total > _MAX_TRAILER_BYTES or count > _MAX_TRAILERS:
-                raise ChunkReadError(ProtocolError(431, "trailer section too large"))
+                raise ChunkReadError(HTTPProtocolError(431, "trailer section too large"))
             if line[-2:] != b"\r\n":
-                raise ChunkReadError(ProtocolError(400, "line ending without CR (bare LF)"))
+                raise ChunkReadError(HTTPProtocolError(400, "line ending without CR (bare LF)"))
             field = line[:-2].decode("latin-1")
             if FIELD_LINE_RE.fullmatch(field) is None:
                 raise ChunkReadError(diagnose_field_line(field))

@@ -33,7 +33,7 @@ from urllib.parse import unquote
 
 from eventlet import wsgi as _wsgi
 from eventlet.greenio import shutdown_safe
-from eventlet.httpd._errors import ProtocolError
+from eventlet.httpd.protocol._errors import HTTPProtocolError
 from eventlet.support import get_errno
 
 from ._head import BadContentLength, HeadChecker, HeaderSection, LengthAndChunked, framing, read_fields
@@ -214,7 +214,7 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
             )
             self.close_connection = 1
             return False
-        except ProtocolError as exc:
+        except HTTPProtocolError as exc:
             self.send_error(exc.status, exc.reason)
             return False
         if must_close:
@@ -234,7 +234,7 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
         try:
             try:
                 command, path, version = checker.request_line(raw)
-            except ProtocolError:
+            except HTTPProtocolError:
                 # HTTP/0.9 is not served here: answer with a status line and headers, which
                 # send_error leaves out while request_version says HTTP/0.9.
                 self.request_version = "HTTP/1.0"
@@ -246,7 +246,7 @@ class HttpProtocol(Responder, _wsgi.BaseHTTPServer.BaseHTTPRequestHandler):  # t
             if block is None:  # the client left in the middle of the head
                 return False
             section = checker.fields(block)
-        except ProtocolError as exc:
+        except HTTPProtocolError as exc:
             self.send_error(exc.status, exc.reason)
             return False
         headers = self.MessageClass()

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventlet import wsgi as _wsgi
 from eventlet.httpd._wsgi import ALREADY_HANDLED, ChunkReadError
+from eventlet.httpd.protocol import encode_chunk, end_chunks
 from eventlet.timeout import Timeout
 
 if TYPE_CHECKING:
@@ -321,9 +322,9 @@ class Responder:
             pass
         elif self._use_chunked:
             if data:
-                parts.append(b"%x\r\n%b\r\n" % (len(data), data))
+                parts.append(encode_chunk(data))
             if last and not self._ended:
-                parts.append(b"0\r\n\r\n")
+                parts.append(end_chunks())
                 self._ended = True
         else:
             left = self._body_left

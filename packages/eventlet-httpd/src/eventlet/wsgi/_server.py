@@ -17,12 +17,11 @@ tracebacks and the exit go there with upstream's wording.
 Additions (not in upstream): :meth:`Server.stop` (graceful, from any green thread or OS thread,
 with a bound on the wait), and ``accept`` failures from resource exhaustion (``EMFILE``,
 ``ENFILE``, ``ENOBUFS``, ``ENOMEM``) or an aborted connection no longer end :func:`server`: it
-backs off and accepts again.
+backs off and accepts again (:mod:`eventlet._accept`, as every accept loop of the project).
 """
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import socket as _stdsocket
@@ -35,10 +34,11 @@ from typing import TYPE_CHECKING, Any
 from greenlet import getcurrent
 
 from eventlet import wsgi as _wsgi
+from eventlet._accept import AcceptBackoff
 from eventlet.event import Event
 from eventlet.greenio import shutdown_safe
 from eventlet.greenpool import GreenPool
-from eventlet.greenthread import kill, sleep, spawn_n
+from eventlet.greenthread import kill, spawn_n
 from eventlet.hubs import get_hub
 from eventlet.support import get_errno
 from eventlet.timeout import Timeout
@@ -54,9 +54,6 @@ __all__ = ["LoggerFileWrapper", "LoggerNull", "Server", "get_logger", "server"]
 
 logger = logging.getLogger("eventlet.wsgi")
 
-_RETRY_ERRNOS = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR})
-_RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
-_MAX_BACKOFF = 0.5
 _PEEK = _stdsocket.MSG_PEEK | getattr(_stdsocket, "MSG_DONTWAIT", 0)
 
 
@@ -361,11 +358,10 @@ class _Loop:
     def _accept(self) -> None:
         serv, sock, pool = self.serv, self.sock, self.pool
         connections, threads = self.connections, self.threads
-        delay = 0.0
+        accept = AcceptBackoff(logger, "wsgi").accept
         while _wsgi.is_accepting and not serv._stop_requested:
             try:
-                client_socket, client_addr = sock.accept()
-                delay = 0.0
+                client_socket, client_addr = accept(sock)
                 client_socket.settimeout(serv.socket_timeout)
                 serv.log.debug(f"({serv.pid}) accepted {client_addr!r}")
                 connection = [client_addr, client_socket, _wsgi.STATE_IDLE]
@@ -374,16 +370,7 @@ class _Loop:
                 threads[id(connection)] = thread
                 thread.link(self._clean_connection, connection)
             except _wsgi.ACCEPT_EXCEPTIONS as exc:
-                number = get_errno(exc)
-                if number in _RETRY_ERRNOS:
-                    continue
-                if number in _RESOURCE_ERRNOS:
-                    if not delay:
-                        logger.warning("wsgi cannot accept (%s): backing off until it clears", exc)
-                    delay = min(delay * 2, _MAX_BACKOFF) if delay else 0.01
-                    sleep(delay)
-                    continue
-                if number not in _wsgi.ACCEPT_ERRNO:
+                if get_errno(exc) not in _wsgi.ACCEPT_ERRNO:
                     raise
                 break
             except (KeyboardInterrupt, SystemExit, _StopServing):

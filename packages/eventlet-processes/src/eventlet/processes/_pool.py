@@ -30,6 +30,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
+from eventlet.event import Event
 from eventlet.processes._mainmodule import check_not_importing_main, describe_main
 from eventlet.processes._protocol import PROTOCOL, frame
 from eventlet.processes._results import (
@@ -41,7 +42,7 @@ from eventlet.processes._results import (
     describe_exit,
 )
 from eventlet.processes._streams import resolve_io_mode
-from eventlet.processes._sync import Flag
+from eventlet.processes._sync import raise_flag, wait_flag
 from eventlet.processes._worker import noop, run_chunk, run_star_chunk
 from eventlet.processes._worker_handle import CLOSE, RUN, TERMINATE, Task, WorkerHandle
 from eventlet.processes._worker_handle import MAX_PREFETCH as MAX_PREFETCH
@@ -111,7 +112,7 @@ class ProcessPool:
         self._queue: deque[Task] = deque()
         self._workers: list[WorkerHandle] = []
         self._starting = 0  # replacements being started (not in _workers yet)
-        self._all_exited = Flag()
+        self._all_exited: Event[None] = Event()
         try:
             for _ in range(size):
                 self._workers.append(WorkerHandle(self, self._init))
@@ -192,11 +193,11 @@ class ProcessPool:
     ) -> Iterator[T]:
         """Like :meth:`imap`, but yield results in the order they finish."""
         finished: deque[AsyncResult[list[Any]]] = deque()
-        arrived = Flag()
+        arrived: Event[None] = Event()
 
         def on_done(result: AsyncResult[list[Any]]) -> None:
             finished.append(result)
-            arrived.set()
+            raise_flag(arrived)
 
         results = self._chunks(run_chunk, func, iterable, chunksize)
         for result in results:
@@ -217,7 +218,7 @@ class ProcessPool:
             best.assign(queue.popleft())
         if not queue and self._state != RUN:
             for worker in workers:
-                worker.wake.set()
+                raise_flag(worker.wake)
 
     def _started(self, worker: WorkerHandle, payload: bytes) -> None:
         """The first reply of a worker: its initializer's outcome."""
@@ -249,7 +250,7 @@ class ProcessPool:
                 self._replace()
             self._dispatch()
         if not self._workers and not self._starting:
-            self._all_exited.set()
+            raise_flag(self._all_exited)
 
     def _replace(self) -> None:
         """Start a worker in place of one that exited (this yields while the child starts)."""
@@ -289,13 +290,13 @@ class ProcessPool:
         for worker in self._workers:
             worker.popen.kill()
         if not self._workers and not self._starting:
-            self._all_exited.set()
+            raise_flag(self._all_exited)
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for every worker to exit (after :meth:`close` or :meth:`terminate`)."""
         if self._state == RUN:
             raise ValueError("join() needs close() or terminate() first")
-        return self._all_exited.wait(timeout)
+        return wait_flag(self._all_exited, timeout)
 
     def __enter__(self) -> ProcessPool:
         return self
@@ -317,9 +318,11 @@ class ProcessPool:
         return f"<ProcessPool {self._state} size={self.size} workers={workers} queued={queued}>"
 
 
-def _drain_unordered(count: int, finished: deque[AsyncResult[list[Any]]], arrived: Flag) -> Iterator[Any]:
+def _drain_unordered(
+    count: int, finished: deque[AsyncResult[list[Any]]], arrived: Event[None]
+) -> Iterator[Any]:
     for _ in range(count):
         while not finished:
             arrived.wait()
-            arrived.clear()
+            arrived.reset()
         yield from finished.popleft().get()

@@ -29,10 +29,12 @@ import subprocess
 import time
 from typing import TYPE_CHECKING, Any
 
+from eventlet.event import Event
 from eventlet.greenthread import spawn_n
 from eventlet.processes._exitwait import ExitWatcher, exit_watcher
 from eventlet.processes._streams import CHUNK, PipeStream, resolve_io_mode
-from eventlet.processes._sync import Flag, ThreadCall, ThreadPool
+from eventlet.processes._sync import ThreadCall, raise_flag, wait_flag
+from eventlet.tpool import ThreadPool
 
 __all__ = ["GreenPopen", "stdlib_popen"]
 
@@ -67,7 +69,7 @@ class _Communication:
         self.stderr: list[bytes] | None = None
         self.popen_args = popen.args
         self.error: BaseException | None = None
-        self.done = Flag()
+        self.done: Event[None] = Event()
         self.running = 0
         if popen.stdin and data:
             if popen.text_mode:
@@ -82,7 +84,7 @@ class _Communication:
             if not popen.stderr.closed:
                 self._start(self._drain, popen.stderr, self.stderr)
         if not self.running:
-            self.done.set()
+            raise_flag(self.done)
 
     def _start(self, function: Any, *args: Any) -> None:
         self.running += 1
@@ -97,7 +99,7 @@ class _Communication:
         finally:
             self.running -= 1
             if not self.running:
-                self.done.set()
+                raise_flag(self.done)
 
     @staticmethod
     def _feed(stdin: Any, data: Any) -> None:
@@ -128,7 +130,7 @@ class _Communication:
     def finish(self, endtime: float | None, orig_timeout: float | None) -> tuple[Any, Any]:
         """Wait for the green threads until ``endtime``; the raw outputs (or TimeoutExpired)."""
         remaining = None if endtime is None else endtime - time.monotonic()
-        if not self.done.wait(remaining):
+        if not wait_flag(self.done, remaining):
             stdout, stderr = self.stdout, self.stderr
             raise subprocess.TimeoutExpired(
                 self.popen.args,

@@ -7,8 +7,9 @@ import signal
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from eventlet.event import Event
 from eventlet.processes._mainmodule import loads_in_parent
-from eventlet.processes._sync import Flag
+from eventlet.processes._sync import raise_flag, wait_flag
 
 __all__ = [
     "AsyncResult",
@@ -71,7 +72,7 @@ class AsyncResult(Generic[T]):
         callback: Callable[[T], object] | None = None,
         error_callback: Callable[[BaseException], object] | None = None,
     ) -> None:
-        self._done = Flag()
+        self._done: Event[None] = Event()
         self._ok = False
         self._value: Any = None
         self._callback = callback
@@ -80,21 +81,21 @@ class AsyncResult(Generic[T]):
 
     def ready(self) -> bool:
         """True once the task has finished (successfully or not)."""
-        return self._done.is_set()
+        return self._done.ready()
 
     def successful(self) -> bool:
         """Whether the task returned rather than raised; ValueError if it has not finished."""
-        if not self._done.is_set():
+        if not self._done.ready():
             raise ValueError(f"{self!r} is not ready")
         return self._ok
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the task has finished or ``timeout`` passes; return :meth:`ready`."""
-        return self._done.wait(timeout)
+        return wait_flag(self._done, timeout)
 
     def get(self, timeout: float | None = None) -> T:
         """The task's return value; re-raises its exception; TimeoutError after ``timeout``."""
-        if not self._done.wait(timeout):
+        if not wait_flag(self._done, timeout):
             raise TimeoutError(f"the task did not finish within {timeout} seconds")
         if self._ok:
             value: T = self._value
@@ -104,7 +105,7 @@ class AsyncResult(Generic[T]):
     def _resolve(self, ok: bool, value: Any) -> None:
         self._ok = ok
         self._value = value
-        self._done.set()
+        raise_flag(self._done)
         callback = self._callback if ok else self._error_callback
         if callback is not None:
             try:
@@ -128,5 +129,5 @@ class AsyncResult(Generic[T]):
         self._resolve(False, error)
 
     def __repr__(self) -> str:
-        state = ("ok" if self._ok else "failed") if self._done.is_set() else "pending"
+        state = ("ok" if self._ok else "failed") if self._done.ready() else "pending"
         return f"<AsyncResult {state}>"

@@ -34,11 +34,12 @@ from collections import deque
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
+from eventlet.event import Event
 from eventlet.greenthread import spawn_n
 from eventlet.processes._popen import GreenPopen
 from eventlet.processes._protocol import HEADER, decode_header
 from eventlet.processes._results import AsyncResult
-from eventlet.processes._sync import Flag
+from eventlet.processes._sync import raise_flag
 
 if TYPE_CHECKING:
     from eventlet.processes._pool import ProcessPool
@@ -81,13 +82,13 @@ class WorkerHandle:
         self.outbox: deque[Task] = deque()
         self.sent: deque[Task] = deque()
         self.assigned = 0
-        self.wake = Flag()
+        self.wake: Event[None] = Event()
         self.alive = True
         self.started = False
         #: True once the initializer succeeded: from then on the worker runs tasks
         self.ready = False
         self.retiring = False
-        self.writer_done = Flag()
+        self.writer_done: Event[None] = Event()
         #: how many tasks may be in flight (adapted to the service time unless fixed)
         self.limit = pool.prefetch or 2
         self._service_time = TARGET_BACKLOG / 2
@@ -111,7 +112,7 @@ class WorkerHandle:
         """Queue ``task`` for the writer."""
         self.outbox.append(task)
         self.assigned += 1
-        self.wake.set()
+        raise_flag(self.wake)
 
     def _should_retire(self) -> bool:
         pool = self.pool
@@ -126,7 +127,7 @@ class WorkerHandle:
         except OSError:
             pass  # the worker is gone; the reader sees its end of file and cleans up
         finally:
-            self.writer_done.set()
+            self.writer_done.send()
 
     def _write_tasks(self, init: bytes) -> None:
         stdin = self.popen.stdin
@@ -141,7 +142,7 @@ class WorkerHandle:
                     stdin.close()
                     return
                 self.wake.wait()
-                self.wake.clear()
+                self.wake.reset()
             batch = list(outbox)
             outbox.clear()
             if not self.sent:
@@ -182,7 +183,7 @@ class WorkerHandle:
 
     def _finish(self) -> None:
         self.alive = False
-        self.wake.set()
+        raise_flag(self.wake)
         popen = self.popen
         popen.stdin.close()  # a worker still alive sees end of file and exits
         try:

@@ -1,7 +1,7 @@
 """The head half of the request parser: find, check and interpret a request head.
 
 :class:`HeadParser` owns the receive buffer, the limits and the state of the
-scan for the end of the head; :class:`~eventlet.httpd._parser.RequestParser`
+scan for the end of the head; :class:`~eventlet.httpd.protocol.RequestParser`
 builds the per-connection state machine (head, body, next head) on top of it.
 
 Speed.  A request head normally arrives in one ``recv``.  The hot path is
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-from ._errors import REQUEST_LINE_RE, TCHAR, ProtocolError, diagnose_head
+from ._errors import REQUEST_LINE_RE, TCHAR, HTTPProtocolError, diagnose_head
 from ._request import HOST_RE, SPECIAL, Request, apply_framing, split_target
 
 __all__ = ["HeadParser"]
@@ -81,7 +81,7 @@ def _split_line(line: str, checked: bool) -> list[str] | None:
 def _line_info(method: str, target: str, version: str) -> _LineInfo:
     """Apply the request line's semantic rules (RFC 9112 2.3, 3.2) or raise."""
     if version != "HTTP/1.1" and version != "HTTP/1.0":
-        raise ProtocolError(505, "only HTTP/1.0 and HTTP/1.1 are supported")
+        raise HTTPProtocolError(505, "only HTTP/1.0 and HTTP/1.1 are supported")
     if target[0] == "/" and method != "CONNECT" and "#" not in target:
         path, _, query = target.partition("?")
         return method, target, path, query, version, None
@@ -174,7 +174,7 @@ class HeadParser:
     def _take_head(self) -> Request | None:
         """Take the next head off the buffer and interpret it; ``None`` while it is incomplete.
 
-        Raises :class:`ProtocolError` (the scan state is then unusable).
+        Raises :class:`HTTPProtocolError` (the scan state is then unusable).
         """
         buf = self._buf
         if buf.startswith(b"\r\n"):  # RFC 9112 2.2: ignore leading empty lines
@@ -222,12 +222,12 @@ class HeadParser:
             parsed = _parse_fields(fields, True)
             assert parts is not None and parsed is not None
         if rl_end > self.max_line:
-            raise ProtocolError(414, "request line too long")
+            raise HTTPProtocolError(414, "request line too long")
         if end - rl_end > self.max_header_bytes:
-            raise ProtocolError(431, "request header section too large")
+            raise HTTPProtocolError(431, "request header section too large")
         headers, special = parsed
         if len(headers) > self.max_headers:
-            raise ProtocolError(431, "too many request headers")
+            raise HTTPProtocolError(431, "too many request headers")
         if parts is None:
             info = self._last_info
         else:
@@ -244,7 +244,7 @@ class HeadParser:
             host = special[0][1]
             if host != self._valid_host:
                 if HOST_RE.fullmatch(host) is None:
-                    raise ProtocolError(400, "invalid Host header")
+                    raise HTTPProtocolError(400, "invalid Host header")
                 self._valid_host = host
         elif special or (self.require_host and version == "HTTP/1.1"):
             self._valid_host = apply_framing(req, special, self.max_body, self.require_host, self._valid_host)
@@ -265,13 +265,13 @@ class HeadParser:
             size = nl + 1 - pos
             if self._nlines == 0:
                 if size > self.max_line + 2:
-                    raise ProtocolError(414, "request line too long")
+                    raise HTTPProtocolError(414, "request line too long")
             else:
                 self._field_bytes += size
                 if self._field_bytes > self.max_header_bytes:
-                    raise ProtocolError(431, "request header section too large")
+                    raise HTTPProtocolError(431, "request header section too large")
             if nl == pos or buf[nl - 1] != 13:
-                raise ProtocolError(400, "line ending without CR (bare LF)")
+                raise HTTPProtocolError(400, "line ending without CR (bare LF)")
             self._nlines += 1
             pos = nl + 1
         self._line_pos = pos
@@ -284,8 +284,8 @@ class HeadParser:
             return
         if self._nlines == 0:
             if tail > self.max_line + 1:
-                raise ProtocolError(414, "request line too long")
+                raise HTTPProtocolError(414, "request line too long")
         elif (tail > 1 or self._buf[-1] != 13) and (  # a lone CR may start the empty line
             self._field_bytes + tail + 1 > self.max_header_bytes
         ):
-            raise ProtocolError(431, "request header section too large")
+            raise HTTPProtocolError(431, "request header section too large")

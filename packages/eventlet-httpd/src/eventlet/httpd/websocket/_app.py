@@ -27,19 +27,19 @@ from typing import Any
 
 from eventlet.semaphore import Semaphore
 
-from ._ws_protocol import (
+from .._wsgi import ALREADY_HANDLED, Input
+from ._protocol import (
     DEFAULT_MAX_FRAGMENTS,
     Close,
     CloseCode,
-    ConnectionClosedError,
     DeflateConfig,
     HandshakeError,
     Message,
-    ProtocolError,
+    WebSocketClosedError,
     WebSocketConnection,
+    WebSocketProtocolError,
     server_handshake,
 )
-from ._wsgi import ALREADY_HANDLED, Input
 
 __all__ = ["DEFAULT_MAX_FRAME_LENGTH", "WebSocket", "WebSocketWSGI"]
 
@@ -112,7 +112,7 @@ class WebSocket:
     def send(self, message: str | bytes | bytearray | memoryview) -> None:
         """Send a text message (``str``) or a binary one (bytes-like).
 
-        Raises ``ConnectionClosedError`` after the closing handshake started, ``OSError``
+        Raises ``WebSocketClosedError`` after the closing handshake started, ``OSError``
         if the connection is lost.
         """
         self._write(lambda: self._ws.send(message))
@@ -151,7 +151,7 @@ class WebSocket:
                     return None
             try:
                 events.extend(self._ws.receive_data(data))
-            except ProtocolError as exc:
+            except WebSocketProtocolError as exc:
                 logger.info("websocket %s failed: %s", self.path, exc)
                 events.extend(exc.events)
                 self._flush()
@@ -272,7 +272,7 @@ class WebSocketWSGI:
         ws = WebSocket(sock, environ, connection, shake.subprotocol, buffered)
         try:
             self.handler(ws)
-        except (ConnectionClosedError, OSError) as exc:
+        except (WebSocketClosedError, OSError) as exc:
             logger.debug("websocket %s ended: %s", ws.path, exc)
         except Exception:
             logger.exception("websocket handler %r failed", self.handler)

@@ -1,8 +1,8 @@
 """The events of the sans-IO websocket protocol core: what received bytes turn into.
 
-:meth:`eventlet.httpd._ws_protocol.WebSocketConnection.receive_data` returns a list of these:
+:meth:`eventlet.httpd.websocket._protocol.WebSocketConnection.receive_data` returns a list of these:
 a complete data message, a ping, a pong, or the peer's close frame.  They are plain slotted
-dataclasses, compared by value; :mod:`eventlet.httpd._ws_protocol` re-exports them.
+dataclasses, compared by value; :mod:`eventlet.httpd.websocket._protocol` re-exports them.
 """
 
 from __future__ import annotations

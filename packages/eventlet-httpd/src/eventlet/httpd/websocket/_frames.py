@@ -1,7 +1,7 @@
 """RFC 6455 framing primitives: opcodes, close codes, masking, frame building.
 
 This module holds the stateless pieces of the websocket wire format. The
-stateful parser lives in :mod:`eventlet.httpd._ws_protocol`; it inlines header
+stateful parser lives in :mod:`eventlet.httpd.websocket._protocol`; it inlines header
 decoding for speed and calls back in here for masking and close payloads.
 
 Masking XORs the payload with a 4-byte key repeated. A per-byte Python loop
@@ -20,10 +20,10 @@ __all__ = [
     "CONTROL_OPCODES",
     "DATA_OPCODES",
     "CloseCode",
-    "ConnectionClosedError",
     "Opcode",
-    "ProtocolError",
+    "WebSocketClosedError",
     "WebSocketError",
+    "WebSocketProtocolError",
     "build_close_payload",
     "build_frame",
     "is_valid_close_code",
@@ -74,7 +74,7 @@ class WebSocketError(Exception):
     """Base class of every error raised by the websocket protocol core."""
 
 
-class ProtocolError(WebSocketError):
+class WebSocketProtocolError(WebSocketError):
     """The peer broke the protocol; the connection must be failed.
 
     ``code`` is the close code to send (1002, 1007, 1009, ...), ``reason`` a
@@ -90,7 +90,7 @@ class ProtocolError(WebSocketError):
         self.events: list[object] = []
 
 
-class ConnectionClosedError(WebSocketError):
+class WebSocketClosedError(WebSocketError):
     """A message was sent after the closing handshake started."""
 
 
@@ -149,19 +149,19 @@ def build_close_payload(code: int | None, reason: str = "") -> bytes:
 def parse_close_payload(payload: bytes) -> tuple[int, str]:
     """Decode and validate a received close payload into ``(code, reason)``.
 
-    An empty payload yields 1005 (no status received). Raises ProtocolError
+    An empty payload yields 1005 (no status received). Raises WebSocketProtocolError
     with 1002 for a one-byte payload or a code that may not be sent, and 1007
     for a reason that is not UTF-8.
     """
     if not payload:
         return CloseCode.NO_STATUS_RCVD, ""
     if len(payload) == 1:
-        raise ProtocolError(CloseCode.PROTOCOL_ERROR, "close payload of one byte")
+        raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, "close payload of one byte")
     code = int.from_bytes(payload[:2], "big")
     if not is_valid_close_code(code):
-        raise ProtocolError(CloseCode.PROTOCOL_ERROR, f"invalid close code {code}")
+        raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, f"invalid close code {code}")
     try:
         reason = payload[2:].decode("utf-8")
     except UnicodeDecodeError:
-        raise ProtocolError(CloseCode.INVALID_DATA, "close reason is not UTF-8")
+        raise WebSocketProtocolError(CloseCode.INVALID_DATA, "close reason is not UTF-8")
     return code, reason

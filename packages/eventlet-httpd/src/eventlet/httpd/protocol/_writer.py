@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from ._errors import TOKEN_RE, ProtocolError
+from ._errors import TOKEN_RE, HTTPProtocolError
 from ._request import Request
 
 __all__ = [
@@ -47,6 +47,8 @@ __all__ = [
     "continue_response",
     "encode_chunk",
     "end_chunks",
+    "field_lines",
+    "http_date",
 ]
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -58,7 +60,9 @@ _isprintable = str.isprintable
 _new_tuple = tuple.__new__
 _WATCHED = frozenset(("content-length", "transfer-encoding", "connection", "date", "server"))
 _NAME_CACHE_SIZE = 512
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_CONTINUE_LINE = b"HTTP/1.1 100 Continue\r\n"
+_CONTINUE = _CONTINUE_LINE + b"\r\n"
+_LAST_CHUNK = b"0\r\n\r\n"
 
 
 class ResponseHead(NamedTuple):
@@ -92,39 +96,70 @@ class DateCache:
         """The current date, e.g. ``"Sun, 06 Nov 1994 08:49:37 GMT"``."""
         second = int(self._clock())
         if second != self._second:
-            t = time.gmtime(second)
-            self._value = (
-                f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
-                f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
-            )
+            self._value = http_date(second)
             self._second = second
         return self._value
 
 
-def continue_response() -> bytes:
-    """The bytes of an interim ``100 Continue`` response."""
-    return _CONTINUE
+def http_date(timestamp: float) -> str:
+    """``timestamp`` (seconds since the epoch) as an IMF-fixdate: ``Sun, 06 Nov 1994 08:49:37 GMT``.
+
+    (RFC 9110 5.6.7; day and month names are always English.)
+    """
+    t = time.gmtime(timestamp)
+    return (
+        f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year:4d} "
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+    )
+
+
+def continue_response(headers: Iterable[tuple[str, str]] = ()) -> bytes:
+    """The bytes of an interim ``100 Continue`` response, with ``headers`` if given.
+
+    The headers are checked as a response's are (:func:`field_lines`): ``ValueError`` for
+    anything that could put another line on the wire.
+    """
+    if headers == ():
+        return _CONTINUE
+    return _CONTINUE_LINE + field_lines(headers) + b"\r\n"
+
+
+def field_lines(fields: Iterable[tuple[str, str]]) -> bytes:
+    """The ``name: value`` CRLF lines of ``fields`` (headers of a 1xx response, trailers).
+
+    Each field is checked as the writer checks response headers: ``ValueError`` for a name
+    that is not a token, or a value that is not a ``str`` of field-value characters (no CR,
+    LF or other control character, nothing outside latin-1).
+    """
+    lines = []
+    for name, value in fields:
+        _check_field(name, value)
+        lines.append(f"{name}: {value}\r\n")
+    return "".join(lines).encode("latin-1")
 
 
 def encode_chunk(data: bytes) -> bytes:
-    """Frame ``data`` as one chunk; ``b""`` for empty data (never the last-chunk)."""
+    """Frame ``data`` as one chunk; ``b""`` for empty data (never the last-chunk).
+
+    The one chunk framing of the project: both servers' response writers use it.
+    """
     if not data:
         return b""
     return b"%x\r\n%b\r\n" % (len(data), data)
 
 
 def end_chunks(trailers: Iterable[tuple[str, str]] = ()) -> bytes:
-    """The last-chunk, optional trailer fields and the final CRLF."""
-    fields = list(trailers)
-    for name, value in fields:
-        _check_field(name, value)
-    lines = [f"{name}: {value}\r\n" for name, value in fields]
-    return ("0\r\n" + "".join(lines) + "\r\n").encode("latin-1")
+    """The last-chunk, optional trailer fields (validated as headers are) and the final CRLF."""
+    if trailers == ():
+        return _LAST_CHUNK
+    return b"0\r\n" + field_lines(trailers) + b"\r\n"
 
 
 def _check_field(name: str, value: str) -> None:
     if not isinstance(name, str) or TOKEN_RE.fullmatch(name) is None:
         raise ValueError(f"invalid header name {name!r}")
+    if not isinstance(value, str):
+        raise ValueError(f"the value of header {name!r} is not a str: {value!r}")
     _check_value(name, value)
 
 
@@ -331,7 +366,7 @@ class ResponseWriter:
             self._names[name] = lname
         return lname
 
-    def error_response(self, error: ProtocolError, method: str | None = None) -> bytes:
+    def error_response(self, error: HTTPProtocolError, method: str | None = None) -> bytes:
         """A complete ``Connection: close`` response reporting ``error``.
 
         ``method`` is the request's method when known: the answer to ``HEAD``

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eventlet.httpd._ws_deflate import (
+from eventlet.httpd.websocket._deflate import (
     EXTENSION_NAME,
     DeflateConfig,
     DeflateParams,
@@ -27,7 +27,7 @@ from eventlet.httpd._ws_deflate import (
     negotiate,
     parse_extension_header,
 )
-from eventlet.httpd._ws_frames import WebSocketError
+from eventlet.httpd.websocket._frames import WebSocketError
 
 __all__ = [
     "GUID",

@@ -20,12 +20,13 @@ one byte at a time gives the same outcome, in linear time, as feeding all.
 
 from __future__ import annotations
 
+import enum
 import re
 from typing import Final
 
-from ._errors import FIELD_LINE_RE, TCHAR, ProtocolError, diagnose_field_line
+from ._errors import FIELD_LINE_RE, TCHAR, HTTPProtocolError, diagnose_field_line
 
-__all__ = ["EOF", "NEED_DATA", "ChunkedDecoder", "CountedReader", "Marker"]
+__all__ = ["EOF", "NEED_DATA", "ChunkState", "ChunkedDecoder", "CountedReader", "Marker"]
 
 
 class Marker:
@@ -60,7 +61,24 @@ _HEX_RE = re.compile(rb"[0-9A-Fa-f]+")
 #: what may start a buffer that still lacks a line end (a bytearray equals bytes)
 _EMPTY_OR_CR: tuple[bytes | bytearray, ...] = (b"", b"\r")
 
-_SIZE, _DATA, _DATA_END, _TRAILER = range(4)
+
+class ChunkState(enum.Enum):
+    """Where a :class:`ChunkedDecoder` is in the chunked body."""
+
+    SIZE_LINE = "size line"
+    """Reading a chunk-size line (with its extensions)."""
+    DATA = "data"
+    """Handing out the current chunk's data."""
+    DATA_END = "data end"
+    """Expecting the CRLF that ends a chunk's data."""
+    TRAILERS = "trailers"
+    """After the last chunk: reading trailer lines up to the empty line."""
+
+
+_SIZE = ChunkState.SIZE_LINE
+_DATA = ChunkState.DATA
+_DATA_END = ChunkState.DATA_END
+_TRAILER = ChunkState.TRAILERS
 
 
 class CountedReader:
@@ -148,19 +166,19 @@ class ChunkedDecoder:
         buf = self._buf
         while True:
             state = self._state
-            if state == _DATA:
+            if state is _DATA:
                 chunk = self._data
                 data = chunk.read(max_bytes)
                 if not chunk.left:
                     self._state = _DATA_END
                 return data
-            if state == _SIZE:
+            if state is _SIZE:
                 if not self._size_line():
                     return NEED_DATA
-            elif state == _DATA_END:
+            elif state is _DATA_END:
                 if buf[:2] != b"\r\n":
                     if len(buf) > 1 or buf[:1] not in _EMPTY_OR_CR:
-                        raise ProtocolError(400, "chunk data not followed by CRLF")
+                        raise HTTPProtocolError(400, "chunk data not followed by CRLF")
                     return NEED_DATA
                 del buf[:2]
                 self._state = _SIZE
@@ -176,7 +194,7 @@ class ChunkedDecoder:
         nl = buf.find(b"\n", self._nl_scan, limit)
         if nl == -1:
             if len(buf) >= limit:
-                raise ProtocolError(400, "chunk size line too long")
+                raise HTTPProtocolError(400, "chunk size line too long")
             self._nl_scan = len(buf)
             return False
         self._nl_scan = 0
@@ -190,7 +208,7 @@ class ChunkedDecoder:
             return True
         self._total += size
         if self.max_body is not None and self._total > self.max_body:
-            raise ProtocolError(413, "request body too large")
+            raise HTTPProtocolError(413, "request body too large")
         self._data.left = size
         self._state = _DATA
         return True
@@ -206,7 +224,7 @@ class ChunkedDecoder:
                 if (len(buf) > 1 or buf[:1] not in _EMPTY_OR_CR) and (
                     self._field_bytes + len(buf) + 1 > self.max_trailer_bytes
                 ):
-                    raise ProtocolError(431, "trailer section too large")
+                    raise HTTPProtocolError(431, "trailer section too large")
                 return False
             self._nl_scan = 0
             if nl == 1 and buf[0] == 13:
@@ -214,28 +232,28 @@ class ChunkedDecoder:
                 return True
             self._field_bytes += nl + 1
             if self._field_bytes > self.max_trailer_bytes:
-                raise ProtocolError(431, "trailer section too large")
+                raise HTTPProtocolError(431, "trailer section too large")
             if nl == 0 or buf[nl - 1] != 13:
-                raise ProtocolError(400, "line ending without CR (bare LF)")
+                raise HTTPProtocolError(400, "line ending without CR (bare LF)")
             line = buf[: nl - 1].decode("latin-1")
             if FIELD_LINE_RE.fullmatch(line) is None:
                 raise diagnose_field_line(line)
             if len(self.trailers) >= self.max_trailers:
-                raise ProtocolError(431, "too many trailer fields")
+                raise HTTPProtocolError(431, "too many trailer fields")
             name, _, value = line.partition(":")
             self.trailers.append((name.lower(), value.strip(" \t")))
             del buf[: nl + 1]
 
 
-def _size_line_error(line: bytes) -> ProtocolError:
+def _size_line_error(line: bytes) -> HTTPProtocolError:
     """Explain why a chunk-size line (ending in LF) is invalid."""
     if line[-2:] != b"\r\n" or b"\r" in line[:-2]:
-        return ProtocolError(400, "chunk size line must end with CRLF")
+        return HTTPProtocolError(400, "chunk size line must end with CRLF")
     match = _HEX_RE.match(line)
     if match is None:
-        return ProtocolError(400, "invalid chunk size")
+        return HTTPProtocolError(400, "invalid chunk size")
     if match.end() > 16:
-        return ProtocolError(400, "chunk size too large")
+        return HTTPProtocolError(400, "chunk size too large")
     if not line[match.end() : -2].lstrip(b" \t").startswith(b";"):
-        return ProtocolError(400, "invalid chunk size")
-    return ProtocolError(400, "malformed chunk extension")
+        return HTTPProtocolError(400, "invalid chunk size")
+    return HTTPProtocolError(400, "malformed chunk extension")

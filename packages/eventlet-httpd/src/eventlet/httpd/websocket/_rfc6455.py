@@ -4,7 +4,7 @@ The object has upstream's constructor, attributes and methods, for the server (b
 ``eventlet.websocket.WebSocketWSGI``) and for the client side (``client=True``: frames are
 masked, which scripts use after doing their own handshake).  Parsing, validation,
 permessage-deflate, the size limit and the closing handshake are the core's
-(:class:`~eventlet.httpd._ws_protocol.WebSocketConnection`); this module maps them onto
+(:class:`~eventlet.httpd.websocket._protocol.WebSocketConnection`); this module maps them onto
 upstream's behaviour:
 
 * ``wait()`` returns the next message (``str`` or ``bytes``) and ``None`` once the connection
@@ -23,7 +23,7 @@ upstream's behaviour:
 
 ``extensions`` may be reassigned (upstream's tests do); the core's codec follows.
 ``_pack_message`` is upstream's frame builder; upstream's frame-level reader (``_recv_frame``)
-comes from :mod:`eventlet.httpd._ws_compat_frames`.
+comes from :mod:`eventlet.httpd.websocket._compat_frames`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import struct
 from collections.abc import Iterator
 from typing import Any
 
-from eventlet.httpd._ws_compat_frames import (
+from eventlet.httpd.websocket._compat_frames import (
     ConnectionClosedError,
     FailedConnectionError,
     FrameMessage,
@@ -44,13 +44,11 @@ from eventlet.httpd._ws_compat_frames import (
     ProtocolError,
     UTF8Decoder,
 )
-from eventlet.httpd._ws_compat_handshake import deflate_params
-from eventlet.httpd._ws_events import Close, Message
-from eventlet.httpd._ws_frames import ConnectionClosedError as _CoreClosed
-from eventlet.httpd._ws_frames import ProtocolError as _CoreProtocolError
-from eventlet.httpd._ws_frames import build_frame
-from eventlet.httpd._ws_legacy import DEFAULT_MAX_FRAME_LENGTH, WebSocket, _shutdown_failed, logger
-from eventlet.httpd._ws_protocol import WebSocketConnection
+from eventlet.httpd.websocket._compat_handshake import deflate_params
+from eventlet.httpd.websocket._events import Close, Message
+from eventlet.httpd.websocket._frames import WebSocketClosedError, WebSocketProtocolError, build_frame
+from eventlet.httpd.websocket._legacy import DEFAULT_MAX_FRAME_LENGTH, WebSocket, _shutdown_failed, logger
+from eventlet.httpd.websocket._protocol import WebSocketConnection
 
 __all__ = [
     "ConnectionClosedError",
@@ -139,7 +137,7 @@ class RFC6455WebSocket(FrameReader, WebSocket):
         with self._sendlock:
             try:
                 data = ws.send(message)
-            except _CoreClosed:
+            except WebSocketClosedError:
                 raise OSError(errno.EPIPE, "the websocket is closed") from None
             pending = ws.data_to_send()
             self.socket.sendall(pending + data if pending else data)
@@ -208,7 +206,7 @@ class RFC6455WebSocket(FrameReader, WebSocket):
                     return None
             try:
                 events.extend(ws.receive_data(data))
-            except _CoreProtocolError as exc:
+            except WebSocketProtocolError as exc:
                 logger.info("%s: websocket failed: %s", self.log_context, exc)
                 events.extend(exc.events)
                 self._failed = True

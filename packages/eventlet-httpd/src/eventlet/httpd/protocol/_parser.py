@@ -4,11 +4,11 @@ The parser owns one ``bytearray`` of received bytes.  The driver appends to it
 with :meth:`RequestParser.feed` and pulls results out: a :class:`Request` from
 :meth:`~RequestParser.next_request`, body bytes from
 :meth:`~RequestParser.read_body`.  ``None`` / :data:`NEED_DATA` mean "feed me
-more"; malformed input raises :class:`ProtocolError` carrying the status to
+more"; malformed input raises :class:`HTTPProtocolError` carrying the status to
 answer with, after which the parser stays failed (it re-raises the same error).
 
 The work splits along the message.  Heads are found, checked and interpreted
-by :class:`~eventlet.httpd._head.HeadParser`, the base class, in ``_head``
+by :class:`~eventlet.httpd.protocol._head.HeadParser`, the base class, in ``_head``
 (whose essay tells how that is fast for keep-alive clients and linear-time
 for heads fed byte by byte).  Bodies are decoded in ``_chunked``: a
 ``Content-Length`` body is handed out by a :class:`CountedReader`, a chunked
@@ -16,6 +16,22 @@ one by a :class:`ChunkedDecoder`, which checks its size lines and trailers
 with the same incremental discipline as the head.  This module is the state
 machine between them, one per connection: head, body, then the next head on
 a persistent connection, or detaching the buffer for a tunnel.
+
+The states (:class:`ParserState`) and what moves between them::
+
+    HEAD --next_request()--> BODY | CHUNKED_BODY | DONE   (by the head's framing)
+    BODY, CHUNKED_BODY --read_body() reaches the end--> DONE
+    DONE --next_request() / start_next(), keep-alive only--> HEAD
+    DONE --take_buffer()--> DETACHED                       (CONNECT, Upgrade)
+    any --the peer breaks the protocol--> FAILED           (re-raises that error)
+
+The driver never needs to ask which state the parser is in to use it correctly: each call
+says what it needs (``None`` / :data:`NEED_DATA`: feed more bytes) or raises.  A call that
+is not valid in the current state (``read_body`` before a head, ``start_next`` before the
+body is done) is the driver's bug and raises ``RuntimeError`` naming the state; in
+``FAILED`` every call re-raises the protocol error instead, so a driver that ignored the
+first exception cannot go on parsing garbage.  :attr:`RequestParser.state` shows the state
+for logging and tests.
 
 Strictness, decided once: line endings must be CRLF (a lone LF is rejected;
 RFC 9112 2.2 allows either choice); obs-fold, whitespace before a colon,
@@ -26,17 +42,41 @@ rejected.  Header names containing ``_`` are *kept* in
 
 from __future__ import annotations
 
+import enum
 from typing import NoReturn
 
 from ._chunked import EOF, NEED_DATA, ChunkedDecoder, CountedReader, Marker
-from ._errors import ProtocolError
+from ._errors import HTTPProtocolError
 from ._head import HeadParser
 from ._request import Request
 
-__all__ = ["EOF", "NEED_DATA", "RequestParser"]
+__all__ = ["EOF", "NEED_DATA", "ParserState", "RequestParser"]
 
-# Parser states.
-_HEAD, _BODY, _CHUNKED, _DONE, _DETACHED, _FAILED = range(6)
+
+class ParserState(enum.Enum):
+    """Where a :class:`RequestParser` is in its connection (see the module docstring)."""
+
+    HEAD = "head"
+    """Taking a request head off the buffer (or waiting for its bytes)."""
+    BODY = "body"
+    """Handing out a ``Content-Length`` body."""
+    CHUNKED_BODY = "chunked body"
+    """Decoding a chunked body."""
+    DONE = "done"
+    """The request's body is complete: answer it, then take the next head or detach."""
+    DETACHED = "detached"
+    """The buffer was handed over (:meth:`RequestParser.take_buffer`): no more HTTP."""
+    FAILED = "failed"
+    """The peer broke the protocol: every call raises that :class:`HTTPProtocolError` again."""
+
+
+# Module globals for the comparisons on the hot path (a global is cheaper than a class attribute).
+_HEAD = ParserState.HEAD
+_BODY = ParserState.BODY
+_CHUNKED = ParserState.CHUNKED_BODY
+_DONE = ParserState.DONE
+_DETACHED = ParserState.DETACHED
+_FAILED = ParserState.FAILED
 
 
 class RequestParser(HeadParser):
@@ -81,7 +121,7 @@ class RequestParser(HeadParser):
         self.max_chunk_line: int = max_chunk_line
         self._state = _HEAD
         self._request: Request | None = None
-        self._error: ProtocolError | None = None
+        self._error: HTTPProtocolError | None = None
         self._counted = CountedReader(self._buf)  # the Content-Length body
         self._chunked: ChunkedDecoder | None = None
 
@@ -97,6 +137,11 @@ class RequestParser(HeadParser):
         return len(self._buf)
 
     @property
+    def state(self) -> ParserState:
+        """The parser's :class:`ParserState`."""
+        return self._state
+
+    @property
     def request(self) -> Request | None:
         """The request being processed, if any."""
         return self._request
@@ -104,12 +149,12 @@ class RequestParser(HeadParser):
     @property
     def body_complete(self) -> bool:
         """Whether the current request's body has been read to its end."""
-        return self._state == _DONE
+        return self._state is _DONE
 
     @property
     def in_progress(self) -> bool:
         """Whether a request is partly received (EOF now would truncate it)."""
-        if self._state == _HEAD:
+        if self._state is _HEAD:
             return bool(self._buf)
         return self._state in (_BODY, _CHUNKED)
 
@@ -129,17 +174,17 @@ class RequestParser(HeadParser):
         """Parse the next request head; ``None`` if more bytes are needed.
 
         Call it again after the previous request's body is complete (this
-        implies :meth:`start_next`).  Raises :class:`ProtocolError`.
+        implies :meth:`start_next`).  Raises :class:`HTTPProtocolError`.
         """
-        if self._state != _HEAD:
+        if self._state is not _HEAD:
             prev = self._request
-            if self._state != _DONE or prev is None or not prev.keep_alive:
+            if self._state is not _DONE or prev is None or not prev.keep_alive:
                 self.start_next()  # raises
             self._state = _HEAD
             self._request = None
         try:
             req = self._take_head()
-        except ProtocolError as exc:
+        except HTTPProtocolError as exc:
             self._fail(exc)
             raise
         if req is None:
@@ -169,27 +214,27 @@ class RequestParser(HeadParser):
 
         Returns non-empty ``bytes`` (``b""`` only for ``max_bytes == 0``),
         :data:`NEED_DATA` when the buffer holds no body bytes yet, or
-        :data:`EOF` once the body is complete.  Raises :class:`ProtocolError`.
+        :data:`EOF` once the body is complete.  Raises :class:`HTTPProtocolError`.
         """
         state = self._state
-        if state == _BODY:
+        if state is _BODY:
             counted = self._counted
             data = counted.read(max_bytes)
             if not counted.left:
                 self._state = _DONE
             return data
-        if state == _CHUNKED:
+        if state is _CHUNKED:
             assert self._chunked is not None
             try:
                 result = self._chunked.read(max_bytes)
-            except ProtocolError as exc:
+            except HTTPProtocolError as exc:
                 self._fail(exc)
                 raise
             if result is EOF:
                 self._state = _DONE
                 self._chunked = None
             return result
-        if state == _DONE:
+        if state is _DONE:
             return EOF
         return self._misuse("read_body")
 
@@ -210,9 +255,9 @@ class RequestParser(HeadParser):
         Raises ``RuntimeError`` unless the current body is complete and the
         request allowed keep-alive.
         """
-        if self._state == _HEAD:
+        if self._state is _HEAD:
             return
-        if self._state != _DONE:
+        if self._state is not _DONE:
             self._misuse("start_next")
         assert self._request is not None
         if not self._request.keep_alive:
@@ -226,19 +271,19 @@ class RequestParser(HeadParser):
         Only valid once the current request's body is complete; the parser
         accepts no further calls except :meth:`feed`.
         """
-        if self._state != _DONE:
+        if self._state is not _DONE:
             self._misuse("take_buffer")
         self._state = _DETACHED
         data = bytes(self._buf)
         self._buf.clear()
         return data
 
-    def _fail(self, exc: ProtocolError) -> None:
+    def _fail(self, exc: HTTPProtocolError) -> None:
         self._state = _FAILED
         self._error = exc
 
     def _misuse(self, what: str) -> NoReturn:
-        if self._state == _FAILED:
+        if self._state is _FAILED:
             assert self._error is not None
             raise self._error
-        raise RuntimeError(f"{what}() is not valid in parser state {self._state}")
+        raise RuntimeError(f"{what}() is not valid in parser state {self._state.name}")

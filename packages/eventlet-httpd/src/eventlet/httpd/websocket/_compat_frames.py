@@ -16,8 +16,8 @@ import struct
 import zlib
 from typing import Any
 
-from eventlet.httpd._ws_compat_handshake import deflate_params
-from eventlet.httpd._ws_frames import mask_payload
+from eventlet.httpd.websocket._compat_handshake import deflate_params
+from eventlet.httpd.websocket._frames import mask_payload
 
 __all__ = [
     "ConnectionClosedError",

@@ -1,7 +1,7 @@
 """Upstream eventlet's RFC 6455 opening handshake and permessage-deflate negotiation.
 
 :mod:`eventlet.websocket` answers upgrades exactly as upstream eventlet 0.41.3 does, which is
-more lenient than :func:`eventlet.httpd._ws_handshake.server_handshake` (the strict one behind
+more lenient than :func:`eventlet.httpd.websocket._handshake.server_handshake` (the strict one behind
 :class:`eventlet.httpd.WebSocketWSGI`): versions 8 (hybi-10) and 13 are accepted, the key is
 not checked for being 16 bytes of base64, the extension header is split on ``,`` ``;`` and
 ``=`` rather than parsed as RFC 7692's grammar (a trailing ``;`` is fine), and a bare
@@ -16,7 +16,7 @@ The negotiated parameters keep upstream's shape, a dict such as
 ``{"server_no_context_takeover": False, "client_no_context_takeover": True,
 "client_max_window_bits": 15}``, which is also what ``RFC6455WebSocket(extensions=...)`` takes;
 :func:`deflate_params` turns one into the protocol core's
-:class:`~eventlet.httpd._ws_deflate.DeflateParams`.
+:class:`~eventlet.httpd.websocket._deflate.DeflateParams`.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eventlet.httpd._ws_deflate import DeflateParams
-from eventlet.httpd._ws_handshake import accept_key
-from eventlet.httpd._ws_legacy import BadRequest
+from eventlet.httpd.websocket._deflate import DeflateParams
+from eventlet.httpd.websocket._handshake import accept_key
+from eventlet.httpd.websocket._legacy import BadRequest
 
 __all__ = [
     "HybiHandshake",

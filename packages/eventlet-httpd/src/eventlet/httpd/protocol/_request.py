@@ -23,9 +23,18 @@ from __future__ import annotations
 
 import re
 
-from ._errors import ProtocolError
+from ._errors import HTTPProtocolError
 
-__all__ = ["HOST_RE", "SPECIAL", "Request", "apply_framing", "split_target"]
+__all__ = [
+    "HOST_RE",
+    "SPECIAL",
+    "Request",
+    "apply_framing",
+    "cgi_key",
+    "check_transfer_coding",
+    "content_length",
+    "split_target",
+]
 
 SPECIAL: frozenset[str] = frozenset(("host", "content-length", "transfer-encoding", "connection", "expect"))
 _NO_TOKENS: frozenset[str] = frozenset()
@@ -85,12 +94,12 @@ class Request:
         version: str,
         headers: list[tuple[str, str]],
     ) -> None:
-        self.method = method
-        self.target = target
-        self.path = path
-        self.query = query
-        self.version = version
-        self.headers = headers
+        self.method: str = method
+        self.target: str = target
+        self.path: str = path
+        self.query: str = query
+        self.version: str = version
+        self.headers: list[tuple[str, str]] = headers
         self.keep_alive: bool = version == "HTTP/1.1"
         self.trailers: list[tuple[str, str]] = []
 
@@ -131,38 +140,49 @@ class Request:
         """
         env: dict[str, str] = {}
         for name, value in self.headers:
-            if "_" in name:
+            key = cgi_key(name)
+            if key is None:
                 continue
-            if name == "content-type":
-                key = "CONTENT_TYPE"
-            elif name == "content-length":
-                key = "CONTENT_LENGTH"
-            else:
-                key = "HTTP_" + name.upper().replace("-", "_")
             if key in env:
                 value = env[key] + _COOKIE_JOIN.get(key, ", ") + value
             env[key] = value
         return env
 
 
+def cgi_key(name: str) -> str | None:
+    """The CGI/WSGI environ key of the lower-case header ``name``; ``None`` for a name with ``_``.
+
+    ``content-type`` -> ``CONTENT_TYPE``, ``content-length`` -> ``CONTENT_LENGTH``, any other
+    ``name`` -> ``HTTP_NAME`` with ``-`` turned into ``_``.  A name with ``_`` has no key: it would
+    be indistinguishable from its ``-`` twin once converted (a header smuggling trick).
+    """
+    if "_" in name:
+        return None
+    if name == "content-type":
+        return "CONTENT_TYPE"
+    if name == "content-length":
+        return "CONTENT_LENGTH"
+    return "HTTP_" + name.upper().replace("-", "_")
+
+
 def split_target(method: str, target: str) -> tuple[str, str, str | None]:
     """Return ``(path, query, authority)`` for ``target`` or raise 400."""
     if "#" in target:
-        raise ProtocolError(400, "fragment in request target")
+        raise HTTPProtocolError(400, "fragment in request target")
     if method == "CONNECT":
         if _AUTHORITY_RE.fullmatch(target) is None:
-            raise ProtocolError(400, "CONNECT needs an authority-form target")
+            raise HTTPProtocolError(400, "CONNECT needs an authority-form target")
         return target, "", target
     if target == "*":
         if method != "OPTIONS":
-            raise ProtocolError(400, "asterisk-form target is only for OPTIONS")
+            raise HTTPProtocolError(400, "asterisk-form target is only for OPTIONS")
         return "*", "", None
     match = _ABSOLUTE_RE.fullmatch(target)
     if match is None:
-        raise ProtocolError(400, "malformed request target")
+        raise HTTPProtocolError(400, "malformed request target")
     authority, rest = match.groups()
     if HOST_RE.fullmatch(authority) is None:
-        raise ProtocolError(400, "invalid authority in request target")
+        raise HTTPProtocolError(400, "invalid authority in request target")
     path, _, query = rest.partition("?")
     return path or "/", query, authority
 
@@ -170,6 +190,33 @@ def split_target(method: str, target: str) -> tuple[str, str, str | None]:
 def _list_items(values: list[str]) -> list[str]:
     """Split comma-separated list fields, dropping empty elements."""
     return [item for value in values for item in (s.strip(" \t") for s in value.split(",")) if item]
+
+
+def check_transfer_coding(values: list[str]) -> None:
+    """Check the ``Transfer-Encoding`` field values of a request (RFC 9112 6.1).
+
+    ``chunked`` must be the last coding, and appear once (400); no other coding is implemented
+    (501).  The one rule for both servers: :mod:`eventlet.wsgi` checks its requests with it too.
+    """
+    items = [item.lower() for item in _list_items(values)]
+    if not items or items[-1] != "chunked" or "chunked" in items[:-1]:
+        raise HTTPProtocolError(400, "chunked must be the final transfer coding, once")
+    if len(items) > 1:
+        raise HTTPProtocolError(501, "unsupported transfer coding")
+
+
+def content_length(values: list[str]) -> int:
+    """The body length the ``Content-Length`` field values give (RFC 9112 6.3).
+
+    Each comma-separated element must be plain ASCII digits, and all must agree (400).
+    """
+    items = [s.strip(" \t") for value in values for s in value.split(",")]
+    for item in items:
+        if _DIGITS_RE.fullmatch(item) is None:
+            raise HTTPProtocolError(400, "invalid Content-Length")
+    if len(set(items)) > 1:
+        raise HTTPProtocolError(400, "conflicting Content-Length values")
+    return int(items[0])
 
 
 def apply_framing(
@@ -201,38 +248,28 @@ def apply_framing(
             hosts += 1
             if value != valid_host:
                 if HOST_RE.fullmatch(value) is None:
-                    raise ProtocolError(400, "invalid Host header")
+                    raise HTTPProtocolError(400, "invalid Host header")
                 valid_host = value
         elif value.lower() == "100-continue":  # expect
             req.expect_continue = http11
         else:
-            raise ProtocolError(417, "unsupported expectation")
+            raise HTTPProtocolError(417, "unsupported expectation")
     if hosts > 1:
-        raise ProtocolError(400, "more than one Host header")
+        raise HTTPProtocolError(400, "more than one Host header")
     if require_host and not hosts and http11:
-        raise ProtocolError(400, "HTTP/1.1 request without Host")
+        raise HTTPProtocolError(400, "HTTP/1.1 request without Host")
     if codings:
         if not http11:
-            raise ProtocolError(400, "Transfer-Encoding in an HTTP/1.0 request")
+            raise HTTPProtocolError(400, "Transfer-Encoding in an HTTP/1.0 request")
         if lengths:
-            raise ProtocolError(400, "both Content-Length and Transfer-Encoding")
-        items = [item.lower() for item in _list_items(codings)]
-        if not items or items[-1] != "chunked" or "chunked" in items[:-1]:
-            raise ProtocolError(400, "chunked must be the final transfer coding, once")
-        if len(items) > 1:
-            raise ProtocolError(501, "unsupported transfer coding")
+            raise HTTPProtocolError(400, "both Content-Length and Transfer-Encoding")
+        check_transfer_coding(codings)
         req.chunked = True
         req.content_length = None
     elif lengths:
-        items = [s.strip(" \t") for value in lengths for s in value.split(",")]
-        for item in items:
-            if _DIGITS_RE.fullmatch(item) is None:
-                raise ProtocolError(400, "invalid Content-Length")
-        if len(set(items)) > 1:
-            raise ProtocolError(400, "conflicting Content-Length values")
-        size = int(items[0])
+        size = content_length(lengths)
         if max_body is not None and size > max_body:
-            raise ProtocolError(413, "request body too large")
+            raise HTTPProtocolError(413, "request body too large")
         req.content_length = size
     if connection:
         tokens = _COMMON_CONNECTION.get(connection[0]) if len(connection) == 1 else None

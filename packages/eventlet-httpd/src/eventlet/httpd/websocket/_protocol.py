@@ -5,7 +5,7 @@ Nothing here touches a socket. A transport feeds received bytes to
 :class:`Ping`, :class:`Pong`, :class:`Close`); the ``send_*`` methods return the
 bytes to write; :meth:`WebSocketConnection.data_to_send` returns what the
 connection wants written on its own behalf (pong replies, the close reply, the
-close frame failing the connection after a :class:`ProtocolError`).
+close frame failing the connection after a :class:`WebSocketProtocolError`).
 
 Writes must reach the socket in the order the bytes were produced (deflate with
 context takeover depends on it), so a transport shared by several green
@@ -22,8 +22,8 @@ pings are still parsed and checked but no longer reported; only the peer's
 close is. After we receive a close frame, we answer it (echoing its code)
 unless we already sent ours, and ignore any later bytes.
 
-The opening handshake lives in :mod:`eventlet.httpd._ws_handshake` and the
-event types in :mod:`eventlet.httpd._ws_events`; their public names are
+The opening handshake lives in :mod:`eventlet.httpd.websocket._handshake` and the
+event types in :mod:`eventlet.httpd.websocket._events`; their public names are
 re-exported here so that this module is the one import.
 """
 
@@ -33,20 +33,20 @@ import codecs
 import os
 from typing import Any
 
-from eventlet.httpd._ws_deflate import DeflateConfig, DeflateParams, PerMessageDeflate
-from eventlet.httpd._ws_events import Close, Event, Message, Ping, Pong
-from eventlet.httpd._ws_frames import (
+from eventlet.httpd.websocket._deflate import DeflateConfig, DeflateParams, PerMessageDeflate
+from eventlet.httpd.websocket._events import Close, Event, Message, Ping, Pong
+from eventlet.httpd.websocket._frames import (
     CloseCode,
-    ConnectionClosedError,
     Opcode,
-    ProtocolError,
+    WebSocketClosedError,
     WebSocketError,
+    WebSocketProtocolError,
     build_close_payload,
     build_frame,
     mask_payload,
     parse_close_payload,
 )
-from eventlet.httpd._ws_handshake import (
+from eventlet.httpd.websocket._handshake import (
     ClientHandshake,
     HandshakeError,
     ServerHandshake,
@@ -58,7 +58,6 @@ __all__ = [
     "ClientHandshake",
     "Close",
     "CloseCode",
-    "ConnectionClosedError",
     "DeflateConfig",
     "DeflateParams",
     "Event",
@@ -67,10 +66,11 @@ __all__ = [
     "Opcode",
     "Ping",
     "Pong",
-    "ProtocolError",
     "ServerHandshake",
+    "WebSocketClosedError",
     "WebSocketConnection",
     "WebSocketError",
+    "WebSocketProtocolError",
     "accept_key",
     "server_handshake",
 ]
@@ -161,7 +161,7 @@ class WebSocketConnection:
     def receive_data(self, data: bytes | bytearray | memoryview) -> list[Event]:
         """Feed received bytes; return the complete events they finish.
 
-        Raises ProtocolError when the peer broke the protocol; the close frame
+        Raises WebSocketProtocolError when the peer broke the protocol; the close frame
         to send is then in :meth:`data_to_send` and the error's ``events`` holds
         what arrived intact before the fault. Bytes after a close are ignored.
         """
@@ -183,7 +183,7 @@ class WebSocketConnection:
         events: list[Event] = []
         try:
             pos = self._parse(data, events)
-        except ProtocolError as exc:
+        except WebSocketProtocolError as exc:
             self.failed = True
             if not self.close_sent:
                 self.close_sent = True
@@ -252,7 +252,7 @@ class WebSocketConnection:
                     try:
                         text = payload.decode("utf-8")
                     except UnicodeDecodeError:
-                        raise ProtocolError(CloseCode.INVALID_DATA, "invalid UTF-8 in text")
+                        raise WebSocketProtocolError(CloseCode.INVALID_DATA, "invalid UTF-8 in text")
                     if not self.close_sent:
                         events.append(Message(text))
                 elif not self.close_sent:
@@ -275,48 +275,48 @@ class WebSocketConnection:
         """Reject a frame header as soon as it is known, before its payload arrives."""
         if bad_mask:
             side = "unmasked client" if self.is_server else "masked server"
-            raise ProtocolError(CloseCode.PROTOCOL_ERROR, f"{side} frame")
+            raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, f"{side} frame")
         if length >> 63:
-            raise ProtocolError(CloseCode.PROTOCOL_ERROR, "frame length too large")
+            raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, "frame length too large")
         if opcode >= 8:
             if opcode > Opcode.PONG:
-                raise ProtocolError(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode}")
+                raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode}")
             if rsv:
-                raise ProtocolError(CloseCode.PROTOCOL_ERROR, "reserved bits on a control frame")
+                raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, "reserved bits on a control frame")
             if not fin:
-                raise ProtocolError(CloseCode.PROTOCOL_ERROR, "fragmented control frame")
+                raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, "fragmented control frame")
             if length > 125:
-                raise ProtocolError(CloseCode.PROTOCOL_ERROR, "control frame longer than 125")
+                raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, "control frame longer than 125")
             return
         if opcode > Opcode.BINARY:
-            raise ProtocolError(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode}")
+            raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode}")
         if opcode:
             if self._msg_opcode:
-                raise ProtocolError(CloseCode.PROTOCOL_ERROR, "new message inside a fragmented one")
+                raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, "new message inside a fragmented one")
             compressed = rsv == 0x40 and self._deflate is not None
             size = length
         else:
             if not self._msg_opcode:
-                raise ProtocolError(CloseCode.PROTOCOL_ERROR, "continuation without a message")
+                raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, "continuation without a message")
             self._msg_frames += 1
             if self._msg_frames >= self.max_fragments:
-                raise ProtocolError(CloseCode.POLICY_VIOLATION, "too many fragments in one message")
+                raise WebSocketProtocolError(CloseCode.POLICY_VIOLATION, "too many fragments in one message")
             compressed = self._msg_compressed
             size = self._msg_size + length
         if rsv and not (compressed and opcode):
-            raise ProtocolError(CloseCode.PROTOCOL_ERROR, f"unexpected reserved bits {rsv >> 4}")
+            raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, f"unexpected reserved bits {rsv >> 4}")
         limit = self.max_message_size
         if limit is not None:
             if compressed:
                 if length > self._max_wire:  # type: ignore[operator]
-                    raise ProtocolError(CloseCode.MESSAGE_TOO_BIG, "message too big")
+                    raise WebSocketProtocolError(CloseCode.MESSAGE_TOO_BIG, "message too big")
             elif size > limit:
                 if opcode:  # one frame: upstream eventlet's wording, which its clients may check
-                    raise ProtocolError(
+                    raise WebSocketProtocolError(
                         CloseCode.MESSAGE_TOO_BIG,
                         f"Incoming frame of {length} bytes is above length limit of {limit} bytes.",
                     )
-                raise ProtocolError(CloseCode.MESSAGE_TOO_BIG, "message too big")
+                raise WebSocketProtocolError(CloseCode.MESSAGE_TOO_BIG, "message too big")
 
     def _control(self, opcode: int, payload: bytes, events: list[Event]) -> bool:
         """Handle a control frame; return True when it was the peer's close."""
@@ -357,7 +357,7 @@ class WebSocketConnection:
             try:
                 self._msg_parts.append(self._decoder.decode(payload, bool(fin)))
             except UnicodeDecodeError:
-                raise ProtocolError(CloseCode.INVALID_DATA, "invalid UTF-8 in text")
+                raise WebSocketProtocolError(CloseCode.INVALID_DATA, "invalid UTF-8 in text")
         else:
             self._msg_parts.append(payload)
         if fin:
@@ -392,7 +392,7 @@ class WebSocketConnection:
 
     def _data_frames(self, opcode: int, payload: bytes) -> bytes:
         if self.close_sent:
-            raise ConnectionClosedError("cannot send a message after the close frame")
+            raise WebSocketClosedError("cannot send a message after the close frame")
         rsv1 = False
         deflate = self._deflate
         if deflate is not None and len(payload) >= deflate.min_size:
@@ -410,7 +410,7 @@ class WebSocketConnection:
 
     def _control_frame(self, opcode: int, payload: bytes) -> bytes:
         if self.close_sent:
-            raise ConnectionClosedError("cannot send a frame after the close frame")
+            raise WebSocketClosedError("cannot send a frame after the close frame")
         if len(payload) > 125:
             raise ValueError("control frame payload longer than 125 bytes")
         return build_frame(opcode, payload, mask=self._mask())

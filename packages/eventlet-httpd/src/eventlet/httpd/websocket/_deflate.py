@@ -28,7 +28,7 @@ import re
 import zlib
 from dataclasses import dataclass
 
-from eventlet.httpd._ws_frames import CloseCode, ProtocolError
+from eventlet.httpd.websocket._frames import CloseCode, WebSocketProtocolError
 
 __all__ = [
     "EXTENSION_NAME",
@@ -264,23 +264,23 @@ class PerMessageDeflate:
     def decompress(self, payload: bytes, final: bool, limit: int | None) -> bytes:
         """Decompress one fragment of a message; ``limit`` bytes at most (None: no limit).
 
-        Raises ProtocolError 1009 past the limit and 1002 for corrupt data.
+        Raises WebSocketProtocolError 1009 past the limit and 1002 for corrupt data.
         """
         dec = self._dec
         if dec.eof:  # an earlier fragment ended the deflate stream (BFINAL)
             if payload:
-                raise ProtocolError(CloseCode.PROTOCOL_ERROR, "data after end of deflate stream")
+                raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, "data after end of deflate stream")
             out = b""
         else:
             try:
                 data = payload + _MARKER if final else payload
                 out = dec.decompress(data, 0 if limit is None else limit + 1)
             except zlib.error as exc:
-                raise ProtocolError(CloseCode.PROTOCOL_ERROR, f"bad deflate data: {exc}")
+                raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, f"bad deflate data: {exc}")
             if limit is not None and len(out) > limit:
-                raise ProtocolError(CloseCode.MESSAGE_TOO_BIG, "message too big")
+                raise WebSocketProtocolError(CloseCode.MESSAGE_TOO_BIG, "message too big")
             if dec.eof and dec.unused_data != (_MARKER if final else b""):
-                raise ProtocolError(CloseCode.PROTOCOL_ERROR, "data after end of deflate stream")
+                raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, "data after end of deflate stream")
         if final and dec.eof:
             self._dec = zlib.decompressobj(-self._remote_bits)
         return out
