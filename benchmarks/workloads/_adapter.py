@@ -58,6 +58,12 @@ class Green(Protocol):
     def listen(self, backlog: int) -> Any:
         """A green listening TCP socket on 127.0.0.1, ephemeral port."""
 
+    def timeout_class(self) -> Callable[[float], Any]:
+        """The library's ``Timeout`` class: ``with Timeout(seconds):`` bounds a block."""
+
+    def spawn_later(self) -> tuple[Callable[..., Any], Callable[[Any], Any]]:
+        """``(spawn_later, cancel)``: start ``fn(*args)`` after a delay; stop it before it starts."""
+
     def getaddrinfo(self, host: str, port: int) -> list[Any]:
         """Green name resolution."""
 
@@ -115,6 +121,15 @@ class EventletGreen:
         """``eventlet.listen`` on 127.0.0.1, ephemeral port."""
         return self._mod.listen(("127.0.0.1", 0), backlog=backlog)
 
+    def timeout_class(self) -> Callable[[float], Any]:
+        """``eventlet.Timeout``."""
+        timeout: Callable[[float], Any] = importlib.import_module("eventlet.timeout").Timeout
+        return timeout
+
+    def spawn_later(self) -> tuple[Callable[..., Any], Callable[[Any], Any]]:
+        """``eventlet.spawn_after`` and ``GreenThread.cancel``."""
+        return self._mod.spawn_after, operator.methodcaller("cancel")
+
     def getaddrinfo(self, host: str, port: int) -> list[Any]:
         """``eventlet.green.socket.getaddrinfo``."""
         green_socket = importlib.import_module("eventlet.green.socket")
@@ -167,6 +182,15 @@ class GeventGreen:
         sock.bind(("127.0.0.1", 0))
         sock.listen(backlog)
         return sock
+
+    def timeout_class(self) -> Callable[[float], Any]:
+        """``gevent.Timeout``."""
+        timeout: Callable[[float], Any] = self._mod.Timeout
+        return timeout
+
+    def spawn_later(self) -> tuple[Callable[..., Any], Callable[[Any], Any]]:
+        """``gevent.spawn_later`` and ``Greenlet.kill(block=False)``."""
+        return self._mod.spawn_later, operator.methodcaller("kill", block=False)
 
     def getaddrinfo(self, host: str, port: int) -> list[Any]:
         """``gevent.socket.getaddrinfo`` (gevent's default resolver)."""

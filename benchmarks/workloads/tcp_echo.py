@@ -1,11 +1,12 @@
 """TCP echo server: server CPU per round trip under 100 concurrent lock-step clients.
 
 The measured process is the server (pinned to the measured core): ``listen`` plus one
-green thread per connection doing ``recv`` / ``sendall``.  The load generator
-(``loadgen/echo_client.py``, plain CPython over ``select.epoll``, pinned to the other
-core) opens 100 connections and keeps one 64-byte message in flight on each.  The server
-takes a CPU snapshot when it accepts the last connection and another when the last one
-closes; round trips in that window are counted from the bytes it echoed.
+green thread per connection doing ``recv`` / ``sendall`` (``workloads/_echo.py``).  The
+load generator (``loadgen/echo_client.py``, plain CPython over ``select.epoll``, pinned
+to the other core) opens 100 connections and keeps one 64-byte message in flight on
+each.  The server takes a CPU snapshot when it accepts the last connection and another
+when the last one closes; round trips in that window are counted from the bytes it
+echoed.
 
 ``impl="reference"`` runs the same protocol on a raw ``select.epoll`` loop (each
 connection registered once, ``recv`` then ``send``): the ceiling a CPython server can
@@ -19,7 +20,7 @@ import socket
 import time
 from typing import Any
 
-from workloads._adapter import load
+from workloads._echo import Window, echo_result, green_echo_server
 from workloads._measure import check_loadgen, finish_loadgen, start_loadgen
 from workloads._spec import WorkloadSpec, beats
 
@@ -45,60 +46,7 @@ SPEC = WorkloadSpec(
 )
 
 
-class _Window:
-    """Counters shared by the server's green threads."""
-
-    def __init__(self) -> None:
-        self.accepted = 0
-        self.closed = 0
-        self.echoed = 0
-        self.start_cpu = 0.0
-        self.start_echoed = 0
-
-
-def _green_server(impl: str, per_client: int) -> tuple[_Window, float, dict[str, Any]]:
-    """Serve the load with green threads; return the window, end CPU and client report."""
-    green = load(impl)
-    listener = green.listen(backlog=1024)
-    port = listener.getsockname()[1]
-    window = _Window()
-
-    def handle(conn: Any) -> None:
-        recv, sendall = conn.recv, conn.sendall
-        try:
-            while True:
-                data = recv(65536)
-                if not data:
-                    break
-                window.echoed += len(data)
-                sendall(data)
-        except OSError:
-            pass
-        finally:
-            conn.close()
-            window.closed += 1
-
-    def accept_loop() -> None:
-        spawn = green.spawn
-        while window.accepted < CLIENTS:
-            conn, _ = listener.accept()
-            window.accepted += 1
-            if window.accepted == CLIENTS:
-                window.start_cpu, window.start_echoed = time.process_time(), window.echoed
-            spawn(handle, conn)
-
-    acceptor = green.spawn(accept_loop)
-    proc = start_loadgen("echo_client.py", port, CLIENTS, per_client, MESSAGE)
-    while window.closed < CLIENTS:
-        green.sleep(0.02)
-        check_loadgen(proc)
-    end_cpu = time.process_time()
-    green.join_all([acceptor])
-    listener.close()
-    return window, end_cpu, finish_loadgen(proc)
-
-
-def _epoll_server(per_client: int) -> tuple[_Window, float, dict[str, Any]]:
+def _epoll_server(per_client: int) -> tuple[Window, float, dict[str, Any]]:
     """The same service on a bare ``select.epoll`` loop (the CPython ceiling)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -108,7 +56,7 @@ def _epoll_server(per_client: int) -> tuple[_Window, float, dict[str, Any]]:
     poller = select.epoll()
     poller.register(listener.fileno(), select.EPOLLIN)
     conns: dict[int, socket.socket] = {}
-    window = _Window()
+    window = Window()
     proc = start_loadgen("echo_client.py", listener.getsockname()[1], CLIENTS, per_client, MESSAGE)
     lfd = listener.fileno()
     while window.closed < CLIENTS:
@@ -145,12 +93,5 @@ def main(impl: str, size: int) -> dict[str, Any]:
     if impl == "reference":
         window, end_cpu, client = _epoll_server(per_client)
     else:
-        window, end_cpu, client = _green_server(impl, per_client)
-    round_trips = (window.echoed - window.start_echoed) // MESSAGE
-    if round_trips <= 0:
-        raise RuntimeError("no round trips inside the measured window")
-    result: dict[str, Any] = {"ops": round_trips, "cpu_s": end_cpu - window.start_cpu}
-    if client.get("client_cpu_s"):
-        result["client_cpu_us_per_op"] = client["client_cpu_s"] * 1e6 / client["round_trips"]
-        result["client_wall_s"] = client["client_wall_s"]
-    return result
+        window, end_cpu, client = green_echo_server(impl, CLIENTS, per_client, MESSAGE)
+    return echo_result(window, end_cpu, client, MESSAGE)

@@ -68,6 +68,7 @@ PUBLIC_MODULES: tuple[str, ...] = (
     "eventlet.hubs.kqueue",
     "eventlet.hubs.poll",
     "eventlet.hubs.selects",
+    "eventlet.hubs.timer",
     "eventlet.lock",
     "eventlet.patcher",
     "eventlet.pools",

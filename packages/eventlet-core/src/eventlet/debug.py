@@ -30,7 +30,6 @@ import threading
 import time
 import traceback
 import weakref
-from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -38,6 +37,7 @@ import greenlet
 
 from eventlet.hubs import get_hub
 from eventlet.hubs.hub import BaseHub, Timer
+from eventlet.hubs.timer import _entry_of
 
 __all__ = [
     "Spew",
@@ -188,42 +188,49 @@ def hub_listener_stacks(state: bool = False) -> None:
 class _TimerStacks:
     """Where each timer of one hub was scheduled, while :func:`hub_timer_stacks` is on.
 
-    The hub's scheduling methods are wrapped on the instance (the class stays as it is, so hubs
-    without the recording pay nothing); fired and cancelled timers are forgotten as the record grows.
+    Every way of scheduling a timer (``schedule_call_global``, and the inlined ones of ``sleep``,
+    ``Timeout``, socket waits, ``spawn_after``) appends it to the hub's list of new timers, so that
+    list is swapped for a recording one while this is on (hubs without the recording pay nothing);
+    fired and cancelled timers are forgotten as the record grows.
     """
 
     def __init__(self, hub: BaseHub) -> None:
         self.hub = hub
-        self.stacks: dict[Timer, str] = {}
+        self.stacks: dict[int, tuple[list[Any], str]] = {}  # id(timer entry) -> (entry, stack)
         self._limit = 1024
 
     def install(self) -> None:
-        hub = self.hub
-        for name in ("schedule_call_global", "schedule_call_local"):
-            setattr(hub, name, self._recording(getattr(type(hub), name)))
+        self.hub._incoming = _RecordingIncoming(self, self.hub._incoming)
 
     def uninstall(self) -> None:
-        for name in ("schedule_call_global", "schedule_call_local"):
-            vars(self.hub).pop(name, None)
+        self.hub._incoming = list(self.hub._incoming)
 
-    def _recording(self, method: Callable[..., Timer]) -> Callable[..., Timer]:
-        hub = self.hub
-
-        def schedule(seconds: float, callback: Callable[..., Any], *args: Any) -> Timer:
-            timer = method(hub, seconds, callback, *args)
-            if timer not in self.stacks:  # schedule_call_local may go through schedule_call_global
-                self.record(timer, "".join(traceback.format_stack()[:-1]))
-            return timer
-
-        return schedule
-
-    def record(self, timer: Timer, stack: str) -> None:
+    def record(self, entry: list[Any], stack: str) -> None:
         stacks = self.stacks
-        stacks[timer] = stack
+        stacks[id(entry)] = (entry, stack)
         if len(stacks) > self._limit:
-            for done in [t for t in stacks if not t.pending]:
-                del stacks[done]
+            for key in [key for key, (done, _stack) in stacks.items() if done[2] is None]:
+                del stacks[key]
             self._limit = max(1024, 2 * len(stacks))
+
+    def stack_of(self, timer: Timer) -> str | None:
+        """The stack that scheduled ``timer`` (as ``hub.get_timers()`` gives it), if recorded."""
+        found = self.stacks.get(id(_entry_of(timer)))  # (the record holds the entry: ids are unique)
+        return None if found is None else found[1]
+
+
+class _RecordingIncoming(list[Any]):
+    """A hub's list of new timers that records where each was appended (see :class:`_TimerStacks`)."""
+
+    __slots__ = ("recorder",)
+
+    def __init__(self, recorder: _TimerStacks, entries: list[Any]) -> None:
+        list.__init__(self, entries)
+        self.recorder = recorder
+
+    def append(self, entry: list[Any]) -> None:
+        list.append(self, entry)
+        self.recorder.record(entry, "".join(traceback.format_stack()[:-1]))
 
 
 _timer_stacks: weakref.WeakKeyDictionary[BaseHub, _TimerStacks] = weakref.WeakKeyDictionary()
@@ -278,7 +285,7 @@ def format_hub_timers() -> str:
     lines = ["TIMERS:"]
     for timer in hub.get_timers():
         lines.append(f"  in {timer.deadline - now:.3f}s: {timer!r}")
-        where = recorder.stacks.get(timer) if recorder is not None else None
+        where = recorder.stack_of(timer) if recorder is not None else None
         if where:
             lines.append(where.rstrip("\n"))
     return os.linesep.join(lines)

@@ -21,7 +21,8 @@ from greenlet import GreenletExit, getcurrent, greenlet
 
 from eventlet import hubs as _hubs_module
 from eventlet.hubs import get_hub
-from eventlet.hubs.hub import Timer, report_exception
+from eventlet.hubs.hub import report_exception
+from eventlet.hubs.timer import _cancel_entry
 
 __all__ = [
     "GreenThread",
@@ -43,6 +44,8 @@ _NOT_DONE = object()
 _TO_MAIN = (KeyboardInterrupt, SystemExit)
 
 _new_greenlet = greenlet.__new__
+_greenlet_dead = greenlet.dead.__get__  # greenlet's own ``dead``, which GreenThread extends
+_greenlet_active = greenlet.__bool__
 
 #: where get_hub() keeps each OS thread's hub (read directly on the hottest path, sleep(0))
 _thread_hubs = _hubs_module._registry.local
@@ -64,7 +67,7 @@ def sleep(seconds: float = 0) -> None:
         if seconds <= 0:
             return  # a hub callback yielding: there is nothing to yield to, as upstream
         raise RuntimeError("Cannot sleep in the hub: it would block forever")
-    if seconds <= 0:
+    if not seconds > 0:  # (NaN too)
         resume = hub.resume  # a local first: see "Kernel operations" in eventlet.hubs.hub
         resume(current)  # the hub switches back to us
         try:
@@ -81,11 +84,21 @@ def sleep(seconds: float = 0) -> None:
                 pass
             raise
         return
-    timer = hub.schedule_call_global(seconds, current.switch)
+    # hub.schedule_call_global(seconds, current.switch), inlined, with a plain-list entry (see
+    # eventlet.hubs._timers); the timer fires (and is done) unless something else wakes us first.
+    deadline = hub.clock() + seconds
+    timer = [deadline, 0, current.switch, (), hub, None, seconds]
+    hub._incoming.append(timer)
+    if deadline < hub._next_due:
+        hub._next_due = deadline
     try:
-        hub.switch()
+        if type(current) in _PLAIN_GREENLETS and not hub_greenlet.dead:
+            hub_greenlet.switch()  # as above
+        else:
+            hub.switch()
     finally:
-        timer.cancel()
+        if timer[2] is not None:
+            _cancel_entry(timer)
 
 
 def _wake_token(token: list[Any], value: Any) -> None:
@@ -120,14 +133,14 @@ class GreenThread(greenlet, Generic[T]):
 
     # Slots, not an instance dict (see the module docstring); both ways of making a GreenThread
     # (spawn, __init__) set them all.  Other attributes still go to the greenlet's own dict.
-    __slots__ = ("_args", "_exception", "_function", "_kwargs", "_observers", "_result", "_start_timer")
+    __slots__ = ("_args", "_exception", "_function", "_kwargs", "_observers", "_result", "_timer")
     _result: Any
     _exception: BaseException | None
     _observers: list[Any] | None  # wait tokens ([greenlet]) and link tuples
     _function: Callable[..., Any] | None  # what spawn() queued, until the thread starts
     _args: tuple[Any, ...]
     _kwargs: Mapping[str, Any] | None  # None: no keyword arguments
-    _start_timer: Timer | None  # spawn_after's
+    _timer: list[Any] | None  # spawn_after's timer entry, which starts it (see eventlet.hubs._timers)
 
     def __init__(self, parent: greenlet) -> None:
         greenlet.__init__(self, None, parent)
@@ -137,7 +150,7 @@ class GreenThread(greenlet, Generic[T]):
         self._function = None
         self._args = ()
         self._kwargs = None
-        self._start_timer = None
+        self._timer = None
 
     def run(
         self,
@@ -152,7 +165,10 @@ class GreenThread(greenlet, Generic[T]):
         if function is None:
             function, args, kwargs = self._function, self._args, self._kwargs
             self._function, self._args, self._kwargs = None, (), None
-            if function is None:  # made by GreenThread(parent), then switched to without arguments
+            if function is None:
+                if self._result is not _NOT_DONE:
+                    return None  # killed before it started (see kill()): a stale start, nothing to run
+                # made by GreenThread(parent), then switched to without arguments
                 function, args = _raise_now, (TypeError("this GreenThread was given nothing to run"),)
         try:
             result = function(*args, **kwargs) if kwargs else function(*args)
@@ -192,6 +208,11 @@ class GreenThread(greenlet, Generic[T]):
                 except Exception:
                     report_exception(get_hub(), "Exception in a link of green thread %r", self)
         return True
+
+    @property
+    def dead(self) -> bool:
+        """True once the thread has finished, or was killed before it started (it never runs then)."""
+        return _greenlet_dead(self) or (self._result is not _NOT_DONE and not _greenlet_active(self))
 
     @property
     def done(self) -> bool:
@@ -307,7 +328,7 @@ def spawn(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> GreenThrea
     thread._function = func
     thread._args = args
     thread._kwargs = kwargs or None  # an empty dict is not kept alive with the thread
-    thread._start_timer = None
+    thread._timer = None
     resume = hub.resume  # a local first: see "Kernel operations" in eventlet.hubs.hub
     resume(thread)  # the hub switches to it, and run() finds the function in the slots
     return thread
@@ -343,10 +364,26 @@ def spawn_n(func: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> gre
 def _spawn_later(
     local: bool, seconds: float, func: Callable[..., T], args: Any, kwargs: Any
 ) -> GreenThread[T]:
-    hub = get_hub()
-    thread: GreenThread[T] = GreenThread(hub.greenlet)
-    schedule = hub.schedule_call_local if local else hub.schedule_call_global
-    thread._start_timer = schedule(seconds, thread.switch, func, args, kwargs)
+    try:
+        hub = _thread_hubs.hub
+    except AttributeError:
+        hub = get_hub()
+    # As spawn(), but a timer (inlined schedule_call_global) starts the thread, not the ready queue.
+    thread: GreenThread[T] = _new_greenlet(GreenThread)
+    thread.parent = hub.greenlet
+    thread._result = _NOT_DONE
+    thread._exception = None
+    thread._observers = None
+    thread._function = func
+    thread._args = args
+    thread._kwargs = kwargs or None
+    now = hub.clock()
+    deadline = now + seconds if seconds > 0 else now
+    timer = [deadline, 0, thread.switch, (), hub, getcurrent() if local else None, seconds]
+    hub._incoming.append(timer)
+    if deadline < hub._next_due:
+        hub._next_due = deadline
+    thread._timer = timer
     return thread
 
 
@@ -378,18 +415,13 @@ def kill(thread: greenlet, *throw_args: Any) -> None:
     current = getcurrent()
     if thread is current:
         raise _make_exception(throw_args)
-    hub = get_hub()
     if not thread:  # not started: make it as though its function raised at once
         exc = _make_exception(throw_args)
         if isinstance(thread, GreenThread):
-            timer = thread._start_timer
-            if timer is not None:
-                timer.cancel()
-            green_thread = thread
-            thread._function, thread._args, thread._kwargs = None, (), None
-            thread.run = lambda *_a, **_k: GreenThread.run(green_thread, _raise_now, (exc,), {})  # type: ignore[method-assign]
-        else:
-            thread.run = lambda *_a, **_k: None
+            _finish_unstarted(thread, exc)
+            return
+        hub = get_hub()
+        thread.run = lambda *_a, **_k: None
         # Run it to its end right here: with the caller as parent, control comes back to us;
         # then give it back to the hub, where a stale start entry in the ready queue is harmless
         # (switching to a dead greenlet whose parent is the hub returns at once).
@@ -399,6 +431,7 @@ def kill(thread: greenlet, *throw_args: Any) -> None:
         finally:
             thread.parent = hub.greenlet
         return
+    hub = get_hub()
     if current is hub.greenlet:
         thread.throw(*throw_args)  # the thread comes back to us, its parent, when it yields or dies
         return
@@ -408,6 +441,30 @@ def kill(thread: greenlet, *throw_args: Any) -> None:
         thread.throw(*throw_args)
     finally:
         token[0] = None
+
+
+def _finish_unstarted(thread: GreenThread[Any], exc: BaseException) -> None:
+    """End a GreenThread that has not started, without ever running it (so without the cost of
+    starting a greenlet): its start timer is cancelled, it counts as dead, ``wait()`` raises
+    ``exc``, and its waiters and links are told now, from the calling green thread (as upstream
+    eventlet does).  Should something switch to it later anyway (the start that ``spawn`` queued),
+    it returns at once.
+    """
+    timer = thread._timer
+    if timer is not None:
+        thread._timer = None
+        _cancel_entry(timer)
+    thread._function, thread._args, thread._kwargs = None, (), None
+    thread._result = None
+    thread._exception = exc
+    observed = thread._observers is not None and thread._resolve()
+    if isinstance(exc, _TO_MAIN):
+        raise exc  # to the caller, as though the thread had run it through
+    if not observed and not isinstance(exc, GreenletExit):
+        try:
+            raise exc  # reported as the exception being handled, as a thread's own would be
+        except BaseException:
+            report_exception(get_hub(), "Unhandled exception in green thread %r", thread)
 
 
 def getcurrent_thread() -> greenlet:

@@ -55,7 +55,7 @@ def wait_until(sock: _socket.socket, mask: int, deadline: float | None, serial: 
     remaining = deadline - _clock()
     if remaining <= 0.0:
         raise timed_out()
-    wait_fd(fd, mask, remaining, timed_out(), serial)
+    wait_fd(fd, mask, remaining, timed_out, serial)  # the exception is made only if it fires
 
 
 def retry_until(

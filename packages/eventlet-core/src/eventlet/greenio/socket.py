@@ -217,17 +217,27 @@ class GreenSocket(_stdsocket.socket):
         """
         self._sent = False
         timeout = self._user_timeout
-        if timeout is None and not flags & _MSG_DONTWAIT:
-            # The common case, inlined: a blocking socket waiting for its answer.
-            fd = _c_fileno(self)
-            if fd >= 0:
+        if flags & _MSG_DONTWAIT or timeout == 0.0:
+            return func(self, *args)
+        fd = _c_fileno(self)
+        if fd >= 0:
+            if timeout is None:
+                # The common case, inlined: a blocking socket waiting for its answer.
                 wait_fd(fd, EV_READ, None, TimeoutError, self._serial)
                 try:
                     return func(self, *args)
                 except BlockingIOError:
                     pass
-        elif timeout == 0.0 or flags & _MSG_DONTWAIT:
-            return func(self, *args)
+            else:
+                # A socket with a timeout, inlined as well (retry_until's first wait): one clock
+                # reading for the deadline, and wait_fd arms the timer that the data usually beats.
+                deadline = _clock() + timeout
+                wait_fd(fd, EV_READ, timeout, _timed_out, self._serial)  # made if it fires
+                try:
+                    return func(self, *args)
+                except BlockingIOError:
+                    pass
+                return retry_until(self, func, args, EV_READ, deadline, self._serial)
         return self._retry(func, EV_READ, args)
 
     def _retry(self, func: Callable[..., R], mask: int, args: tuple[Any, ...]) -> R:

@@ -9,9 +9,10 @@ selects on Windows).
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import FunctionType
 from typing import Any
 
-from greenlet import getcurrent
+from greenlet import getcurrent, greenlet
 
 from eventlet.hubs._choice import _DEFAULT_ORDER as _DEFAULT_ORDER
 from eventlet.hubs._choice import BUILTIN_HUBS as BUILTIN_HUBS
@@ -24,6 +25,7 @@ from eventlet.hubs._choice import builtin_hub_names as builtin_hub_names
 from eventlet.hubs._fds import IOClosed
 from eventlet.hubs._timeout import Timeout as _Timeout
 from eventlet.hubs.hub import EV_READ, EV_WRITE, READ, WRITE, BaseHub, FdListener, Timer
+from eventlet.hubs.timer import _CHECK_MASK, _HALF_THRESHOLD
 
 __all__ = [
     "READ",
@@ -44,19 +46,30 @@ __all__ = [
 ]
 
 
+_throw = greenlet.throw  # a wait's timeout: _throw(waiter, exception)
+
+
+def _throw_made(waiter: greenlet, make: Callable[[], BaseException]) -> None:
+    """A wait's timeout whose exception is made only now (see :func:`wait_fd`)."""
+    waiter.throw(make())
+
+
 def wait_fd(
     fileno: int,
     mask: int,
     timeout: float | None = None,
-    timeout_exc: BaseException | type[BaseException] = TimeoutError,
+    timeout_exc: BaseException | type[BaseException] | Callable[[], BaseException] = TimeoutError,
     serial: int = 0,
     mark_as_closed: Callable[[], Any] | None = None,
 ) -> Any:
     """Block the current green thread until ``fileno`` is ready (the fast path behind sockets).
 
-    ``mask`` is ``EV_READ`` or ``EV_WRITE``.  ``serial`` is the owner's identity (see
-    :func:`eventlet.hubs.hub.new_serial`); an owner that promises :func:`notify_close` before
-    closing lets the hub keep the fd registered between waits.
+    ``mask`` is ``EV_READ`` or ``EV_WRITE``.  With ``timeout``, ``timeout_exc`` is raised once it
+    passes: an exception, an exception class, or a function (a plain ``def``) that makes the
+    exception, called only if the timeout fires (the usual wait, which the fd wins, then builds
+    no exception).  ``serial`` is the owner's identity (see :func:`eventlet.hubs.hub.new_serial`);
+    an owner that promises :func:`notify_close` before closing lets the hub keep the fd
+    registered between waits.
     """
     hub = get_hub()
     current = getcurrent()
@@ -73,11 +86,29 @@ def wait_fd(
             listener.tb = None  # drop a close notice queued for us, if we leave for another reason
             if not listener.spent:
                 hub._remove_listener(listener)
-    timer = hub.schedule_call_global(timeout, current.throw, timeout_exc)
+    # hub.schedule_call_global(timeout, greenlet.throw, current, timeout_exc), inlined with a
+    # plain-list entry: usually the fd wins and the timer is cancelled, which must cost next to
+    # nothing (see eventlet.hubs._timers).
+    now = hub.clock()
+    deadline = now + timeout if timeout > 0 else now
+    thrower: Callable[..., Any] = _throw_made if type(timeout_exc) is FunctionType else _throw
+    timer: list[Any] = [deadline, 0, thrower, (current, timeout_exc), hub, None, timeout]
+    hub._incoming.append(timer)
+    if deadline < hub._next_due:
+        hub._next_due = deadline
     try:
         return hub.switch()
     finally:
-        timer.cancel()
+        if timer[2] is not None:
+            timer[2] = None
+            timer[3] = ()
+            incoming = hub._incoming
+            if incoming and incoming[-1] is timer:
+                incoming.pop()
+            else:
+                cancelled = hub.timers_canceled = hub.timers_canceled + 1
+                if cancelled > _HALF_THRESHOLD and not cancelled & _CHECK_MASK:
+                    hub._compact_if_mostly_cancelled()
         listener.tb = None
         if not listener.spent:
             hub._remove_listener(listener)

@@ -14,6 +14,7 @@ import threading
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from eventlet.hubs import timer as _timer
 from eventlet.hubs.hub import BaseHub
 
 __all__ = [
@@ -200,3 +201,6 @@ def get_hub() -> BaseHub:
 
 def _hub_if_exists() -> BaseHub | None:
     return getattr(_registry.local, "hub", None)
+
+
+_timer._current_hub = get_hub  # Timer.schedule() and friends find the hub through it

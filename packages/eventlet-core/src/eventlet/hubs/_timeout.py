@@ -2,7 +2,9 @@
 
 A kernel operation (a timer whose callback raises in the waiting green thread), so it lives with the
 hub: :func:`eventlet.hubs.trampoline` raises it by default, and :mod:`eventlet.timeout` publishes
-it (its ``__module__`` says so) with the helpers around it.
+it (its ``__module__`` says so) with the helpers around it.  Arming and disarming are inlined here
+(the hot path of every ``with Timeout(...)``): they write the hub's timer entries directly, which
+only code under ``eventlet.hubs`` may do.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ from typing import Any
 
 from greenlet import getcurrent, greenlet
 
-from eventlet.hubs._choice import get_hub
+from eventlet.hubs._choice import _registry, get_hub
 from eventlet.hubs.hub import Timer
+from eventlet.hubs.timer import _CHECK_MASK, _HALF_THRESHOLD, _as_timer, _cancel_entry
 
 __all__ = ["Timeout"]
+
+#: where get_hub() keeps each OS thread's hub (read directly on the hot path)
+_thread_hubs = _registry.local
 
 
 class Timeout(BaseException):
@@ -29,7 +35,20 @@ class Timeout(BaseException):
     or start it by creating it and stop it with :meth:`cancel`.  ``seconds=None`` never fires.  With
     ``exception=False`` the ``with`` block is left silently when the time is up.  It derives from
     ``BaseException`` so that a bare ``except Exception`` does not swallow it.
+
+    Creating one schedules its timer (see :mod:`eventlet.hubs._timers`): a timeout that is cancelled
+    before its green thread next switches to the hub, the usual fate of a ``with Timeout(...)``
+    around code that did not have to wait, is taken back off the hub's list of new timers and
+    never costs the hub anything.
     """
+
+    # Slots: faster to set and read than the instance dict (BaseException instances keep a dict
+    # for any other attribute).  ``args`` is what the constructor was given, as upstream's.
+    # ``_timer`` is the hub's plain-list timer entry (see eventlet.hubs._timers), or None.
+    __slots__ = ("_timer", "exception", "seconds")
+    seconds: float | None
+    exception: BaseException | type[BaseException] | bool | None
+    _timer: list[Any] | None
 
     is_timeout = True
 
@@ -38,35 +57,49 @@ class Timeout(BaseException):
         seconds: float | None = None,
         exception: BaseException | type[BaseException] | bool | None = None,
     ) -> None:
-        super().__init__(seconds, exception)
         self.seconds = seconds
         self.exception = exception
-        self.timer: Timer | None = None
-        self.start()
+        if seconds is None:
+            self._timer = None
+            return
+        # Arming the timer, inlined (start() comes back here): the hot path of every ``with``.
+        try:
+            hub = _thread_hubs.hub
+        except AttributeError:
+            hub = get_hub()
+        to_raise = self if exception is None or exception is True or exception is False else exception
+        now = hub.clock()
+        deadline = now + seconds if seconds > 0 else now
+        timer = [deadline, 0, _throw_if_alive, (getcurrent(), to_raise), hub, None, seconds]
+        hub._incoming.append(timer)
+        if deadline < hub._next_due:
+            hub._next_due = deadline
+        self._timer = timer
 
     def start(self) -> Timeout:
-        """Schedule the timeout (again, if it was already pending)."""
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        if self.seconds is None:
-            return self
-        to_raise: Any = self
-        if self.exception is not None and not isinstance(self.exception, bool):
-            to_raise = self.exception
-        self.timer = get_hub().schedule_call_global(self.seconds, _throw_if_alive, getcurrent(), to_raise)
+        """Schedule the timeout (again, if it was already pending), from now."""
+        self.cancel()
+        Timeout.__init__(self, self.seconds, self.exception)
         return self
+
+    @property
+    def timer(self) -> Timer | None:
+        """The timer that will raise the timeout (None when not started or cancelled)."""
+        timer = self._timer
+        return None if timer is None else _as_timer(timer)
 
     @property
     def pending(self) -> bool:
         """True while the timeout is scheduled and has not fired."""
-        return self.timer is not None and self.timer.pending
+        timer = self._timer
+        return timer is not None and timer[2] is not None
 
     def cancel(self) -> None:
         """Stop the timeout from firing; the object may be started again with :meth:`start`."""
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+        timer = self._timer
+        if timer is not None:
+            self._timer = None
+            _cancel_entry(timer)
 
     def __repr__(self) -> str:
         pending = " pending" if self.pending else ""
@@ -84,7 +117,7 @@ class Timeout(BaseException):
         return f"{self.seconds} second{suffix} ({self.exception})"
 
     def __enter__(self) -> Timeout:
-        if self.timer is None:
+        if self._timer is None:
             self.start()
         return self
 
@@ -94,7 +127,21 @@ class Timeout(BaseException):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool:
-        self.cancel()
+        timer = self._timer
+        if timer is not None:
+            # cancel(), inlined (see eventlet.hubs.timer._cancel_entry).
+            self._timer = None
+            if timer[2] is not None:
+                timer[2] = None
+                timer[3] = ()
+                hub = timer[4]
+                incoming = hub._incoming
+                if incoming and incoming[-1] is timer:
+                    incoming.pop()
+                else:
+                    cancelled = hub.timers_canceled = hub.timers_canceled + 1
+                    if cancelled > _HALF_THRESHOLD and not cancelled & _CHECK_MASK:
+                        hub._compact_if_mostly_cancelled()
         return exc is self and self.exception is False
 
     def __hash__(self) -> int:

@@ -1,193 +1,247 @@
-"""The hub's timers: :class:`Timer` and the queue that decides which timer fires next.
+"""The hub's timer store: where its timers wait, and which one fires next.
 
-A timer *is* its own queue entry: a small list ``[deadline, sequence, callback, args, hub, owner,
-seconds]``.  The heap orders entries by deadline, then by the order they were scheduled (the
-sequence number is unique, so two entries never compare further than that).  Making the entry and
-the public object one thing saves an allocation per timer, and the hub's hot paths read and write
-list slots directly instead of calling methods.  Cancelling sets the callback slot to ``None`` and
-counts the dead entry; dead entries are dropped when they come first (top of the heap, head of the
-run, see below) or as a bucket is sorted in, and once more than half of the stored timers are dead
-everything is rebuilt in place, so cancel is O(1) and nothing fills with garbage.
+The timers themselves are :mod:`eventlet.hubs.timer`'s: each a small list, its own queue entry,
+``[deadline, sequence, callback, args, hub, owner, seconds]`` (a :class:`Timer`, or a plain list
+on the hub's own hot paths).  Timers fire in deadline order, then in the order they were scheduled
+(the sequence number, unique, given as they are placed).
 
-Buckets.  Popping from a heap of 100,000 entries costs microseconds (cache misses), and most
-timers (timeouts) are cancelled long before they are due.  So while the heap is large, a new timer
-whose time slot (1/256 s) has not begun goes to an unsorted per-slot bucket instead (an append);
-when its slot begins, a bucket's timers, minus those cancelled meanwhile (which never touch a
-heap at all), are sorted by deadline and appended to the *run*: a deque already in deadline order,
-since slots begin in order and each slot's timers are due before the next slot's.  Sorting on a
-float key is C work (~0.25 µs a timer) where a heap of thousands of entries costs ~0.8 µs a pop.
-A firing pass takes the earlier of the heap's top and the run's head (deadline, then scheduling
-order), and runs only the timers due when it started looking.
+Where a timer lives, from its scheduling to its end:
+
+* **Incoming.**  Scheduling appends the entry to a plain list and lowers ``_next_due``, a bound
+  below every deadline the hub holds; nothing more.  The hub looks at its timers only when that
+  bound is reached (a turn with nothing due costs one comparison), and only then are the incoming
+  timers placed, in the order they were scheduled, getting their sequence numbers.  Most timers
+  are timeouts and most timeouts are cancelled long before: cancelling the timer scheduled last
+  pops it off the list again (``with Timeout(5): ...`` that did not wait, even around a
+  ``sleep(0)``), and an incoming timer cancelled otherwise is dropped when the list is placed, so
+  neither ever touches anything else.
+* **Near deque or buckets.**  Timers due in a time slot (1/256 s) that has already begun or in the
+  next one, and every timer while few are stored, go to the *near* deque, kept sorted by
+  deadline: one binary search and insert (C) for a few new timers, one stable sort (C) for many.
+  The others go to an unsorted per-slot bucket (an append): most of them are timeouts that will
+  be cancelled long before their slot, and a cancelled one never costs more than that.  When a
+  slot begins, its bucket's live timers are sorted by deadline (stable) and appended to the
+  *run*, a deque already in deadline order, since slots begin in order and each slot's timers are
+  due before the next slot's.  Sorting on a float key is C work; a binary heap would compare lists
+  in Python's comparison machinery twice per level, for every timer pushed and popped.
+* **Firing.**  A firing pass takes the earlier of the two heads (deadline, then scheduling order:
+  the sequence number), and runs only the timers due when it started looking.
+
+Cancelling sets the callback slot to ``None``.  A cancelled timer that is still stored counts in
+``timers_canceled`` (upstream eventlet's name) until it is dropped: when it comes first (at the
+head of the near deque or of the run), as the incoming list is placed or a bucket is sorted in, or
+when the hub holds more than :data:`COMPACT_THRESHOLD` timers and at least half of them are
+cancelled, at which point everything is rebuilt in place (upstream's rule, checked as timers are
+cancelled).  So cancelling is O(1) and nothing fills with garbage.
 """
 
 from __future__ import annotations
 
 import heapq
-import itertools
+import math
+from bisect import insort
 from collections import deque
 from collections.abc import Callable
+from itertools import chain
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from greenlet import getcurrent
 
-if TYPE_CHECKING:  # pragma: no cover - imported for the type checker only
-    from eventlet.hubs.hub import BaseHub
+from eventlet.hubs.timer import (
+    _ARGS,
+    _CALLBACK,
+    _DEADLINE,
+    _HUB,
+    _SECONDS,
+    _SEQ,
+    COMPACT_THRESHOLD,
+    Entry,
+    LocalTimer,
+    Timer,
+    _as_timer,
+    _HubLocalTimer,
+    _HubTimer,
+    _Keywords,
+)
 
-__all__ = ["COMPACT_THRESHOLD", "SLOTS_PER_SECOND", "SMALL_HEAP", "Timer", "TimerQueue"]
+__all__ = [
+    "COMPACT_THRESHOLD",
+    "SLOTS_PER_SECOND",
+    "SMALL_HEAP",
+    "LocalTimer",
+    "Timer",
+    "TimerQueue",
+]
 
-#: Rebuild the timer store when it holds more than this many cancelled entries (and over half).
-COMPACT_THRESHOLD = 1000
-#: A heap smaller than this takes every new timer; a larger one takes only the timers of slots
-#: that have begun, the others wait in a bucket per slot of 1/SLOTS_PER_SECOND seconds.
+#: A near deque shorter than this takes every new timer; a longer one takes only the timers of
+#: slots that have begun, the others wait in a bucket per slot of 1/SLOTS_PER_SECOND seconds.
+#: (The name is from when that was a heap.)
 SMALL_HEAP = 256
 SLOTS_PER_SECOND = 256
+#: Up to this many timers placed at once are inserted one by one (a binary search and an insert in
+#: C); more are merged with one sort (C, stable) of the near deque and them.
+_INSERT_EACH = 8
+#: Timers due before the end of the slot after the last one begun go to the near deque: short
+#: sleeps and waits, which fire before a bucket would be worth it, skip the buckets.
+_NEAR_AHEAD = 1 / SLOTS_PER_SECOND
 
-# Slots of a timer entry.
-_DEADLINE, _SEQ, _CALLBACK, _ARGS, _HUB, _OWNER, _SECONDS = range(7)
 _deadline_of = itemgetter(_DEADLINE)
-
-
-class Timer(list[Any]):
-    """A callback the hub runs once at a deadline, unless cancelled first.
-
-    Made by :meth:`TimerQueue.schedule_call_global` (or ``Timer(hub, seconds, callback, args)``
-    then ``hub.add_timer``).  It is a list underneath (the hub's queue entry); use the properties.
-    """
-
-    __slots__ = ()
-
-    def __init__(
-        self,
-        hub: BaseHub,
-        seconds: float,
-        callback: Callable[..., Any],
-        args: tuple[Any, ...] = (),
-        owner: Any = None,
-    ) -> None:
-        list.__init__(self, (0.0, 0, callback, args, hub, owner, seconds))
-
-    @property
-    def deadline(self) -> float:
-        """The hub clock's reading when the timer is due (set when it is scheduled)."""
-        return float(self[_DEADLINE])
-
-    @property
-    def seconds(self) -> float:
-        """The delay it was scheduled with."""
-        return float(self[_SECONDS])
-
-    @property
-    def hub(self) -> BaseHub:
-        """The hub that runs it."""
-        hub: BaseHub = self[_HUB]
-        return hub
-
-    @property
-    def callback(self) -> Callable[..., Any] | None:
-        """What it will call; ``None`` once it has fired or been cancelled."""
-        callback: Callable[..., Any] | None = self[_CALLBACK]
-        return callback
-
-    @property
-    def args(self) -> tuple[Any, ...]:
-        """The arguments of the callback (``()`` once fired or cancelled)."""
-        args: tuple[Any, ...] = self[_ARGS]
-        return args
-
-    @property
-    def greenlet(self) -> Any:
-        """For ``schedule_call_local``: the green thread whose death cancels the timer."""
-        return self[_OWNER]
-
-    @property
-    def pending(self) -> bool:
-        """True until the timer has fired or been cancelled."""
-        return self[_CALLBACK] is not None
-
-    @property
-    def called(self) -> bool:
-        """True once the timer has fired or been cancelled (upstream eventlet's name)."""
-        return self[_CALLBACK] is None
-
-    def cancel(self) -> None:
-        """Stop the timer from firing.  Cancelling twice, or after it fired, does nothing."""
-        if self[_CALLBACK] is not None:
-            self[_CALLBACK] = None
-            self[_ARGS] = ()
-            self[_HUB]._cancelled_timers += 1
-
-    # Hashable by identity.  (No ``__eq__`` of our own: a Python-level comparison method would
-    # slow down every comparison the heap makes; a sequence number makes every entry unique.)
-    def __hash__(self) -> int:  # type: ignore[override]
-        return id(self)
-
-    def __repr__(self) -> str:
-        state = "pending" if self[_CALLBACK] is not None else "done"
-        return f"<Timer {state} in {self[_SECONDS]!r}s {self[_CALLBACK]!r}>"
-
-
-class _HubTimer(Timer):
-    """The hub's own timers: built from the entry tuple by the C list constructor (fast path)."""
-
-    __slots__ = ()
-    __init__ = list.__init__
+_INF = math.inf
 
 
 class TimerQueue:
     """The timer half of a hub (a mixin of :class:`eventlet.hubs.hub.BaseHub`)."""
 
     clock: Callable[[], float]
+    debug_exceptions: bool
     _LOOP_EXITS: tuple[type[BaseException], ...]
 
     def _report_callback_error(self, callback: Any) -> None:  # pragma: no cover - BaseHub's
         raise NotImplementedError
 
     def _init_timers(self) -> None:
-        self._timers: list[Timer] = []  # a heap
-        self._run: deque[Timer] = deque()  # the buckets of the slots begun, sorted (see above)
-        self._timer_seq = itertools.count()
-        self._cancelled_timers = 0  # cancelled entries still stored: heap, run or buckets
-        self._buckets: dict[float, list[Timer]] = {}
+        self._incoming: list[Entry] = []  # scheduled since the last timer pass, in order
+        self._near: deque[Entry] = deque()  # sorted: timers of slots begun, or while it is short
+        self._run: deque[Entry] = deque()  # the buckets of the slots begun, sorted (see above)
+        self._timer_seq = 0  # the last sequence number given
+        #: cancelled timers still stored: incoming, near, run or buckets (upstream eventlet's name)
+        self.timers_canceled: int = 0
+        self._buckets: dict[float, list[Entry]] = {}
         self._bucket_keys: list[float] = []  # heap of the slots that have a bucket
         self._bucketed = 0  # entries in the buckets
-        self._near_time = 0.0  # the slots before this time were merged: their timers go to the heap
+        self._near_time = 0.0  # the slots before this time were merged: their timers go to near
+        #: at most the earliest deadline, incoming or stored (and the next bucket's slot start):
+        #: every path that schedules a timer lowers it, so a turn of the hub compares it with now
+        self._next_due = _INF
 
-    def schedule_call_global(self, seconds: float, callback: Callable[..., Any], *args: Any) -> Timer:
-        """Run ``callback(*args)`` in ``seconds``; return a :class:`Timer` that can cancel it."""
+    # ------------------------------------------------------------------ scheduling
+    def schedule_call_global(
+        self, seconds: float, callback: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Timer:
+        """Run ``callback(*args, **kwargs)`` in ``seconds``; return a :class:`Timer` that can cancel it."""
+        if kwargs:
+            callback = _Keywords(callback, **kwargs)
         now = self.clock()
         deadline = now + seconds if seconds > 0 else now
-        timer: Timer = _HubTimer((deadline, next(self._timer_seq), callback, args, self, None, seconds))
-        heap = self._timers
-        if len(heap) < SMALL_HEAP or deadline < self._near_time:
-            heapq.heappush(heap, timer)
-        else:
-            slot = deadline * SLOTS_PER_SECOND // 1
-            bucket = self._buckets.get(slot)
-            if bucket is None:
-                self._buckets[slot] = [timer]
-                heapq.heappush(self._bucket_keys, slot)
-            else:
-                bucket.append(timer)
-            self._bucketed += 1
+        timer: Timer = _HubTimer((deadline, 0, callback, args, self, None, seconds))
+        self._incoming.append(timer)
+        if deadline < self._next_due:
+            self._next_due = deadline
         return timer
 
-    def schedule_call_local(self, seconds: float, callback: Callable[..., Any], *args: Any) -> Timer:
-        """Like :meth:`schedule_call_global`, but cancelled if the calling green thread dies first."""
-        timer = self.schedule_call_global(seconds, callback, *args)
-        timer[_OWNER] = getcurrent()
+    def schedule_call_local(
+        self, seconds: float, callback: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Timer:
+        """Like :meth:`schedule_call_global`, but it does not fire if the calling green thread has
+        ended by then (a :class:`LocalTimer`)."""
+        if kwargs:
+            callback = _Keywords(callback, **kwargs)
+        now = self.clock()
+        deadline = now + seconds if seconds > 0 else now
+        timer: Timer = _HubLocalTimer((deadline, 0, callback, args, self, getcurrent(), seconds))
+        self._incoming.append(timer)
+        if deadline < self._next_due:
+            self._next_due = deadline
         return timer
 
-    def add_timer(self, timer: Timer) -> Timer:
-        """Schedule an existing :class:`Timer` (upstream eventlet's lower-level entry point)."""
-        if timer[_HUB] is not self:
-            raise ValueError("This timer was made for another hub")
+    def add_timer(self, timer: Timer) -> float:
+        """Schedule a :class:`Timer` made by ``Timer(seconds, callback, ...)``, from now.
+
+        Returns its deadline on the hub's clock (upstream's ``scheduled_time``).  A timer is
+        scheduled once: one that is scheduled already, has fired or was cancelled is refused with
+        ``ValueError`` (``timer.copy()`` makes a fresh one).
+        """
+        if timer[_CALLBACK] is None:
+            raise ValueError("This timer has fired or was cancelled; schedule timer.copy() instead")
+        if timer[_HUB] is not None:
+            raise ValueError("This timer is scheduled already")
         seconds = timer[_SECONDS]
         now = self.clock()
-        timer[_DEADLINE] = now + seconds if seconds > 0 else now
-        timer[_SEQ] = next(self._timer_seq)
-        heapq.heappush(self._timers, timer)
-        return timer
+        deadline = timer[_DEADLINE] = now + seconds if seconds > 0 else now
+        timer[_HUB] = self
+        self._incoming.append(timer)
+        if deadline < self._next_due:
+            self._next_due = deadline
+        return float(deadline)
+
+    def set_timer_exceptions(self, value: bool) -> None:
+        """Log exceptions escaping timer callbacks, or not (upstream eventlet's switch; the same
+        flag as :func:`eventlet.debug.hub_exceptions`)."""
+        self.debug_exceptions = bool(value)
+
+    # ------------------------------------------------------------------ the store
+    def _place_incoming(self) -> None:
+        """Move the incoming timers into the near deque or their buckets; drop the cancelled ones.
+
+        (``_next_due`` already covers them: scheduling lowered it.)
+        """
+        incoming = self._incoming
+        near = self._near
+        near_time = self._near_time + _NEAR_AHEAD  # timers due before this go to near
+        room = SMALL_HEAP - len(near)  # while the near deque is short, it takes every timer
+        buckets = self._buckets
+        seq = self._timer_seq
+        dead = 0
+        bucketed = 0
+        new_near: list[Entry] = []
+        add_near = new_near.append
+        if room >= len(incoming):
+            # The usual case when few timers are stored: every one goes to the near deque.
+            for timer in incoming:
+                if timer[2] is None:
+                    dead += 1
+                    continue
+                seq += 1
+                timer[1] = seq
+                add_near(timer)
+        else:
+            timers = iter(incoming)
+            if room > 0:
+                for timer in timers:  # the first ones fill the near deque up
+                    if timer[2] is None:
+                        dead += 1
+                        continue
+                    seq += 1
+                    timer[1] = seq
+                    add_near(timer)
+                    room -= 1
+                    if not room:
+                        break
+            for timer in timers:  # the rest: near if due soon, else their slot's bucket
+                if timer[2] is None:
+                    dead += 1
+                    continue
+                seq += 1
+                timer[1] = seq
+                deadline = timer[0]
+                if deadline < near_time:
+                    add_near(timer)
+                    continue
+                slot = deadline * SLOTS_PER_SECOND // 1
+                bucket = buckets.get(slot)
+                if bucket is None:
+                    buckets[slot] = [timer]
+                    heapq.heappush(self._bucket_keys, slot)
+                else:
+                    bucket.append(timer)
+                bucketed += 1
+        incoming.clear()
+        self._timer_seq = seq
+        self._bucketed += bucketed
+        if dead:
+            self.timers_canceled -= dead
+        if new_near:
+            if len(new_near) <= _INSERT_EACH:
+                for timer in new_near:
+                    insort(near, timer, key=_deadline_of)  # after equal deadlines: scheduling order
+            else:
+                # Stable: the deque's entries stay before new ones of equal deadline.
+                merged = sorted(chain(near, new_near), key=_deadline_of)
+                near.clear()
+                near.extend(merged)
+        if near and near[0][2] is None:
+            self._drop_dead_heads()
 
     def _merge_buckets(self, now: float) -> None:
         """Sort the buckets of every slot that has begun by ``now`` onto the end of the run."""
@@ -199,23 +253,16 @@ class TimerQueue:
             entries = buckets.pop(heapq.heappop(keys))
             self._bucketed -= len(entries)
             live = [entry for entry in entries if entry[_CALLBACK] is not None]
-            self._cancelled_timers -= len(entries) - len(live)
+            self.timers_canceled -= len(entries) - len(live)
             live.sort(key=_deadline_of)  # stable: equal deadlines stay in scheduling order
             run.extend(live)
-        near_time = (limit + 1) / SLOTS_PER_SECOND
-        if near_time > self._near_time:
-            self._near_time = near_time
 
     def _compact_timers(self) -> None:
-        """Drop the cancelled entries from the heap, the run and the buckets, in place (a firing
-        loop may hold the heap and the run)."""
-        heap = self._timers
-        heap[:] = [entry for entry in heap if entry[_CALLBACK] is not None]
-        heapq.heapify(heap)
-        run = self._run
-        live = [entry for entry in run if entry[_CALLBACK] is not None]
-        run.clear()
-        run.extend(live)
+        """Drop the cancelled entries from every list, in place (a firing loop may hold them)."""
+        for queue in (self._near, self._run):
+            live = [entry for entry in queue if entry[_CALLBACK] is not None]
+            queue.clear()
+            queue.extend(live)
         buckets = self._buckets
         for slot in list(buckets):
             live = [entry for entry in buckets[slot] if entry[_CALLBACK] is not None]
@@ -225,99 +272,164 @@ class TimerQueue:
                 del buckets[slot]
         self._bucket_keys = sorted(buckets)  # a sorted list is a heap
         self._bucketed = sum(len(entries) for entries in buckets.values())
-        self._cancelled_timers = 0
+        incoming = self._incoming
+        incoming[:] = [entry for entry in incoming if entry[_CALLBACK] is not None]
+        self.timers_canceled = 0
+        self._update_next_due()
 
-    def _too_many_cancelled(self) -> bool:
-        cancelled = self._cancelled_timers
-        stored = len(self._timers) + len(self._run) + self._bucketed
-        return cancelled > COMPACT_THRESHOLD and cancelled * 2 > stored
-
-    def _fire_timers(self, now: float) -> None:
-        """Run every timer due at ``now`` (and drop the cancelled ones on the way)."""
-        if self._bucket_keys:
-            self._merge_buckets(now)
-        if self._cancelled_timers > COMPACT_THRESHOLD and self._too_many_cancelled():
+    def _compact_if_mostly_cancelled(self) -> None:
+        """Compact if more than COMPACT_THRESHOLD timers are stored and at least half of them are
+        cancelled (upstream's rule).  Cancelling calls it once ``timers_canceled`` is over half the
+        threshold (the rule cannot hold before), at every 16th cancelled timer."""
+        stored = len(self._incoming) + len(self._near) + len(self._run) + self._bucketed
+        if stored > COMPACT_THRESHOLD and self.timers_canceled * 2 >= stored:
             self._compact_timers()
-        timers = self._timers
-        run = self._run
-        pop = heapq.heappop
-        popleft = run.popleft
-        system = self._LOOP_EXITS
-        while True:
-            if run and not (timers and timers[0] < run[0]):  # (deadline, sequence) order
-                entry = run[0]
-                if entry[0] > now:
-                    break
-                popleft()
-            elif timers:
-                entry = timers[0]
-                if entry[0] > now:
-                    break
-                pop(timers)
-            else:
-                break
-            callback = entry[2]
-            if callback is None:
-                self._cancelled_timers -= 1
-                continue
-            args = entry[3]
-            entry[2] = None
-            entry[3] = ()
-            owner = entry[5]
-            if owner is not None and owner.dead:
-                continue
-            try:
-                callback(*args)
-            except system:
-                raise
-            except BaseException:
-                self._report_callback_error(callback)
 
-    def _next_deadline(self) -> float | None:
-        """When the next timer is due (or the next bucket of timers has to be sorted in)."""
-        if self._cancelled_timers > COMPACT_THRESHOLD and self._too_many_cancelled():
-            self._compact_timers()
-        timers = self._timers
-        while timers and timers[0][2] is None:
-            heapq.heappop(timers)
-            self._cancelled_timers -= 1
+    def _update_next_due(self) -> None:
+        """Set ``_next_due`` from the heads of the near deque and of the run, the next bucket's
+        slot and the incoming timers (those that callbacks scheduled during a firing pass, say)."""
+        due = _INF
+        near = self._near
+        if near:
+            due = near[0][0]
         run = self._run
-        while run and run[0][2] is None:
-            run.popleft()
-            self._cancelled_timers -= 1
-        deadline: float | None = timers[0][0] if timers else None
-        if run and (deadline is None or run[0][0] < deadline):
-            deadline = run[0][0]
+        if run and run[0][0] < due:
+            due = run[0][0]
         keys = self._bucket_keys
         if keys:
             start = keys[0] / SLOTS_PER_SECOND
-            if deadline is None or start < deadline:
-                return start
-        return deadline
+            if start < due:
+                due = start
+        incoming = self._incoming
+        if incoming:
+            soonest = min(map(_deadline_of, incoming))
+            if soonest < due:
+                due = soonest
+        self._next_due = due
 
-    def _timer_entries(self) -> list[tuple[float, int, Timer]]:
-        """Every stored timer as ``(deadline, sequence, timer)``: heap, run, buckets (introspection)."""
-        entries = [*self._timers, *self._run]
+    # ------------------------------------------------------------------ firing
+    def _fire_timers(self, now: float) -> None:
+        """Run every timer due at ``now`` (and drop the cancelled ones on the way).
+
+        The hub calls it when ``now`` has reached ``_next_due``: the incoming timers are placed
+        first (only then), so a timer cancelled before any timer was due never costs more.
+        """
+        near_time = (now * SLOTS_PER_SECOND // 1 + 1) / SLOTS_PER_SECOND  # the end of now's slot
+        if near_time > self._near_time:
+            self._near_time = near_time  # (its bucket, if any, is merged below)
+        if self._incoming:
+            self._place_incoming()
+        if self._bucket_keys:
+            self._merge_buckets(now)
+        near = self._near
+        run = self._run
+        near_popleft = near.popleft
+        run_popleft = run.popleft
+        system = self._LOOP_EXITS
+        try:
+            while True:
+                # The earlier of the two heads, by deadline, then by scheduling order.  Usually
+                # only one of them has timers: then its head is taken, and put back if not due.
+                if run:
+                    entry = run[0]
+                    if near:
+                        head = near[0]
+                        if head[0] < entry[0] or (head[0] == entry[0] and head[1] < entry[1]):
+                            if head[0] > now:
+                                break
+                            near_popleft()
+                            entry = head
+                        elif entry[0] > now:
+                            break
+                        else:
+                            run_popleft()
+                    elif entry[0] > now:
+                        break
+                    else:
+                        run_popleft()
+                elif near:
+                    entry = near_popleft()
+                    if entry[0] > now:
+                        near.appendleft(entry)
+                        break
+                else:
+                    break
+                # (a timer entry has seven slots: see eventlet.hubs.timer)
+                _deadline, _seq, callback, args, _hub, owner, _seconds = entry
+                if callback is None:
+                    self.timers_canceled -= 1
+                    continue
+                entry[2] = None
+                entry[3] = ()
+                if owner is not None and owner.dead:
+                    continue
+                try:
+                    callback(*args)
+                except system:
+                    raise
+                except BaseException:
+                    self._report_callback_error(callback)
+        finally:
+            self._update_next_due()
+
+    def _next_deadline(self) -> float | None:
+        """When the next timer may be due (or the next bucket of timers has to be sorted in)."""
+        near = self._near
+        run = self._run
+        if (near and near[0][2] is None) or (run and run[0][2] is None):
+            self._drop_dead_heads()  # rather than wake up for a cancelled timer
+        due = self._next_due
+        return None if due == _INF else due
+
+    def _drop_dead_heads(self) -> None:
+        """Drop the cancelled timers at the heads of the near deque and of the run."""
+        for queue in (self._near, self._run):
+            while queue and queue[0][2] is None:
+                queue.popleft()
+                self.timers_canceled -= 1
+        self._update_next_due()
+
+    # ------------------------------------------------------------------ introspection
+    def _timer_entries(self) -> list[tuple[float, int, Entry]]:
+        """Every stored timer as ``(deadline, sequence, timer)``: near, run, buckets, incoming.
+
+        Incoming timers have no sequence number yet: they get the ones they will be given.
+        """
+        entries: list[Entry] = [*self._near, *self._run]
         for bucket in self._buckets.values():
             entries += bucket
-        return [(timer[_DEADLINE], timer[_SEQ], timer) for timer in entries]
+        found = [(timer[_DEADLINE], timer[_SEQ], timer) for timer in entries]
+        seq = self._timer_seq
+        found += [(timer[_DEADLINE], seq + i, timer) for i, timer in enumerate(self._incoming, 1)]
+        return found
 
     def _clear_timers(self) -> None:
         """Forget every timer (closing the hub): they count as neither pending nor cancelled."""
         for _deadline, _seq, timer in self._timer_entries():
             timer[_CALLBACK] = None
             timer[_ARGS] = ()
-        self._timers.clear()
+        self._incoming.clear()
+        self._near.clear()
         self._run.clear()
         self._buckets.clear()
         self._bucket_keys.clear()
         self._bucketed = 0
-        self._cancelled_timers = 0
+        self.timers_canceled = 0
+        self._next_due = _INF
 
     def get_timers(self) -> list[Timer]:
-        """The pending timers, soonest first."""
-        return [entry[2] for entry in sorted(self._timer_entries()) if entry[2][_CALLBACK] is not None]
+        """The pending timers, soonest first (the hub's internal entries as :class:`_EntryTimer`)."""
+        found = sorted(self._timer_entries())
+        return [_as_timer(entry) for _deadline, _seq, entry in found if entry[_CALLBACK] is not None]
 
     def get_timers_count(self) -> int:
-        """How many timers are pending."""
-        return len(self._timers) + len(self._run) + self._bucketed - self._cancelled_timers
+        """How many timers the hub holds, the cancelled ones it has not dropped yet included
+        (``timers_canceled`` of them), as upstream eventlet counts."""
+        return len(self._incoming) + len(self._near) + len(self._run) + self._bucketed
+
+    @property
+    def timers(self) -> list[tuple[float, Timer]]:
+        """Upstream eventlet's view of the stored timers: ``(deadline, timer)`` pairs, soonest first
+        (a sorted list is a heap, as upstream's is).  A snapshot, cancelled timers not dropped yet
+        included."""
+        return [(deadline, _as_timer(entry)) for deadline, _seq, entry in sorted(self._timer_entries())]

@@ -36,6 +36,7 @@ green thread instead (``await gt``).
 from __future__ import annotations
 
 import importlib
+import math
 import sys
 from collections.abc import Callable, Iterable
 from types import FrameType, ModuleType
@@ -45,6 +46,8 @@ from greenlet import GreenletExit, getcurrent
 
 from eventlet._patching import state as patcher_state
 from eventlet.hubs.hub import EV_READ, EV_WRITE, BaseHub
+
+_INF = math.inf
 
 __all__ = ["Hub", "is_available"]
 
@@ -223,9 +226,11 @@ class Hub(BaseHub):
         try:
             if count:
                 self._run_ready(count)
-            if self._timers or self._run or self._bucket_keys:
+            if self._next_due != _INF:
                 now = self.clock()
-                self._fire_timers(now if now > due else due)
+                now = now if now > due else due
+                if now >= self._next_due:
+                    self._fire_timers(now)
         except GreenletExit:
             self._killed()
             return
@@ -276,6 +281,7 @@ class Hub(BaseHub):
                 self._wake_handle = None
             self.running = False
             self.stopping = False
+        self._forget_parent_yield()
 
     def abort(self, wait: bool = False) -> None:
         """Stop the loop after the current callback; ``wait`` switches to the hub so it does."""

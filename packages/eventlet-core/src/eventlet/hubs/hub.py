@@ -23,7 +23,9 @@ this order:
    green threads would pay one per message), so a busy turn polls only if 64 busy turns or 1 ms
    have gone by since the last poll: green threads that keep yielding cannot starve I/O, and
    cooperative switching does not pay for a system call each time.
-3. **Timers** (:mod:`eventlet.hubs._timers`): the timers due by then fire.
+3. **Timers** (:mod:`eventlet.hubs._timers`): the timers due by then fire.  The hub keeps a bound
+   below every deadline it holds (``_next_due``), lowered by whoever schedules a timer, so a turn
+   with no timer due costs one comparison and never looks at the timers themselves.
 
 Errors.  An exception escaping a callback, and one that ends a green thread nobody waits for, is
 reported by :func:`report_exception` and the loop goes on; only ``KeyboardInterrupt`` and
@@ -153,6 +155,9 @@ ReadyEntry: TypeAlias = tuple[Callable[..., Any], tuple[Any, ...]] | greenlet
 BUSY_POLL_TURNS = 64
 #: ... or this many seconds since the last poll, whichever comes first.
 BUSY_POLL_INTERVAL = 0.001
+#: An idle hub reads the clock again to sleep until a timer due within this many seconds; a later
+#: one is timed from the clock's last reading (the turn's start), which may make it a turn late.
+FAR_DEADLINE = 1.0
 
 
 class BaseHub(TimerQueue, FdTable):
@@ -319,7 +324,7 @@ class BaseHub(TimerQueue, FdTable):
         clock = self.clock
         wakeup = self._wakeup_r
         busy_turns = 0
-        last_poll = clock()
+        now = last_poll = clock()
         try:
             while not self.stopping:
                 count = len(ready)
@@ -336,7 +341,7 @@ class BaseHub(TimerQueue, FdTable):
                         and now - last_poll < BUSY_POLL_INTERVAL
                         and not self._threadsafe
                     ):
-                        if self._timers or self._run or self._bucket_keys:
+                        if now >= self._next_due:
                             self._fire_timers(now)
                         continue
                     timeout: float | None = 0.0
@@ -344,7 +349,16 @@ class BaseHub(TimerQueue, FdTable):
                     timeout = 0.0
                 else:
                     deadline = self._next_deadline()
-                    timeout = None if deadline is None else max(deadline - clock(), 0.0)
+                    if deadline is None:
+                        timeout = None
+                    else:
+                        # From the clock's last reading: a far deadline (a socket timeout, say)
+                        # can be a turn late; a near one is worth reading the clock again.
+                        timeout = deadline - now
+                        if timeout < FAR_DEADLINE:
+                            timeout = deadline - clock()
+                            if timeout < 0.0:
+                                timeout = 0.0
                 for fd, events in self._poll(timeout):
                     if fd == wakeup:
                         self._drain_wakeup()
@@ -352,11 +366,19 @@ class BaseHub(TimerQueue, FdTable):
                         self._dispatch(fd, events)
                 busy_turns = 0
                 now = last_poll = clock()
-                if self._timers or self._run or self._bucket_keys:
+                if now >= self._next_due:
                     self._fire_timers(now)
         finally:
             self.running = False
             self.stopping = False
+        self._forget_parent_yield()
+
+    def _forget_parent_yield(self) -> None:
+        """The loop stopped: returning resumes the hub greenlet's parent, so a ``sleep(0)`` of the
+        parent still queued must not resume it a second time when the loop runs again."""
+        parent = self.greenlet.parent
+        if parent is not None and parent in self._ready:
+            self._ready.remove(parent)
 
     def abort(self, wait: bool = False) -> None:
         """Ask the loop to stop after the current turn; ``wait`` switches to it so it does."""
@@ -428,12 +450,13 @@ class BaseHub(TimerQueue, FdTable):
         return pending
 
     def statistics(self) -> dict[str, int]:
-        """Counts for monitoring: ready callbacks, pending timers, fd listeners, switches made."""
+        """Counts for monitoring: ready callbacks, pending timers (cancelled ones not counted), fd
+        listeners, switches made."""
         readers = sum(len(s.readers) for s in self._fds.values())
         writers = sum(len(s.writers) for s in self._fds.values())
         return {
             "ready": len(self._ready),
-            "timers": self.get_timers_count(),
+            "timers": self.get_timers_count() - self.timers_canceled,
             "readers": readers,
             "writers": writers,
             "listeners": readers + writers,
