@@ -166,6 +166,27 @@ def test_wrap_ssl_unverified_pinned_and_context(certs: Certs, green_hub: Any) ->
         assert eventlet.ssl.backend_of(s.context) == "pyopenssl"
 
 
+def test_green_ssl_socket_constructor_takes_a_standard_context_only(certs: Certs, green_hub: Any) -> None:
+    """``GreenSSLSocket(sock, context=...)``: upstream's constructor makes standard-library sockets."""
+    listener, server = _serve_legacy(certs)
+    port = listener.getsockname()[1]
+    conn = eventlet.ssl.GreenSSLSocket(
+        green_socket.create_connection(("127.0.0.1", port)),
+        context=client_context(certs),
+        server_hostname="localhost",
+    )
+    with conn:
+        assert isinstance(conn, eventlet.ssl.GreenSSLSocket)
+        assert conn.getpeercert()["subjectAltName"]
+        conn.sendall(b"ok")
+        assert conn.recv(2) == b"ok"
+    server.wait()
+    listener.close()
+    with pytest.raises(TypeError, match=r"an ssl\.SSLContext is needed"):
+        with socket.socket() as plain:
+            eventlet.ssl.GreenSSLSocket(plain, context=client_context(certs, "pyopenssl"))
+
+
 def test_own_api_stays_secure_by_default(certs: Certs, green_hub: Any) -> None:
     """eventlet.ssl.wrap_socket without a context, and create_default_context, verify."""
     listener, server = _serve_self_signed(certs)
