@@ -18,6 +18,8 @@ import eventlet
 from eventlet import greenio
 from eventlet.green import socket
 from eventlet.greenio.socket import GreenSocket, parse_timeout
+from eventlet.hubs import trampoline
+from eventlet.testing import hub_turns
 
 pytestmark = pytest.mark.usefixtures("any_hub")
 
@@ -99,11 +101,7 @@ def test_recv_into_and_recvfrom_variants(pair: tuple[GreenSocket, GreenSocket]) 
     client, server = pair
     buf = bytearray(8)
 
-    def later() -> None:
-        eventlet.sleep(0.01)
-        client.send(b"abcdef")
-
-    eventlet.spawn(later)
+    eventlet.spawn(client.send, b"abcdef")  # runs once recv_into below waits
     assert server.recv_into(buf) == 6 and buf[:6] == b"abcdef"
     client.send(b"xyz")
     data, _addr = server.recvfrom(10)
@@ -260,11 +258,7 @@ def test_accept_waits_and_times_out() -> None:
             listener.accept()
         listener.settimeout(None)
 
-        def connect_later() -> GreenSocket:
-            eventlet.sleep(0.01)
-            return socket.create_connection(listener.getsockname())
-
-        thread = eventlet.spawn(connect_later)
+        thread = eventlet.spawn(socket.create_connection, listener.getsockname())  # once we wait
         conn, addr = listener.accept()
         client = thread.wait()
         assert isinstance(conn, GreenSocket) and addr == client.getsockname()
@@ -283,7 +277,7 @@ def full_listener() -> tuple[GreenSocket, list[GreenSocket]]:
         sock.setblocking(False)
         sock.connect_ex(listener.getsockname())
         fillers.append(sock)
-    eventlet.sleep(0.01)
+    trampoline(fillers[0], write=True)  # connected: the backlog is full
     return listener, fillers
 
 
@@ -375,8 +369,7 @@ def test_unix_connect_to_full_backlog_retries_until_accepted() -> None:
                 late.connect(path)  # EAGAIN: retried with short sleeps until the deadline
             late.close()
 
-            def drain() -> None:
-                eventlet.sleep(0.02)
+            def drain() -> None:  # runs once the patient client waits for room
                 for _ in range(2):  # the one queued filler, then the patient client
                     listener.accept()[0].close()
 
@@ -410,12 +403,8 @@ def test_sendmsg_recvmsg_pass_file_descriptors() -> None:
     a, b = socket.socketpair()
     with a, b:
         r, w = os.pipe()
-
-        def later() -> None:
-            eventlet.sleep(0.01)
-            a.sendmsg([b"fd"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [r]))])
-
-        eventlet.spawn(later)
+        # Each send runs in a green thread once the receive below it waits.
+        eventlet.spawn(a.sendmsg, [b"fd"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [r]))])
         msg, ancdata, _flags, _addr = b.recvmsg(10, socket.CMSG_LEN(4))
         assert msg == b"fd" and ancdata
         received = array.array("i", ancdata[0][2][:4])[0]
@@ -425,7 +414,7 @@ def test_sendmsg_recvmsg_pass_file_descriptors() -> None:
             os.close(fd)
         buf = bytearray(4)
         r, w = os.pipe()
-        eventlet.spawn(later)
+        eventlet.spawn(a.sendmsg, [b"fd"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [r]))])
         nbytes, ancdata, _flags, _addr = b.recvmsg_into([buf], socket.CMSG_LEN(4))
         assert nbytes == 2 and buf[:2] == b"fd"
         for fd in (r, w, array.array("i", ancdata[0][2][:4])[0]):
@@ -579,7 +568,7 @@ def test_close_wakes_a_waiting_green_thread_with_ebadf(pair: tuple[GreenSocket, 
             outcome.append(exc)
 
     thread = eventlet.spawn(reader)
-    eventlet.sleep(0.01)
+    hub_turns(1)  # the reader waits
     client.close()
     thread.wait()
     assert isinstance(outcome[0], OSError) and outcome[0].errno == errno.EBADF
@@ -728,9 +717,9 @@ def test_two_readers_one_datagram_the_loser_waits_again(pair: tuple[GreenSocket,
     client, server = pair
     got: list[bytes] = []
     readers = [eventlet.spawn(lambda: got.append(server.recv(1))) for _ in range(2)]
-    eventlet.sleep(0.01)
+    hub_turns(1)  # both wait
     client.send(b"a")  # both readers wake; one finds nothing and waits again
-    eventlet.sleep(0.01)
+    hub_turns(1)
     client.send(b"b")
     for reader in readers:
         reader.wait()
@@ -748,7 +737,7 @@ def test_wait_until_a_deadline_already_past() -> None:
 
 def test_recvfrom_into_waits(pair: tuple[GreenSocket, GreenSocket]) -> None:
     client, server = pair
-    eventlet.spawn(lambda: (eventlet.sleep(0.01), client.send(b"late")))
+    eventlet.spawn(client.send, b"late")  # runs once recvfrom_into below waits
     buf = bytearray(8)
     assert server.recvfrom_into(buf)[0] == 4
 
@@ -840,12 +829,12 @@ def test_a_reader_waiting_after_a_send_can_lose_the_data_and_wait_again(
     client, server = pair
     got: list[bytes] = []
     first = eventlet.spawn(lambda: got.append(server.recv(1)))  # waits (nothing to read)
-    eventlet.sleep(0.01)
+    hub_turns(1)
     server.send(b"q")  # the next receive on `server` waits for readability first
     second = eventlet.spawn(lambda: got.append(server.recv(1)))
-    eventlet.sleep(0.01)
+    hub_turns(1)
     client.send(b"a")  # both wake; the first takes the byte, the second finds nothing
-    eventlet.sleep(0.01)
+    hub_turns(1)
     client.send(b"b")
     first.wait()
     second.wait()
@@ -944,7 +933,7 @@ def test_zero_size_receives_wait_for_readability() -> None:
         assert client.recv(0) == b""  # non-blocking: no wait
         assert client.recv_into(bytearray()) == 0
         client.settimeout(None)
-        eventlet.spawn(lambda: (eventlet.sleep(0.01), server.sendall(b"x")))
+        eventlet.spawn(server.sendall, b"x")  # runs once recv(0) below waits
         assert client.recv(0) == b""  # returned once readable
         assert client.recv_into(bytearray()) == 0
         assert client.recv(1) == b"x"

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-import eventlet
 from eventlet.green import socket as green_socket
 from tests.ssl.conftest import BACKENDS, Certs, TLSServer, client_context, connect, server_context
 
@@ -66,7 +65,7 @@ def test_client_aborting_mid_handshake(certs: Certs, tls_server: Any, backend: s
     aborter.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     aborter.close()  # RST
     _still_serves(server, certs)
-    eventlet.sleep(0.01)
+    server.pool[0].wait()  # the aborted connection's green thread, done with its error
     assert len(server.errors) == 1 and isinstance(server.errors[0], OSError)
 
 
