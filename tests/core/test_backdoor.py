@@ -13,6 +13,7 @@ import pytest
 import eventlet
 from eventlet import backdoor
 from eventlet.green import socket
+from eventlet.testing import hub_turns
 
 
 class Client:
@@ -49,7 +50,7 @@ def server() -> Iterator[tuple[int, dict[str, Any]]]:
     for _ in range(500):  # let sessions end and the streams be restored
         if not backdoor._routing.sessions:
             break
-        eventlet.sleep(0.01)
+        hub_turns(1)
 
 
 def test_console_session(server: tuple[int, dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> None:
@@ -73,7 +74,10 @@ def test_console_session(server: tuple[int, dict[str, Any]], capsys: pytest.Capt
     assert client.read_until(b"never") == ""  # the server closed the connection
     client.close()
     assert capsys.readouterr().out == "server side\n"
-    eventlet.sleep(0.01)
+    for _ in range(100):  # the session ends, and the last one restores the streams
+        if not isinstance(sys.stdout, backdoor._Router):
+            break
+        hub_turns(1)
     assert not isinstance(sys.stdout, backdoor._Router)
 
 
@@ -100,7 +104,7 @@ def test_client_disconnects_midway(server: tuple[int, dict[str, Any]]) -> None:
     for _ in range(100):
         if not backdoor._routing.sessions:
             break
-        eventlet.sleep(0.01)
+        hub_turns(1)
     assert not backdoor._routing.sessions
     again = Client(port)  # the server keeps serving
     again.read_until()
@@ -128,7 +132,7 @@ def test_backdoor_with_an_address_listens() -> None:
     port = probe.getsockname()[1]
     probe.close()
     thread = eventlet.spawn(backdoor.backdoor, ("127.0.0.1", port))
-    eventlet.sleep(0.01)
+    hub_turns(1)  # it listens
     client = Client(port)
     client.read_until()
     assert client.run("6 * 7") == "42\n>>> "

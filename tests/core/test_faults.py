@@ -32,7 +32,7 @@ def reset(sock: GreenSocket) -> None:
 @pytest.mark.usefixtures("any_hub")
 def test_peer_reset_while_waiting_reads_as_the_end() -> None:
     client, server = tcp_pair()
-    eventlet.spawn(lambda: (eventlet.sleep(0.01), reset(client)))
+    eventlet.spawn(reset, client)  # runs once the recv below waits
     with server:
         assert server.recv(10) == b""  # upstream eventlet's contract (stdlib sockets raise)
         assert server.recv(10) == b""

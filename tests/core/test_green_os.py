@@ -29,11 +29,7 @@ def test_read_and_write_on_non_blocking_pipes_are_green() -> None:
     stdos.set_blocking(r, False)
     stdos.set_blocking(w, False)
 
-    def writer() -> None:
-        eventlet.sleep(0.01)
-        os.write(w, b"late")
-
-    eventlet.spawn(writer)
+    eventlet.spawn(os.write, w, b"late")  # runs once the read below waits
     assert os.read(r, 10) == b"late"
     big = b"x" * (1024 * 1024)
     got = bytearray()
@@ -56,8 +52,7 @@ def test_read_and_write_on_blocking_pipes_wait_for_readiness() -> None:
     r, w = stdos.pipe()
     assert stdos.get_blocking(r)
 
-    def writer() -> None:
-        eventlet.sleep(0.01)
+    def writer() -> None:  # runs once the read below waits
         assert os.write(w, b"y" * 100_000) <= 100_000  # at most PIPE_BUF per call on a pipe
         stdos.close(w)
 

@@ -11,6 +11,7 @@ import pytest
 
 import eventlet
 from eventlet.greenio import GreenFileIO, GreenPipe
+from eventlet.testing import hub_turns
 
 pytestmark = pytest.mark.usefixtures("any_hub")
 
@@ -192,7 +193,7 @@ def test_close_wakes_a_blocked_reader() -> None:
             outcome.append(exc.errno)
 
     thread = eventlet.spawn(read)
-    eventlet.sleep(0.01)
+    hub_turns(1)  # the reader waits
     reader.close()
     thread.wait()
     assert outcome == [errno.EBADF]

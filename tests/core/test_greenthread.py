@@ -13,7 +13,7 @@ import eventlet
 from eventlet import greenthread
 from eventlet.greenthread import GreenThread
 from eventlet.hubs.hub import BaseHub
-from eventlet.testing import virtual_clock
+from eventlet.testing import hub_turns, virtual_clock
 
 
 def test_spawn_returns_result_and_passes_arguments(any_hub: BaseHub) -> None:
@@ -460,8 +460,10 @@ def test_sleep_zero_interrupted_after_its_entry_was_dropped(any_hub: BaseHub) ->
 
 
 def test_waiter_gone_then_exception_is_logged(any_hub: BaseHub, caplog: pytest.LogCaptureFixture) -> None:
+    release: eventlet.Event[None] = eventlet.Event()
+
     def late_failure() -> None:
-        eventlet.sleep(0.005)
+        release.wait()
         raise ValueError("nobody waits any more")
 
     gt = eventlet.spawn(late_failure)
@@ -469,7 +471,8 @@ def test_waiter_gone_then_exception_is_logged(any_hub: BaseHub, caplog: pytest.L
         with eventlet.Timeout(0.001):
             gt.wait()
     with caplog.at_level(logging.ERROR, logger="eventlet.hub"):
-        eventlet.sleep(0.01)
+        release.send()
+        hub_turns(1)  # the green thread has run and failed
     assert any("Unhandled exception in green thread" in r.getMessage() for r in caplog.records)
     with pytest.raises(ValueError):
         gt.wait()
