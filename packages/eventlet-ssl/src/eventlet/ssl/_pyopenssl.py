@@ -121,7 +121,10 @@ class PyOpenSSLSocket(TLSSocketMethods, GreenRawSocket):
         self._deferred_handshake = False
 
     def _ensure_handshake(self) -> Connection:
-        conn = self._tls()
+        """The TLS connection, its handshake done (on every read and write: ``_tls`` inlined)."""
+        conn = self._sslobj
+        if conn is None:
+            raise ValueError("Read or write on closed or unwrapped TLS socket.")
         if not self._handshaken:
             self.do_handshake()
         return conn
@@ -180,9 +183,6 @@ class PyOpenSSLSocket(TLSSocketMethods, GreenRawSocket):
         except SSL.Error as exc:
             raise translate_error(exc, conn) from exc
 
-    def _write_all(self, data: Any) -> None:
-        self.write(data)
-
     def write(self, data: Any) -> int:
         """Encrypt and send all of ``data``; return its length."""
         conn = self._ensure_handshake()
@@ -190,6 +190,8 @@ class PyOpenSSLSocket(TLSSocketMethods, GreenRawSocket):
             return conn.sendall(data)
         except SSL.Error as exc:
             raise translate_error(exc, conn) from exc
+
+    _write_all = write  # write sends all of it already
 
     # ------------------------------------------------------------------ closing
     def unwrap(self) -> PyOpenSSLSocket:

@@ -16,6 +16,7 @@ error through to the caller, as the plain libraries do.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -30,6 +31,8 @@ R = TypeVar("R")
 SOCKET_TIMEOUT = -1.0
 #: The most handed to the engine in one write (it encrypts records of 16 KiB at the most).
 WRITE_CHUNK = 1 << 20
+
+_clock = time.monotonic
 
 
 class RetryLoop(Protocol):
@@ -69,16 +72,22 @@ def retry_loop(want_read: type[Exception], want_write: type[Exception]) -> Retry
     return loop
 
 
-def write_all(loop: RetryLoop, sock: GreenRawSocket, data: Any, write: Callable[..., int], *head: Any) -> int:
-    """Send all of ``data`` with ``write(*head, chunk)`` through ``loop``; return its length.
+def write_all(loop: RetryLoop, sock: GreenRawSocket, data: Any, write: Callable[[Any], int]) -> int:
+    """Send all of ``data`` with ``write(chunk)`` through ``loop``; return its length.
 
-    The socket's timeout bounds the whole call, not each chunk.
+    The socket's timeout bounds the whole call, not each chunk.  (A hot path: the deadline is
+    computed here rather than by a call.)
     """
     timeout = sock._green_timeout
-    deadline = SOCKET_TIMEOUT if timeout == 0.0 else deadline_after(timeout)
+    if timeout is None:
+        deadline: float | None = None
+    elif timeout == 0.0:
+        deadline = SOCKET_TIMEOUT
+    else:
+        deadline = _clock() + timeout
     with memoryview(data) as view, view.cast("B") as octets:
         total = len(octets)
         sent = 0
         while sent < total:
-            sent += loop(sock, deadline, write, *head, octets[sent : sent + WRITE_CHUNK])
+            sent += loop(sock, deadline, write, octets[sent : sent + WRITE_CHUNK])
     return total

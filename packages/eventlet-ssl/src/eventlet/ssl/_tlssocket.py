@@ -55,7 +55,7 @@ class TLSSocketMethods(_Base):
         def write(self, data: Any) -> int:
             """Encrypt and send ``data``; return how many bytes went."""
 
-        def _write_all(self, data: Any) -> None:
+        def _write_all(self, data: Any) -> object:
             """Encrypt and send all of ``data``, the socket's timeout bounding the whole call."""
 
         def _wrap_accepted(self, sock: _stdsocket.socket, context: Any) -> TLSSocketMethods:

@@ -66,7 +66,7 @@ class Connection(_BaseConnection):
         sock = self._socket
         if sock is None:
             return _BaseConnection.sendall(self, buf, flags)
-        return write_all(green_call, sock, buf, _BaseConnection.send, self)  # type: ignore[arg-type]
+        return write_all(green_call, sock, buf, super().send)  # type: ignore[arg-type]
 
     def recv(self, bufsiz: int, flags: int | None = None) -> bytes:
         """Receive up to ``bufsiz`` decrypted bytes."""
