@@ -13,13 +13,36 @@ nameko makes a new service instance for every worker.
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
-from nameko.events import EventDispatcher, event_handler
-from nameko.rpc import RpcProxy, rpc
-from nameko.web.handlers import http
+from nameko.events import EventDispatcher
+from nameko.events import event_handler as _event_handler
+from nameko.rpc import RpcProxy
+from nameko.rpc import rpc as _rpc
+from nameko.web.handlers import http as _http
 
 from eventlet.event import Event
+
+# nameko has no type information: the shapes of what this service uses of it.
+_Method = TypeVar("_Method", bound=Callable[..., object])
+
+
+class Entrypoint(Protocol):
+    """An entrypoint decorator: it registers the method and returns it unchanged."""
+
+    def __call__(self, method: _Method, /) -> _Method: ...
+
+
+class GreeterProxy(Protocol):
+    """``RpcProxy("greeter")`` as a worker sees it: the service's RPC methods, called remotely."""
+
+    def hello(self, who: str) -> str: ...
+
+
+rpc: Entrypoint = _rpc
+event_handler: Callable[[str, str], Entrypoint] = _event_handler
+http: Callable[[str, str], Entrypoint] = _http
 
 
 class Rendezvous:
@@ -61,8 +84,9 @@ class Greeter:
 
     name = "greeter"
 
-    dispatch = EventDispatcher()
-    myself = RpcProxy("greeter")
+    # dependency providers: each worker gets the dispatcher and the proxy in their place
+    dispatch: Callable[[str, object], None] = EventDispatcher()
+    myself: GreeterProxy = RpcProxy("greeter")
 
     rpc_rendezvous = Rendezvous()
     http_rendezvous = Rendezvous()

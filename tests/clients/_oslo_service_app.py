@@ -88,7 +88,7 @@ class Application:
         return [data]
 
 
-class WebService(service.Service):
+class WebService(service.Service):  # type: ignore[misc]  # oslo.service: no types
     """An oslo.service service: a looping call and ``oslo_service.wsgi.Server``."""
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:

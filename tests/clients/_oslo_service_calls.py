@@ -21,13 +21,27 @@ import eventlet
 eventlet.monkey_patch()
 
 import json  # noqa: E402 - after patching, as OpenStack services do
-from typing import Any  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any, Protocol, TypeVar  # noqa: E402
 
 from oslo_config import cfg  # noqa: E402
 from oslo_service import _options, eventlet_backdoor, loopingcall, periodic_task, threadgroup  # noqa: E402
 
 from eventlet.event import Event  # noqa: E402
 from eventlet.green import socket  # noqa: E402
+
+# oslo.service has no type information: the shape of the two decorators used here.
+_Function = TypeVar("_Function", bound=Callable[..., object])
+
+
+class Decorator(Protocol):
+    """Returns the function, or a wrapper with its signature."""
+
+    def __call__(self, function: _Function, /) -> _Function: ...
+
+
+retry_decorator: Callable[..., Decorator] = loopingcall.RetryDecorator
+periodic_task_decorator: Callable[..., Decorator] = periodic_task.periodic_task
 
 
 def counting_until(last: int, value: Any, then: Any = None) -> Any:
@@ -60,9 +74,7 @@ def looping_calls() -> dict[str, Any]:
 
     attempts = [0]
 
-    @loopingcall.RetryDecorator(
-        max_retry_count=5, inc_sleep_time=0.001, max_sleep_time=0.01, exceptions=(OSError,)
-    )
+    @retry_decorator(max_retry_count=5, inc_sleep_time=0.001, max_sleep_time=0.01, exceptions=(OSError,))
     def flaky() -> int:
         attempts[0] += 1
         if attempts[0] < 3:
@@ -94,14 +106,14 @@ def thread_groups() -> dict[str, Any]:
     return result
 
 
-class Tasks(periodic_task.PeriodicTasks):
+class Tasks(periodic_task.PeriodicTasks):  # type: ignore[misc]  # oslo.service: no types
     """One periodic task, due at once."""
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         super().__init__(conf)
         self.runs = 0
 
-    @periodic_task.periodic_task(spacing=0, run_immediately=True)
+    @periodic_task_decorator(spacing=0, run_immediately=True)
     def count(self, context: Any) -> None:
         self.runs += 1
 

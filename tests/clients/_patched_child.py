@@ -19,7 +19,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
 from collections.abc import Callable  # noqa: E402
-from typing import Any  # noqa: E402
+from typing import Any, Protocol  # noqa: E402
 
 from eventlet.event import Event  # noqa: E402
 
@@ -167,29 +167,47 @@ def redis_scenario(port: str, count: str = "10") -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- PostgreSQL
-def _connect(driver: str, port: int) -> Any:
+class _Cursor(Protocol):
+    """The part of a DB-API cursor the helpers use, common to psycopg2 and psycopg 3."""
+
+    def execute(self, query: str, params: tuple[object, ...] | None = ..., /) -> object: ...
+    def fetchone(self) -> tuple[Any, ...] | None: ...  # column values: whatever the server sent
+    def close(self) -> None: ...
+
+
+class _Connection(Protocol):
+    """The part of a DB-API connection the helpers use, common to psycopg2 and psycopg 3."""
+
+    def cursor(self) -> _Cursor: ...
+    def close(self) -> None: ...
+
+
+def _connect(driver: str, port: int) -> _Connection:
+    """An autocommit connection of either driver (the helpers here use only what both have)."""
     options = f"-c statement_timeout={int(DEADLINE * 1000)}"
     if driver == "psycopg2":
         import psycopg2
 
-        conn = psycopg2.connect(
+        conn2 = psycopg2.connect(
             host="127.0.0.1", port=port, user="postgres", dbname="postgres", options=options
         )
-    else:
-        import psycopg
+        conn2.autocommit = True
+        return conn2
+    import psycopg
 
-        conn = psycopg.connect(
-            host="127.0.0.1", port=port, user="postgres", dbname="postgres", options=options
-        )
-    conn.autocommit = True
-    return conn
+    conn3 = psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres", options=options)
+    conn3.autocommit = True
+    return conn3
 
 
-def _query(conn: Any, sql: str, *params: Any) -> Any:
+def _query(conn: _Connection, sql: str, *params: object) -> Any:
+    """The first column of the first row ``sql`` returns."""
     cur = conn.cursor()
     try:
         cur.execute(sql, params or None)
-        return cur.fetchone()[0]
+        row = cur.fetchone()
+        assert row is not None, f"no row from {sql!r}"
+        return row[0]
     finally:
         cur.close()
 
@@ -201,7 +219,7 @@ def postgres(driver: str, port: str, count: str = "10") -> dict[str, Any]:
     conns = list(eventlet.GreenPool(n).imap(lambda _: _connect(driver, int(port)), range(n)))
     assert _query(holder, "SELECT pg_try_advisory_lock(4242)") is True
 
-    def lock_and_release(conn: Any) -> int:
+    def lock_and_release(conn: _Connection) -> int:
         _query(conn, "SELECT pg_advisory_lock_shared(4242)")
         _query(conn, "SELECT pg_advisory_unlock_shared(4242)")
         return int(_query(conn, "SELECT pg_backend_pid()"))

@@ -18,9 +18,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -49,7 +51,7 @@ class _Ready:
 class ThreadedServer:
     """``eventlet.wsgi.server(eventlet.listen(...), app)`` running in its own OS thread."""
 
-    def __init__(self, app: Callable[..., Any], **options: Any) -> None:
+    def __init__(self, app: WSGIApplication, **options: Any) -> None:
         self._ready = _Ready()
         self._failure: list[BaseException] = []
         self.port = 0
@@ -58,7 +60,7 @@ class ThreadedServer:
         if not self._ready.event.wait(10) or self._failure:
             raise RuntimeError(f"the server thread did not start: {self._failure!r}")
 
-    def _run(self, app: Callable[..., Any], options: dict[str, Any]) -> None:
+    def _run(self, app: WSGIApplication, options: dict[str, Any]) -> None:
         import eventlet
         import eventlet.wsgi
 

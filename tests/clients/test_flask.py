@@ -8,13 +8,16 @@ from typing import Any
 
 import pytest
 
-flask = pytest.importorskip("flask")
-requests = pytest.importorskip("requests")
+pytest.importorskip("flask")
+pytest.importorskip("requests")
 
-from tests.clients._support import ThreadedServer  # noqa: E402 - after the skips
+import flask
+import requests
+
+from tests.clients._support import ThreadedServer
 
 
-def make_app() -> Any:
+def make_app() -> flask.Flask:
     """A small Flask application exercising the usual WSGI paths."""
     from eventlet.event import Event
 
@@ -26,11 +29,11 @@ def make_app() -> Any:
         return "hello from flask"
 
     @app.post("/echo")
-    def echo() -> Any:
+    def echo() -> flask.Response:
         return flask.jsonify(got=flask.request.get_json(), length=flask.request.content_length)
 
     @app.get("/stream")
-    def stream() -> Any:
+    def stream() -> flask.Response:
         def lines() -> Iterator[str]:
             for i in range(5):
                 yield f"line {i}\n"
@@ -73,10 +76,11 @@ def test_get_post_and_keepalive(server: ThreadedServer) -> None:
         assert first.status_code == 200
         assert first.text == "hello from flask"
         assert first.headers["Content-Type"].startswith("text/html")
-        payload = {"name": "eventlet", "items": list(range(100))}
+        payload: dict[str, str | list[int]] = {"name": "eventlet", "items": list(range(100))}
         second = session.post(server.url + "/echo", json=payload)
         assert second.status_code == 200
         assert second.json()["got"] == payload
+        assert isinstance(second.request.body, bytes)
         assert second.json()["length"] == len(second.request.body)
         assert session.get(server.url + "/missing").status_code == 404
 

@@ -42,8 +42,14 @@ def test_db_pool_tpooled_psycopg2_without_monkey_patch(postgres_server: Service)
     from eventlet import db_pool, tpool
 
     psycopg2 = pytest.importorskip("psycopg2")
-    params = {"host": "127.0.0.1", "port": postgres_server.port, "user": "postgres", "dbname": "postgres"}
-    pool = db_pool.ConnectionPool(psycopg2, max_size=COUNT, **params)
+    pool = db_pool.ConnectionPool(
+        psycopg2,
+        max_size=COUNT,
+        host="127.0.0.1",
+        port=postgres_server.port,
+        user="postgres",
+        dbname="postgres",
+    )
     holder = pool.get()
     try:
         cursor = holder.cursor()

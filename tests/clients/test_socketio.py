@@ -10,8 +10,8 @@ running in the test's OS thread while the server has its own.
 from __future__ import annotations
 
 import queue
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pytest
 
@@ -21,10 +21,29 @@ pytest.importorskip("websocket")  # websocket-client: the Client's websocket tra
 
 from tests.clients._support import ThreadedServer  # noqa: E402 - after the skips
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
-def make_server() -> tuple[Any, Any]:
+_Handler = TypeVar("_Handler", bound=Callable[..., object])
+
+
+class SocketIOServer(Protocol):
+    """What these tests use of ``socketio.Server`` (python-socketio has no type information)."""
+
+    async_mode: str
+
+    def event(self, handler: _Handler, /) -> _Handler: ...
+    def emit(
+        self, event: str, data: object = None, *, to: str | None = None, skip_sid: str | None = None
+    ) -> None: ...
+    def save_session(self, sid: str, session: dict[str, Any]) -> None: ...
+    def get_session(self, sid: str) -> dict[str, Any]: ...
+    def transport(self, sid: str) -> str: ...
+
+
+def make_server() -> tuple[SocketIOServer, WSGIApplication]:
     """A Socket.IO server with an echo event, a broadcast event and an acknowledged call."""
-    sio = socketio.Server(async_mode="eventlet", logger=False, engineio_logger=False)
+    sio: SocketIOServer = socketio.Server(async_mode="eventlet", logger=False, engineio_logger=False)
 
     @sio.event
     def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:

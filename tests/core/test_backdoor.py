@@ -173,7 +173,12 @@ def test_router_falls_back_to_the_real_stream(capsys: pytest.CaptureFixture[str]
     try:
         router = sys.stdout
         assert isinstance(router, backdoor._Router)
-        other = eventlet.spawn(lambda: (router.write("real\n"), router.flush()))
+
+        def write_from_another_thread() -> None:
+            router.write("real\n")
+            router.flush()
+
+        other = eventlet.spawn(write_from_another_thread)
         other.wait()
         assert router.encoding == router.real.encoding
     finally:

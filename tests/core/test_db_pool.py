@@ -7,7 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 
@@ -116,8 +116,14 @@ def test_a_failing_cleanup_closes_the_connection(
     assert raw.current_size == 0  # its place is freed all the same
 
 
+class Limits(TypedDict, total=False):
+    max_age: float
+    max_idle: float
+
+
 def test_max_age_or_max_idle_zero_closes_every_connection_put_back(db: SqliteFile) -> None:
-    for limits in ({"max_age": 0}, {"max_idle": 0}):
+    every: list[Limits] = [{"max_age": 0}, {"max_idle": 0}]
+    for limits in every:
         pool = db_pool.RawConnectionPool(db, max_size=2, **limits)
         conn = pool.get()
         conn.close()
@@ -233,7 +239,8 @@ def test_a_forgotten_pool_closes_its_connections(db: SqliteFile) -> None:
     class Gone:
         pass
 
-    db_pool._expire_later(weakref.ref(Gone()))  # a timer outliving its pool does nothing
+    # a timer outliving its pool does nothing (any dead reference will do)
+    db_pool._expire_later(weakref.ref(Gone()))  # type: ignore[arg-type]
 
     pool = db_pool.RawConnectionPool(db, max_size=1)
     conn = pool.get()
@@ -281,3 +288,10 @@ def test_database_connector_makes_one_pool_per_host_and_database(db: SqliteFile)
         db_pool.DatabaseConnector(None, {})
     for made in connector._databases.values():
         made.clear()
+
+
+def test_the_wrappers_declare_every_method_they_pass_through() -> None:
+    # GenericConnectionWrapper's annotations tell type checkers about the methods set on it at import.
+    declared = set(db_pool.GenericConnectionWrapper.__annotations__) - {"_base"}
+    assert declared == set(db_pool._CONNECTION_METHODS)
+    assert all(callable(getattr(db_pool.GenericConnectionWrapper, name)) for name in declared)

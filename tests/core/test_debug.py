@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
@@ -81,7 +82,7 @@ def test_hub_prevent_multiple_readers_sets_the_process_wide_flag() -> None:
 
     saved = _fds.prevent_multiple_readers
     try:
-        assert debug.hub_prevent_multiple_readers(False) is None
+        assert debug.hub_prevent_multiple_readers(False) is None  # type: ignore[func-returns-value]
         assert _fds.prevent_multiple_readers is False
         debug.hub_prevent_multiple_readers()
         assert _fds.prevent_multiple_readers is True
@@ -243,7 +244,7 @@ class _BrokenRepr:
         raise RuntimeError("no repr")
 
 
-def _frame_with_broken_local() -> object:
+def _frame_with_broken_local() -> tuple[FrameType, _BrokenRepr]:
     broken = _BrokenRepr()
     return sys._getframe(), broken
 
@@ -265,7 +266,7 @@ def test_spew_skips_unwanted_modules_and_lines_without_values(
 
 
 def test_spew_survives_a_broken_repr(capsys: pytest.CaptureFixture[str]) -> None:
-    frame, _ = _frame_with_broken_local()  # type: ignore[misc]
+    frame, _ = _frame_with_broken_local()
     debug.Spew(trace_names=[__name__])(frame, "line", None)
     assert "broken=<repr failed: RuntimeError('no repr')>" in capsys.readouterr().out
 

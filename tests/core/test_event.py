@@ -47,7 +47,11 @@ def test_send_default_value_is_none() -> None:
 def test_many_waiters_all_receive_in_wait_order() -> None:
     evt: Event[Any] = Event()
     got: list[tuple[int, object]] = []
-    threads = [eventlet.spawn(lambda i=i: got.append((i, evt.wait()))) for i in range(10)]
+
+    def waiter(i: int) -> None:
+        got.append((i, evt.wait()))
+
+    threads = [eventlet.spawn(waiter, i) for i in range(10)]
     settle()
     assert got == []
     evt.send("v")
@@ -226,7 +230,8 @@ def test_kill_blocked_waiter_leaves_others() -> None:
 
 
 def test_stale_wakeup_after_kill_does_not_resume_later_wait() -> None:
-    evt, later = Event(), Event()
+    evt: Event[str] = Event()
+    later: Event[str] = Event()
 
     def waiter() -> object:
         try:

@@ -89,7 +89,7 @@ def test_half_closed_connection_reads_to_eof_then_answers() -> None:
 def test_close_under_a_waiting_accept_and_sendall() -> None:
     listener = eventlet.listen(("127.0.0.1", 0))
     client, server = tcp_pair()
-    errors: list[int] = []
+    errors: list[int | None] = []
 
     def accept() -> None:
         try:

@@ -148,7 +148,7 @@ def test_waitpid_without_pidfd_support_falls_back_to_polling(monkeypatch: pytest
     def unsupported(pid: int) -> int:
         raise OSError(38, "Function not implemented")
 
-    monkeypatch.setattr(os._os, "pidfd_open", unsupported)
+    monkeypatch.setattr("eventlet.green.os._os.pidfd_open", unsupported)
     pid = _child(9, delay=0.02)
     assert stdos.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 9
 

@@ -268,8 +268,9 @@ def test_functions_do_not_bind_as_methods() -> None:
         locktype = green_thread.allocate_lock
         ident = green_thread.get_ident
 
-    assert isinstance(Holder().locktype(), green_thread.LockType)
-    assert Holder().ident() == green_thread.get_ident()
+    # functions of the module, as the C ones are: never bound to an instance
+    assert isinstance(Holder().locktype(), green_thread.LockType)  # type: ignore[misc]
+    assert Holder().ident() == green_thread.get_ident()  # type: ignore[misc]
 
 
 def test_thread_handle() -> None:
@@ -416,8 +417,8 @@ def test_thread_start_in_the_hub_is_refused_before_the_thread_exists() -> None:
     """``Thread.start()`` waits until the thread runs, which the hub cannot: refused up front, so no
     thread is left half-started (in ``_limbo``, or running while start() said it failed)."""
     ran: list[int] = []
-    outcome: list[Any] = []
-    raw_started = eventlet.Event()
+    outcome: list[tuple[RuntimeError, green_threading.Thread]] = []
+    raw_started: eventlet.Event[bool] = eventlet.Event()
 
     def in_hub() -> None:
         thread = green_threading.Thread(target=ran.append, args=(1,))
@@ -432,11 +433,12 @@ def test_thread_start_in_the_hub_is_refused_before_the_thread_exists() -> None:
     assert raw_started.wait() is True
     [(error, thread)] = outcome
     assert "cannot be called from the hub" in str(error)
-    assert thread.ident is None and not thread.is_alive() and thread not in green_threading._limbo.values()
+    limbo = green_threading._limbo  # type: ignore[attr-defined]  # copied from threading at run time
+    assert thread.ident is None and not thread.is_alive() and thread not in limbo.values()
     assert ran == []
     # Python 3.13's threading starts threads with start_joinable_thread: refused there as well.
     errors: list[BaseException] = []
-    tried = eventlet.Event()
+    tried: eventlet.Event[None] = eventlet.Event()
 
     def joinable_in_hub() -> None:
         try:
@@ -474,7 +476,7 @@ def test_green_thread_view_has_upstreams_names_without_warnings() -> None:
         warnings.simplefilter("error")
 
         def names() -> list[object]:
-            view: Any = green_threading.currentThread()
+            view: Any = green_threading.currentThread()  # type: ignore[attr-defined]  # copied at run time
             seen: list[object] = [view.getName(), view.get_name(), view.isAlive(), view.is_daemon()]
             view.setName("renamed")
             seen.append(view.name)
@@ -489,7 +491,7 @@ def test_green_thread_view_has_upstreams_names_without_warnings() -> None:
 
 def test_green_thread_view_join_waits_and_times_out() -> None:
     views: list[Any] = []
-    release = eventlet.Event()
+    release: eventlet.Event[None] = eventlet.Event()
 
     def worker() -> str:
         views.append(green_threading.current_thread())
@@ -503,7 +505,7 @@ def test_green_thread_view_join_waits_and_times_out() -> None:
     eventlet.spawn_after(0.001, release.send)
     assert view.join() == "result" and not view.is_alive()
     assert thread.dead
-    glet = greenthread.GreenThread(hubs.get_hub().greenlet)
+    glet: greenthread.GreenThread[object] = greenthread.GreenThread(hubs.get_hub().greenlet)
     orphan = type(view)(glet, "orphan")  # a view that outlives its green thread object
     del glet
     gc.collect()
@@ -535,8 +537,9 @@ def test_green_current_thread_of_a_raw_green_thread_is_a_dummy_thread() -> None:
     found: list[Any] = []
     green_thread.start_new_thread(lambda: found.append(green_threading.current_thread()), ())
     eventlet.sleep(0)
-    assert type(found[0]) is green_threading._DummyThread
-    green_threading._active.pop(found[0].ident, None)  # a _DummyThread stays registered: drop it
+    # both copied from threading at run time
+    assert type(found[0]) is green_threading._DummyThread  # type: ignore[attr-defined]
+    green_threading._active.pop(found[0].ident, None)  # type: ignore[attr-defined]  # registered: drop it
 
 
 def test_threads_running_methods_of_unreferable_objects() -> None:
@@ -570,15 +573,25 @@ def test_green_current_thread_in_foreign_os_thread() -> None:
     assert found == [thread]
     raw: list[object] = []
     done = std_threading.Event()
-    std_thread.start_new_thread(lambda: (raw.append(green_threading.current_thread()), done.set()), ())
+
+    def record() -> None:
+        raw.append(green_threading.current_thread())
+        done.set()
+
+    std_thread.start_new_thread(record, ())
     done.wait(10)
     assert isinstance(raw[0], std_threading._DummyThread)
-    assert not isinstance(raw[0], green_threading._DummyThread)
+    assert not isinstance(raw[0], green_threading._DummyThread)  # type: ignore[attr-defined]  # copied
 
 
 def test_green_queue() -> None:
     q: green_queue.Queue[Any] = green_queue.Queue()
-    eventlet.spawn(lambda: [q.put(i) for i in range(3)])
+
+    def put_three() -> None:
+        for i in range(3):
+            q.put(i)
+
+    eventlet.spawn(put_three)
     assert [q.get(timeout=5) for _ in range(3)] == [0, 1, 2]
     with pytest.raises(std_queue.Empty):
         q.get(timeout=0.01)
@@ -587,7 +600,7 @@ def test_green_queue() -> None:
         simple.get(timeout=0.01)
     eventlet.spawn(simple.put, "x")
     assert simple.get() == "x"
-    full = green_queue.LifoQueue(1)
+    full: green_queue.LifoQueue[int] = green_queue.LifoQueue(1)
     full.put(1)
     with pytest.raises(std_queue.Full):
         full.put(2, timeout=0.01)
@@ -1117,3 +1130,26 @@ def test_exit_waits_for_a_running_green_thread_but_not_for_one_stranded_on_a_gon
         timeout=30,
     )
     assert out.splitlines() == ["main done", "late thread done"]
+
+
+def test_exit_does_not_wait_for_the_os_thread_that_first_imported_green_threading(
+    tmp_path: Path,
+) -> None:
+    """Imported first in a server's OS thread, the module's main thread is that one: exit goes on."""
+    out = run_python(
+        """
+        import threading
+
+        def serve():
+            from eventlet.green import threading as green_threading
+            print("imported in", green_threading.main_thread().name, flush=True)
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        thread.join()
+        print("main done", flush=True)
+        """,
+        tmp_path,
+        timeout=30,
+    )
+    assert out.splitlines() == ["imported in MainThread", "main done"]

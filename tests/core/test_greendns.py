@@ -172,8 +172,9 @@ def test_hosts_resolver_reads_names_aliases_and_skips_what_it_cannot_use(hosts_f
     assert hr._aliases == {"files": "files.example.test", "alias-in-hosts": "www.example.test"}
     answer = hr.query("FILES.example.test.")
     assert [r.address for r in answer] == ["127.0.0.5"]
-    assert 0 < answer.rrset.ttl <= greendns.HOSTS_TTL and answer.expiration
-    assert len(hr.query(b"files", dns.rdatatype.AAAA, raise_on_no_answer=False).rrset) == 0
+    assert answer.rrset is not None and 0 < answer.rrset.ttl <= greendns.HOSTS_TTL and answer.expiration
+    empty = hr.query(b"files", dns.rdatatype.AAAA, raise_on_no_answer=False).rrset
+    assert empty is not None and len(empty) == 0
     assert str(hr.query(dns.name.from_text("files"), dns.rdatatype.CNAME)[0].target) == (
         "files.example.test."
     )
@@ -190,7 +191,8 @@ def test_hosts_resolver_reloads_after_its_interval(hosts_file: Path) -> None:
     hosts_file.write_text("10.1.1.1 later.example.test\n")
     assert hr.query("later.example.test")[0].address == "10.1.1.1"
     hosts_file.unlink()
-    assert len(hr.query("later.example.test", raise_on_no_answer=False).rrset) == 0
+    empty = hr.query("later.example.test", raise_on_no_answer=False).rrset
+    assert empty is not None and len(empty) == 0
     assert greendns.HostsResolver().fname == "/etc/hosts"
     assert greendns.HostsResolver(fname="").fname == "" and greendns.HostsResolver("")._v4 == {}
 
@@ -252,15 +254,16 @@ def test_udp_times_out_and_checks_who_answers(server: DnsServer) -> None:
 
     intruder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     intruder.bind(("127.0.0.1", 0))
+    senders: list[tuple[str, int]] = []
 
     def from_elsewhere(q: dns.message.Message, wire: bytes) -> bytes:
         out = answer_for(q).to_wire()
-        intruder.sendto(out, server.last_sender)
+        intruder.sendto(out, senders[-1])
         return out
 
     def capture() -> None:  # remember who asked, so the intruder can answer first
         wire, sender = server.udp.recvfrom(65535)
-        server.last_sender = sender  # type: ignore[attr-defined]
+        senders.append(sender)
         server.udp.sendto(from_elsewhere(dns.message.from_wire(wire), wire), sender)
 
     server.threads[0].kill()
@@ -344,8 +347,12 @@ def test_tcp_errors(server: DnsServer) -> None:
 
 def test_green_resolver_asks_from_a_worker_thread_while_the_hub_runs(server: DnsServer) -> None:
     resolver = local_resolver(server)
-    ticks = []
-    ticker = eventlet.spawn(lambda: [ticks.append(eventlet.sleep(0.001)) for _ in range(1000)])
+
+    def tick() -> None:
+        for _ in range(1000):
+            eventlet.sleep(0.001)
+
+    ticker = eventlet.spawn(tick)
     answer = resolver.resolve("www.example.test.", "A")
     assert sorted(r.address for r in answer) == ["10.0.0.1", "10.0.0.2"]
     assert resolver.resolve_address("10.0.0.1")[0].target.to_text() == "www.example.test."
@@ -529,7 +536,7 @@ def test_raise_new_error_leaves_the_template_clean() -> None:
 
 def test_the_green_socket_module_does_not_resolve_through_greendns() -> None:
     assert socket.getaddrinfo is not greendns.getaddrinfo
-    assert greendns.socket is socket
+    assert greendns.socket is socket  # type: ignore[attr-defined]  # what greendns imported
 
 
 def test_import_without_dnspython_says_how_to_install_it() -> None:

@@ -165,8 +165,6 @@ def test_bad_arguments() -> None:
 
 
 def test_failure_after_dup_closes_the_duplicate(monkeypatch: pytest.MonkeyPatch) -> None:
-    from eventlet.greenio import pipe
-
     r, w = os.pipe()
     reader = os.fdopen(r, "rb")
     before = len(os.listdir("/proc/self/fd"))
@@ -174,7 +172,7 @@ def test_failure_after_dup_closes_the_duplicate(monkeypatch: pytest.MonkeyPatch)
     def refuse(*args: object) -> None:
         raise OSError(errno.EINVAL, "refused")
 
-    monkeypatch.setattr(pipe.os, "set_blocking", refuse)
+    monkeypatch.setattr("eventlet.greenio.pipe.os.set_blocking", refuse)
     with pytest.raises(OSError, match="refused"):
         GreenPipe(reader, "rb")
     assert len(os.listdir("/proc/self/fd")) == before - 1  # the original closed, no dup leaked

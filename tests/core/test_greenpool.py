@@ -35,7 +35,11 @@ def test_size_validation() -> None:
 
 def test_spawn_returns_green_thread_with_result() -> None:
     pool = GreenPool(2)
-    thread = pool.spawn(lambda a, b=0: a + b, 1, b=2)
+
+    def add(a: int, b: int = 0) -> int:
+        return a + b
+
+    thread = pool.spawn(add, 1, b=2)
     assert isinstance(thread, GreenThread)
     assert pool.running() == 1 and pool.free() == 1
     assert thread.wait() == 3

@@ -17,7 +17,11 @@ from eventlet.testing import hub_turns, virtual_clock
 
 
 def test_spawn_returns_result_and_passes_arguments(any_hub: BaseHub) -> None:
-    gt = eventlet.spawn(lambda a, b=0: a + b, 1, b=2)
+
+    def add(a: int, b: int = 0) -> int:
+        return a + b
+
+    gt = eventlet.spawn(add, 1, b=2)
     assert isinstance(gt, GreenThread) and not gt.ready() and "pending" in repr(gt)
     assert gt.wait() == 3
     assert gt.ready() and gt.done and gt.dead and "done" in repr(gt)
@@ -113,7 +117,7 @@ def test_wait_interrupted_then_waited_again(any_hub: BaseHub) -> None:
 def test_link_and_unlink(any_hub: BaseHub) -> None:
     calls: list[tuple[object, ...]] = []
 
-    def record(thread: GreenThread[Any], *args: object, **kwargs: object) -> None:
+    def record(thread: GreenThread[str], /, *args: object, **kwargs: object) -> None:
         calls.append((thread.wait(), args, kwargs))
 
     gt = eventlet.spawn(lambda: "r")
@@ -146,7 +150,7 @@ def test_link_errors_are_reported(
 def test_linked_exception_is_not_logged_as_unhandled(
     any_hub: BaseHub, caplog: pytest.LogCaptureFixture
 ) -> None:
-    seen: list[BaseException] = []
+    seen: list[BaseException | None] = []
 
     def fail() -> None:
         raise KeyError("x")
@@ -411,7 +415,7 @@ def test_greenthread_constructor_compat(any_hub: BaseHub) -> None:
     gt: GreenThread[Any] = GreenThread(any_hub.greenlet)
     any_hub.call_soon(gt.switch, lambda x: x * 2, (4,), {})
     assert gt.wait() == 8
-    assert GreenThread.main is GreenThread.run
+    assert GreenThread.main is GreenThread.run  # type: ignore[misc]  # upstream's alias, on the class
     assert greenthread.getcurrent_thread() is getcurrent()
 
 

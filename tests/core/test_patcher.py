@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from eventlet import patcher
+from eventlet._patch_green import patched_names
+from eventlet._patch_psycopg import patch_psycopg
 from eventlet.green import socket as green_socket
 
 
@@ -138,9 +140,9 @@ def test_patched_names_default_rule() -> None:
     green.only_here = 3  # type: ignore[attr-defined]
     green._private = 4  # type: ignore[attr-defined]
     green.os = os  # type: ignore[attr-defined]
-    assert patcher._patched_names(green, target) == ["shared"]
+    assert patched_names(green, target) == ["shared"]
     green.__patched__ = ["same"]  # type: ignore[attr-defined]
-    assert patcher._patched_names(green, target) == ["same"]
+    assert patched_names(green, target) == ["same"]
 
 
 # ------------------------------------------------------------------------- patched, in children
@@ -393,7 +395,7 @@ def test_psycopg_not_installed_is_a_noop(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setitem(sys.modules, "psycopg2.extensions", None)  # makes the import fail
     monkeypatch.delitem(sys.modules, "psycopg.waiting", raising=False)  # psycopg 3 not imported either
     monkeypatch.setenv("PSYCOPG_WAIT_FUNC", "wait_poll")  # restored afterwards
-    assert patcher._patch_psycopg() is False
+    assert patch_psycopg() is False
 
 
 def test_psycopg_real_driver_gets_the_callback(tmp_path: Path) -> None:
@@ -507,11 +509,11 @@ def test_green_open_drops_a_stale_registration(tmp_path: Path, green_hub: Any) -
         a.detach()  # its descriptor is long gone
         b.close()
     assert builtin.open.__module__ == "eventlet.green.builtin"
-    assert builtin.len is len and builtin.__patched__ == ["open"]
+    assert builtin.len is len and builtin.__patched__ == ["open"]  # type: ignore[attr-defined]  # copied
     with pytest.raises(AttributeError):
-        builtin.__no_such_name__  # noqa: B018
+        builtin.__no_such_name__  # type: ignore[attr-defined]  # noqa: B018 - deliberately missing
     with pytest.raises(AttributeError):
-        builtin.no_such_builtin  # noqa: B018
+        builtin.no_such_builtin  # type: ignore[attr-defined]  # noqa: B018 - deliberately missing
 
 
 def test_import_patched_reimports_the_packages_own_submodules(tmp_path: Path) -> None:

@@ -66,7 +66,11 @@ def test_get_blocks_until_put_fifo() -> None:
     pool = counting_pool(max_size=1)
     item = pool.get()
     got: list[tuple[int, int]] = []
-    waiters = [eventlet.spawn(lambda i=i: got.append((i, pool.get()))) for i in range(3)]
+
+    def getter(i: int) -> None:
+        got.append((i, pool.get()))
+
+    waiters = [eventlet.spawn(getter, i) for i in range(3)]
     settle()
     assert pool.waiting() == 3
     for i in range(3):

@@ -89,7 +89,11 @@ def test_put_hands_item_to_waiting_getter() -> None:
 def test_getters_served_fifo() -> None:
     q: Queue[Any] = Queue()
     got: list[tuple[int, int]] = []
-    threads = [eventlet.spawn(lambda i=i: got.append((i, q.get()))) for i in range(5)]
+
+    def getter(i: int) -> None:
+        got.append((i, q.get()))
+
+    threads = [eventlet.spawn(getter, i) for i in range(5)]
     settle()
     for item in range(5):
         q.put(item)

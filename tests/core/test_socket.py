@@ -10,18 +10,25 @@ import os
 import socket as stdsocket
 import struct
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 import eventlet
 from eventlet import greenio
 from eventlet.green import socket
-from eventlet.greenio.socket import GreenSocket, parse_timeout
+from eventlet.greenio._waiting import parse_timeout
+from eventlet.greenio.socket import GreenSocket
 from eventlet.hubs import trampoline
 from eventlet.testing import hub_turns
 
 pytestmark = pytest.mark.usefixtures("any_hub")
+
+
+def green(sock: stdsocket.socket) -> GreenSocket:
+    """``sock``, typed as the green socket it is (to type checkers the green class is the standard one)."""
+    assert isinstance(sock, GreenSocket)
+    return sock
 
 
 def tcp_pair(family: int = socket.AF_INET, host: str = "127.0.0.1") -> tuple[GreenSocket, GreenSocket]:
@@ -32,7 +39,7 @@ def tcp_pair(family: int = socket.AF_INET, host: str = "127.0.0.1") -> tuple[Gre
         client = socket.socket(family, socket.SOCK_STREAM)
         client.connect(listener.getsockname()[:2])
         server, _ = listener.accept()
-    return client, server
+    return green(client), green(server)
 
 
 @pytest.fixture
@@ -49,14 +56,15 @@ def test_is_a_real_stdlib_socket() -> None:
         assert socket.socket is GreenSocket is greenio.GreenSocket
         assert sock.family == socket.AF_INET and sock.type == socket.SOCK_STREAM
         assert sock.gettimeout() is None and sock.getblocking() and sock.timeout is None
-        assert sock.fd is sock
+        assert green(sock).fd is sock
         assert not os.get_blocking(sock.fileno())  # the OS socket is always non-blocking
 
 
 def test_module_reexports_the_stdlib() -> None:
     assert socket.AF_INET == stdsocket.AF_INET
     assert socket.timeout is TimeoutError and socket.error is OSError
-    assert socket._GLOBAL_DEFAULT_TIMEOUT is stdsocket._GLOBAL_DEFAULT_TIMEOUT
+    # private in the standard module, absent from its stubs
+    assert socket._GLOBAL_DEFAULT_TIMEOUT is stdsocket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defined]
     assert socket.CMSG_LEN is stdsocket.CMSG_LEN  # found through the module __getattr__
     with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
         socket.nonexistent  # noqa: B018
@@ -173,9 +181,9 @@ def test_settimeout_matches_stdlib() -> None:
             assert green.timeout == plain.timeout
         for bad in ("1", -1, float("nan"), 1j):
             with pytest.raises(Exception) as green_error:
-                green.settimeout(bad)
+                green.settimeout(bad)  # type: ignore[arg-type]  # deliberately wrong values
             with pytest.raises(Exception) as plain_error:
-                plain.settimeout(bad)
+                plain.settimeout(bad)  # type: ignore[arg-type]
             assert type(green_error.value) is type(plain_error.value)
             assert str(green_error.value) == str(plain_error.value)
         green.setblocking(False)
@@ -183,7 +191,7 @@ def test_settimeout_matches_stdlib() -> None:
         green.setblocking(True)
         assert green.gettimeout() is None
         with pytest.raises(TypeError):
-            green.setblocking(1.5)
+            green.setblocking(1.5)  # type: ignore[arg-type]  # deliberately not a bool
     assert parse_timeout(3) == 3.0
 
 
@@ -273,12 +281,12 @@ def full_listener() -> tuple[GreenSocket, list[GreenSocket]]:
     listener.listen(0)
     fillers = []
     for _ in range(4):
-        sock = socket.socket()
+        sock = green(socket.socket())
         sock.setblocking(False)
         sock.connect_ex(listener.getsockname())
         fillers.append(sock)
     trampoline(fillers[0], write=True)  # connected: the backlog is full
-    return listener, fillers
+    return green(listener), fillers
 
 
 def test_connect_timeouts() -> None:
@@ -731,7 +739,7 @@ def test_wait_until_a_deadline_already_past() -> None:
 
     from eventlet.hubs.hub import EV_READ
 
-    with socket.socket() as sock, pytest.raises(TimeoutError, match="timed out"):
+    with green(socket.socket()) as sock, pytest.raises(TimeoutError, match="timed out"):
         sock._wait_until(EV_READ, time.monotonic() - 1)
 
 
@@ -907,9 +915,9 @@ def test_attributes_can_be_replaced_on_an_instance() -> None:
     sent: list[bytes] = []
     original_send = server.send
 
-    def short_send(data: bytes, *args: int) -> int:
+    def short_send(data: bytes, flags: int = 0) -> int:
         sent.append(bytes(data[:3]))
-        return original_send(data[:3], *args)
+        return original_send(data[:3], flags)
 
     server.send = short_send  # type: ignore[method-assign]
     with client, server:
@@ -947,7 +955,12 @@ def test_every_new_socket_is_announced_to_the_hub(monkeypatch: pytest.MonkeyPatc
     announced: list[int] = []
     hub = get_hub()
     original = hub.mark_as_reopened
-    monkeypatch.setattr(hub, "mark_as_reopened", lambda fd: (announced.append(fd), original(fd)))
+
+    def mark_as_reopened(fd: int) -> None:
+        announced.append(fd)
+        original(fd)
+
+    monkeypatch.setattr(hub, "mark_as_reopened", mark_as_reopened)
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
@@ -958,7 +971,11 @@ def test_every_new_socket_is_announced_to_the_hub(monkeypatch: pytest.MonkeyPatc
 
 
 def test_a_reset_connection_reads_as_its_end() -> None:
-    for read in (lambda s: s.recv(10), lambda s: s.recv_into(bytearray(10))):
+    reads: tuple[Callable[[GreenSocket], bytes | int], ...] = (
+        lambda s: s.recv(10),
+        lambda s: s.recv_into(bytearray(10)),
+    )
+    for read in reads:
         client, server = tcp_pair()
         with client, server:
             server.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

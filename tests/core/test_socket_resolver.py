@@ -180,9 +180,9 @@ def test_connect_to_a_host_name_resolves_without_blocking() -> None:
 
 
 def _resolver_address(sock: socket.socket, address: object) -> object:
-    from eventlet.greenio.socket import _resolve_address
+    from eventlet.greenio._address import resolve_address
 
-    return _resolve_address(sock, address)
+    return resolve_address(sock, address)
 
 
 def test_after_fork_resets_the_pool_state() -> None:

@@ -18,6 +18,7 @@ def test_get_errno_prefers_the_errno_attribute() -> None:
 
 def test_get_errno_falls_back_to_the_first_argument() -> None:
     assert get_errno(ValueError(42, "not an OSError")) == 42
+    # upstream's quirk: the first argument, whatever it is
     assert get_errno(OSError("no number")) == "no number"
 
 

@@ -51,7 +51,11 @@ def test_empty_group() -> None:
 
 def test_spawn_passes_arguments_and_returns_green_thread() -> None:
     with TaskGroup() as tg:
-        thread = tg.spawn(lambda a, *, b: a + b, 1, b=2)
+
+        def add(a: int, *, b: int) -> int:
+            return a + b
+
+        thread = tg.spawn(add, 1, b=2)
     assert thread.wait() == 3
 
 

@@ -10,7 +10,7 @@ import textwrap
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -28,7 +28,11 @@ def pool() -> Iterator[tpool.ThreadPool]:
 
 def test_result_and_real_os_thread(pool: tpool.ThreadPool) -> None:
     main_ident = threading.get_ident()
-    result, ident = pool.execute(lambda x, y=1: (x + y, threading.get_ident()), 1, y=2)
+
+    def add_and_say_where(x: int, y: int = 1) -> tuple[int, int]:
+        return x + y, threading.get_ident()
+
+    result, ident = pool.execute(add_and_say_where, 1, y=2)
     assert result == 3 and ident != main_ident
     assert pool.running == 3 and pool.size == 3
 
@@ -64,7 +68,11 @@ def test_hub_keeps_running_while_a_worker_blocks(pool: tpool.ThreadPool) -> None
 
 
 def test_many_concurrent_calls(pool: tpool.ThreadPool) -> None:
-    calls = [eventlet.spawn(pool.execute, pow, n, 2) for n in range(20)]
+
+    def power(base: int, exponent: int) -> int:
+        return int(pow(base, exponent))
+
+    calls = [eventlet.spawn(pool.execute, power, n, 2) for n in range(20)]
     assert [call.wait() for call in calls] == [n * n for n in range(20)]
 
 
@@ -300,7 +308,7 @@ class Resource:
     def __enter__(self) -> str:
         return "entered"
 
-    def __exit__(self, *exc: object) -> bool:
+    def __exit__(self, *exc: object) -> Literal[False]:
         return False
 
 
@@ -480,7 +488,7 @@ def test_start_real_thread_is_a_named_daemon_thread_under_the_programs_hooks() -
         started = tpool.start_real_thread(work, name="helper-1")
         assert done.wait(30)
     finally:
-        threading.setprofile(saved)  # type: ignore[arg-type]
+        threading.setprofile(saved)
     assert inside == ["helper-1", True, started] and started != threading.get_ident()
     assert "work" in seen
 
@@ -494,10 +502,10 @@ def test_start_real_thread_without_hooks_runs_untraced() -> None:
         traced.append(sys.gettrace())
         done.set()
 
-    threading.settrace(None)  # type: ignore[arg-type]
+    threading.settrace(None)
     try:
         tpool.start_real_thread(work)
         assert done.wait(30)
     finally:
-        threading.settrace(saved)  # type: ignore[arg-type]
+        threading.settrace(saved)
     assert traced == [None]

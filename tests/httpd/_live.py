@@ -208,18 +208,24 @@ def read_all(sock: socket.socket) -> bytes:
     return b"".join(chunks)
 
 
-def parse_responses(data: bytes, methods: list[str] | None = None) -> list[http.client.HTTPResponse]:
+class ParsedResponse(http.client.HTTPResponse):
+    """A response parsed by :func:`parse_responses`, its whole body read into ``body``."""
+
+    body: bytes
+
+
+def parse_responses(data: bytes, methods: list[str] | None = None) -> list[ParsedResponse]:
     """Parse the concatenated responses in ``data`` (bodies read into ``.body``)."""
     stream = _Stream(io.BytesIO(data))
     responses = []
     index = 0
     while stream.peek(1):
         method = methods[index] if methods and index < len(methods) else "GET"
-        resp = http.client.HTTPResponse(_File(stream), method=method)  # type: ignore[arg-type]
+        resp = ParsedResponse(_File(stream), method=method)  # type: ignore[arg-type]
         resp.begin()
         if resp.status == 100:
             continue
-        resp.body = resp.read()  # type: ignore[attr-defined]
+        resp.body = resp.read()
         responses.append(resp)
         index += 1
         if resp.will_close:
@@ -227,7 +233,7 @@ def parse_responses(data: bytes, methods: list[str] | None = None) -> list[http.
     return responses
 
 
-def exchange(server: LiveServer, raw: bytes, methods: list[str] | None = None) -> list[Any]:
+def exchange(server: LiveServer, raw: bytes, methods: list[str] | None = None) -> list[ParsedResponse]:
     """Send ``raw`` on a new connection, half-close, and parse every response until EOF."""
     with server.connect() as sock:
         sock.sendall(raw)

@@ -42,7 +42,7 @@ def servers() -> Iterator[dict[tuple[tuple[str, int], ...], LiveServer]]:
     started: dict[tuple[tuple[str, int], ...], LiveServer] = {}
     try:
         for options in {case.options for case in VALID + INVALID}:
-            started[options] = LiveServer(echo_app, **dict(options)).start()
+            started[options] = LiveServer(echo_app, None, **dict(options)).start()
         yield started
     finally:
         for server in started.values():

@@ -35,7 +35,8 @@ def test_keepalive_hello_world(hub: str) -> None:
     assert first.body == b"Hello, World!"
     assert first.getheader("Content-Length") == "13"
     assert first.getheader("Server") == "eventlet-httpd"
-    assert first.getheader("Date").endswith(" GMT")
+    date = first.getheader("Date")
+    assert date is not None and date.endswith(" GMT")
     assert first.getheader("Connection") is None
 
 
@@ -101,7 +102,7 @@ def test_body_arriving_in_pieces() -> None:
 
 
 def test_generator_response_is_chunked_on_http11_and_delimited_on_http10() -> None:
-    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterator[bytes]:
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterator[bytes | bytearray]:
         start_response("200 OK", [("Content-Type", "text/plain")])
         yield b"one "
         yield b""

@@ -188,7 +188,8 @@ def test_sendfile_to_a_vanishing_client(tmp_path: Any, caplog: pytest.LogCapture
 
 
 def test_500_to_a_client_that_is_gone() -> None:
-    started, gone = threading.Event(), eventlet.Event()
+    started = threading.Event()
+    gone: eventlet.Event[None] = eventlet.Event()
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         started.set()
@@ -385,7 +386,7 @@ def test_gunicorn_option_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
     from eventlet.httpd.gunicorn import EventletWorker
 
     worker = EventletWorker.__new__(EventletWorker)
-    worker.cfg = types.SimpleNamespace(
+    cfg = types.SimpleNamespace(
         worker_connections=5,
         keepalive=0,
         graceful_timeout=3,
@@ -395,18 +396,20 @@ def test_gunicorn_option_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
         is_ssl=False,
         accesslog=None,
     )
-    worker.log = types.SimpleNamespace(access_log=logging.getLogger("gunicorn.access"))
+    # stand-ins for gunicorn's Config and Logger, and for the worker's Event
+    worker.cfg = cfg  # type: ignore[assignment]
+    worker.log = types.SimpleNamespace(access_log=logging.getLogger("gunicorn.access"))  # type: ignore[assignment]
     options = worker._options()
     assert options["keepalive"] is False and "max_request_line" not in options
     assert options["access_log"] is False
-    worker.cfg.accesslog = "-"
+    cfg.accesslog = "-"
     assert worker._options()["access_log"] is worker.log.access_log
-    worker._exit = types.SimpleNamespace(ready=lambda: True)
+    worker._exit = types.SimpleNamespace(ready=lambda: True)  # type: ignore[assignment]
     worker._wake()  # already woken: nothing to do
     import gunicorn.sock
 
     monkeypatch.setattr(gunicorn.sock, "ssl_context", lambda cfg: "a context")
-    worker.cfg.is_ssl = True
+    cfg.is_ssl = True
     assert worker._options()["ssl_context"] == "a context"
 
 
@@ -415,7 +418,7 @@ def test_gunicorn_trusted_proxies_mapping() -> None:
     from eventlet.httpd.gunicorn import EventletWorker
 
     worker = EventletWorker.__new__(EventletWorker)
-    worker.cfg = types.SimpleNamespace(
+    cfg = types.SimpleNamespace(
         worker_connections=5,
         keepalive=2,
         graceful_timeout=3,
@@ -428,7 +431,9 @@ def test_gunicorn_trusted_proxies_mapping() -> None:
         proxy_protocol="off",  # gunicorn 24 spells it off/v1/v2/auto; 23, False/True
         proxy_allow_ips=["10.0.0.1"],
     )
-    worker.log = types.SimpleNamespace(access_log=None)
+    # stand-ins for gunicorn's Config and Logger
+    worker.cfg = cfg  # type: ignore[assignment]
+    worker.log = types.SimpleNamespace(access_log=None)  # type: ignore[assignment]
     options = worker._options()
     assert options["forwarded_allow_ips"] == ["127.0.0.1"] and "proxy_protocol" not in options
     worker.cfg.proxy_protocol = "v1"

@@ -18,7 +18,7 @@ import pytest
 import eventlet
 from eventlet.httpd import Server, WebSocketWSGI
 from eventlet.testing import hub_turns
-from tests.httpd._live import hello_app, live, logged, parse_responses, read_all
+from tests.httpd._live import LiveServer, hello_app, live, logged, parse_responses, read_all
 
 GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 StartResponse = Callable[..., Any]
@@ -68,7 +68,8 @@ def test_cap_closes_the_longest_idle_keepalive_connection_for_a_new_client() -> 
 
 
 def test_cap_waits_for_a_connection_to_go_idle_then_closes_it() -> None:
-    started, release = threading.Event(), eventlet.Event()
+    started = threading.Event()
+    release: eventlet.Event[None] = eventlet.Event()
 
     def slow(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         started.set()
@@ -215,7 +216,7 @@ def _ws_frame(opcode: int, payload: bytes, fin: bool) -> bytes:
     return struct.pack("!BB", (0x80 if fin else 0) | opcode, 0x80 | len(payload)) + mask + masked
 
 
-def _ws_connect(server: Any, path: str = "/") -> socket.socket:
+def _ws_connect(server: LiveServer, path: str = "/") -> socket.socket:
     sock = server.connect()
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall(

@@ -100,9 +100,9 @@ def test_socket_timeout_bounds_writes_to_a_client_that_does_not_read() -> None:
 
 
 def test_socket_timeout_none_disables_io_deadlines() -> None:
-    with live(echo := _echo_app(), socket_timeout=None) as server:
+    with live(_echo_app(), socket_timeout=None) as server:
         responses = exchange(server, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok")
-    assert responses[0].body == b"ok" and echo
+    assert responses[0].body == b"ok"
 
 
 def _echo_app() -> Callable[..., list[bytes]]:
@@ -117,7 +117,8 @@ def _echo_app() -> Callable[..., list[bytes]]:
 
 
 def test_max_connections_pauses_accepting_while_the_connection_is_busy() -> None:
-    started, release = threading.Event(), eventlet.Event()
+    started = threading.Event()
+    release: eventlet.Event[None] = eventlet.Event()
 
     def slow(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         started.set()
@@ -165,7 +166,8 @@ def test_stop_closes_idle_connections_at_once() -> None:
 
 
 def test_stop_lets_in_flight_requests_finish_with_connection_close() -> None:
-    entered, release = threading.Event(), eventlet.Event()
+    entered = threading.Event()
+    release: eventlet.Event[None] = eventlet.Event()
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         entered.set()
@@ -314,7 +316,12 @@ def test_keyboard_interrupt_stops_gracefully_then_propagates() -> None:
     server = LiveServer(hello_app).start()
     assert server.server is not None
     srv = server.server
-    server.call(lambda: srv._hub.call_soon(srv._acceptor.throw, KeyboardInterrupt()))
+
+    def interrupt_the_acceptor() -> None:
+        assert srv._acceptor is not None
+        srv._hub.call_soon(srv._acceptor.throw, KeyboardInterrupt())
+
+    server.call(interrupt_the_acceptor)
     server.thread.join(5)
     assert isinstance(server.error, KeyboardInterrupt)
     assert srv.stopping

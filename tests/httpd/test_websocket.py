@@ -14,6 +14,7 @@ pytest.importorskip("websockets")
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.frames import Close as TheirClose
 from websockets.sync.client import connect
+from websockets.typing import Origin
 
 import eventlet
 from eventlet.httpd import WebSocket, WebSocketWSGI
@@ -62,6 +63,12 @@ def _url(server: LiveServer, path: str = "/ws") -> str:
     return f"ws://127.0.0.1:{server.port}{path}"
 
 
+def _text(message: str | bytes) -> str:
+    """A message received in a text frame."""
+    assert isinstance(message, str)
+    return message
+
+
 def test_text_binary_and_keepalive_http_alongside(server: LiveServer) -> None:
     with connect(_url(server), compression=None) as ws:
         ws.send("hello")
@@ -75,6 +82,7 @@ def test_text_binary_and_keepalive_http_alongside(server: LiveServer) -> None:
 
 def test_permessage_deflate_negotiated(server: LiveServer) -> None:
     with connect(_url(server)) as ws:
+        assert ws.response is not None
         assert "permessage-deflate" in ws.response.headers.get("Sec-WebSocket-Extensions", "")
         big = "compress me " * 5000
         for _ in range(3):
@@ -152,9 +160,9 @@ def test_origin_checker_and_bad_upgrades(server: LiveServer) -> None:
     checked = WebSocketWSGI(echo, origin_checker=lambda origin: origin == "http://good")
     with live(router(checked)) as other:
         with pytest.raises(InvalidStatus) as info:
-            connect(_url(other), origin="http://evil")
+            connect(_url(other), origin=Origin("http://evil"))
         assert info.value.response.status_code == 403
-        with connect(_url(other), origin="http://good") as ws:
+        with connect(_url(other), origin=Origin("http://good")) as ws:
             ws.send("ok")
             assert ws.recv(timeout=5) == "ok"
     plain = exchange(server, b"GET /ws HTTP/1.1\r\nHost: x\r\n\r\n")[0]
@@ -214,7 +222,7 @@ def test_concurrent_senders_and_waiter() -> None:
 
     with live(router(WebSocketWSGI(handler, deflate=DeflateConfig()))) as server:
         with connect(_url(server)) as ws:
-            got = [ws.recv(timeout=5) for _ in range(40)]
+            got = [_text(ws.recv(timeout=5)) for _ in range(40)]
             ws.send("done")
     assert sorted(got) == sorted(f"{t}{i}" for t in "ab" for i in range(20))
     assert [m for m in got if m.startswith("a")] == [f"a{i}" for i in range(20)]

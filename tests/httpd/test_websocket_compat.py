@@ -113,6 +113,12 @@ def _url(server: LiveServer, path: str) -> str:
     return f"ws://127.0.0.1:{server.port}{path}"
 
 
+def _text(message: str | bytes) -> str:
+    """A message received in a text frame."""
+    assert isinstance(message, str)
+    return message
+
+
 # -- the handshake -------------------------------------------------------------------------------
 
 
@@ -270,6 +276,7 @@ def test_deflate_negotiation_as_upstream(server: LiveServer, offer: str, answer:
 
 def test_text_binary_fragmented_and_compressed_with_websockets(server: LiveServer) -> None:
     with connect(_url(server, "/echo"), max_size=None) as ws:
+        assert ws.response is not None
         assert "permessage-deflate" in ws.response.headers["Sec-WebSocket-Extensions"]
         for message in ("hello", b"\x00\x01\xff", "ünïcödé ☃", "", b"", "x" * 1000):
             ws.send(message)
@@ -292,6 +299,7 @@ def test_negotiated_deflate_parameters_are_honoured(server: LiveServer, options:
 
     factory = ClientPerMessageDeflateFactory(**options)
     with connect(_url(server, "/echo"), extensions=[factory], compression=None, max_size=None) as ws:
+        assert ws.response is not None
         answer = ws.response.headers["Sec-WebSocket-Extensions"]
         assert all(name in answer for name in options)
         big = "".join(f"line {i} of a long and repetitive text\n" for i in range(20))[:990]
@@ -322,7 +330,7 @@ def test_frames_sent_with_the_head_are_not_lost(server: LiveServer) -> None:
 
 def test_concurrent_senders_keep_the_compressor_in_order() -> None:
     with live(WebSocketWSGI(handler)) as other, connect(_url(other, "/senders?senders")) as ws:
-        got = [ws.recv(timeout=5) for _ in range(40)]
+        got = [_text(ws.recv(timeout=5)) for _ in range(40)]
         ws.send("done")
         assert expect("senders") == ("senders", "done")
     assert [m for m in got if m.startswith("a")] == [f"a{i}" for i in range(20)]

@@ -94,7 +94,7 @@ class SwiftHttpProtocol(HttpProtocol):
     reject_bad_requests = False
     errors: list[str] = []
 
-    class MessageClass(HttpProtocol.MessageClass):  # type: ignore[misc,name-defined]
+    class MessageClass(HttpProtocol.MessageClass):  # type: ignore[misc]  # HttpProtocol: an Any base
         def get_default_type(self) -> str:
             return ""
 
@@ -120,7 +120,8 @@ class SwiftHttpProtocol(HttpProtocol):
         self.request_version = version
         self.command, self.path = words[0], words[1]
         try:
-            self.headers = http_client.parse_headers(self.rfile, _class=self.MessageClass)
+            # copied from http.client, outside its __all__
+            self.headers = http_client.parse_headers(self.rfile, _class=self.MessageClass)  # type: ignore[attr-defined]
         except http_client.HTTPException as err:
             self.send_error(431, "Too many headers", str(err))
             return False

@@ -16,6 +16,11 @@ def add(a: int, b: int) -> int:
     return a + b
 
 
+def concat(a: bytes, b: bytes) -> bytes:
+    """a + b, of bytes."""
+    return a + b
+
+
 def square(x: int) -> int:
     """x squared."""
     return x * x

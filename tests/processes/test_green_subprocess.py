@@ -126,6 +126,7 @@ def test_run_timeout_kills_reaps_and_keeps_partial_output(any_hub: object, io_mo
     with pytest.raises(subprocess.TimeoutExpired) as info:
         subprocess.run(["sh", "-c", "echo $$; exec sleep 10"], capture_output=True, timeout=0.3)
     assert info.value.timeout == 0.3
+    assert info.value.stdout is not None
     pid = int(info.value.stdout)
     assert process_state(pid) is None
     assert not zombie_children()
@@ -336,7 +337,7 @@ def test_two_hundred_children_at_once_while_the_hub_serves_others(any_hub: objec
     assert all(proc.poll() is None for proc in procs)
     ticks_before = ticks[0]
 
-    def release(proc: subprocess.Popen[bytes]) -> int:
+    def release(proc: subprocess.Popen) -> int | None:
         return proc.communicate(b"go\n", timeout=30)[0] or proc.returncode
 
     threads = [eventlet.spawn(release, proc) for proc in procs]

@@ -276,7 +276,7 @@ def test_a_big_task_stuck_behind_a_dying_one_is_rerun(io_mode: str, no_leaks: No
     big = b"x" * (2 << 20)
     with ProcessPool(1, prefetch=2) as pool:
         dying = pool.apply_async(tasks.die)
-        stuck = pool.apply_async(tasks.add, (big, b"!"))  # the writer blocks on the full pipe
+        stuck = pool.apply_async(tasks.concat, (big, b"!"))  # the writer blocks on the full pipe
         with pytest.raises(WorkerDied):
             dying.get(timeout=10)
         assert stuck.get(timeout=10) == big + b"!"

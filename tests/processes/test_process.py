@@ -156,7 +156,7 @@ def test_leaving_the_block_kills_and_reaps(no_leaks: None, io_mode: str) -> None
 def test_many_processes_concurrently(any_hub: object) -> None:
     def one(index: int) -> bytes:
         with Process([PY, "-c", f"print({index} * 2)"], stdin=None) as proc:
-            out = proc.stdout.read(timeout=30)
+            out: bytes = proc.stdout.read(timeout=30)
             proc.wait()
             return out
 

@@ -6,6 +6,7 @@ import datetime
 import errno
 import socket
 import ssl
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ import eventlet
 import eventlet.ssl
 from eventlet.green import socket as green_socket
 from eventlet.hubs import trampoline
-from eventlet.ssl._pyopenssl import cert_to_dict, translate_error
+from eventlet.ssl import GreenSSLSocket
+from eventlet.ssl._pyopenssl import PyOpenSSLSocket, translate_error
+from eventlet.ssl._pyopenssl_compat import cert_to_dict
 from eventlet.ssl._raw import GreenRawSocket, parse_timeout
 from tests.ssl.conftest import BACKENDS, Certs, client_context, connect, server_context
 
@@ -207,7 +210,7 @@ def test_deferred_handshake_on_every_entry_point(certs: Certs, green_hub: Any, b
     listener.settimeout(5.0)
     port = listener.getsockname()[1]
     ctx = client_context(certs, backend)
-    calls = [
+    calls: list[Callable[[GreenSSLSocket | PyOpenSSLSocket], object]] = [
         lambda s: s.write(b"w"),
         lambda s: s.sendall(b"s"),
         lambda s: s.getpeercert(),
@@ -263,8 +266,13 @@ def test_handshake_timeout_variants(certs: Certs, tls_server: Any, backend: str)
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_nonblocking_write_backpressure(certs: Certs, tls_server: Any, backend: str) -> None:
-    done = eventlet.Event()
-    server = tls_server(server_context(certs, backend), lambda conn: conn.recv(1) and done.wait())
+    done: eventlet.Event[None] = eventlet.Event()
+
+    def stall_after_a_byte(conn: GreenSSLSocket | PyOpenSSLSocket) -> None:
+        if conn.recv(1):
+            done.wait()  # the server reads no more until the end of the test
+
+    server = tls_server(server_context(certs, backend), stall_after_a_byte)
     conn = connect(server.port, client_context(certs, backend))
     with conn:
         conn.setblocking(False)

@@ -33,6 +33,7 @@ def _wait(proc: subprocess.Popen[bytes], limit: float = 10.0) -> None:
 @pytest.mark.skipif(OPENSSL is None, reason="needs the openssl binary")
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_client_against_openssl_s_server(certs: Certs, green_hub: Any, backend: str) -> None:
+    assert OPENSSL is not None  # the skipif above
     server = subprocess.Popen(
         [
             OPENSSL,
@@ -89,6 +90,7 @@ def test_openssl_s_client_against_server(certs: Certs, tls_server: Any, backend:
         conn.unwrap()  # a close alert, so s_client sees a clean end
 
     server = tls_server(server_context(certs, backend), one_line)
+    assert OPENSSL is not None  # the skipif above
     client = subprocess.Popen(
         [
             OPENSSL,
@@ -140,6 +142,7 @@ def _http_responder(conn: Any) -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_curl_against_https_responder(certs: Certs, tls_server: Any, backend: str) -> None:
     server = tls_server(server_context(certs, backend, alpn_protocols=["http/1.1"]), _http_responder)
+    assert CURL is not None  # the skipif above
     client = subprocess.Popen(
         [
             CURL,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -204,12 +205,13 @@ def test_shutdown_and_sendfile(certs: Certs, tls_server: Any, backend: str, tmp_
 def test_flags_are_refused(certs: Certs, tls_server: Any, backend: str) -> None:
     server = tls_server(server_context(certs, backend))
     with connect(server.port, client_context(certs, backend)) as conn:
-        for call in (
+        calls: tuple[Callable[[], object], ...] = (
             lambda: conn.recv(1, socket.MSG_PEEK),
             lambda: conn.recv_into(bytearray(1), 1, socket.MSG_PEEK),
             lambda: conn.send(b"x", socket.MSG_OOB),
             lambda: conn.sendall(b"x", socket.MSG_OOB),
-        ):
+        )
+        for call in calls:
             with pytest.raises(ValueError):
                 call()
 

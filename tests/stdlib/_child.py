@@ -77,7 +77,7 @@ def _without(suite: unittest.TestSuite, skip: set[str], result: RecordingResult)
     """``suite`` less the tests in ``skip``, each recorded as outcome ``hang`` instead."""
     if not skip:
         return suite
-    kept = []
+    kept: list[unittest.TestSuite | unittest.TestCase] = []
     for test in suite:
         if isinstance(test, unittest.TestSuite):
             kept.append(_without(test, skip, result))

@@ -433,6 +433,10 @@ def test_main_refuses_an_environment_with_upstream_or_without_ours(
     argv = ["--cache", str(tmp_path / "cache"), "--python", bare, "--output", str(tmp_path / "out")]
     assert run.main(argv) == 2
     assert "cannot test" in capsys.readouterr().err
-    monkeypatch.setattr(run.sdist, "fetch", lambda cache: (_ for _ in ()).throw(sdist.SdistError("offline")))
+
+    def offline(cache: Path) -> Path:
+        raise sdist.SdistError("offline")
+
+    monkeypatch.setattr(sdist, "fetch", offline)  # the module run uses
     assert run.main(argv) == 2
     assert "offline" in capsys.readouterr().err

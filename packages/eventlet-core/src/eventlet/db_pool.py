@@ -323,6 +323,41 @@ class GenericConnectionWrapper:
     """
 
     _base: Any
+    # The methods set below, one per name of _CONNECTION_METHODS: the connection's, whatever they take
+    # and return (a test checks that the two lists agree).
+    affected_rows: Callable[..., Any]
+    autocommit: Callable[..., Any]
+    begin: Callable[..., Any]
+    change_user: Callable[..., Any]
+    character_set_name: Callable[..., Any]
+    close: Callable[..., Any]
+    commit: Callable[..., Any]
+    cursor: Callable[..., Any]
+    dump_debug_info: Callable[..., Any]
+    errno: Callable[..., Any]
+    error: Callable[..., Any]
+    errorhandler: Callable[..., Any]
+    get_server_info: Callable[..., Any]
+    insert_id: Callable[..., Any]
+    literal: Callable[..., Any]
+    ping: Callable[..., Any]
+    query: Callable[..., Any]
+    rollback: Callable[..., Any]
+    select_db: Callable[..., Any]
+    server_capabilities: Callable[..., Any]
+    set_character_set: Callable[..., Any]
+    set_isolation_level: Callable[..., Any]
+    set_server_option: Callable[..., Any]
+    set_sql_mode: Callable[..., Any]
+    show_warnings: Callable[..., Any]
+    shutdown: Callable[..., Any]
+    sqlstate: Callable[..., Any]
+    stat: Callable[..., Any]
+    store_result: Callable[..., Any]
+    string_literal: Callable[..., Any]
+    thread_id: Callable[..., Any]
+    use_result: Callable[..., Any]
+    warning_count: Callable[..., Any]
 
     def __init__(self, baseconn: Any) -> None:
         self._base = baseconn

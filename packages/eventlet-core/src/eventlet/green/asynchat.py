@@ -6,6 +6,9 @@ and the green ``socket``.
 
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING
+
 from eventlet import patcher
 from eventlet.green import asyncore, socket
 
@@ -13,3 +16,6 @@ _copy = patcher.import_patched("asynchat", ("asyncore", asyncore), ("socket", so
 globals().update({key: value for key, value in vars(_copy).items() if not key.startswith("__")})
 __all__ = [name for name in vars(_copy) if not name.startswith("_")]
 __patched__: list[str] = []
+
+if TYPE_CHECKING and sys.version_info < (3, 12):  # for type checkers, the standard module's names
+    from asynchat import *  # noqa: F403

@@ -220,7 +220,10 @@ def _join_at_exit() -> None:
 
     Those that can never run again (parked on a hub that is gone) are not waited for.
     """
-    main_lock = getattr(_copy._main_thread, "_tstate_lock", None)  # _shutdown releases that one
+    # _shutdown releases the main thread's own lock, when the module was imported in this thread;
+    # imported in another one (a server's OS thread, say), that lock is stranded like the rest.
+    main = _copy._main_thread
+    main_lock = getattr(main, "_tstate_lock", None) if main.ident == _copy.get_ident() else None
     locks = [lock for lock in getattr(_copy, "_shutdown_locks", ()) if lock is not main_lock]
     _green_thread.release_stranded(locks)
     _copy._shutdown()
