@@ -57,9 +57,13 @@ def test_console_session(server: tuple[int, dict[str, Any]], capsys: pytest.Capt
     port, namespace = server
     client = Client(port)
     banner = client.read_until()
-    assert "Python" in banner and "backdoor" in banner and banner.endswith(">>> ")
+    assert "Python" in banner
+    assert "backdoor" in banner
+    assert banner.endswith(">>> ")
     lines = banner.splitlines()  # the interpreter's three banner lines, then the prompt
-    assert len(lines) == 4 and "InteractiveConsole" in lines[2] and lines[1].startswith("Type ")
+    assert len(lines) == 4
+    assert "InteractiveConsole" in lines[2]
+    assert lines[1].startswith("Type ")
     assert client.run("print(answer + 1)") == "42\n>>> "
     assert client.run("answer * 2") == "82\n>>> "
     assert "ZeroDivisionError" in client.run("1/0")
@@ -160,10 +164,11 @@ class FlakyListener:
 
 def test_server_retries_resource_errors_and_closes_on_others() -> None:
     listener = FlakyListener()
-    with pytest.raises(OSError) as info:
+    with pytest.raises(OSError, match="accept failed") as info:
         backdoor.backdoor_server(listener)
     assert info.value.errno == errno.EBADF
-    assert listener.calls == 2 and listener.closed
+    assert listener.calls == 2
+    assert listener.closed
 
 
 def test_router_falls_back_to_the_real_stream(capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,7 +38,7 @@ def test_listen_options() -> None:
     with eventlet.listen(("127.0.0.1", port), reuse_addr=False, reuse_port=True) as server:
         assert not server.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
         assert server.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
-    with eventlet.listen(("127.0.0.1", 0)) as busy, pytest.raises(OSError):
+    with eventlet.listen(("127.0.0.1", 0)) as busy, pytest.raises(OSError, match="Address already in use"):
         eventlet.listen(busy.getsockname(), reuse_addr=False)
 
 
@@ -200,7 +200,7 @@ def test_serve_propagates_errors_of_the_listening_socket() -> None:
     serving = eventlet.spawn(eventlet.serve, server, _echo_handler)
     hub_turns(1)  # serve waits in accept
     server.close()
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="closed while a green thread waited"):
         serving.wait()
 
 

@@ -57,7 +57,8 @@ def test_select_ignores_stale_wakeups_and_keeps_waiting() -> None:
         hub_turns(1)
         b.send(b"2")
         thread.wait()
-        assert thief_data == [b"1"] and result == [([a], [], [])]
+        assert thief_data == [b"1"]
+        assert result == [([a], [], [])]
 
 
 def test_select_on_a_descriptor_closed_meanwhile_raises_ebadf() -> None:
@@ -123,7 +124,8 @@ def test_epoll_object() -> None:
         ep.unregister(a)
         ep.register(b)
         assert ep.poll(1)[0][0] == b.fileno()
-        assert not ep.closed and ep.fileno() >= 0
+        assert not ep.closed
+        assert ep.fileno() >= 0
         result = []
         ep.unregister(b)
         ep.register(a, select.EPOLLIN)
@@ -137,11 +139,12 @@ def test_epoll_object() -> None:
         assert result == [[(a.fileno(), select.EPOLLIN)]]
     assert ep.closed
     ep.close()  # twice is fine
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="closed epoll object"):
         ep.__enter__()
     plain = stdselect.epoll()
     other = select.epoll.fromfd(os.dup(plain.fileno()))
-    assert isinstance(other, select.epoll) and not other.closed
+    assert isinstance(other, select.epoll)
+    assert not other.closed
     other.close()
     plain.close()
 

@@ -20,8 +20,7 @@ import pytest
 from eventlet import hubs
 from eventlet.hubs import _wakeup
 from eventlet.hubs._wakeup import WakeupFd
-
-from ..conftest import available_hubs
+from tests.conftest import available_hubs
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="needs pthread_sigmask")
 
@@ -243,8 +242,8 @@ def test_a_closed_hub_drops_calls_from_other_threads_and_its_fd_is_never_written
         worker.start()
         worker.join()
         hub._wakeup.write()
+        os.set_blocking(reused[0], False)
         with pytest.raises(BlockingIOError):
-            os.set_blocking(reused[0], False)
             os.read(reused[0], 1)
         assert not hub._threadsafe
     finally:

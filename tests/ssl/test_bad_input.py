@@ -40,7 +40,8 @@ def test_garbage_instead_of_client_hello(certs: Certs, tls_server: Any, backend:
     assert reply == b"" or reply[:1] == b"\x15"
     raw.close()
     _still_serves(server, certs)
-    assert len(server.errors) == 1 and isinstance(server.errors[0], ssl.SSLError)
+    assert len(server.errors) == 1
+    assert isinstance(server.errors[0], ssl.SSLError)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -66,7 +67,8 @@ def test_client_aborting_mid_handshake(certs: Certs, tls_server: Any, backend: s
     aborter.close()  # RST
     _still_serves(server, certs)
     server.pool[0].wait()  # the aborted connection's green thread, done with its error
-    assert len(server.errors) == 1 and isinstance(server.errors[0], OSError)
+    assert len(server.errors) == 1
+    assert isinstance(server.errors[0], OSError)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

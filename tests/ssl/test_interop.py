@@ -112,7 +112,9 @@ def test_openssl_s_client_against_server(certs: Certs, tls_server: Any, backend:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    assert client.stdin is not None and client.stdout is not None and client.stderr is not None
+    assert client.stdin is not None
+    assert client.stdout is not None
+    assert client.stderr is not None
     client.stdin.write(b"ping from s_client\n")
     client.stdin.flush()  # with -quiet, s_client ends when the server closes, not at end of input
     _wait(client)
@@ -159,7 +161,8 @@ def test_curl_against_https_responder(certs: Certs, tls_server: Any, backend: st
         stderr=subprocess.PIPE,
     )
     _wait(client)
-    assert client.stdout is not None and client.stderr is not None
+    assert client.stdout is not None
+    assert client.stderr is not None
     out, err = client.stdout.read(), client.stderr.read()
     client.stdout.close()
     client.stderr.close()
