@@ -154,15 +154,8 @@ class PyOpenSSLSocket(TLSSocketMethods, GreenRawSocket):
         if self.do_handshake_on_connect:
             self.do_handshake()
 
-    def _wrap_accepted(self, sock: _stdsocket.socket, context: Any) -> PyOpenSSLSocket:
-        return wrap_pyopenssl(
-            sock,
-            context,
-            server_side=True,
-            do_handshake_on_connect=False,
-            suppress_ragged_eofs=self.suppress_ragged_eofs,
-            handshake_timeout=self.handshake_timeout,
-        )
+    def _wrap_accepted(self, sock: _stdsocket.socket, context: Any, **options: Any) -> PyOpenSSLSocket:
+        return wrap_pyopenssl(sock, context, **options)
 
     # ------------------------------------------------------------------ data
     @overload

@@ -178,15 +178,8 @@ class GreenSSLSocket(TLSSocketMethods, _stdssl.SSLSocket, GreenRawSocket):
         return super().cipher()
 
     # ------------------------------------------------------------------ server side
-    def _wrap_accepted(self, sock: _stdsocket.socket, context: Any) -> GreenSSLSocket:
-        return wrap_stdlib(
-            sock,
-            context,
-            server_side=True,
-            do_handshake_on_connect=False,
-            suppress_ragged_eofs=self.suppress_ragged_eofs,
-            handshake_timeout=self.handshake_timeout,
-        )
+    def _wrap_accepted(self, sock: _stdsocket.socket, context: Any, **options: Any) -> GreenSSLSocket:
+        return wrap_stdlib(sock, context, **options)
 
 
 def wrap_stdlib(

@@ -58,8 +58,8 @@ class TLSSocketMethods(_Base):
         def _write_all(self, data: Any) -> object:
             """Encrypt and send all of ``data``, the socket's timeout bounding the whole call."""
 
-        def _wrap_accepted(self, sock: _stdsocket.socket, context: Any) -> TLSSocketMethods:
-            """``sock``, accepted, wrapped server-side with ``context``; no handshake yet."""
+        def _wrap_accepted(self, sock: _stdsocket.socket, context: Any, **options: Any) -> TLSSocketMethods:
+            """``sock``, accepted, wrapped with ``context`` and the wrap function's ``options``."""
 
     # ------------------------------------------------------------------ data
     def recv(self, buflen: int = 1024, flags: int = 0) -> bytes:
@@ -160,6 +160,13 @@ class TLSSocketMethods(_Base):
         if _stdsocket.getdefaulttimeout() is None and self._green_timeout:
             plain.setblocking(True)
         source = self.context_source
-        conn = self._wrap_accepted(plain, self._context if source is None else source.context)
+        conn = self._wrap_accepted(
+            plain,
+            self._context if source is None else source.context,
+            server_side=True,
+            do_handshake_on_connect=False,
+            suppress_ragged_eofs=self.suppress_ragged_eofs,
+            handshake_timeout=self.handshake_timeout,
+        )
         conn._deferred_handshake = self.do_handshake_on_connect
         return conn, address
