@@ -14,6 +14,7 @@ import pytest
 import eventlet
 from eventlet.green import socket
 from eventlet.greenio import GreenSocket
+from eventlet.testing import hub_turns
 
 
 def tcp_pair() -> tuple[GreenSocket, GreenSocket]:
@@ -112,7 +113,7 @@ def test_close_under_a_waiting_accept_and_sendall() -> None:
             errors.append(exc.errno)
 
     threads = [eventlet.spawn(accept), eventlet.spawn(flood)]
-    eventlet.sleep(0.02)
+    hub_turns(1)  # both wait: for a connection, for room in the buffers
     listener.close()
     client.close()
     for thread in threads:
