@@ -10,9 +10,10 @@ Run ``python .ci/import_contracts.py`` (the ``lint`` tox environment does), not 
   built, then checks that the graph holds modules of every distribution.
 * After the contracts, it checks a probe that must fail (``eventlet.httpd._server`` importing
   ``eventlet.greenio`` is forbidden): a tool that saw only part of the tree would keep it.
-* It defines two contract types the configuration uses (``contract_types``):
-  :class:`DistributionsContract` (``distributions``) and :class:`SelfContainedContract`
-  (``self_contained``).
+* It defines three contract types the configuration uses (``contract_types``):
+  :class:`DistributionsContract` (``distributions``), :class:`SelfContainedContract`
+  (``self_contained``) and :class:`AcyclicContract` (``acyclic``: no import cycle anywhere,
+  function-level imports included).
 
 Exit status 0 when every contract is kept and both checks pass.
 """
@@ -168,6 +169,100 @@ class SelfContainedContract(Contract):
         for importer, imported, lines in check.metadata["violations"]:
             output.print_error(f"{importer} imports {imported} (lines {lines})")
             output.new_line()
+
+
+class AcyclicContract(Contract):
+    """No import cycle between any modules of the four distributions, lazy imports included.
+
+    The graph holds every import statement of a module, those inside functions too (they run
+    later, but a cycle through them is still two modules that need each other).  A cycle is a
+    strongly connected set of modules; ``allowed_cycles`` lists the ones tolerated for now, each as
+    the comma-separated names of exactly its modules.  An allowed cycle that grows, and one that
+    is no longer a cycle (remove it from the list then), break the contract.
+    """
+
+    type_name = "acyclic"
+
+    allowed_cycles = fields.SetField(subfield=fields.StringField(), required=False)
+
+    def check(self, graph: ImportGraph, verbose: bool) -> ContractCheck:
+        ours = sorted(module for module in graph.modules if distribution_of(module) is not None)
+        edges = {
+            module: sorted(d for d in graph.find_modules_directly_imported_by(module) if distribution_of(d))
+            for module in ours
+        }
+        allowed = {
+            frozenset(name.strip() for name in entry.split(","))
+            for entry in (self.allowed_cycles or ())  # type: ignore[attr-defined]
+        }
+        cycles = [
+            frozenset(component) for component in _strongly_connected(ours, edges) if len(component) > 1
+        ]
+        violations = []
+        for cycle in sorted(cycles, key=sorted):
+            if cycle in allowed:
+                continue
+            lines = []
+            for importer in sorted(cycle):
+                for imported in edges[importer]:
+                    if imported in cycle:
+                        details = graph.get_import_details(importer=importer, imported=imported)
+                        numbers = [d["line_number"] for d in details]
+                        lines.append(f"{importer} -> {imported} (lines {numbers})")
+            violations.append(("cycle", sorted(cycle), lines))
+        violations += [("stale", sorted(entry), []) for entry in sorted(allowed - set(cycles), key=sorted)]
+        return ContractCheck(kept=not violations, metadata={"violations": violations})
+
+    def render_broken_contract(self, check: ContractCheck) -> None:
+        for kind, modules, lines in check.metadata["violations"]:
+            if kind == "stale":
+                output.print_error(f"allowed cycle {', '.join(modules)} is no longer a cycle: remove it")
+            else:
+                output.print_error(f"import cycle between {', '.join(modules)}:")
+                for line in lines:
+                    output.print_error(f"  {line}")
+            output.new_line()
+
+
+def _strongly_connected(nodes: list[str], edges: dict[str, list[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components of the graph, iteratively (no recursion limit)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, position = work.pop()
+            if position == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            targets = edges[node]
+            if position < len(targets):
+                work.append((node, position + 1))
+                target = targets[position]
+                if target not in index:
+                    work.append((target, 0))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(component)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return components
 
 
 def _import_eventlet() -> None:

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from eventlet import patcher
-from eventlet._patch_green import patched_names
-from eventlet._patch_psycopg import patch_psycopg
+from eventlet._patching.green import patched_names
+from eventlet._patching.psycopg import patch_psycopg
+from eventlet._patching.state import PatchState
 from eventlet.green import socket as green_socket
 
 
@@ -122,7 +123,7 @@ def test_green_module_table_includes_entry_points() -> None:
 def test_missing_green_module_is_reported(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    state = patcher._Patcher()
+    state = PatchState()
     monkeypatch.setattr(state, "_green_names", {"fakemod": ["eventlet.green.no_such_module"]})
     with caplog.at_level(logging.WARNING, logger="eventlet.patcher"):
         assert state.load_green("fakemod") == []

@@ -22,25 +22,14 @@ import asyncio
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from greenlet import GreenletExit, getcurrent
+from greenlet import getcurrent
 
+from eventlet._awaiting import asyncio_hub as _asyncio_hub
 from eventlet.greenthread import GreenThread, spawn
-from eventlet.hubs import get_hub
-from eventlet.hubs.hub import BaseHub
 
 __all__ = ["get_event_loop", "spawn_for_awaitable"]
 
 T = TypeVar("T")
-
-
-def _asyncio_hub() -> Any:
-    hub: BaseHub = get_hub()
-    if getattr(hub, "loop", None) is None:
-        raise RuntimeError(
-            f"eventlet.asyncio needs the asyncio hub, not {hub.name!r}: "
-            "set EVENTLET_HUB=asyncio or call eventlet.hubs.use_hub('asyncio') first"
-        )
-    return hub
 
 
 def get_event_loop() -> asyncio.AbstractEventLoop:
@@ -79,39 +68,3 @@ def _wait_for_future(hub: Any, future: asyncio.Future[Any]) -> Any:
 def _resume_if_waiting(waiter: Any, future: asyncio.Future[Any]) -> None:
     if not waiter.dead:
         waiter.switch()
-
-
-async def _await_green_thread(thread: GreenThread[T]) -> T:
-    """What ``await thread`` runs: wait (in the loop) until the green thread finishes.
-
-    The thread's result or exception is the await's; a thread killed (``GreenletExit``) cancels
-    the await; cancelling the await kills the thread.
-    """
-    hub = _asyncio_hub()
-    loop = asyncio.get_running_loop()
-    if loop is not hub.loop:
-        raise RuntimeError("A green thread can only be awaited from the loop of its thread's hub")
-    future: asyncio.Future[T] = loop.create_future()
-
-    def on_exit(finished: GreenThread[T]) -> None:
-        if future.done():
-            return  # the await was cancelled
-        try:
-            result = finished.wait()
-        except GreenletExit:
-            future.cancel()
-        except BaseException as exc:
-            future.set_exception(exc)
-        else:
-            future.set_result(result)
-
-    def on_done(done: asyncio.Future[Any]) -> None:
-        if done.cancelled() and not thread.dead:
-            thread.kill()
-
-    future.add_done_callback(on_done)
-    thread.link(on_exit)
-    try:
-        return await future
-    finally:
-        thread.unlink(on_exit)

@@ -128,16 +128,16 @@ def hub_blocking_detection(state: bool = False, resolution: float = 1) -> Blocki
     the blocked code itself is not interrupted (upstream raises ``RuntimeError`` in it).
     """
     hub = get_hub()
-    detector: BlockingDetector | None = getattr(hub, "_blocking_detector", None)
+    detector: BlockingDetector | None = hub.blocking_detector
     if detector is not None:
         detector.stop()
-        hub._blocking_detector = None  # type: ignore[attr-defined]
+        hub.blocking_detector = None
     if not state:
         return None
     if resolution <= 0:
         raise ValueError("resolution must be positive")
     detector = BlockingDetector(hub, resolution)
-    hub._blocking_detector = detector  # type: ignore[attr-defined]
+    hub.blocking_detector = detector
     detector.start()
     return detector
 
@@ -204,7 +204,7 @@ class _TimerStacks:
 
     def uninstall(self) -> None:
         for name in ("schedule_call_global", "schedule_call_local"):
-            self.hub.__dict__.pop(name, None)
+            vars(self.hub).pop(name, None)
 
     def _recording(self, method: Callable[..., Timer]) -> Callable[..., Timer]:
         hub = self.hub

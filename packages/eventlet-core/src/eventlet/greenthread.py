@@ -65,7 +65,8 @@ def sleep(seconds: float = 0) -> None:
             return  # a hub callback yielding: there is nothing to yield to, as upstream
         raise RuntimeError("Cannot sleep in the hub: it would block forever")
     if seconds <= 0:
-        hub._ready.append(current)  # the hub switches back to us
+        resume = hub.resume  # a local first: see "Kernel operations" in eventlet.hubs.hub
+        resume(current)  # the hub switches back to us
         try:
             # The hot path of cooperative yielding: straight to the loop when it is alive and the
             # greenlet cannot have a switch_out hook (hub.switch handles the other cases).
@@ -75,7 +76,7 @@ def sleep(seconds: float = 0) -> None:
                 hub.switch()
         except BaseException:
             try:
-                hub._ready.remove(current)  # woken by an exception: do not wake it again later
+                hub.withdraw(current)  # woken by an exception: do not wake it again later
             except ValueError:
                 pass
             raise
@@ -180,10 +181,10 @@ class GreenThread(greenlet, Generic[T]):
         self._observers = None
         if not observers:
             return False
-        ready = get_hub()._ready
+        resume = get_hub().resume
         for observer in observers:
             if type(observer) is list:
-                ready.append((_wake_token, (observer, self)))
+                resume((_wake_token, (observer, self)))
             else:
                 func, args, kwargs = observer
                 try:
@@ -275,9 +276,9 @@ class GreenThread(greenlet, Generic[T]):
 
     def __await__(self) -> Generator[Any, None, T]:
         """Let an asyncio coroutine ``await`` this thread (with the asyncio hub)."""
-        from eventlet.asyncio import _await_green_thread
+        from eventlet._awaiting import await_green_thread
 
-        return _await_green_thread(self).__await__()
+        return await_green_thread(self).__await__()
 
     def __repr__(self) -> str:
         state = "done" if self.done else ("running" if self else "pending")
@@ -307,7 +308,8 @@ def spawn(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> GreenThrea
     thread._args = args
     thread._kwargs = kwargs or None  # an empty dict is not kept alive with the thread
     thread._start_timer = None
-    hub._ready.append(thread)  # the hub switches to it, and run() finds the function in the slots
+    resume = hub.resume  # a local first: see "Kernel operations" in eventlet.hubs.hub
+    resume(thread)  # the hub switches to it, and run() finds the function in the slots
     return thread
 
 
@@ -333,7 +335,8 @@ def spawn_n(func: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> gre
     except AttributeError:
         hub = get_hub()
     thread = greenlet(_start_n, hub.greenlet)
-    hub._ready.append((thread.switch, (func, args, kwargs)))
+    resume = hub.resume  # a local first: see "Kernel operations" in eventlet.hubs.hub
+    resume((thread.switch, (func, args, kwargs)))
     return thread
 
 
@@ -400,7 +403,7 @@ def kill(thread: greenlet, *throw_args: Any) -> None:
         thread.throw(*throw_args)  # the thread comes back to us, its parent, when it yields or dies
         return
     token: list[greenlet | None] = [current]
-    hub._ready.append((_wake_token, (token, None)))
+    hub.resume((_wake_token, (token, None)))
     try:
         thread.throw(*throw_args)
     finally:

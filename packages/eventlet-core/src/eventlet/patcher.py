@@ -33,33 +33,37 @@ import importlib
 import logging
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
-from eventlet import _patch_green
-from eventlet._patch_green import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
-from eventlet._patch_green import EXPLICIT_ONLY as _EXPLICIT_ONLY
-from eventlet._patch_green import KEYWORD_MODULES as KEYWORD_MODULES
-from eventlet._patch_green import GreenModules
-from eventlet._patch_green import patched_names as _patched_names
-from eventlet._patch_imports import MISSING as _MISSING
-from eventlet._patch_imports import OwnModuleFinder, is_own
-from eventlet._patch_imports import import_fresh as import_fresh
-from eventlet._patch_leftovers import REBIND as _REBIND
-from eventlet._patch_leftovers import MonkeyPatchWarning as MonkeyPatchWarning
-from eventlet._patch_leftovers import rebind_aliases, warn_leftovers
-from eventlet._patch_locks import green_existing_locks as green_existing_locks
-from eventlet._patch_originals import Unpatched
-from eventlet._patch_psycopg import patch_psycopg as _patch_psycopg
-from eventlet._patch_psycopg import psycopg_wait as _psycopg_wait  # noqa: F401 - tests check identity
+from eventlet._patching import green as _green
+from eventlet._patching.green import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
+from eventlet._patching.green import EXPLICIT_ONLY as _EXPLICIT_ONLY
+from eventlet._patching.green import KEYWORD_MODULES as KEYWORD_MODULES
+from eventlet._patching.green import patched_names as _patched_names
+from eventlet._patching.imports import MISSING as _MISSING
+from eventlet._patching.imports import OwnModuleFinder, is_own
+from eventlet._patching.imports import import_fresh as import_fresh
+from eventlet._patching.leftovers import REBIND as _REBIND
+from eventlet._patching.leftovers import MonkeyPatchWarning as MonkeyPatchWarning
+from eventlet._patching.leftovers import rebind_aliases, warn_leftovers
+from eventlet._patching.locks import green_existing_locks as green_existing_locks
+from eventlet._patching.psycopg import patch_psycopg as _patch_psycopg
+from eventlet._patching.psycopg import psycopg_wait as _psycopg_wait  # noqa: F401 - tests check identity
+from eventlet._patching.state import STATE, PatchState
+from eventlet._patching.state import import_patched as import_patched
+from eventlet._patching.state import inject as inject
+from eventlet._patching.state import original as original
+from eventlet._patching.state import original_attr as original_attr
 
-# The work is shared with private modules, each with its own notes: _patch_green (which green
-# modules exist, the keywords), _patch_imports (fresh imports, guarding eventlet's later imports),
-# _patch_leftovers (captured references: rebinding, warnings), _patch_locks (greening existing
-# locks), _patch_originals (shadows, originals, modules isolated on them: asyncio's), _patch_psycopg
-# (the PostgreSQL drivers).  This module keeps the patching state and the public API; the private
-# names above stay importable from here.
+# The work is shared with the private modules of eventlet._patching, each with its own notes: state
+# (the patching state, original() and inject(): what the rest of eventlet imports instead of this
+# module), green (which green modules exist, the keywords), imports (fresh imports, guarding
+# eventlet's later imports), leftovers (captured references: rebinding, warnings), locks (greening
+# existing locks), originals (shadows, originals, modules isolated on them: asyncio's), psycopg (the
+# PostgreSQL drivers).  This module does the monkey patching and keeps the public API; the private
+# names above stay importable from here (_state is the process's state, _Patcher its class).
 
 __all__ = [
     "CORE_GREEN_MODULES",
@@ -75,152 +79,122 @@ __all__ = [
 
 logger: logging.Logger = logging.getLogger("eventlet.patcher")
 
+#: The process's patching state, and its class (private names, kept for the tests and tools).
+_state: PatchState = STATE
+_Patcher = PatchState
+
 #: Standard module name -> the green module of eventlet-core that replaces it.
-CORE_GREEN_MODULES = _patch_green.CORE_GREEN_MODULES
+CORE_GREEN_MODULES = _green.CORE_GREEN_MODULES
 
 # Public names defined in the private modules are shown (repr, docs) as this module's.
-for _public in (MonkeyPatchWarning, import_fresh):
+for _public in (MonkeyPatchWarning, import_fresh, original, original_attr, inject, import_patched):
     _public.__module__ = __name__
 del _public
 
-#: Standard modules that eventlet's own code gets as fresh unpatched imports (see protect_own_modules).
-_FRESH = frozenset({"threading", "queue"})
 
+def _monkey_patch(state: PatchState, all: bool | None, on: Mapping[str, bool]) -> None:
+    """:func:`monkey_patch`'s work, on the process's ``state``."""
+    if os.environ.get("EVENTLET_NO_PATCH", "").strip().lower() not in ("", "0", "false", "no"):
+        logger.info("EVENTLET_NO_PATCH is set: monkey_patch() does nothing")
+        return
+    on = dict(on)
+    if "__builtin__" in on:  # the Python 2 name, still accepted upstream
+        if "builtins" in on:
+            raise TypeError("monkey_patch() got both builtins and __builtin__")
+        on["builtins"] = on.pop("__builtin__")
+    table = state.keyword_table()
+    for keyword in on:
+        if keyword not in table:
+            raise TypeError(f"monkey_patch() got an unexpected keyword argument {keyword!r}")
+    default = (True not in on.values()) if all is None else bool(all)
+    chosen = [
+        kw for kw in table if on.get(kw, default and kw not in _EXPLICIT_ONLY) and kw not in state.keywords
+    ]
+    import eventlet.hubs  # the hub registry must hold OS-thread locals
 
-class _Patcher(GreenModules, Unpatched):
-    """The process's patching state: what was patched, the original values, the original modules."""
-
-    def __init__(self) -> None:
-        GreenModules.__init__(self)
-        Unpatched.__init__(self)
-        self.keywords: dict[str, bool] = {}  # monkey_patch keywords applied -> True
-        self.warned: set[str] = set()
-        #: modules first imported by eventlet itself (asyncio, and ssl that it imports, for the
-        #: asyncio hub): what they took from a module before it was patched is not warned about
-        self.imported_for_hub: set[str] = set()
-        self.finder: OwnModuleFinder | None = None
-
-    # -------------------------------------------------------------- patching
-    def monkey_patch(self, all: bool | None, on: Mapping[str, bool]) -> None:
-        if os.environ.get("EVENTLET_NO_PATCH", "").strip().lower() not in ("", "0", "false", "no"):
-            logger.info("EVENTLET_NO_PATCH is set: monkey_patch() does nothing")
-            return
-        on = dict(on)
-        if "__builtin__" in on:  # the Python 2 name, still accepted upstream
-            if "builtins" in on:
-                raise TypeError("monkey_patch() got both builtins and __builtin__")
-            on["builtins"] = on.pop("__builtin__")
-        table = self.keyword_table()
-        for keyword in on:
-            if keyword not in table:
-                raise TypeError(f"monkey_patch() got an unexpected keyword argument {keyword!r}")
-        default = (True not in on.values()) if all is None else bool(all)
-        chosen = [
-            kw for kw in table if on.get(kw, default and kw not in _EXPLICIT_ONLY) and kw not in self.keywords
-        ]
-        import eventlet.hubs  # the hub registry must hold OS-thread locals
-
-        if chosen:
-            eventlet.hubs._before_monkey_patch()  # the asyncio hub keeps asyncio unpatched
-        plan: list[tuple[str, ModuleType]] = []
-        for keyword in chosen:
-            for name in table[keyword]:
-                if name in self.patched:
-                    continue
-                greens = self.load_green(name)
-                if not greens:
-                    if on.get(keyword) and name == keyword:
-                        logger.warning("monkey_patch(%s=True): no green module is installed", keyword)
-                    continue
-                try:
-                    importlib.import_module(name)
-                except ImportError:
-                    logger.debug("Not patching %s: it cannot be imported", name)
-                    continue
-                plan.extend((name, green) for green in greens)
-        changed: dict[str, dict[str, Any]] = {}
-        for name, green in plan:
-            changed.setdefault(name, {}).update(self.patch_module(name, green))
-        for keyword in chosen:
-            # psycopg counts as patched only once a driver took the hook (retried on every call).
-            if keyword != "psycopg" or _patch_psycopg():
-                self.keywords[keyword] = True
-        self.protect_own_modules(module for name, module in self._own_modules())
-        if self.finder is None and self.patched:
-            self.finder = OwnModuleFinder(self)
-            sys.meta_path.insert(0, self.finder)
-        held: list[str] = []
-        if "_thread" in changed:
-            # The import system's locks stay OS locks: a green wait inside an import could need
-            # an import itself (the hub's module), and two OS threads importing must exclude
-            # each other for real.
-            importlib._bootstrap._thread = self.shadow("_thread")  # type: ignore[attr-defined]
-            held = green_existing_locks(
-                self.saved["_thread"], sys.modules["eventlet.green.thread"], self.kept_unpatched()
-            )
-        warn_leftovers(self, changed, held)
-
-    def patch_module(self, name: str, green: ModuleType) -> dict[str, Any]:
-        """Copy ``green``'s replacements into standard module ``name``; return {attr: new value}."""
-        target = sys.modules[name]
-        replacements: dict[str, Any] = {}
-        for attr in _patched_names(green, target):
+    if chosen:
+        eventlet.hubs._before_monkey_patch()  # the asyncio hub keeps asyncio unpatched
+    plan: list[tuple[str, ModuleType]] = []
+    for keyword in chosen:
+        for name in table[keyword]:
+            if name in state.patched:
+                continue
+            greens = state.load_green(name)
+            if not greens:
+                if on.get(keyword) and name == keyword:
+                    logger.warning("monkey_patch(%s=True): no green module is installed", keyword)
+                continue
             try:
-                replacements[attr] = getattr(green, attr)
-            except AttributeError:
-                raise AttributeError(
-                    f"green module {green.__name__} lists {attr!r} in __patched__ but lacks it"
-                ) from None
-        hook = getattr(green, "__patch_module__", None)
-        if hook is not None:
-            replacements.update(hook(target))
-        # Names the green module removes (blocking objects it has no green version of).
-        for attr in getattr(green, "__deleted__", ()):
-            if hasattr(target, attr):
-                replacements[attr] = _MISSING
-        saved = self.saved.setdefault(name, {})
-        for attr, value in replacements.items():
-            if attr not in saved:
-                saved[attr] = getattr(target, attr, _MISSING)
-            if value is _MISSING:
-                delattr(target, attr)
-            else:
-                setattr(target, attr, value)
-        self.patched.add(name)
-        self.changes += 1
-        self.shadows.pop(name, None)  # originals stay: they were made unpatched for good
-        if name in _REBIND:
-            rebind_aliases(self, name, replacements)
-        logger.debug("Patched %s: %s", name, ", ".join(sorted(replacements)))
-        return replacements
-
-    def _own_modules(self) -> list[tuple[str, ModuleType]]:
-        return [
-            (name, module)
-            for name, module in list(sys.modules.items())
-            if is_own(name) and isinstance(module, ModuleType)
-        ]
-
-    def protect_own_modules(self, modules: Iterable[ModuleType]) -> None:
-        """Point eventlet's own modules at unpatched views of the standard modules they import.
-
-        Eventlet's code must reach the blocking originals (``select.epoll``, ``os.read``,
-        OS threads): each global of an eventlet module that is a patched standard module becomes
-        that module's :meth:`shadow`, or for ``threading`` and ``queue``, whose classes reach the
-        patched ``_thread`` through their module's globals, the :meth:`original` module.
-        """
-        stdlib = {id(sys.modules[name]): name for name in self.patched if name in sys.modules}
-        if not stdlib:
-            return
-        for module in modules:
-            namespace = vars(module)
-            for key, value in list(namespace.items()):
-                name = stdlib.get(id(value)) or self.shadow_names.get(id(value))
-                if name is not None and not key.startswith("__"):
-                    namespace[key] = self.original(name) if name in _FRESH else self.shadow(name)
+                importlib.import_module(name)
+            except ImportError:
+                logger.debug("Not patching %s: it cannot be imported", name)
+                continue
+            plan.extend((name, green) for green in greens)
+    changed: dict[str, dict[str, Any]] = {}
+    for name, green in plan:
+        changed.setdefault(name, {}).update(_patch_module(state, name, green))
+    for keyword in chosen:
+        # psycopg counts as patched only once a driver took the hook (retried on every call).
+        if keyword != "psycopg" or _patch_psycopg():
+            state.keywords[keyword] = True
+    state.protect_own_modules(module for name, module in _own_modules())
+    if state.finder is None and state.patched:
+        state.finder = OwnModuleFinder(state)
+        sys.meta_path.insert(0, state.finder)
+    held: list[str] = []
+    if "_thread" in changed:
+        # The import system's locks stay OS locks: a green wait inside an import could need
+        # an import itself (the hub's module), and two OS threads importing must exclude
+        # each other for real.
+        importlib._bootstrap._thread = state.shadow("_thread")  # type: ignore[attr-defined]
+        held = green_existing_locks(
+            state.saved["_thread"], sys.modules["eventlet.green.thread"], state.kept_unpatched()
+        )
+    warn_leftovers(state, changed, held)
 
 
-_state = _Patcher()
+def _patch_module(state: PatchState, name: str, green: ModuleType) -> dict[str, Any]:
+    """Copy ``green``'s replacements into standard module ``name``; return {attr: new value}."""
+    target = sys.modules[name]
+    replacements: dict[str, Any] = {}
+    for attr in _patched_names(green, target):
+        try:
+            replacements[attr] = getattr(green, attr)
+        except AttributeError:
+            raise AttributeError(
+                f"green module {green.__name__} lists {attr!r} in __patched__ but lacks it"
+            ) from None
+    hook = getattr(green, "__patch_module__", None)
+    if hook is not None:
+        replacements.update(hook(target))
+    # Names the green module removes (blocking objects it has no green version of).
+    for attr in getattr(green, "__deleted__", ()):
+        if hasattr(target, attr):
+            replacements[attr] = _MISSING
+    saved = state.saved.setdefault(name, {})
+    for attr, value in replacements.items():
+        if attr not in saved:
+            saved[attr] = getattr(target, attr, _MISSING)
+        if value is _MISSING:
+            delattr(target, attr)
+        else:
+            setattr(target, attr, value)
+    state.patched.add(name)
+    state.changes += 1
+    state.shadows.pop(name, None)  # originals stay: they were made unpatched for good
+    if name in _REBIND:
+        rebind_aliases(state, name, replacements)
+    logger.debug("Patched %s: %s", name, ", ".join(sorted(replacements)))
+    return replacements
+
+
+def _own_modules() -> list[tuple[str, ModuleType]]:
+    return [
+        (name, module)
+        for name, module in list(sys.modules.items())
+        if is_own(name) and isinstance(module, ModuleType)
+    ]
+
 
 #: The ``monkey_patch()`` keywords applied so far, each mapped to True (upstream's name and shape).
 already_patched: dict[str, bool] = _state.keywords
@@ -245,7 +219,7 @@ def monkey_patch(all: bool | None = None, **on: bool) -> None:
     yet; :data:`already_patched` lists the keywords applied.  With ``EVENTLET_NO_PATCH=1`` in the
     environment it does nothing (and logs so).
     """
-    _state.monkey_patch(all, on)
+    _monkey_patch(_state, all, on)
 
 
 def is_monkey_patched(module: str | ModuleType) -> bool:
@@ -255,46 +229,3 @@ def is_monkey_patched(module: str | ModuleType) -> bool:
     """
     name = module if isinstance(module, str) else module.__name__
     return name in _state.patched or name in _state.keywords
-
-
-def original(name: str) -> ModuleType:
-    """The unpatched module ``name``: imported afresh (a shadow, for built-ins), once, for good.
-
-    It stays unpatched after later ``monkey_patch()`` calls too, and is also registered as
-    ``sys.modules["__original_module_<name>"]``, as upstream eventlet does.
-    """
-    return _state.original(name)
-
-
-def original_attr(module_name: str, attr: str, default: Any = _MISSING) -> Any:
-    """The original (unpatched) value of ``module_name.attr``; ``default`` if it has none."""
-    return _state.original_attr(module_name, attr, default)
-
-
-def inject(
-    module_name: str, new_globals: dict[str, Any] | None, *additional_modules: tuple[str, ModuleType]
-) -> ModuleType:
-    """Import a private copy of ``module_name`` whose imports of the named modules get the given ones.
-
-    ``additional_modules`` are ``(name, module)`` pairs (default: every green module installed).
-    If ``new_globals`` is a dict, the copy's names are copied into it too.
-    """
-    pairs = additional_modules or tuple(_state.default_green_modules())
-    module = import_fresh(module_name, dict(pairs))
-    if new_globals is not None:
-        for key, value in vars(module).items():
-            if not (key.startswith("__") and key.endswith("__")):
-                new_globals[key] = value
-    return module
-
-
-def import_patched(
-    module_name: str, *additional_modules: tuple[str, ModuleType], **kw_additional_modules: ModuleType
-) -> ModuleType:
-    """A private copy of ``module_name`` built on green modules; the process stays unpatched.
-
-    ``import_patched("http.client")`` uses every green module installed; give ``(name, module)``
-    pairs or ``name=module`` keywords to choose which standard modules are replaced.
-    """
-    pairs = tuple(additional_modules) + tuple(kw_additional_modules.items())
-    return inject(module_name, None, *pairs)

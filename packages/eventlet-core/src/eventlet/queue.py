@@ -168,7 +168,8 @@ class LightQueue(Generic[T]):
             waiter = getters.popleft()
             waiter[1] = item
             self._tasks += 1
-            waiter[2]._ready.append((_wake, (waiter,)))
+            resume = waiter[2].resume  # a local first: see eventlet.hubs.hub
+            resume((_wake, (waiter,)))
             if self._channel:
                 sleep(0)  # a channel: the getter runs with the item before the putter goes on
             return
@@ -212,7 +213,8 @@ class LightQueue(Generic[T]):
             self._push(waiter[1])
             self._tasks += 1
             waiter[1] = _NONE
-            waiter[2]._ready.append((_wake, (waiter,)))
+            resume = waiter[2].resume  # a local first: see eventlet.hubs.hub
+            resume((_wake, (waiter,)))
 
     # ------------------------------------------------------------------ get
     def get(self, block: bool = True, timeout: float | None = None) -> T:
@@ -235,7 +237,8 @@ class LightQueue(Generic[T]):
             if getcurrent() is hub.greenlet:
                 _wake(waiter)  # called from the hub (a callback): the putter finishes its put now
             else:
-                hub._ready.append((_wake, (waiter,)))
+                resume = hub.resume  # a local first: see eventlet.hubs.hub
+                resume((_wake, (waiter,)))
             return item
         if not block or (timeout is not None and timeout <= 0):
             raise Empty
@@ -281,7 +284,8 @@ class LightQueue(Generic[T]):
         if getters:
             waiter = getters.popleft()
             waiter[1] = item
-            waiter[2]._ready.append((_wake, (waiter,)))
+            resume = waiter[2].resume  # a local first: see eventlet.hubs.hub
+            resume((_wake, (waiter,)))
         else:
             self._unget(item)
 

@@ -37,7 +37,7 @@ from typing import Any, ParamSpec, TypeVar
 from greenlet import getcurrent, greenlet
 
 from eventlet import hubs
-from eventlet.patcher import original
+from eventlet._patching.state import original
 
 __all__ = [
     "Proxy",

@@ -19,7 +19,7 @@ from typing import Any
 
 from greenlet import getcurrent, greenlet
 
-from eventlet.patcher import original_attr
+from eventlet._patching.state import original_attr
 
 __all__ = ["local"]
 

@@ -29,7 +29,7 @@ from typing import Any
 from greenlet import getcurrent, greenlet
 
 from eventlet import hubs
-from eventlet.patcher import original_attr
+from eventlet._patching.state import original_attr
 
 __all__ = ["TIMEOUT_MAX", "LockType", "RLock", "allocate_lock", "get_ident", "real_get_ident"]
 

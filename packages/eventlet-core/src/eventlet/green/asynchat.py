@@ -9,10 +9,10 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from eventlet import patcher
+from eventlet._patching import state as patcher_state
 from eventlet.green import asyncore, socket
 
-_copy = patcher.import_patched("asynchat", ("asyncore", asyncore), ("socket", socket))
+_copy = patcher_state.import_patched("asynchat", ("asyncore", asyncore), ("socket", socket))
 globals().update({key: value for key, value in vars(_copy).items() if not key.startswith("__")})
 __all__ = [name for name in vars(_copy) if not name.startswith("_")]
 __patched__: list[str] = []

@@ -9,10 +9,12 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from eventlet import patcher
+from eventlet._patching import state as patcher_state
 from eventlet.green import os, select, socket, time
 
-_copy = patcher.import_patched("asyncore", ("select", select), ("socket", socket), ("time", time), ("os", os))
+_copy = patcher_state.import_patched(
+    "asyncore", ("select", select), ("socket", socket), ("time", time), ("os", os)
+)
 globals().update({key: value for key, value in vars(_copy).items() if not key.startswith("__")})
 __all__ = [name for name in vars(_copy) if not name.startswith("_")]
 __patched__: list[str] = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import queue as _std_queue
 from typing import TYPE_CHECKING
 
-from eventlet import patcher
+from eventlet._patching import state as patcher_state
 from eventlet.green import threading as _green_threading
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = list(_std_queue.__all__)
 __patched__: list[str] = ["SimpleQueue"]
 
-_copy = patcher.inject("queue", None, ("threading", _green_threading))
+_copy = patcher_state.inject("queue", None, ("threading", _green_threading))
 for _name in ("Empty", "Full", "ShutDown"):
     if hasattr(_std_queue, _name):
         setattr(_copy, _name, getattr(_std_queue, _name))

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eventlet import patcher
+from eventlet._patching import state as patcher_state
 from eventlet.green._stdlib_copies import io_modules
 
 if TYPE_CHECKING:  # pragma: no cover
     from socketserver import *  # noqa: F403
 
-_copy = patcher.import_patched("socketserver", *io_modules())
+_copy = patcher_state.import_patched("socketserver", *io_modules())
 globals().update({key: value for key, value in vars(_copy).items() if not key.startswith("__")})
 __all__ = list(_copy.__all__)
 #: Nothing of it goes into the standard module under monkey_patch (it is green already then).

@@ -37,11 +37,11 @@ from typing import TYPE_CHECKING, Any
 from greenlet import GreenletExit, getcurrent, greenlet
 
 from eventlet import greenthread, hubs
+from eventlet._patching.state import original_attr
 from eventlet.green._thread_local import local
 from eventlet.green._thread_locks import TIMEOUT_MAX as TIMEOUT_MAX
 from eventlet.green._thread_locks import LockType, RLock, allocate_lock, get_ident
 from eventlet.green._thread_locks import real_get_ident as _real_get_ident
-from eventlet.patcher import original_attr
 
 # The locks (and get_ident) live in eventlet.green._thread_locks, thread-local data in
 # eventlet.green._thread_local; this module adds the thread lifetime and is what users import.

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from greenlet import getcurrent, greenlet
 
-from eventlet import patcher
+from eventlet._patching import state as patcher_state
 from eventlet.green import thread as _green_thread
 from eventlet.green._thread_locks import real_get_ident as _real_get_ident
 from eventlet.green._threading_fork import ForkKeeper
@@ -205,7 +205,7 @@ def __patch_module__(module: ModuleType) -> dict[str, Any]:
 #: The standard module's attributes come from ``__patch_module__`` only.
 __patched__: list[str] = []
 
-_copy = patcher.inject("threading", None, ("_thread", _green_thread))
+_copy = patcher_state.inject("threading", None, ("_thread", _green_thread))
 setattr(_copy, "current_thread", _make_current_thread(_copy))  # noqa: B010
 setattr(_copy, "currentThread", _copy.current_thread)  # noqa: B010
 globals().update(

@@ -393,6 +393,10 @@ class FdTable:
                 continue
             state.registered = wanted
 
+    def waits_on_fds(self) -> bool:
+        """True if some green thread (or callback) waits for a file descriptor of this hub."""
+        return any(state.readers or state.writers for state in self._fds.values())
+
     def get_readers(self) -> list[FdListener]:
         """Every listener waiting to read."""
         return [lst for state in self._fds.values() for lst in state.readers]

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from greenlet import GreenletExit, getcurrent
 
-from eventlet import patcher
+from eventlet._patching import state as patcher_state
 from eventlet.hubs.hub import EV_READ, EV_WRITE, BaseHub
 
 __all__ = ["Hub", "is_available"]
@@ -57,7 +57,7 @@ def _import_for_the_hub(name: str) -> ModuleType:
         return loaded
     before = set(sys.modules)
     module = importlib.import_module(name)
-    patcher._state.imported_for_hub.update(sys.modules.keys() - before)
+    patcher_state.STATE.imported_for_hub.update(sys.modules.keys() - before)
     return module
 
 
@@ -84,7 +84,7 @@ def _keep_asyncio_unpatched() -> None:
         for name, module in list(sys.modules.items())
         if _runs_asyncio(name) and isinstance(module, ModuleType)
     ]
-    patcher._state.isolate(modules)
+    patcher_state.STATE.isolate(modules)
 
 
 def is_available() -> bool:
@@ -104,11 +104,11 @@ class Hub(BaseHub):
     def _init_backend(self) -> None:
         _keep_asyncio_unpatched()
         #: the selectors module the loop polls with: the original one, never the green one
-        self.selectors: ModuleType = patcher.original("selectors")
+        self.selectors: ModuleType = patcher_state.original("selectors")
         self.loop: asyncio.AbstractEventLoop = asyncio.SelectorEventLoop(self._make_selector())
         # As upstream: asyncio.get_event_loop() in this thread is the hub's loop, also before it runs.
         asyncio.set_event_loop(self.loop)
-        self._loop_thread = patcher.original_attr("_thread", "get_ident")()
+        self._loop_thread = patcher_state.original_attr("_thread", "get_ident")()
         self.clock: Callable[[], float] = self.loop.time
         self._masks: dict[int, int] = {}
         self._turn_pending = False
@@ -175,7 +175,7 @@ class Hub(BaseHub):
         if self._wake_handle is not None:
             self._wake_handle.cancel()
             self._wake_handle = None
-        if patcher.original_attr("_thread", "get_ident")() == self._loop_thread:
+        if patcher_state.original_attr("_thread", "get_ident")() == self._loop_thread:
             # The thread that set it: asking its policy creates no loop (it was set there).
             policy = asyncio.get_event_loop_policy()
             try:

@@ -75,11 +75,8 @@ def _hub_has_run(hub: BaseHub) -> bool:
 
 
 def _scheduled_greenlets(hub: BaseHub) -> list[greenlet]:
-    ready = hub._ready
-    callbacks: list[Any] = [entry[0] for entry in ready if type(entry) is tuple]
-    callbacks += [entry[2].callback for entry in hub._timer_entries()]
-    owners = [getattr(callback, "__self__", None) for callback in callbacks]
-    owners += [entry for entry in ready if type(entry) is not tuple]  # greenlets to switch to
+    # a bare greenlet is one to switch to; a callback's greenlet is the one it is bound to
+    owners = [getattr(pending, "__self__", pending) for pending in hub.pending_callbacks()]
     return [owner for owner in owners if isinstance(owner, greenlet)]
 
 
@@ -89,7 +86,7 @@ def green_threads_of(hub: BaseHub, tracker: SwitchTracker | None = None) -> list
     With a running ``tracker`` (see :class:`SwitchTracker`), the candidates are the greenlets it
     saw; otherwise a ``gc.get_referrers`` scan finds them.
     """
-    if not _hub_has_run(hub) and not hub._ready and not hub.get_timers_count():
+    if not _hub_has_run(hub) and not hub.pending_callbacks():
         return []
     if tracker is not None and tracker.active:
         candidates: list[Any] = [*tracker.take(), *_scheduled_greenlets(hub)]

@@ -36,7 +36,7 @@ _CLASSES: dict[type[BaseHub], type[BaseHub]] = {}
 class _VirtualClockMixin:
     """The virtual clock, mixed in front of a poller-based hub class."""
 
-    _fds: dict[int, Any]
+    waits_on_fds: Callable[[], bool]
     _threadsafe: Any
     _next_deadline: Any
 
@@ -53,12 +53,9 @@ class _VirtualClockMixin:
             raise ValueError("The virtual clock cannot go backwards")
         self._virtual_now += seconds
 
-    def _waits_on_fds(self) -> bool:
-        return any(state.readers or state.writers for state in self._fds.values())
-
     def _poll(self, timeout: float | None) -> Iterable[tuple[int, int]]:
         real_poll: Callable[[float | None], Iterable[tuple[int, int]]] = super()._poll  # type: ignore[misc]
-        if timeout is None or timeout == 0 or self._threadsafe or self._waits_on_fds():
+        if timeout is None or timeout == 0 or self._threadsafe or self.waits_on_fds():
             if not timeout:
                 return real_poll(timeout)
             start = time.monotonic()

@@ -31,9 +31,9 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from eventlet._patching.state import original_attr
 from eventlet.hubs import notify_close, wait_fd
 from eventlet.hubs.hub import EV_READ, EV_WRITE, new_serial
-from eventlet.patcher import original_attr
 from eventlet.processes._sync import ThreadCall
 
 __all__ = ["MODE_ENV", "PipeStream", "PipeTimeout", "resolve_io_mode"]

@@ -11,7 +11,7 @@ import http.client as _std_client
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from eventlet import patcher
+from eventlet._patching import state as patcher_state
 from eventlet.green import socket
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,13 +20,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def _green_modules() -> list[tuple[str, ModuleType]]:
     pairs: list[tuple[str, ModuleType]] = [("socket", socket)]
-    greens = patcher._state.load_green("ssl")
+    greens = patcher_state.STATE.load_green("ssl")
     if greens:
         pairs.append(("ssl", greens[0]))
     return pairs
 
 
-_copy = patcher.import_patched("http.client", *_green_modules())
+_copy = patcher_state.import_patched("http.client", *_green_modules())
 # One exception hierarchy and one message class for both copies, so callers' except clauses and
 # isinstance checks work whichever module raised.
 for _name, _value in vars(_std_client).items():

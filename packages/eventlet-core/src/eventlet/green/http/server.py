@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eventlet import patcher
+from eventlet._patching import state as patcher_state
 from eventlet.green import socketserver
 from eventlet.green._stdlib_copies import io_modules
 from eventlet.green.http import client
@@ -16,7 +16,7 @@ from eventlet.green.http import client
 if TYPE_CHECKING:  # pragma: no cover
     from http.server import *  # noqa: F403
 
-_copy = patcher.import_patched(
+_copy = patcher_state.import_patched(
     "http.server", *io_modules(), ("socketserver", socketserver), ("http.client", client)
 )
 globals().update({key: value for key, value in vars(_copy).items() if not key.startswith("__")})

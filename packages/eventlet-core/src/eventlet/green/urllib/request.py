@@ -10,7 +10,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from eventlet import patcher
+from eventlet._patching import state as patcher_state
 from eventlet.green import ftplib, http
 from eventlet.green._stdlib_copies import io_modules
 from eventlet.green.http import client
@@ -21,12 +21,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def _green_ssl() -> list[tuple[str, ModuleType]]:
     """``[("ssl", green ssl)]`` when eventlet-ssl is installed, else ``[]``."""
-    greens = patcher._state.load_green("ssl")
+    greens = patcher_state.STATE.load_green("ssl")
     return [("ssl", greens[0])] if greens else []
 
 
 _ssl = _green_ssl()
-_copy = patcher.import_patched("urllib.request", *io_modules(), ("http.client", client), *_ssl)
+_copy = patcher_state.import_patched("urllib.request", *io_modules(), ("http.client", client), *_ssl)
 setattr(http, "client", client)  # noqa: B010 - a plain module, typed as a package
 setattr(_copy, "http", http)  # noqa: B010
 setattr(_copy, "ftplib", ftplib)  # noqa: B010

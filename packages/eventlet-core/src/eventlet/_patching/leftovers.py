@@ -14,7 +14,7 @@ deals with such leftovers in two ways, chosen per standard module:
   in non-patched modules), once per module.  It also warns once about OS threads started before
   ``threading`` was patched, and about locks that were held when existing locks were greened.
 
-The functions take the patcher's state (:class:`eventlet.patcher._Patcher`): the saved original
+The functions take the patcher's state (:class:`eventlet._patching.state.PatchState`): the saved original
 values, the set of patched modules and the set of warnings already given.
 """
 
@@ -26,10 +26,10 @@ from collections.abc import Iterable, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from eventlet._patch_imports import MISSING, is_own
+from eventlet._patching.imports import MISSING, is_own
 
 if TYPE_CHECKING:
-    from eventlet.patcher import _Patcher
+    from eventlet._patching.state import PatchState as _Patcher
 
 __all__ = ["REBIND", "WARN_FOR", "MonkeyPatchWarning", "rebind_aliases", "warn_leftovers"]
 

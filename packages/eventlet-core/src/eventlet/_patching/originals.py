@@ -35,8 +35,8 @@ from collections.abc import Iterable
 from types import ModuleType
 from typing import Any
 
-from eventlet._patch_green import CORE_GREEN_MODULES
-from eventlet._patch_imports import MISSING, import_fresh
+from eventlet._patching.green import CORE_GREEN_MODULES
+from eventlet._patching.imports import MISSING, import_fresh
 
 __all__ = ["ORIGINAL_PREFIX", "SHARED", "Unpatched"]
 
