@@ -180,9 +180,11 @@ def _notes(specs: list[WorkloadSpec], results: Results, meta: dict[str, Any]) ->
                 versions.append(f"{impl}: {lib}")
     if versions:
         out.append("- Libraries: " + "; ".join(versions) + ".")
-    for spec in specs:
-        if spec.reference and spec.reference_text and REFERENCE in results[spec.name]:
-            out.append(f"- `reference` of {spec.name}: {spec.reference_text}")
+    out.extend(
+        f"- `reference` of {spec.name}: {spec.reference_text}"
+        for spec in specs
+        if spec.reference and spec.reference_text and REFERENCE in results[spec.name]
+    )
     for name, err in meta["unavailable"].items():
         lines = [ln.strip() for ln in err.splitlines() if ln.strip()]
         why = f"{lines[0]} ... {lines[-1]}" if len(lines) > 1 else (lines or ["unknown error"])[0]

@@ -113,7 +113,7 @@ def run_child(python: Path, spec: WorkloadSpec, impl: str, size: int, cores: Cor
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        raise RuntimeError(f"timed out after {spec.timeout_s:.0f} s")
+        raise RuntimeError(f"timed out after {spec.timeout_s:.0f} s") from None
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

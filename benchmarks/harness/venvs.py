@@ -89,9 +89,9 @@ def _run_quiet(cmd: list[str], what: str, timeout: float) -> None:
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        raise VenvError(f"{what}: timed out after {timeout:.0f} s")
+        raise VenvError(f"{what}: timed out after {timeout:.0f} s") from None
     except OSError as exc:
-        raise VenvError(f"{what}: {exc}")
+        raise VenvError(f"{what}: {exc}") from exc
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-8:])
         raise VenvError(f"{what} failed (exit {proc.returncode}):\n{tail}")

@@ -83,7 +83,7 @@ def finish_loadgen(proc: subprocess.Popen[str], timeout: float = 30.0) -> dict[s
     except subprocess.TimeoutExpired:
         proc.kill()
         out, err = proc.communicate()
-        raise RuntimeError(f"load generator timed out: {err.strip()[-500:]}")
+        raise RuntimeError(f"load generator timed out: {err.strip()[-500:]}") from None
     if proc.returncode != 0:
         raise RuntimeError(f"load generator failed ({proc.returncode}): {err.strip()[-500:]}")
     lines = out.strip().splitlines()

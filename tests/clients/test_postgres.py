@@ -77,7 +77,8 @@ def test_db_pool_tpooled_psycopg2_without_monkey_patch(postgres_server: Service)
         assert waiting == COUNT - 1
         cursor.execute("SELECT pg_advisory_unlock(4343)")
         pids = [session.wait() for session in sessions]
-        assert len(set(pids)) == COUNT - 1 and pool.current_size == COUNT
+        assert len(set(pids)) == COUNT - 1
+        assert pool.current_size == COUNT
     finally:
         holder.close()
         pool.clear()

@@ -47,8 +47,10 @@ def test_transient_errors_are_retried_at_once(listener: Any, caplog: pytest.LogC
     with _connect(listener), caplog.at_level(logging.DEBUG, "tests.accept"):
         conn, addr = AcceptBackoff(log, "test").accept(sock)
         conn.close()
-    assert len(sock.calls) == 4 and sock.calls[-1] == sock.calls[0]  # no sleep
-    assert addr[0] == "127.0.0.1" and not caplog.records
+    assert len(sock.calls) == 4
+    assert sock.calls[-1] == sock.calls[0]
+    assert addr[0] == "127.0.0.1"
+    assert not caplog.records  # no sleep
 
 
 @pytest.mark.virtual_clock
@@ -76,7 +78,7 @@ def test_resource_errors_back_off_doubling_then_a_success_ends_the_episode(
 
 def test_other_errors_are_raised(listener: Any) -> None:
     backoff = AcceptBackoff(log, "test")
-    with pytest.raises(OSError) as info:
+    with pytest.raises(OSError, match="EBADF") as info:
         backoff.accept(Scripted(listener, errno.EBADF))
     assert info.value.errno == errno.EBADF
     assert backoff.retry(OSError(errno.EINVAL, "not listening")) is False

@@ -123,7 +123,8 @@ def test_cancelling_the_awaiter_kills_the_green_thread(aio_hub: BaseHub) -> None
     assert spawn_for_awaitable(main()).wait() is True
     with pytest.raises(GreenletExit):
         gt.wait()
-    assert reached == [] and not gt._observers
+    assert reached == []
+    assert not gt._observers
 
 
 def test_wait_for_timing_out_kills_the_green_thread(aio_hub: BaseHub) -> None:
@@ -304,7 +305,8 @@ def test_awaiting_from_another_loop_is_refused(aio_hub: BaseHub) -> None:
     thread = threading.Thread(target=other_thread)
     thread.start()
     thread.join()
-    assert errors and "loop of its thread's hub" in str(errors[0])
+    assert errors
+    assert "loop of its thread's hub" in str(errors[0])
 
 
 def test_sockets_timers_and_threads_under_asyncio(aio_hub: BaseHub) -> None:
@@ -415,7 +417,9 @@ def test_close_with_a_timer_armed() -> None:
         hub._reschedule()  # arms it again, with the loop stopped
         assert hub._wake_handle is not None
         hub.close()
-        assert hub.closed and hub._wake_handle is None and not timer.pending
+        assert hub.closed
+        assert hub._wake_handle is None
+        assert not timer.pending
     finally:
         hubs.set_hub(saved)
 
@@ -427,7 +431,8 @@ def test_killing_the_loop_while_it_dispatches_an_fd(aio_hub: BaseHub) -> None:
         b.send(b"x")
         hubs.trampoline(a, read=True)  # woken from the loop's fd callback, which is suspended now
         aio_hub.greenlet.throw(GreenletExit)
-        assert aio_hub.greenlet.dead and not aio_hub.running
+        assert aio_hub.greenlet.dead
+        assert not aio_hub.running
         assert eventlet.spawn(lambda: 1).wait() == 1
     finally:
         hubs.notify_close(a.fileno())
@@ -438,7 +443,8 @@ def test_killing_the_loop_while_it_dispatches_an_fd(aio_hub: BaseHub) -> None:
 def test_killing_the_loop_while_it_runs_a_turn(aio_hub: BaseHub) -> None:
     eventlet.sleep(0)  # woken from the loop's turn callback, which is suspended now
     aio_hub.greenlet.throw(GreenletExit)
-    assert aio_hub.greenlet.dead and not aio_hub.running
+    assert aio_hub.greenlet.dead
+    assert not aio_hub.running
     assert eventlet.spawn(lambda: 1).wait() == 1
 
 

@@ -13,6 +13,7 @@ import pytest
 import eventlet
 from eventlet import backdoor
 from eventlet.green import socket
+from eventlet.testing import hub_turns
 
 
 class Client:
@@ -49,16 +50,20 @@ def server() -> Iterator[tuple[int, dict[str, Any]]]:
     for _ in range(500):  # let sessions end and the streams be restored
         if not backdoor._routing.sessions:
             break
-        eventlet.sleep(0.01)
+        hub_turns(1)
 
 
 def test_console_session(server: tuple[int, dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> None:
     port, namespace = server
     client = Client(port)
     banner = client.read_until()
-    assert "Python" in banner and "backdoor" in banner and banner.endswith(">>> ")
+    assert "Python" in banner
+    assert "backdoor" in banner
+    assert banner.endswith(">>> ")
     lines = banner.splitlines()  # the interpreter's three banner lines, then the prompt
-    assert len(lines) == 4 and "InteractiveConsole" in lines[2] and lines[1].startswith("Type ")
+    assert len(lines) == 4
+    assert "InteractiveConsole" in lines[2]
+    assert lines[1].startswith("Type ")
     assert client.run("print(answer + 1)") == "42\n>>> "
     assert client.run("answer * 2") == "82\n>>> "
     assert "ZeroDivisionError" in client.run("1/0")
@@ -73,7 +78,10 @@ def test_console_session(server: tuple[int, dict[str, Any]], capsys: pytest.Capt
     assert client.read_until(b"never") == ""  # the server closed the connection
     client.close()
     assert capsys.readouterr().out == "server side\n"
-    eventlet.sleep(0.01)
+    for _ in range(100):  # the session ends, and the last one restores the streams
+        if not isinstance(sys.stdout, backdoor._Router):
+            break
+        hub_turns(1)
     assert not isinstance(sys.stdout, backdoor._Router)
 
 
@@ -100,7 +108,7 @@ def test_client_disconnects_midway(server: tuple[int, dict[str, Any]]) -> None:
     for _ in range(100):
         if not backdoor._routing.sessions:
             break
-        eventlet.sleep(0.01)
+        hub_turns(1)
     assert not backdoor._routing.sessions
     again = Client(port)  # the server keeps serving
     again.read_until()
@@ -128,7 +136,7 @@ def test_backdoor_with_an_address_listens() -> None:
     port = probe.getsockname()[1]
     probe.close()
     thread = eventlet.spawn(backdoor.backdoor, ("127.0.0.1", port))
-    eventlet.sleep(0.01)
+    hub_turns(1)  # it listens
     client = Client(port)
     client.read_until()
     assert client.run("6 * 7") == "42\n>>> "
@@ -156,10 +164,11 @@ class FlakyListener:
 
 def test_server_retries_resource_errors_and_closes_on_others() -> None:
     listener = FlakyListener()
-    with pytest.raises(OSError) as info:
+    with pytest.raises(OSError, match="accept failed") as info:
         backdoor.backdoor_server(listener)
     assert info.value.errno == errno.EBADF
-    assert listener.calls == 2 and listener.closed
+    assert listener.calls == 2
+    assert listener.closed
 
 
 def test_router_falls_back_to_the_real_stream(capsys: pytest.CaptureFixture[str]) -> None:

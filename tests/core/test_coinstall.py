@@ -64,7 +64,8 @@ def test_our_subpackages_refuse_upstream_files_in_any_folder_of_the_package(tmp_
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), *sys.path]))
     code = "import eventlet\nprint('imported')\nimport eventlet.testing"  # core's own subpackage
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1 and done.stdout == "imported\n", done.stderr
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == "imported\n", done.stderr
     assert "MixedInstallError: Upstream eventlet's files are installed here" in done.stderr
     assert str(leftover) in done.stderr
     core = f"eventlet-core=={metadata.version('eventlet-core')}"
@@ -90,7 +91,8 @@ def test_check_package_refuses_upstream_files(tmp_path: Path, monkeypatch: pytes
     fake_package(monkeypatch, [str(tmp_path)], str(tmp_path / "__init__.py"))
     with pytest.raises(_coinstall.MixedInstallError, match="files are installed here") as caught:
         _coinstall.check_package()
-    assert isinstance(caught.value, RuntimeError) and not isinstance(caught.value, ImportError)
+    assert isinstance(caught.value, RuntimeError)
+    assert not isinstance(caught.value, ImportError)
 
 
 def test_check_package_refuses_a_package_without_init(
@@ -125,5 +127,6 @@ def _installed(name: str) -> bool:
 def test_message_says_how_to_avoid_it() -> None:
     text = _coinstall.message("Something is wrong.")
     assert text.startswith("Something is wrong.\n")
-    assert "celery[eventlet]" in text and "without their 'eventlet' extra" in text
+    assert "celery[eventlet]" in text
+    assert "without their 'eventlet' extra" in text
     assert "Living beside upstream eventlet" in text

@@ -16,6 +16,7 @@ import eventlet
 from eventlet import convenience
 from eventlet.green import socket
 from eventlet.greenio import GreenSocket
+from eventlet.testing import hub_turns
 
 pytestmark = pytest.mark.usefixtures("any_hub")
 
@@ -37,7 +38,7 @@ def test_listen_options() -> None:
     with eventlet.listen(("127.0.0.1", port), reuse_addr=False, reuse_port=True) as server:
         assert not server.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
         assert server.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
-    with eventlet.listen(("127.0.0.1", 0)) as busy, pytest.raises(OSError):
+    with eventlet.listen(("127.0.0.1", 0)) as busy, pytest.raises(OSError, match="Address already in use"):
         eventlet.listen(busy.getsockname(), reuse_addr=False)
 
 
@@ -160,7 +161,9 @@ def test_serve_limits_concurrency_with_the_fallback_limiter(monkeypatch: pytest.
     clients = [eventlet.connect(("127.0.0.1", port)) for _ in range(4)]
     for client in clients:
         client.sendall(b"go")
-    eventlet.sleep(0.02)
+    while len(active) < 2:
+        hub_turns(1)
+    hub_turns(1)  # a third handler, were there one, would have started by now
     assert max(peak) == 2  # the other two wait in the accept loop
     release.send()
     for client in clients:
@@ -195,9 +198,9 @@ def test_serve_uses_greenpool_when_present() -> None:
 def test_serve_propagates_errors_of_the_listening_socket() -> None:
     server = eventlet.listen(("127.0.0.1", 0))
     serving = eventlet.spawn(eventlet.serve, server, _echo_handler)
-    eventlet.sleep(0.01)
+    hub_turns(1)  # serve waits in accept
     server.close()
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="closed while a green thread waited"):
         serving.wait()
 
 
@@ -228,8 +231,11 @@ def test_stopserve_from_two_handlers_stops_once() -> None:
     port = server.getsockname()[1]
     gate: eventlet.Event[Any] = eventlet.Event()
 
+    inside: list[Any] = []
+
     def handler(conn: GreenSocket, addr: Any) -> None:
         conn.recv(10)
+        inside.append(addr)
         gate.wait()
         raise eventlet.StopServe()
 
@@ -238,10 +244,11 @@ def test_stopserve_from_two_handlers_stops_once() -> None:
     b = eventlet.connect(("127.0.0.1", port))
     a.sendall(b"x")
     b.sendall(b"x")
-    eventlet.sleep(0.01)
+    while len(inside) < 2:
+        hub_turns(1)
     gate.send()
     serving.wait()
-    eventlet.sleep(0.01)  # the second StopServe finds serve gone and does nothing
+    hub_turns(1)  # the second StopServe finds serve gone and does nothing
     for sock in (a, b, server):
         sock.close()
 
@@ -268,7 +275,8 @@ def test_a_killed_handler_is_not_logged_as_a_failure(caplog: pytest.LogCaptureFi
 
     serving = eventlet.spawn(eventlet.serve, server, handler)
     client = eventlet.connect(server.getsockname())
-    eventlet.sleep(0.01)
+    while not handlers:
+        hub_turns(1)
     with caplog.at_level(logging.ERROR, logger="eventlet.convenience"):
         eventlet.kill(handlers[0])
     assert "failed" not in caplog.text

@@ -160,7 +160,8 @@ def test_separate_os_threads() -> None:
     thread = threading.Thread(target=run)
     thread.start()
     thread.join()
-    assert seen == [False] and data.v == "main"
+    assert seen == [False]
+    assert data.v == "main"
 
 
 @pytest.mark.skipif(sys.gettrace() is not None, reason="a tracer (coverage) keeps greenlets alive")

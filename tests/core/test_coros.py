@@ -28,14 +28,16 @@ def test_wait_blocks_until_every_job_is_done() -> None:
     eventlet.spawn_n(job, "A")
     eventlet.spawn_n(job, "B")
     count.wait()
-    assert log == ["A", "B"] and count.counter == 0
+    assert log == ["A", "B"]
+    assert count.counter == 0
 
 
 def test_counter_never_goes_below_zero_and_can_be_reused() -> None:
     count = metaphore()
     count.inc(2)
     count.inc()  # from above zero: still blocking
-    assert count.counter == 3 and not count.event.ready()
+    assert count.counter == 3
+    assert not count.event.ready()
     count.dec(5)
     assert count.counter == 0
     count.wait()
@@ -50,7 +52,7 @@ def test_counter_never_goes_below_zero_and_can_be_reused() -> None:
 
 def test_only_positive_steps() -> None:
     count = metaphore()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="takes a positive number"):
         count.inc(0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="takes a positive number"):
         count.dec(-1)

@@ -44,8 +44,10 @@ def test_values_flow_along_the_dependencies_in_order_of_arrival() -> None:
     pool.spawn_many({"b": "a", "c": "a", "d": "bc"}, collect, log)
     results = pool.waitall()
     assert results == {"a": 1, "b": "b(a=1)", "c": "c(a=1)", "d": "d(b=b(a=1),c=c(a=1))"}
-    assert log.index("d got b") > log.index("b got a") and log.index("d got c") > log.index("c got a")
-    assert pool.running() == 0 and pool.waiting() == 0
+    assert log.index("d got b") > log.index("b got a")
+    assert log.index("d got c") > log.index("c got a")
+    assert pool.running() == 0
+    assert pool.waiting() == 0
 
 
 def test_a_thread_waits_until_its_inputs_are_posted_from_outside() -> None:
@@ -53,17 +55,21 @@ def test_a_thread_waits_until_its_inputs_are_posted_from_outside() -> None:
     pool = DAGPool()
     pool.spawn("sum", ["x", "y"], collect, log)
     settle()
-    assert pool.running() == 1 and pool.running_keys() == ("sum",)
-    assert pool.waiting() == 1 and pool.waiting_for() == {"sum": {"x", "y"}}
+    assert pool.running() == 1
+    assert pool.running_keys() == ("sum",)
+    assert pool.waiting() == 1
+    assert pool.waiting_for() == {"sum": {"x", "y"}}
     assert pool.waiting_for("sum") == {"x", "y"}
     pool.post("y", 2)
     assert pool.waiting_for("sum") == {"x"}  # counted as received before the thread even runs
     settle()
     assert log == ["sum got y"]
     pool.post("x", 1)
-    assert pool.waiting_for() == {} and pool.waiting() == 0  # it has all it needs, not run yet
+    assert pool.waiting_for() == {}
+    assert pool.waiting() == 0  # it has all it needs, not run yet
     assert pool["sum"] == "sum(x=1,y=2)"
-    assert pool.waiting_for("sum") == set() and pool.waiting_for("x") == set()
+    assert pool.waiting_for("sum") == set()
+    assert pool.waiting_for("x") == set()
     with pytest.raises(KeyError):
         pool.waiting_for("never heard of")
 
@@ -78,9 +84,9 @@ def test_wait_each_yields_what_is_there_then_each_post() -> None:
         pool.post("c", 3)
 
     eventlet.spawn(poster)
-    for pair in pool.wait_each("abc"):
-        seen.append(pair)
-    assert seen[0] == ("a", 1) and sorted(seen) == [("a", 1), ("b", 2), ("c", 3)]
+    seen.extend(pool.wait_each("abc"))
+    assert seen[0] == ("a", 1)
+    assert sorted(seen) == [("a", 1), ("b", 2), ("c", 3)]
     assert list(pool.wait_each(())) == []
 
 
@@ -100,7 +106,8 @@ def test_collisions() -> None:
     with pytest.raises(Collision):
         pool.spawn("job", (), lambda key, results: "after it finished")
     pool.post("pre", 5, replace=True)
-    assert pool["pre"] == 5 and pool.wait(["pre"]) == {"pre": 5}
+    assert pool["pre"] == 5
+    assert pool.wait(["pre"]) == {"pre": 5}
     assert str(Collision("k")) == "k"
 
 
@@ -122,11 +129,13 @@ def test_kill_forgets_the_thread() -> None:
     pool.spawn("a", (), lambda key, results: 1)
     pool.kill("a")  # before it started: it never runs
     settle()
-    assert pool.get("a") is None and pool.running() == 0
+    assert pool.get("a") is None
+    assert pool.running() == 0
     pool.spawn("a", ["never"], lambda key, results: list(results))
     settle()
     pool.kill("a")  # while it waits for its input
-    assert pool.running() == 0 and pool.get("a", "none") == "none"
+    assert pool.running() == 0
+    assert pool.get("a", "none") == "none"
     pool.post("a", "posted after the kill")
     assert pool["a"] == "posted after the kill"
 
@@ -149,13 +158,18 @@ def test_a_failure_propagates_through_the_dependents() -> None:
     with pytest.raises(PropagateError) as info:
         pool["c"]
     err_c = info.value
-    assert err_c.key == "c" and err_c.exc.key == "b" and err_c.exc.exc.key == "a"  # type: ignore[attr-defined]
+    assert err_c.key == "c"
+    assert err_c.exc.key == "b"  # type: ignore[attr-defined]
+    assert err_c.exc.exc.key == "a"  # type: ignore[attr-defined]
     assert isinstance(err_c.exc.exc.exc, LookupError)  # type: ignore[attr-defined]
     text = str(err_c)
-    assert "PropagateError(c)" in text and "PropagateError(a)" in text and "bad input" in text
+    assert "PropagateError(c)" in text
+    assert "PropagateError(a)" in text
+    assert "bad input" in text
     assert err_c.args == ("c", err_c.exc)
     copy = pickle.loads(pickle.dumps(PropagateError("k", ValueError("v"))))
-    assert copy.key == "k" and str(copy) == "PropagateError(k): ValueError: v"
+    assert copy.key == "k"
+    assert str(copy) == "PropagateError(k): ValueError: v"
 
 
 def test_propagate_error_values_raise_where_values_are_read() -> None:
@@ -164,7 +178,8 @@ def test_propagate_error_values_raise_where_values_are_read() -> None:
     failed = PropagateError("b", LookupError("posted failure"))
     pool.post("a", plain)
     pool.post("b", failed)
-    assert pool.get("a") is plain and pool.wait("a") == {"a": plain}
+    assert pool.get("a") is plain
+    assert pool.wait("a") == {"a": plain}
     for call in (lambda: pool.get("b"), pool.items, pool.waitall, lambda: pool.wait("ab")):
         with pytest.raises(PropagateError):
             call()

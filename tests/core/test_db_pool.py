@@ -54,7 +54,8 @@ def count_rows(db: SqliteFile) -> int:
 
 def test_get_put_reuses_the_connection(raw: db_pool.RawConnectionPool, db: SqliteFile) -> None:
     conn = raw.get()
-    assert isinstance(conn, db_pool.PooledConnectionWrapper) and conn
+    assert isinstance(conn, db_pool.PooledConnectionWrapper)
+    assert conn
     cursor = conn.cursor()
     cursor.execute("insert into t values (1)")
     conn.commit()
@@ -62,11 +63,15 @@ def test_get_put_reuses_the_connection(raw: db_pool.RawConnectionPool, db: Sqlit
     assert "sqlite3.Connection" in repr(conn)
     raw.put(conn)
     again = raw.get()
-    assert db.connects == 1 and raw.free() == 1  # the same connection, handed out again
+    assert db.connects == 1
+    assert raw.free() == 1  # the same connection, handed out again
     again.close()  # gives it back
-    assert not again and raw.free() == 2 and len(raw.free_items) == 1
+    assert not again
+    assert raw.free() == 2
+    assert len(raw.free_items) == 1
     again.close()  # spent: nothing more happens
-    assert raw.free() == 2 and len(raw.free_items) == 1
+    assert raw.free() == 2
+    assert len(raw.free_items) == 1
     with pytest.raises(AttributeError):
         again.cursor()  # spent: the method exists, the connection is gone
 
@@ -75,7 +80,8 @@ def test_with_blocks(raw: db_pool.RawConnectionPool, db: SqliteFile) -> None:
     with raw.item() as conn:
         with conn:  # the connection's own context manager: commits
             conn.cursor().execute("insert into t values (2)")
-    assert count_rows(db) == 1 and raw.free() == 2
+    assert count_rows(db) == 1
+    assert raw.free() == 2
 
 
 def test_an_open_transaction_is_rolled_back_when_put_back(
@@ -103,7 +109,8 @@ def test_a_failing_cleanup_closes_the_connection(
     with caplog.at_level(logging.WARNING, logger="eventlet.db_pool"):
         raw.put(conn, cleanup=broken)
     assert "the server went away" in caplog.text
-    assert raw.current_size == 0 and not raw.free_items
+    assert raw.current_size == 0
+    assert not raw.free_items
     raw.get().close()
     assert db.connects == 2
 
@@ -127,7 +134,8 @@ def test_max_age_or_max_idle_zero_closes_every_connection_put_back(db: SqliteFil
         pool = db_pool.RawConnectionPool(db, max_size=2, **limits)
         conn = pool.get()
         conn.close()
-        assert not pool.free_items and pool.current_size == 0
+        assert not pool.free_items
+        assert pool.current_size == 0
         pool.clear()
 
 
@@ -143,14 +151,17 @@ def test_idle_and_old_connections_expire_in_the_background(
         second.close()
         assert len(pool.free_items) == 2
         eventlet.sleep(5.5)  # first has been idle 10.5 s
-        assert len(pool.free_items) == 1 and pool.current_size == 1
+        assert len(pool.free_items) == 1
+        assert pool.current_size == 1
         kept = pool.get()
         eventlet.sleep(20)
         kept.close()  # 30.5 s old: too old to keep
-        assert not pool.free_items and pool.current_size == 0
+        assert not pool.free_items
+        assert pool.current_size == 0
         pool.get().close()
         eventlet.sleep(11)  # the last one idles out, and the timer stops
-        assert not pool.free_items and pool._expiration_timer is None
+        assert not pool.free_items
+        assert pool._expiration_timer is None
         assert hub.get_timers_count() == 0
 
 
@@ -177,13 +188,17 @@ def test_waiters_get_a_new_connection_when_a_dead_one_comes_back(db: SqliteFile)
     conn = pool.get()
     waiter = eventlet.spawn(pool.get)
     eventlet.sleep(0)
-    assert pool.waiting() == 1 and pool.free() == 0
+    assert pool.waiting() == 1
+    assert pool.free() == 0
     pool.put(conn)  # closed (max_age 0): the waiter connects anew
     other = waiter.wait()
-    assert other and db.connects == 2 and pool.waiting() == 0
+    assert other
+    assert db.connects == 2
+    assert pool.waiting() == 0
     other._base.close()
     pool.put(None)  # upstream's signal for "the connection I had is dead": its place is free
-    assert pool.current_size == 0 and pool.free() == 1
+    assert pool.current_size == 0
+    assert pool.free() == 1
 
 
 def test_put_after_the_pool_shrank_closes_the_connection(raw: db_pool.RawConnectionPool) -> None:
@@ -194,7 +209,8 @@ def test_put_after_the_pool_shrank_closes_the_connection(raw: db_pool.RawConnect
     with pytest.raises(sqlite3.ProgrammingError):
         base.execute("select 1")  # closed
     raw.put(second)
-    assert raw.current_size == 1 and len(raw.free_items) == 1
+    assert raw.current_size == 1
+    assert len(raw.free_items) == 1
 
 
 def test_connect_errors_and_timeout_keep_the_pool_whole() -> None:
@@ -217,16 +233,18 @@ def test_connect_errors_and_timeout_keep_the_pool_whole() -> None:
         assert slow.free() == 1
     with pytest.raises(NotImplementedError):
         db_pool.BaseConnectionPool(Refusing()).get()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a DB-API module"):
         db_pool.RawConnectionPool(None)
 
 
 def test_min_size_connects_at_once_and_clear_closes(db: SqliteFile) -> None:
     pool = db_pool.RawConnectionPool(db, min_size=2, max_size=3)
-    assert db.connects == 2 and len(pool.free_items) == 2
+    assert db.connects == 2
+    assert len(pool.free_items) == 2
     bases = [item[2] for item in pool.free_items]
     pool.clear()
-    assert pool.current_size == 0 and not pool.free_items
+    assert pool.current_size == 0
+    assert not pool.free_items
     for base in bases:
         with pytest.raises(sqlite3.ProgrammingError):
             base.execute("select 1")
@@ -256,7 +274,8 @@ def test_helpers_accept_anything(raw: db_pool.RawConnectionPool, caplog: pytest.
     class Duck:
         _base = "inner"
 
-    assert raw._unwrap_connection(None) is None and raw._unwrap_connection(1) is None
+    assert raw._unwrap_connection(None) is None
+    assert raw._unwrap_connection(1) is None
     assert raw._unwrap_connection(Duck()) == "inner"
 
     class Unclosable:
@@ -275,7 +294,8 @@ def test_database_connector_makes_one_pool_per_host_and_database(db: SqliteFile)
     credentials = {"db1": {"user": "one"}, "default": {"user": "anybody"}}
     connector = db_pool.DatabaseConnector(db, credentials, db_pool.RawConnectionPool, max_size=1)
     pool = connector.get("db1", "sales")
-    assert connector.get("db1", "sales") is pool and connector.get("db2", "sales") is not pool
+    assert connector.get("db1", "sales") is pool
+    assert connector.get("db2", "sales") is not pool
     pool.get().close()
     connector.get("db2", "hr").get().close()
     assert db.kwargs == [  # max_size is the pool's; the rest goes to connect()
@@ -284,7 +304,7 @@ def test_database_connector_makes_one_pool_per_host_and_database(db: SqliteFile)
     ]
     assert db_pool.DatabaseConnector(db, {}).credentials_for("x") is None
     assert isinstance(db_pool.DatabaseConnector(db, {}).get("h", "d"), db_pool.TpooledConnectionPool)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a DB-API module"):
         db_pool.DatabaseConnector(None, {})
     for made in connector._databases.values():
         made.clear()

@@ -38,7 +38,8 @@ def test_blocking_code_is_reported_with_its_stack(
     records = [r for r in caplog.records if r.name == "eventlet.debug"]
     assert records, "no blocking report"
     message = records[0].getMessage()
-    assert "blocked for more than" in message and "_block_for" in message
+    assert "blocked for more than" in message
+    assert "_block_for" in message
     assert message in capsys.readouterr().err  # printed too: logging may not be configured
 
 
@@ -64,7 +65,7 @@ def test_blocking_detection_chains_greenlet_trace_and_validates(any_hub: BaseHub
         eventlet.sleep(0)
         debug.hub_blocking_detection(False)
         assert "switch" in events
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="resolution must be positive"):
             debug.hub_blocking_detection(True, resolution=0)
     finally:
         greenlet.settrace(previous)
@@ -108,7 +109,8 @@ def test_listener_stacks_are_recorded_only_while_on(any_hub: BaseHub) -> None:
             eventlet.sleep(0)
             listeners = debug.format_hub_listeners()
             assert "test_listener_stacks_are_recorded_only_while_on" not in listeners  # spawned: hub stack
-            assert "in trampoline" in listeners and f"fd={a.fileno()}" in listeners
+            assert "in trampoline" in listeners
+            assert f"fd={a.fileno()}" in listeners
         finally:
             debug.hub_listener_stacks(False)
         plain = eventlet.spawn(trampoline, b, read=True)
@@ -138,7 +140,8 @@ def test_timer_stacks_are_recorded_only_while_on(any_hub: BaseHub) -> None:
         debug.hub_timer_stacks(False)
     first.cancel()  # type: ignore[attr-defined]
     local.cancel()
-    assert "in _schedule_here" in text and "test_timer_stacks_are_recorded_only_while_on" in text
+    assert "in _schedule_here" in text
+    assert "test_timer_stacks_are_recorded_only_while_on" in text
     assert "schedule_call_global" not in any_hub.__dict__  # the hub's own methods again
     later = _schedule_here(any_hub)
     assert "in _schedule_here" not in debug.format_hub_timers()
@@ -160,9 +163,11 @@ def test_timer_stacks_forget_timers_that_are_done(any_hub: BaseHub) -> None:
 
 def test_format_threads_and_asyncio_info(any_hub: BaseHub) -> None:
     threads = debug.format_threads_info()
-    assert threads.startswith("THREADS:") and repr(threading.main_thread()) in threads
+    assert threads.startswith("THREADS:")
+    assert repr(threading.main_thread()) in threads
     info = debug.format_asyncio_info()
-    assert info.startswith("TASKS:") and "EVENTLOOP:" in info
+    assert info.startswith("TASKS:")
+    assert "EVENTLOOP:" in info
     if any_hub.name == "asyncio":
         assert "None" not in info.splitlines()[-1]
 
@@ -174,9 +179,9 @@ def test_format_hub_listeners_and_timers(any_hub: BaseHub) -> None:
         timer = any_hub.schedule_call_global(5, print)
         eventlet.sleep(0)
         listeners = debug.format_hub_listeners()
-        assert (
-            listeners.startswith("READERS:") and f"fd={a.fileno()}" in listeners and "WRITERS:" in listeners
-        )
+        assert listeners.startswith("READERS:")
+        assert f"fd={a.fileno()}" in listeners
+        assert "WRITERS:" in listeners
         timers = debug.format_hub_timers()
         assert (timers.startswith("TIMERS:") and "in 5.0" in timers) or "in 4.9" in timers
         timer.cancel()
@@ -201,7 +206,8 @@ def test_spew_prints_lines_with_values(capsys: pytest.CaptureFixture[str]) -> No
     finally:
         sys.settrace(previous)
     out = capsys.readouterr().out
-    assert f"{__name__}:" in out and "y = x + 1" in out
+    assert f"{__name__}:" in out
+    assert "y = x + 1" in out
     assert "\tx=1\n" in out
 
 
@@ -227,8 +233,11 @@ def test_spew_called_directly(capsys: pytest.CaptureFixture[str]) -> None:
     assert spewer(frame, "call", None) is spewer  # other events: nothing printed
     out = capsys.readouterr().out
     line, values = out.splitlines()
-    assert line.startswith(f"{__name__}:") and line.endswith('assert spewer(frame, "line", None) is spewer')
-    assert values.startswith("\t") and "frame=<frame at" in values and "spewer=<eventlet.debug.Spew" in values
+    assert line.startswith(f"{__name__}:")
+    assert line.endswith('assert spewer(frame, "line", None) is spewer')
+    assert values.startswith("\t")
+    assert "frame=<frame at" in values
+    assert "spewer=<eventlet.debug.Spew" in values
 
 
 def test_spew_of_code_without_a_file(capsys: pytest.CaptureFixture[str]) -> None:
@@ -281,7 +290,8 @@ def test_spew_of_module_level_code_shows_each_value_once(
     frame = eval(code, namespace)  # module level: the locals are the globals
     debug.Spew()(frame, "line", None)
     out = capsys.readouterr().out
-    assert out.startswith("spewed:1: sys._getframe()") and out.count("sys=") == 1
+    assert out.startswith("spewed:1: sys._getframe()")
+    assert out.count("sys=") == 1
 
 
 def test_detector_trace_without_a_previous_function(any_hub: BaseHub) -> None:
@@ -296,4 +306,5 @@ def test_detector_trace_chains_the_previous_function(any_hub: BaseHub) -> None:
     detector = debug.BlockingDetector(any_hub, 1)
     detector._previous_trace = lambda event, args: events.append(event)
     detector._trace("switch", (None, None))
-    assert detector.switches == 1 and events == ["switch"]
+    assert detector.switches == 1
+    assert events == ["switch"]

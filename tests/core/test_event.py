@@ -40,7 +40,8 @@ def test_wait_blocks_until_sent_by_another_thread() -> None:
 def test_send_default_value_is_none() -> None:
     evt: Event[Any] = Event()
     evt.send()
-    assert evt.ready() and evt.has_result()
+    assert evt.ready()
+    assert evt.has_result()
     assert evt.wait() is None
 
 
@@ -93,11 +94,13 @@ def test_send_exception_instance() -> None:
     thread = eventlet.spawn(evt.wait)
     settle()
     evt.send_exception(error)
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ValueError, match="boom") as info:
         thread.wait()
     assert info.value is error
-    assert evt.ready() and evt.has_exception() and not evt.has_result()
-    with pytest.raises(ValueError):
+    assert evt.ready()
+    assert evt.has_exception()
+    assert not evt.has_result()
+    with pytest.raises(ValueError, match="boom"):
         evt.wait()
 
 
@@ -128,7 +131,7 @@ def test_send_with_exc_argument() -> None:
     evt: Event[Any] = Event()
     evt.send(exc=OSError(5, "io"))
     assert evt.has_exception()
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="io"):
         evt.wait()
 
 
@@ -157,7 +160,8 @@ def test_poll_family() -> None:
     assert evt.poll() is None
     assert evt.poll_result(marker) is marker
     assert evt.poll_exception(marker) is marker
-    assert not evt.has_result() and not evt.has_exception()
+    assert not evt.has_result()
+    assert not evt.has_exception()
     evt.send(7)
     assert evt.poll(marker) == 7
     assert evt.poll_result(marker) == 7
@@ -165,9 +169,9 @@ def test_poll_family() -> None:
     evt.reset()
     evt.send_exception(ValueError("x"))
     assert evt.poll_result(marker) is marker
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^x$"):
         evt.poll_exception(marker)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^x$"):
         evt.poll()
 
 
@@ -178,7 +182,8 @@ def test_reset() -> None:
     evt.send(1)
     evt.reset()
     assert not evt.ready()
-    assert evt._result is NOT_USED and repr(NOT_USED) == "NOT_USED"
+    assert evt._result is NOT_USED
+    assert repr(NOT_USED) == "NOT_USED"
     evt.send(2)
     assert evt.wait() == 2
 
@@ -284,4 +289,5 @@ def test_waiter_killed_with_greenletexit_then_send() -> None:
 
 def test_repr() -> None:
     evt: Event[Any] = Event()
-    assert "Event" in repr(evt) and "NOT_USED" in repr(evt)
+    assert "Event" in repr(evt)
+    assert "NOT_USED" in repr(evt)

@@ -14,6 +14,7 @@ import pytest
 import eventlet
 from eventlet.green import socket
 from eventlet.greenio import GreenSocket
+from eventlet.testing import hub_turns
 
 
 def tcp_pair() -> tuple[GreenSocket, GreenSocket]:
@@ -32,12 +33,7 @@ def reset(sock: GreenSocket) -> None:
 @pytest.mark.usefixtures("any_hub")
 def test_peer_reset_while_waiting_reads_as_the_end() -> None:
     client, server = tcp_pair()
-
-    def reset_later() -> None:
-        eventlet.sleep(0.01)
-        reset(client)
-
-    eventlet.spawn(reset_later)
+    eventlet.spawn(reset, client)  # runs once the recv below waits
     with server:
         assert server.recv(10) == b""  # upstream eventlet's contract (stdlib sockets raise)
         assert server.recv(10) == b""
@@ -48,9 +44,13 @@ def test_peer_reset_before_the_call() -> None:
     client, server = tcp_pair()
     reset(client)
     eventlet.sleep(0.01)
+
+    def send_twice() -> None:  # the kernel may take the first send before it reports the reset
+        server.sendall(b"x" * 100)
+        server.sendall(b"x" * 100)
+
     with server, pytest.raises(ConnectionResetError):
-        server.sendall(b"x" * 100)
-        server.sendall(b"x" * 100)
+        send_twice()
 
 
 @pytest.mark.usefixtures("any_hub")
@@ -62,10 +62,14 @@ def test_epipe_after_local_shutdown_and_after_peer_close() -> None:
             client.send(b"x")
     client, server = tcp_pair()
     server.close()
-    with client, pytest.raises((BrokenPipeError, ConnectionResetError)):
+
+    def flood() -> None:  # until the kernel reports the closed peer
         for _ in range(100):
             client.sendall(b"x" * 65536)
             eventlet.sleep(0.001)
+
+    with client, pytest.raises((BrokenPipeError, ConnectionResetError)):
+        flood()
 
 
 @pytest.mark.usefixtures("any_hub")
@@ -109,7 +113,7 @@ def test_close_under_a_waiting_accept_and_sendall() -> None:
             errors.append(exc.errno)
 
     threads = [eventlet.spawn(accept), eventlet.spawn(flood)]
-    eventlet.sleep(0.02)
+    hub_turns(1)  # both wait: for a connection, for room in the buffers
     listener.close()
     client.close()
     for thread in threads:

@@ -29,11 +29,7 @@ def test_read_and_write_on_non_blocking_pipes_are_green() -> None:
     stdos.set_blocking(r, False)
     stdos.set_blocking(w, False)
 
-    def writer() -> None:
-        eventlet.sleep(0.01)
-        os.write(w, b"late")
-
-    eventlet.spawn(writer)
+    eventlet.spawn(os.write, w, b"late")  # runs once the read below waits
     assert os.read(r, 10) == b"late"
     big = b"x" * (1024 * 1024)
     got = bytearray()
@@ -56,15 +52,15 @@ def test_read_and_write_on_blocking_pipes_wait_for_readiness() -> None:
     r, w = stdos.pipe()
     assert stdos.get_blocking(r)
 
-    def writer() -> None:
-        eventlet.sleep(0.01)
+    def writer() -> None:  # runs once the read below waits
         assert os.write(w, b"y" * 100_000) <= 100_000  # at most PIPE_BUF per call on a pipe
         stdos.close(w)
 
     thread = eventlet.spawn(writer)
     data = os.read(r, 100_000)
     thread.wait()
-    assert data and set(data) == {ord("y")}
+    assert data
+    assert set(data) == {ord("y")}
     stdos.close(r)
 
 
@@ -110,7 +106,8 @@ def test_waitpid_is_green() -> None:
     pid = _child(3)
     got_pid, status = os.waitpid(pid, 0)
     ticker.kill()
-    assert got_pid == pid and stdos.waitstatus_to_exitcode(status) == 3
+    assert got_pid == pid
+    assert stdos.waitstatus_to_exitcode(status) == 3
     assert ticks  # the hub ran while we waited
 
 
@@ -127,23 +124,28 @@ def test_waitpid_wnohang_and_errors() -> None:
 def test_wait_any_child_polls() -> None:
     pid = _child(5)
     got_pid, status = os.wait()
-    assert got_pid == pid and stdos.waitstatus_to_exitcode(status) == 5
+    assert got_pid == pid
+    assert stdos.waitstatus_to_exitcode(status) == 5
 
 
 def test_wait3_and_wait4() -> None:
     pid = _child(6)
     got_pid, status, usage = os.wait4(pid, 0)
-    assert got_pid == pid and stdos.waitstatus_to_exitcode(status) == 6 and usage is not None
+    assert got_pid == pid
+    assert stdos.waitstatus_to_exitcode(status) == 6
+    assert usage is not None
     pid = _child(7)
     got_pid, status, _usage = os.wait3(0)
-    assert got_pid == pid and stdos.waitstatus_to_exitcode(status) == 7
+    assert got_pid == pid
+    assert stdos.waitstatus_to_exitcode(status) == 7
 
 
 def test_waitpid_with_wuntraced_polls() -> None:
     pid = _child(0, delay=5)
     stdos.kill(pid, signal.SIGSTOP)
     got_pid, status = os.waitpid(pid, os.WUNTRACED)
-    assert got_pid == pid and stdos.WIFSTOPPED(status)
+    assert got_pid == pid
+    assert stdos.WIFSTOPPED(status)
     stdos.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
 

@@ -8,23 +8,15 @@ import select as stdselect
 import socketserver
 import subprocess
 import sys
-from typing import Any
 
 import pytest
 
 import eventlet
 from eventlet.green import select, selectors, socket
 from eventlet.green import time as green_time
+from eventlet.testing import hub_turns
 
 pytestmark = pytest.mark.usefixtures("any_hub")
-
-
-def _later(seconds: float, func: object, *args: object) -> eventlet.GreenThread[Any]:
-    def run() -> None:
-        eventlet.sleep(seconds)
-        func(*args)  # type: ignore[operator]
-
-    return eventlet.spawn(run)
 
 
 def test_module_reexports() -> None:
@@ -40,7 +32,7 @@ def test_select_returns_at_once_when_ready_and_waits_otherwise() -> None:
         assert select.select([a], [b], [], 1) == ([], [b], [])
         assert select.select([a], [], [], 0) == ([], [], [])
         assert select.select([a], [], [], 0.01) == ([], [], [])  # timed out
-        _later(0.01, b.send, b"x")
+        eventlet.spawn(b.send, b"x")  # runs once the call below waits
         assert select.select([a.fileno()], [], [a]) == ([a.fileno()], [], [])
         with pytest.raises(ValueError, match="non-negative"):
             select.select([a], [], [], -1)
@@ -59,13 +51,14 @@ def test_select_ignores_stale_wakeups_and_keeps_waiting() -> None:
 
         thief_data = []
         thread = eventlet.spawn(selector)
-        eventlet.sleep(0.01)
+        hub_turns(1)  # the selector waits
         b.send(b"1")
         thief_data.append(a.recv(1))  # we run before the selector: it finds nothing, waits again
-        eventlet.sleep(0.01)
+        hub_turns(1)
         b.send(b"2")
         thread.wait()
-        assert thief_data == [b"1"] and result == [([a], [], [])]
+        assert thief_data == [b"1"]
+        assert result == [([a], [], [])]
 
 
 def test_select_on_a_descriptor_closed_meanwhile_raises_ebadf() -> None:
@@ -79,7 +72,7 @@ def test_select_on_a_descriptor_closed_meanwhile_raises_ebadf() -> None:
             outcome.append(exc.errno)
 
     thread = eventlet.spawn(waiter)
-    eventlet.sleep(0.01)
+    hub_turns(1)  # the waiter waits
     a.close()
     thread.wait()
     b.close()
@@ -95,7 +88,7 @@ def test_poll_object() -> None:
         assert poller.poll(0) == [(b.fileno(), select.POLLOUT)]
         poller.unregister(b)
         assert poller.poll(10) == []  # timed out
-        _later(0.01, b.send, b"x")
+        eventlet.spawn(b.send, b"x")  # runs once the call below waits
         assert poller.poll() == [(a.fileno(), select.POLLIN)]
         a.recv(1)
         poller.modify(a, select.POLLOUT)
@@ -107,10 +100,10 @@ def test_poll_object() -> None:
         # a spurious wake-up (data taken by someone else) keeps the poll waiting
         result = []
         thread = eventlet.spawn(lambda: result.append(poller.poll(1000)))
-        eventlet.sleep(0.01)
+        hub_turns(1)  # the poll waits
         b.send(b"1")
         a.recv(1)
-        eventlet.sleep(0.01)
+        hub_turns(1)
         b.send(b"2")
         thread.wait()
         assert result == [[(a.fileno(), select.POLLIN)]]
@@ -123,7 +116,7 @@ def test_epoll_object() -> None:
         ep.register(a, select.EPOLLIN)
         assert ep.poll(0) == []
         assert ep.poll(0.01) == []
-        _later(0.01, b.send, b"x")
+        eventlet.spawn(b.send, b"x")  # runs once the call below waits
         assert ep.poll() == [(a.fileno(), select.EPOLLIN)]
         a.recv(1)
         ep.modify(a, select.EPOLLOUT)
@@ -131,25 +124,27 @@ def test_epoll_object() -> None:
         ep.unregister(a)
         ep.register(b)
         assert ep.poll(1)[0][0] == b.fileno()
-        assert not ep.closed and ep.fileno() >= 0
+        assert not ep.closed
+        assert ep.fileno() >= 0
         result = []
         ep.unregister(b)
         ep.register(a, select.EPOLLIN)
         thread = eventlet.spawn(lambda: result.append(ep.poll(1)))
-        eventlet.sleep(0.01)
+        hub_turns(1)  # the poll waits
         b.send(b"1")
         a.recv(1)  # taken before the poller looks: it waits again
-        eventlet.sleep(0.01)
+        hub_turns(1)
         b.send(b"2")
         thread.wait()
         assert result == [[(a.fileno(), select.EPOLLIN)]]
     assert ep.closed
     ep.close()  # twice is fine
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="closed epoll object"):
         ep.__enter__()
     plain = stdselect.epoll()
     other = select.epoll.fromfd(os.dup(plain.fileno()))
-    assert isinstance(other, select.epoll) and not other.closed
+    assert isinstance(other, select.epoll)
+    assert not other.closed
     other.close()
     plain.close()
 
@@ -166,7 +161,7 @@ def test_closing_an_epoll_wakes_its_poller() -> None:
             outcome.append(exc.errno)
 
     thread = eventlet.spawn(waiter)
-    eventlet.sleep(0.01)
+    hub_turns(1)  # the waiter waits
     ep.close()
     thread.wait()
     assert outcome == [errno.EBADF]
@@ -181,7 +176,7 @@ def test_selectors(name: str) -> None:
         assert sel.select(0) == []
         ticks = []
         eventlet.spawn(lambda: ticks.append(1))
-        _later(0.01, b.send, b"x")
+        eventlet.spawn(b.send, b"x")  # runs once the call below waits
         events = sel.select(timeout=5)
         assert [(key.fileobj, mask, key.data) for key, mask in events] == [
             (a, selectors.EVENT_READ, "a-data")
@@ -243,8 +238,7 @@ def test_select_waits_for_writability() -> None:
             pass
         assert select.select([], [a], [], 0.01) == ([], [], [])
 
-        def drain() -> None:
-            eventlet.sleep(0.01)
+        def drain() -> None:  # runs once the select below waits
             b.setblocking(False)
             try:
                 while b.recv(1 << 20):

@@ -45,7 +45,8 @@ def test_lock_basics() -> None:
     assert isinstance(lock, green_thread.LockType)
     assert "unlocked" in repr(lock)
     assert lock.acquire()
-    assert lock.locked() and lock.locked_lock()
+    assert lock.locked()
+    assert lock.locked_lock()
     assert "locked" in repr(lock)
     assert not lock.acquire(False)
     assert not lock.acquire(True, 0)
@@ -146,7 +147,8 @@ def test_lock_cannot_be_waited_for_in_the_hub() -> None:
 
     hubs.get_hub().call_soon(in_hub)
     eventlet.sleep(0)
-    assert errors and "hub" in str(errors[0])
+    assert errors
+    assert "hub" in str(errors[0])
 
 
 def test_lock_released_from_another_os_thread() -> None:
@@ -175,12 +177,16 @@ def test_lock_at_fork_reinit() -> None:
 
 def test_rlock() -> None:
     rlock = green_thread.RLock()
-    assert rlock.acquire() and rlock.acquire()
-    assert rlock._is_owned() and rlock._recursion_count() == 2
-    assert "count=2" in repr(rlock) and rlock.locked()
+    assert rlock.acquire()
+    assert rlock.acquire()
+    assert rlock._is_owned()
+    assert rlock._recursion_count() == 2
+    assert "count=2" in repr(rlock)
+    assert rlock.locked()
     rlock.release()
     state = rlock._release_save()
-    assert state[0] == 1 and not rlock.locked()
+    assert state[0] == 1
+    assert not rlock.locked()
     with pytest.raises(RuntimeError):
         rlock._release_save()
     rlock._acquire_restore(state)
@@ -192,7 +198,8 @@ def test_rlock() -> None:
         assert rlock.locked()
     rlock.acquire()
     rlock._at_fork_reinit()
-    assert not rlock.locked() and rlock._recursion_count() == 0
+    assert not rlock.locked()
+    assert rlock._recursion_count() == 0
 
 
 def test_rlock_is_per_green_thread() -> None:
@@ -275,17 +282,22 @@ def test_functions_do_not_bind_as_methods() -> None:
 
 def test_thread_handle() -> None:
     handle = green_thread._ThreadHandle()
-    assert handle.ident == 0 and "not started" in repr(handle)
+    assert handle.ident == 0
+    assert "not started" in repr(handle)
     with pytest.raises(RuntimeError, match="not started"):
         handle.join()
     ran: list[int] = []
     returned = green_thread.start_joinable_thread(lambda: ran.append(1), handle=handle, daemon=False)
-    assert returned is handle and handle.ident and "running" in repr(handle)
+    assert returned is handle
+    assert handle.ident
+    assert "running" in repr(handle)
     with pytest.raises(RuntimeError, match="already started"):
         green_thread.start_joinable_thread(print, handle=handle)
     handle.join(0)  # a zero timeout returns without waiting
     handle.join(-1)
-    assert ran == [1] and handle.is_done() and "done" in repr(handle)
+    assert ran == [1]
+    assert handle.is_done()
+    assert "done" in repr(handle)
     other = green_thread.start_joinable_thread(eventlet.sleep)
     green_thread._shutdown()  # joins non-daemon threads only
     other.join(None)
@@ -308,7 +320,8 @@ def test_thread_handle_join_self() -> None:
     holder[0].join()
     assert errors == ["Cannot join current thread"]
     made = green_thread._make_thread_handle(1234)
-    assert made.ident == 1234 and not made.is_done()
+    assert made.ident == 1234
+    assert not made.is_done()
     made._set_done()
     made.join()
 
@@ -323,7 +336,8 @@ def test_sentinel_released_when_thread_ends() -> None:
 
     green_thread.start_new_thread(body, ())
     eventlet.sleep(0)
-    assert sentinels and not sentinels[0].locked()
+    assert sentinels
+    assert not sentinels[0].locked()
     root_sentinel = green_thread._set_sentinel()  # the root greenlet's is never released
     assert not root_sentinel.locked()
 
@@ -434,7 +448,9 @@ def test_thread_start_in_the_hub_is_refused_before_the_thread_exists() -> None:
     [(error, thread)] = outcome
     assert "cannot be called from the hub" in str(error)
     limbo = green_threading._limbo  # type: ignore[attr-defined]  # copied from threading at run time
-    assert thread.ident is None and not thread.is_alive() and thread not in limbo.values()
+    assert thread.ident is None
+    assert not thread.is_alive()
+    assert thread not in limbo.values()
     assert ran == []
     # Python 3.13's threading starts threads with start_joinable_thread: refused there as well.
     errors: list[BaseException] = []
@@ -449,14 +465,16 @@ def test_thread_start_in_the_hub_is_refused_before_the_thread_exists() -> None:
 
     hubs.get_hub().call_soon(joinable_in_hub)
     tried.wait()
-    assert errors and ran == []
+    assert errors
+    assert ran == []
 
 
 def test_green_current_thread_for_spawned_green_threads() -> None:
     def ask() -> object:
         first = green_threading.current_thread()
         assert green_threading.current_thread() is first
-        assert first.is_alive() and first.daemon
+        assert first.is_alive()
+        assert first.daemon
         with pytest.raises(RuntimeError, match="current thread"):
             first.join()
         return first
@@ -465,10 +483,12 @@ def test_green_current_thread_for_spawned_green_threads() -> None:
     view: Any = thread.wait()
     assert view.name.startswith("GreenThread-")
     assert not view.is_alive()
-    assert view._g is thread and view.ident == id(thread)
+    assert view._g is thread
+    assert view.ident == id(thread)
     assert repr(view) == f"<_GreenThread({view.name}, {thread!r})>"
     assert view.join() is view  # a finished green thread: join() gives its result, as upstream's
-    assert isinstance(view, green_threading.Thread) and view not in green_threading.enumerate()
+    assert isinstance(view, green_threading.Thread)
+    assert view not in green_threading.enumerate()
 
 
 def test_green_thread_view_has_upstreams_names_without_warnings() -> None:
@@ -485,7 +505,8 @@ def test_green_thread_view_has_upstreams_names_without_warnings() -> None:
             return seen
 
         seen = eventlet.spawn(names).wait()
-    assert seen[0] == seen[1] and str(seen[0]).startswith("GreenThread-")
+    assert seen[0] == seen[1]
+    assert str(seen[0]).startswith("GreenThread-")
     assert seen[2:] == [True, True, "renamed", "7", True]
 
 
@@ -501,15 +522,19 @@ def test_green_thread_view_join_waits_and_times_out() -> None:
     thread = eventlet.spawn(worker)
     eventlet.sleep(0)
     view = views[0]
-    assert view.join(timeout=0.001) is None and view.is_alive()
+    assert view.join(timeout=0.001) is None
+    assert view.is_alive()
     eventlet.spawn_after(0.001, release.send)
-    assert view.join() == "result" and not view.is_alive()
+    assert view.join() == "result"
+    assert not view.is_alive()
     assert thread.dead
     glet: greenthread.GreenThread[object] = greenthread.GreenThread(hubs.get_hub().greenlet)
     orphan = type(view)(glet, "orphan")  # a view that outlives its green thread object
     del glet
     gc.collect()
-    assert orphan._g is None and not orphan.is_alive() and orphan.join() is None
+    assert orphan._g is None
+    assert not orphan.is_alive()
+    assert orphan.join() is None
 
 
 def test_green_current_thread_of_a_bare_greenlet_is_its_os_threads() -> None:
@@ -764,7 +789,8 @@ def test_lock_wakeup_for_a_dead_waiter_while_relocked() -> None:
     lock.release()  # the waiter is handed the wake-up...
     lock.acquire()  # ...the lock is taken again at once...
     waiter.kill()  # ...and the waiter dies: the wake-up is dropped, nobody else waits
-    assert lock.locked() and not lock._waiters
+    assert lock.locked()
+    assert not lock._waiters
     lock.release()
 
 

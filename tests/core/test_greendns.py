@@ -172,9 +172,12 @@ def test_hosts_resolver_reads_names_aliases_and_skips_what_it_cannot_use(hosts_f
     assert hr._aliases == {"files": "files.example.test", "alias-in-hosts": "www.example.test"}
     answer = hr.query("FILES.example.test.")
     assert [r.address for r in answer] == ["127.0.0.5"]
-    assert answer.rrset is not None and 0 < answer.rrset.ttl <= greendns.HOSTS_TTL and answer.expiration
+    assert answer.rrset is not None
+    assert 0 < answer.rrset.ttl <= greendns.HOSTS_TTL
+    assert answer.expiration
     empty = hr.query(b"files", dns.rdatatype.AAAA, raise_on_no_answer=False).rrset
-    assert empty is not None and len(empty) == 0
+    assert empty is not None
+    assert len(empty) == 0
     assert str(hr.query(dns.name.from_text("files"), dns.rdatatype.CNAME)[0].target) == (
         "files.example.test."
     )
@@ -192,16 +195,22 @@ def test_hosts_resolver_reloads_after_its_interval(hosts_file: Path) -> None:
     assert hr.query("later.example.test")[0].address == "10.1.1.1"
     hosts_file.unlink()
     empty = hr.query("later.example.test", raise_on_no_answer=False).rrset
-    assert empty is not None and len(empty) == 0
+    assert empty is not None
+    assert len(empty) == 0
     assert greendns.HostsResolver().fname == "/etc/hosts"
-    assert greendns.HostsResolver(fname="").fname == "" and greendns.HostsResolver("")._v4 == {}
+    assert greendns.HostsResolver(fname="").fname == ""
+    assert greendns.HostsResolver("")._v4 == {}
 
 
 def test_address_helpers() -> None:
-    assert greendns.is_ipv4_addr("10.0.0.1") and not greendns.is_ipv4_addr("10.0.0.256")
-    assert greendns.is_ipv6_addr("fe80::1%eth0") and not greendns.is_ipv6_addr("fe80::x")
-    assert not greendns.is_ipv4_addr(b"10.0.0.1") and not greendns.is_ipv6_addr(None)
-    assert greendns.is_ip_addr("::1") and not greendns.is_ip_addr("example.test")
+    assert greendns.is_ipv4_addr("10.0.0.1")
+    assert not greendns.is_ipv4_addr("10.0.0.256")
+    assert greendns.is_ipv6_addr("fe80::1%eth0")
+    assert not greendns.is_ipv6_addr("fe80::x")
+    assert not greendns.is_ipv4_addr(b"10.0.0.1")
+    assert not greendns.is_ipv6_addr(None)
+    assert greendns.is_ip_addr("::1")
+    assert not greendns.is_ip_addr("example.test")
 
 
 # ---------------------------------------------------------------------------- queries on the wire
@@ -396,14 +405,16 @@ def test_proxy_prefers_the_hosts_file_then_asks_the_name_servers(
     first = rp._resolver
     greendns.reset()
     rp.clear()
-    assert rp._resolver is not first and isinstance(rp._resolver, greendns.GreenResolver)
+    assert rp._resolver is not first
+    assert isinstance(rp._resolver, greendns.GreenResolver)
 
 
 def test_resolve_and_its_errors(server: DnsServer, proxy: greendns.ResolverProxy) -> None:
     assert [r.address for r in greendns.resolve("files.example.test", socket.AF_INET6)] == ["fd00::5"]
     assert [r.address for r in greendns.resolve("v4only.example.test")] == ["10.0.0.9"]
     empty = greendns.resolve("nowhere.example.test", raises=False)
-    assert not empty.rrset and empty.qname == dns.name.from_text("nowhere.example.test")
+    assert not empty.rrset
+    assert empty.qname == dns.name.from_text("nowhere.example.test")
     with pytest.raises(socket.gaierror) as info:
         greendns.resolve("nowhere.example.test")
     assert info.value.errno == socket.EAI_NONAME
@@ -458,9 +469,8 @@ def test_getaddrinfo(server: DnsServer, proxy: greendns.ResolverProxy) -> None:
     }
     with pytest.raises(socket.gaierror, match="No address found"):
         greendns.getaddrinfo("nowhere.example.test", 1, socket.AF_INET6, 0, 0, socket.AI_V4MAPPED)
-    assert addresses("10.0.0.1", 2) == {("10.0.0.1", 2)} and addresses(None, 3, socket.AF_INET) == {
-        ("127.0.0.1", 3)
-    }
+    assert addresses("10.0.0.1", 2) == {("10.0.0.1", 2)}
+    assert addresses(None, 3, socket.AF_INET) == {("127.0.0.1", 3)}
     first = greendns.getaddrinfo("alias.example.test", 80, socket.AF_INET, flags=socket.AI_CANONNAME)[0]
     assert first[3] == "www.example.test."
     assert greendns.getaddrinfo("10.0.0.1", 80, socket.AF_INET, flags=socket.AI_CANONNAME)[0][3] == "10.0.0.1"

@@ -11,6 +11,7 @@ import pytest
 
 import eventlet
 from eventlet.greenio import GreenFileIO, GreenPipe
+from eventlet.testing import hub_turns
 
 pytestmark = pytest.mark.usefixtures("any_hub")
 
@@ -58,9 +59,14 @@ def test_raw_unbuffered_and_misc_methods() -> None:
     raw_reader = GreenPipe(r, "rb", buffering=0)
     raw_writer = GreenPipe(w, "wb", 0)
     assert isinstance(raw_reader, GreenFileIO)
-    assert raw_reader.readable() and not raw_reader.writable() and not raw_reader.seekable()
-    assert raw_writer.writable() and not raw_writer.readable()
-    assert raw_reader.fileno() == r and raw_reader.name == r and not raw_reader.isatty()
+    assert raw_reader.readable()
+    assert not raw_reader.writable()
+    assert not raw_reader.seekable()
+    assert raw_writer.writable()
+    assert not raw_writer.readable()
+    assert raw_reader.fileno() == r
+    assert raw_reader.name == r
+    assert not raw_reader.isatty()
     assert "GreenFileIO fd=" in repr(raw_reader)
     with pytest.raises(io.UnsupportedOperation):
         raw_reader.write(b"x")
@@ -73,7 +79,7 @@ def test_raw_unbuffered_and_misc_methods() -> None:
     raw_reader.close()
     raw_reader.close()  # twice is fine
     assert "closed" in repr(raw_reader)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="closed file"):
         raw_reader.fileno()
     with pytest.raises(ValueError, match="unbuffered text"):
         GreenPipe(os.dup(0) if False else os.pipe()[0], "r", buffering=0)
@@ -115,7 +121,8 @@ def test_regular_files_by_path_and_file_object() -> None:
             f.seek(6)
             f.truncate(6)
             raw = f.raw
-            assert raw.seekable() and raw.tell() == 6
+            assert raw.seekable()
+            assert raw.tell() == 6
             assert raw.truncate(3) == 3
         with open(path, "rb") as plain:
             green = GreenPipe(plain, "rb")  # taken over: duplicated, the original closed
@@ -149,13 +156,13 @@ def test_bad_arguments() -> None:
     r, w = os.pipe()
     os.close(w)
     os.close(r)
-    with pytest.raises(OSError) as info:
+    with pytest.raises(OSError, match="Bad file descriptor") as info:
         GreenPipe(r, "r")
     assert info.value.errno == errno.EBADF
     with open(__file__, "rb") as f:
         fd = f.fileno()
         os.close(fd)  # the object's fd is gone: dup fails before the take-over
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="Bad file descriptor"):
             GreenPipe(f, "rb")
         try:
             f.close()
@@ -190,7 +197,7 @@ def test_close_wakes_a_blocked_reader() -> None:
             outcome.append(exc.errno)
 
     thread = eventlet.spawn(read)
-    eventlet.sleep(0.01)
+    hub_turns(1)  # the reader waits
     reader.close()
     thread.wait()
     assert outcome == [errno.EBADF]

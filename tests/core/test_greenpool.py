@@ -25,7 +25,7 @@ def settle(turns: int = 3) -> None:
 
 
 def test_size_validation() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="size >= 0"):
         GreenPool(-1)
     with pytest.raises(TypeError):
         GreenPool("lots")  # type: ignore[arg-type]
@@ -41,10 +41,12 @@ def test_spawn_returns_green_thread_with_result() -> None:
 
     thread = pool.spawn(add, 1, b=2)
     assert isinstance(thread, GreenThread)
-    assert pool.running() == 1 and pool.free() == 1
+    assert pool.running() == 1
+    assert pool.free() == 1
     assert thread.wait() == 3
     pool.waitall()
-    assert pool.running() == 0 and pool.free() == 2
+    assert pool.running() == 0
+    assert pool.free() == 2
     assert "size=2" in repr(pool)
 
 
@@ -59,7 +61,8 @@ def test_spawn_blocks_when_full_fifo() -> None:
 
     spawners = [eventlet.spawn(spawner, i) for i in range(3)]
     settle()
-    assert pool.waiting() == 3 and pool.free() == 0
+    assert pool.waiting() == 3
+    assert pool.free() == 0
     gate.send(None)
     pool.waitall()
     for thread in spawners:
@@ -107,7 +110,8 @@ def test_spawn_n_runs_and_logs_exceptions(caplog: pytest.LogCaptureFixture) -> N
         pool.waitall()
     assert out == [1]
     assert "spawn_n failure" in caplog.text
-    assert pool.free() == 2 and pool.running() == 0
+    assert pool.free() == 2
+    assert pool.running() == 0
 
 
 def test_reentrant_spawn_in_full_pool_runs_inline() -> None:
@@ -137,7 +141,8 @@ def test_resize_grow_wakes_spawners_and_shrink_goes_negative() -> None:
     assert pool.waiting() == 1
     pool.resize(2)
     assert isinstance(spawner.wait(), GreenThread)
-    assert pool.running() == 2 and pool.free() == 0
+    assert pool.running() == 2
+    assert pool.free() == 0
     pool.resize(1)
     assert pool.free() == -1
     gate.send(None)
@@ -286,7 +291,7 @@ def test_green_pile_shares_pool_and_raises() -> None:
 
     pile.spawn(boom)
     pile.spawn(lambda: "after")
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="pile failure"):
         next(pile)
     assert next(pile) == "after"
 

@@ -13,7 +13,7 @@ import eventlet
 from eventlet import greenthread
 from eventlet.greenthread import GreenThread
 from eventlet.hubs.hub import BaseHub
-from eventlet.testing import virtual_clock
+from eventlet.testing import hub_turns, virtual_clock
 
 
 def test_spawn_returns_result_and_passes_arguments(any_hub: BaseHub) -> None:
@@ -22,9 +22,14 @@ def test_spawn_returns_result_and_passes_arguments(any_hub: BaseHub) -> None:
         return a + b
 
     gt = eventlet.spawn(add, 1, b=2)
-    assert isinstance(gt, GreenThread) and not gt.ready() and "pending" in repr(gt)
+    assert isinstance(gt, GreenThread)
+    assert not gt.ready()
+    assert "pending" in repr(gt)
     assert gt.wait() == 3
-    assert gt.ready() and gt.done and gt.dead and "done" in repr(gt)
+    assert gt.ready()
+    assert gt.done
+    assert gt.dead
+    assert "done" in repr(gt)
     assert gt.wait() == 3  # again, without blocking
 
 
@@ -144,7 +149,8 @@ def test_link_errors_are_reported(
         gt.wait()
     assert any("Exception in a link" in r.getMessage() for r in caplog.records)
     err = capsys.readouterr().err
-    assert "Exception in a link of green thread" in err and "RuntimeError: link failed" in err
+    assert "Exception in a link of green thread" in err
+    assert "RuntimeError: link failed" in err
 
 
 def test_linked_exception_is_not_logged_as_unhandled(
@@ -168,7 +174,8 @@ def test_spawn_n_logs_exceptions_and_ignores_greenletexit(
 ) -> None:
     out: list[int] = []
     g = eventlet.spawn_n(out.append, 1)
-    assert isinstance(g, greenlet) and not isinstance(g, GreenThread)
+    assert isinstance(g, greenlet)
+    assert not isinstance(g, GreenThread)
 
     def fail() -> None:
         raise ValueError("n failed")
@@ -211,8 +218,10 @@ def test_spawn_after_and_cancel() -> None:
         early = eventlet.spawn_after(1, out.append, "early")
         cancelled = eventlet.spawn_after(1.5, out.append, "cancelled")
         cancelled.cancel()
-        assert early.wait() is None and late.wait() is None
-        assert out == ["early", "late"] and hub.clock() - start == pytest.approx(2)
+        assert early.wait() is None
+        assert late.wait() is None
+        assert out == ["early", "late"]
+        assert hub.clock() - start == pytest.approx(2)
         assert cancelled.dead
         with pytest.raises(GreenletExit):
             cancelled.wait()
@@ -292,7 +301,8 @@ def test_kill_before_start(any_hub: BaseHub) -> None:
     ran: list[int] = []
     gt = eventlet.spawn(ran.append, 1)
     gt.kill()
-    assert gt.dead and ran == []
+    assert gt.dead
+    assert ran == []
     with pytest.raises(GreenletExit):
         gt.wait()
     eventlet.sleep(0)  # the stale start entry is harmless
@@ -338,7 +348,8 @@ def test_kill_while_blocked_and_after_done(any_hub: BaseHub) -> None:
     gt = eventlet.spawn(blocked)
     eventlet.sleep(0)
     gt.kill()
-    assert gt.dead and cleanup == ["finally"]
+    assert gt.dead
+    assert cleanup == ["finally"]
     with pytest.raises(GreenletExit):
         gt.wait()
     gt.kill()  # already done: nothing happens
@@ -464,8 +475,10 @@ def test_sleep_zero_interrupted_after_its_entry_was_dropped(any_hub: BaseHub) ->
 
 
 def test_waiter_gone_then_exception_is_logged(any_hub: BaseHub, caplog: pytest.LogCaptureFixture) -> None:
+    release: eventlet.Event[None] = eventlet.Event()
+
     def late_failure() -> None:
-        eventlet.sleep(0.005)
+        release.wait()
         raise ValueError("nobody waits any more")
 
     gt = eventlet.spawn(late_failure)
@@ -473,9 +486,10 @@ def test_waiter_gone_then_exception_is_logged(any_hub: BaseHub, caplog: pytest.L
         with eventlet.Timeout(0.001):
             gt.wait()
     with caplog.at_level(logging.ERROR, logger="eventlet.hub"):
-        eventlet.sleep(0.01)
+        release.send()
+        hub_turns(1)  # the green thread has run and failed
     assert any("Unhandled exception in green thread" in r.getMessage() for r in caplog.records)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="nobody waits any more"):
         gt.wait()
 
 
@@ -526,11 +540,13 @@ def test_an_unhandled_exception_reaches_stderr_of_a_real_program(mode: str) -> N
     done = subprocess.run(
         [sys.executable, "-c", _CRASHING_PROGRAM, mode], capture_output=True, text=True, timeout=60
     )
-    assert done.returncode == 0 and done.stdout == "still running\n", done.stderr
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "still running\n", done.stderr
     if mode == "quiet":
         assert done.stderr == ""
     else:
         assert "Unhandled exception in green thread <GreenThread" in done.stderr
-        assert "KeyError: 1" in done.stderr and "in crash" in done.stderr
+        assert "KeyError: 1" in done.stderr
+        assert "in crash" in done.stderr
         assert "Unhandled exception in green thread started by spawn_n:" in done.stderr
         assert "ValueError: from spawn_n" in done.stderr

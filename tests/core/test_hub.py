@@ -73,7 +73,8 @@ def test_switch_out_hook_is_called(any_hub: BaseHub) -> None:
     eventlet.sleep(0)
     eventlet.sleep(0)
     assert calls == ["out", "out"]
-    assert first.dead and second.dead
+    assert first.dead
+    assert second.dead
 
 
 def test_callback_exception_is_logged_and_hub_survives(
@@ -106,7 +107,8 @@ def test_resumed_greenlet_dying_of_an_exception_is_logged(
         eventlet.sleep(0)
         eventlet.sleep(0)
     [record] = [r for r in caplog.records if r.name == "eventlet.hub"]
-    assert record.exc_info is not None and "greenlet failed" in str(record.exc_info[1])
+    assert record.exc_info is not None
+    assert "greenlet failed" in str(record.exc_info[1])
     assert raw.dead
     eventlet.sleep(0)  # the hub goes on
 
@@ -118,7 +120,8 @@ def test_callback_exceptions_are_printed_to_stderr_by_default(
     eventlet.sleep(0)
     err = capsys.readouterr().err
     assert err.startswith("Exception in hub callback <function")
-    assert "Traceback (most recent call last)" in err and "ZeroDivisionError" in err
+    assert "Traceback (most recent call last)" in err
+    assert "ZeroDivisionError" in err
 
 
 def test_hub_exceptions_can_be_silenced(
@@ -130,7 +133,8 @@ def test_hub_exceptions_can_be_silenced(
         eventlet.sleep(0)
     assert capsys.readouterr().err == ""  # not printed; the log record stays, for logging to route
     [record] = [r for r in caplog.records if r.name == "eventlet.hub"]
-    assert record.exc_info is not None and isinstance(record.exc_info[1], ZeroDivisionError)
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], ZeroDivisionError)
 
 
 def test_a_report_survives_a_broken_or_missing_stderr(
@@ -156,7 +160,8 @@ def test_keyboard_interrupt_in_callback_reaches_main_and_hub_restarts(any_hub: B
     any_hub.call_soon(interrupt)
     with pytest.raises(KeyboardInterrupt):
         eventlet.sleep(0)
-    assert any_hub.greenlet.dead and not any_hub.running
+    assert any_hub.greenlet.dead
+    assert not any_hub.running
     eventlet.sleep(0)  # a new loop greenlet takes over
     assert any_hub.running
 
@@ -188,17 +193,21 @@ def test_timer_cancel_and_states(any_hub: BaseHub) -> None:
     base = any_hub.get_timers_count()  # the test's own timeout is one
     timer = any_hub.schedule_call_global(0, fired.append, 1)
     assert any_hub.get_timers_count() == base + 1
-    assert timer.pending and not timer.called
+    assert timer.pending
+    assert not timer.called
     assert "pending" in repr(timer)
     timer.cancel()
     timer.cancel()
-    assert not timer.pending and timer.called and "done" in repr(timer)
+    assert not timer.pending
+    assert timer.called
+    assert "done" in repr(timer)
     assert any_hub.get_timers_count() == base
     eventlet.sleep(0.001)
     assert fired == []
     done = any_hub.schedule_call_global(0, fired.append, 2)
     eventlet.sleep(0.001)
-    assert fired == [2] and not done.pending
+    assert fired == [2]
+    assert not done.pending
     done.cancel()  # after it fired: nothing happens
     assert any_hub.get_timers_count() == base
 
@@ -218,13 +227,16 @@ def test_schedule_call_local_is_dropped_when_its_thread_dies(any_hub: BaseHub) -
 def test_add_timer_schedules_a_timer_made_by_hand(any_hub: BaseHub) -> None:
     fired: list[object] = []
     timer = Timer(0, fired.append, 1)
-    assert timer.hub is None and timer.pending
+    assert timer.hub is None
+    assert timer.pending
     deadline = any_hub.add_timer(timer)
-    assert deadline == timer.deadline == timer.scheduled_time and timer.hub is any_hub
+    assert deadline == timer.deadline == timer.scheduled_time
+    assert timer.hub is any_hub
     with pytest.raises(ValueError, match="scheduled already"):
         any_hub.add_timer(timer)
     eventlet.sleep(0.001)
-    assert fired == [1] and not timer.pending
+    assert fired == [1]
+    assert not timer.pending
     with pytest.raises(ValueError, match="fired or was cancelled"):
         any_hub.add_timer(timer)
 
@@ -241,7 +253,8 @@ def test_heap_is_compacted_after_many_cancels() -> None:
         assert hub.get_timers_count() - hub.timers_canceled == 1250
         assert hub.statistics()["timers"] == 1250
         # Rebuilt as the cancelled ones became half of the store (checked at every 16th cancel).
-        assert hub.get_timers_count() < 5000 and hub.timers_canceled * 2 < hub.get_timers_count() + 32
+        assert hub.get_timers_count() < 5000
+        assert hub.timers_canceled * 2 < hub.get_timers_count() + 32
         assert len(hub._timer_entries()) == hub.get_timers_count()
         assert [t.deadline for t in hub.get_timers()] == sorted(t.deadline for t in hub.get_timers())
         eventlet.sleep(2)
@@ -279,7 +292,8 @@ def test_timers_fire_by_deadline_then_scheduling_order_across_heap_run_and_bucke
         eventlet.sleep(0.05)  # some slots have begun: their timers were sorted onto the run
         while not hub._run:  # until the current slot still holds timers to come
             eventlet.sleep(0.0005)
-        assert hub._bucket_keys and hub.clock() < start + 0.1
+        assert hub._bucket_keys
+        assert hub.clock() < start + 0.1
         head = hub._run[0]
         assert head.deadline > hub.clock()  # still to fire
         head.cancel()
@@ -296,7 +310,9 @@ def test_timers_fire_by_deadline_then_scheduling_order_across_heap_run_and_bucke
             if (i % 3 or i >= 3000) and timer is not head
         ]
         assert fired == [i for _deadline, _seq, i in sorted(live)]
-        assert not hub._run and not hub._near and hub.get_timers_count() == 0
+        assert not hub._run
+        assert not hub._near
+        assert hub.get_timers_count() == 0
 
 
 def test_call_threadsafe_wakes_a_sleeping_hub(any_hub: BaseHub) -> None:
@@ -325,7 +341,8 @@ def test_abort_stops_the_loop_and_a_switch_restarts_it(any_hub: BaseHub) -> None
     eventlet.sleep(0)
     assert any_hub.running
     any_hub.abort(wait=True)
-    assert not any_hub.running and any_hub.greenlet.dead
+    assert not any_hub.running
+    assert any_hub.greenlet.dead
     gt = eventlet.spawn(lambda: 5)
     assert gt.wait() == 5
     assert any_hub.running
@@ -336,7 +353,8 @@ def test_stopping_the_loop_forgets_the_parents_queued_yield(any_hub: BaseHub) ->
     eventlet.sleep(0)
     any_hub.abort()
     eventlet.sleep(0)  # queued, but the loop stops and returns to us (its parent) instead
-    assert not any_hub.running and getcurrent() not in any_hub._ready
+    assert not any_hub.running
+    assert getcurrent() not in any_hub._ready
     any_hub.schedule_call_global(0, fired.append, 1)
     eventlet.sleep(0.001)  # a new loop fires the timer before anything resumes us
     assert fired == [1]
@@ -372,7 +390,9 @@ def test_close_is_idempotent_and_a_closed_hub_does_not_run() -> None:
     hub.call_soon(print)
     hub.close()
     hub.close()
-    assert hub.closed and hub.get_timers_count() == 0 and not hub._ready
+    assert hub.closed
+    assert hub.get_timers_count() == 0
+    assert not hub._ready
     with pytest.raises(RuntimeError, match="closed"):
         greenlet(hub.run).switch()
 
@@ -388,13 +408,15 @@ def test_close_from_inside_the_loop_is_refused(any_hub: BaseHub) -> None:
 
     any_hub.call_soon(close)
     eventlet.sleep(0)
-    assert errors and not any_hub.closed
+    assert errors
+    assert not any_hub.closed
 
 
 def test_killing_the_hub_greenlet_ends_its_loop(any_hub: BaseHub) -> None:
     eventlet.sleep(0)
     any_hub.greenlet.throw(GreenletExit)
-    assert any_hub.greenlet.dead and not any_hub.running
+    assert any_hub.greenlet.dead
+    assert not any_hub.running
 
 
 def test_statistics(any_hub: BaseHub) -> None:
@@ -404,7 +426,9 @@ def test_statistics(any_hub: BaseHub) -> None:
     timer = any_hub.schedule_call_global(5, print)
     eventlet.sleep(0)
     stats = any_hub.statistics()
-    assert stats["timers"] == base + 1 and stats["ready"] == 0 and stats["listeners"] == 0
+    assert stats["timers"] == base + 1
+    assert stats["ready"] == 0
+    assert stats["listeners"] == 0
     assert stats["switches"] > before
     timer.cancel()
 
@@ -424,7 +448,8 @@ def test_a_thread_switched_to_while_the_loop_is_dead_adopts_the_new_loop(any_hub
         return "adopted"
 
     gt.switch(body, (), {})
-    assert gt.parent is any_hub.greenlet and not any_hub.greenlet.dead
+    assert gt.parent is any_hub.greenlet
+    assert not any_hub.greenlet.dead
     assert gt.wait() == "adopted"
 
 
@@ -445,7 +470,8 @@ def test_the_heap_can_run_empty_while_firing() -> None:
         hub.schedule_call_global(1, fired.append, 1)
         hub.schedule_call_global(1, hub.call_soon, main.switch)  # wakes main via the ready queue
         hub.switch()
-        assert fired == [1] and not hub._near
+        assert fired == [1]
+        assert not hub._near
 
 
 def test_close_forgets_registrations_and_listeners() -> None:
@@ -470,9 +496,11 @@ def test_timers_of_a_begun_slot_go_straight_to_a_large_heap() -> None:
         far = [hub.schedule_call_global(10 + i / 1000, fired.append, "far") for i in range(hubmod.SMALL_HEAP)]
         bucketed = [hub.schedule_call_global(5, fired.append, "bucketed") for _ in range(10)]
         hub._place_incoming()  # as the hub's next timer pass does
-        assert hub._bucketed == 10 and len(hub._near) == hubmod.SMALL_HEAP
+        assert hub._bucketed == 10
+        assert len(hub._near) == hubmod.SMALL_HEAP
         eventlet.sleep(6)  # the bucket's slot began: merged into the heap, and fired
-        assert fired == ["bucketed"] * 10 and hub._bucketed == 0
+        assert fired == ["bucketed"] * 10
+        assert hub._bucketed == 0
         hub.schedule_call_global(0, fired.append, "now")  # its slot has begun: into the heap
         hub._place_incoming()
         assert hub._bucketed == 0
@@ -526,15 +554,20 @@ def test_busy_turns_run_due_timers_and_threadsafe_calls(any_hub: BaseHub) -> Non
 
 def test_timer_properties(any_hub: BaseHub) -> None:
     timer = any_hub.schedule_call_local(5, print, "x")
-    assert timer.seconds == 5 and timer.hub is any_hub and timer.args == ("x",)
-    assert timer.greenlet is getcurrent() and timer.callback is print
+    assert timer.seconds == 5
+    assert timer.hub is any_hub
+    assert timer.args == ("x",)
+    assert timer.greenlet is getcurrent()
+    assert timer.callback is print
     assert timer.deadline == pytest.approx(any_hub.clock() + 5, abs=1)
     assert {timer: 1}[timer] == 1  # hashable, by identity
     assert "pending" in repr(timer)
     timer.cancel()
     # cancel() drops the arguments, which the first assertion narrowed to tuple[str]
     # mypy keeps the narrowing of the properties above across cancel(), which clears them
-    assert timer.args == () and timer.callback is None and "done" in repr(timer)  # type: ignore[comparison-overlap]
+    assert timer.args == ()  # type: ignore[comparison-overlap]
+    assert timer.callback is None
+    assert "done" in repr(timer)
 
 
 def test_threads_of_a_dead_loop_greenlet_return_to_the_new_loop(any_hub: BaseHub) -> None:
@@ -545,14 +578,18 @@ def test_threads_of_a_dead_loop_greenlet_return_to_the_new_loop(any_hub: BaseHub
     old_loop = any_hub.greenlet
     with pytest.raises(KeyboardInterrupt):
         old_loop.throw(KeyboardInterrupt())
-    assert old_loop.dead and not gt.dead
+    assert old_loop.dead
+    assert not gt.dead
     with pytest.raises(ValueError, match="still in the new loop"):
         with eventlet.Timeout(0.05, ValueError("still in the new loop")):
             any_hub.switch()  # runs gt, which must end in the new loop, not come back here
-    assert finished == ["ran"] and gt.dead
-    assert any_hub.greenlet is not old_loop and old_loop.parent is any_hub.greenlet
+    assert finished == ["ran"]
+    assert gt.dead
+    assert any_hub.greenlet is not old_loop
+    assert old_loop.parent is any_hub.greenlet
 
 
 def test_upstream_names_of_the_hubs_module() -> None:
     assert hubs.builtin_hub_names == ("epolls", "kqueue", "poll", "selects")
-    assert issubclass(hubs.HubError, RuntimeError) and issubclass(hubs.IOClosed, OSError)
+    assert issubclass(hubs.HubError, RuntimeError)
+    assert issubclass(hubs.IOClosed, OSError)

@@ -19,7 +19,8 @@ def test_resume_switches_to_a_greenlet_on_the_next_turn(any_hub: BaseHub) -> Non
     any_hub.resume(thread)
     assert seen == []
     eventlet.sleep(0)
-    assert seen == ["ran"] and thread.dead
+    assert seen == ["ran"]
+    assert thread.dead
 
 
 def test_resume_calls_a_callback_pair_in_fifo_order_with_call_soon(any_hub: BaseHub) -> None:
@@ -45,7 +46,7 @@ def test_withdraw_takes_back_an_entry_that_has_not_run(any_hub: BaseHub) -> None
     any_hub.withdraw(entry)
     eventlet.sleep(0)
     assert seen == [2]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not in"):
         any_hub.withdraw(entry)
 
 
@@ -69,7 +70,8 @@ def test_pending_callbacks_lists_ready_entries_then_timers(any_hub: BaseHub) -> 
     timer.cancel()
     eventlet.sleep(0)
     assert pending[:2] == [first, thread]
-    assert later in pending[2:] and never not in pending
+    assert later in pending[2:]
+    assert never not in pending
     assert sorted(map(id, pending[2:])) == sorted(map(id, [*before, later]))
     assert any_hub.pending_callbacks() == before
 
@@ -91,7 +93,8 @@ def test_blocking_detector_is_a_public_attribute_of_the_hub(any_hub: BaseHub) ->
     assert any_hub.blocking_detector is None
     detector = debug.hub_blocking_detection(True, 5)
     try:
-        assert detector is not None and any_hub.blocking_detector is detector
+        assert detector is not None
+        assert any_hub.blocking_detector is detector
     finally:
         assert debug.hub_blocking_detection(False) is None
     assert any_hub.blocking_detector is None

@@ -91,7 +91,8 @@ def test_use_hub_refuses_while_the_hub_runs_in_a_green_thread(restore_hub_class:
             errors.append(exc)
 
     eventlet.spawn(change).wait()
-    assert errors and hubs._registry.hub_class is saved
+    assert errors
+    assert hubs._registry.hub_class is saved
 
 
 class _HubOfItsOwn:
@@ -107,7 +108,8 @@ class _HubOfItsOwn:
 def test_use_hub_accepts_any_class(restore_hub_class: None) -> None:
     hubs.use_hub(_HubOfItsOwn)  # type: ignore[arg-type]
     hub = hubs.get_hub()
-    assert isinstance(hub, _HubOfItsOwn) and hub.initialized
+    assert isinstance(hub, _HubOfItsOwn)
+    assert hub.initialized
     hubs._registry.after_fork()  # what a fork runs: nothing to renew on such a hub
     hubs.use_hub(None)  # replacing it does not need close()
     assert isinstance(hubs.get_hub(), BaseHub)
@@ -144,7 +146,9 @@ def test_each_thread_has_its_own_hub() -> None:
     thread = threading.Thread(target=other)
     thread.start()
     thread.join()
-    assert seen and seen[0] is not here and seen[0].thread_ident != here.thread_ident
+    assert seen
+    assert seen[0] is not here
+    assert seen[0].thread_ident != here.thread_ident
 
 
 def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -164,7 +168,8 @@ def test_eventlet_hub_environment_variable(name: str) -> None:
 
 def test_bad_eventlet_hub_environment_variable() -> None:
     result = _run("import eventlet; eventlet.sleep(0)", EVENTLET_HUB="nonesuch")
-    assert result.returncode != 0 and "Unknown hub 'nonesuch'" in result.stderr
+    assert result.returncode != 0
+    assert "Unknown hub 'nonesuch'" in result.stderr
 
 
 def test_import_eventlet_has_no_side_effects() -> None:
@@ -181,7 +186,8 @@ assert "eventlet.greenthread" not in sys.modules, "eager imports"
 """
     result = _run(code)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "" and result.stderr == ""
+    assert result.stdout == ""
+    assert result.stderr == ""
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -198,7 +204,8 @@ def test_fork_leaves_a_working_hub_in_the_child(name: str, restore_hub_class: No
         status = 1
         try:
             child_hub = hubs.get_hub()
-            assert child_hub is hub and child_hub.thread_ident == threading.get_ident()
+            assert child_hub is hub
+            assert child_hub.thread_ident == threading.get_ident()
             b.send(b"x")
             assert waiter.wait() == a.fileno()
             eventlet.sleep(0.001)
@@ -238,7 +245,9 @@ def test_fork_with_an_fd_closed_in_the_child(restore_hub_class: None) -> None:
     hub._close_backend()
     hub._init_backend()
     hub._reregister_all()
-    assert r not in hub._fds and w not in hub._fds and listener.spent
+    assert r not in hub._fds
+    assert w not in hub._fds
+    assert listener.spent
     os.close(w)
 
 

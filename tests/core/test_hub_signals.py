@@ -20,13 +20,15 @@ import pytest
 from eventlet import hubs
 from eventlet.hubs import _wakeup
 from eventlet.hubs._wakeup import WakeupFd
-
-from ..conftest import available_hubs
+from tests.conftest import available_hubs
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="needs pthread_sigmask")
 
 # The main thread sleeps on its hub with a 20 s timer; another thread sends the signal, which the
-# kernel must deliver to that thread (the main one blocks it).
+# kernel must deliver to that thread (the main one blocks it).  The signal must come while the main
+# thread is inside its poller: the kicker waits for an event that a green thread of the main hub
+# sets right before the hub goes to poll, and with a switch interval of 1000 s it cannot get the
+# GIL back from the main thread before the main thread gives it up, in the poller's system call.
 SIGNAL_ELSEWHERE = textwrap.dedent(
     """
     import os, signal, sys, threading, time
@@ -34,20 +36,23 @@ SIGNAL_ELSEWHERE = textwrap.dedent(
     import eventlet.hubs._wakeup
 
     eventlet.hubs._wakeup._ON_WINDOWS = sys.argv[2] == "sockets"  # the socket pair used on Windows
+    sys.setswitchinterval(1000)  # the main thread holds the GIL until it blocks
 
     def kick():
-        time.sleep(0.2)  # the main thread is in its poller by then
+        polling.wait()  # returns once the main thread has released the GIL: in its poller
         os.kill(os.getpid(), getattr(signal, sys.argv[1]))
 
     def on_usr1(signum, frame):
         done.send(signum)
 
     done = eventlet.Event()
+    polling = threading.Event()
     signal.signal(signal.SIGUSR1, on_usr1)
     eventlet.sleep(0)  # the hub exists and has claimed the wake-up fd
     kicker = threading.Thread(target=kick)
     kicker.start()  # before blocking: the thread keeps the signals unblocked
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGUSR1})
+    eventlet.spawn(polling.set)  # the hub's last turn before it sleeps in its poller runs it
     started = time.monotonic()
     try:
         with eventlet.Timeout(20):
@@ -237,8 +242,8 @@ def test_a_closed_hub_drops_calls_from_other_threads_and_its_fd_is_never_written
         worker.start()
         worker.join()
         hub._wakeup.write()
+        os.set_blocking(reused[0], False)
         with pytest.raises(BlockingIOError):
-            os.set_blocking(reused[0], False)
             os.read(reused[0], 1)
         assert not hub._threadsafe
     finally:

@@ -89,7 +89,8 @@ def test_kill_waiter_keeps_lock_consistent() -> None:
     settle()
     victim.kill()
     lock.release()
-    assert not lock.locked() and not lock._waiters
+    assert not lock.locked()
+    assert not lock._waiters
 
 
 def test_at_fork_reinit_unlocks() -> None:
@@ -98,5 +99,6 @@ def test_at_fork_reinit_unlocks() -> None:
     waiter = eventlet.spawn(lock.acquire)
     settle()
     lock._at_fork_reinit()
-    assert not lock.locked() and not lock._waiters
+    assert not lock.locked()
+    assert not lock._waiters
     waiter.kill()

@@ -22,7 +22,8 @@ def _run(code: str) -> subprocess.CompletedProcess[str]:
 def test_version_is_above_upstreams_and_matches_the_distributions() -> None:
     from importlib import metadata
 
-    assert eventlet.__version__ == "1.0.0" and eventlet.version_info == (1, 0, 0)
+    assert eventlet.__version__ == "1.0.0"
+    assert eventlet.version_info == (1, 0, 0)
     assert tuple(int(part) for part in eventlet.__version__.split(".")) > (0, 41, 3)
     try:
         installed = metadata.version("eventlet-core")
@@ -46,7 +47,8 @@ assert greenlet.getcurrent
 print("ok")
 """
     result = _run(code)
-    assert result.returncode == 0 and result.stdout == "ok\n", result.stderr
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "ok\n", result.stderr
 
 
 def test_other_distributions_subpackages_are_attributes() -> None:
@@ -61,7 +63,8 @@ def test_unknown_and_private_names_raise_attribute_error() -> None:
     with pytest.raises(AttributeError, match="'_private'"):
         eventlet._private  # type: ignore[attr-defined]  # noqa: B018
     assert not hasattr(eventlet, "__wrapped__")
-    assert "spawn" in dir(eventlet) and "GreenPool" in eventlet.__all__
+    assert "spawn" in dir(eventlet)
+    assert "GreenPool" in eventlet.__all__
 
 
 def test_a_missing_distribution_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -91,7 +94,7 @@ def test_deprecated_top_level_names_work_and_warn(any_hub: hubs.BaseHub) -> None
     with pytest.raises(ValueError, match="late"):
         eventlet.sleep(0.1)
     assert not timer.pending
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="exc_after"):
         never = eventlet.exc_after(None)  # type: ignore[attr-defined]
     assert not never.pending
 
@@ -112,7 +115,8 @@ def test_deprecated_greenthread_names(any_hub: hubs.BaseHub) -> None:
         assert greenthread.call_after is greenthread.call_after_local
         timer = greenthread.call_after_local(0, seen.append, 1)
         eventlet.sleep(0.001)
-        assert seen == [1] and not timer.pending
+        assert seen == [1]
+        assert not timer.pending
         greenthread.call_after_global(0, seen.append, 2)
         eventlet.sleep(0.001)
     assert seen == [1, 2]
@@ -131,7 +135,8 @@ assert new == ["eventlet"], new
 print("ok")
 """
     result = _run(code)
-    assert result.returncode == 0 and result.stdout == "ok\n", result.stderr
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "ok\n", result.stderr
 
 
 def test_all_is_the_lazy_names() -> None:
@@ -201,7 +206,8 @@ print("ok")
     done = subprocess.run(
         [sys.executable, "-S", "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60
     )
-    assert done.returncode == 0 and done.stdout.endswith("ok\n"), done.stdout + done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.endswith("ok\n"), done.stdout + done.stderr
     assert done.stdout.count("->") == len(eventlet._COMPONENT_MODULES) == 8
 
 

@@ -59,7 +59,8 @@ def test_no_patch_environment_variable(
 
 def test_original_of_an_unpatched_module_is_a_fresh_cached_copy() -> None:
     fresh = patcher.original("socket")
-    assert fresh is not std_socket and fresh.__name__ == "socket"
+    assert fresh is not std_socket
+    assert fresh.__name__ == "socket"
     assert patcher.original("socket") is fresh
     assert sys.modules["socket"] is std_socket
     assert patcher.original_attr("socket", "socket") is std_socket.socket
@@ -86,7 +87,8 @@ def test_import_patched_restores_the_parent_package_attribute() -> None:
     import http.client as std_client
 
     copy = patcher.import_patched("http.client", ("socket", green_socket))
-    assert copy is not std_client and copy.socket is green_socket
+    assert copy is not std_client
+    assert copy.socket is green_socket
     import http
 
     assert http.client is std_client
@@ -510,7 +512,8 @@ def test_green_open_drops_a_stale_registration(tmp_path: Path, green_hub: Any) -
         a.detach()  # its descriptor is long gone
         b.close()
     assert builtin.open.__module__ == "eventlet.green.builtin"
-    assert builtin.len is len and builtin.__patched__ == ["open"]  # type: ignore[attr-defined]  # copied
+    assert builtin.len is len  # type: ignore[attr-defined]  # copied
+    assert builtin.__patched__ == ["open"]
     with pytest.raises(AttributeError):
         builtin.__no_such_name__  # type: ignore[attr-defined]  # noqa: B018 - deliberately missing
     with pytest.raises(AttributeError):

@@ -77,10 +77,12 @@ def test_http_client_and_server(http_server: tuple[str, int]) -> None:
     conn = client.HTTPConnection(host, port, timeout=5)
     conn.request("GET", "/hello")
     reply = conn.getresponse()
-    assert reply.status == 200 and reply.read() == b"path=/hello"
+    assert reply.status == 200
+    assert reply.read() == b"path=/hello"
     assert isinstance(reply.msg, std_client.HTTPMessage)
     conn.close()
-    assert client.socket is socket and server.socket is socket  # type: ignore[attr-defined]  # imported
+    assert client.socket is socket  # type: ignore[attr-defined]  # imported
+    assert server.socket is socket  # type: ignore[attr-defined]
     assert client.HTTPException is std_client.HTTPException
 
 
@@ -113,9 +115,11 @@ def test_urllib_request(http_server: tuple[str, int]) -> None:
         request.urlopen(f"http://{host}:{port}/missing", timeout=5)
     assert info.value.code == 404
     info.value.close()
-    assert request.http is http and http.client is client  # type: ignore[attr-defined]
+    assert request.http is http  # type: ignore[attr-defined]
+    assert http.client is client
     assert request.ftplib.socket is socket  # type: ignore[attr-defined]  # the module the copy imported
-    assert parse.quote("a b") == "a%20b" and response.addinfourl is not None
+    assert parse.quote("a b") == "a%20b"
+    assert response.addinfourl is not None
 
 
 def test_http_package_names() -> None:

@@ -28,7 +28,8 @@ def counting_pool(**kwargs: object) -> Pool[int]:
 
 def test_create_argument_and_min_size() -> None:
     pool = counting_pool(min_size=2, max_size=3)
-    assert pool.current_size == 2 and pool.free() == 3
+    assert pool.current_size == 2
+    assert pool.free() == 3
     assert [pool.get(), pool.get(), pool.get()] == [0, 1, 2]
     assert pool.free() == 0
     assert "size=3/3" in repr(pool)
@@ -80,7 +81,8 @@ def test_get_blocks_until_put_fifo() -> None:
     for thread in waiters:
         thread.wait()
     assert [i for i, _ in got] == [0, 1, 2]
-    assert pool.waiting() == 0 and pool.current_size == 1
+    assert pool.waiting() == 0
+    assert pool.current_size == 1
 
 
 def test_item_context_manager() -> None:
@@ -101,7 +103,8 @@ def test_resize_shrink_drops_returned_items() -> None:
     assert pool.free() == -2
     pool.put(items[0])
     pool.put(items[1])
-    assert pool.current_size == 1 and not pool.free_items
+    assert pool.current_size == 1
+    assert not pool.free_items
     pool.put(items[2])
     assert pool.get() == items[2]
 
@@ -173,7 +176,8 @@ def test_waiter_killed_after_hand_over_returns_item_to_pool(any_hub: object) -> 
     settle()
     any_hub.call_soon(_put_then_kill, pool, item, victim)  # type: ignore[attr-defined]
     settle()
-    assert victim.dead and list(pool.free_items) == [item]
+    assert victim.dead
+    assert list(pool.free_items) == [item]
 
 
 def test_put_lets_the_waiter_run_first() -> None:
@@ -182,7 +186,8 @@ def test_put_lets_the_waiter_run_first() -> None:
     got = eventlet.spawn(pool.get)
     settle()
     pool.put(item)
-    assert got.dead and got.wait() == item  # the waiter ran before put returned
+    assert got.dead
+    assert got.wait() == item  # the waiter ran before put returned
 
 
 def test_put_to_waiters_that_timed_out_keeps_the_item() -> None:
@@ -222,7 +227,8 @@ def test_put_with_waiter_over_capacity_drops() -> None:
     waiter = eventlet.spawn(pool.get)
     settle()
     pool.put(a)  # over capacity: dropped, the waiter keeps waiting
-    assert pool.current_size == 1 and pool.waiting() == 1
+    assert pool.current_size == 1
+    assert pool.waiting() == 1
     pool.put(b)
     assert waiter.wait() == b
 
@@ -243,4 +249,5 @@ def test_token_pool_limits_concurrency() -> None:
     threads = [eventlet.spawn(worker) for _ in range(6)]
     for thread in threads:
         thread.wait()
-    assert peak == 2 and pool.free() == 2
+    assert peak == 2
+    assert pool.free() == 2

@@ -31,10 +31,14 @@ def test_full_and_empty_are_the_stdlib_classes() -> None:
 @pytest.mark.parametrize("cls", [LightQueue, Queue])
 def test_unbounded_fifo(cls: type[LightQueue[Any]]) -> None:
     q = cls()
-    assert q.maxsize is None and q.empty() and not q.full()
+    assert q.maxsize is None
+    assert q.empty()
+    assert not q.full()
     for i in range(5):
         q.put(i)
-    assert q.qsize() == 5 and not q.empty() and not q.full()
+    assert q.qsize() == 5
+    assert not q.empty()
+    assert not q.full()
     assert [q.get() for _ in range(5)] == list(range(5))
     assert cls(-3).maxsize is None
 
@@ -108,9 +112,11 @@ def test_bounded_put_blocks_until_get_and_keeps_order() -> None:
     q.put(1)
     putters = [eventlet.spawn(q.put, i) for i in (2, 3)]
     settle()
-    assert q.putting() == 2 and q.full()
+    assert q.putting() == 2
+    assert q.full()
     assert q.get() == 0  # admits putter of 2 at once
-    assert q.qsize() == 2 and q.putting() == 1
+    assert q.qsize() == 2
+    assert q.putting() == 1
     assert [q.get() for _ in range(3)] == [1, 2, 3]
     for thread in putters:
         assert thread.wait() is None
@@ -132,7 +138,9 @@ def test_channel_put_waits_for_getter() -> None:
         q.put_nowait(1)
     putter = eventlet.spawn(q.put, "item")
     settle()
-    assert not putter.dead and q.putting() == 1 and q.qsize() == 0
+    assert not putter.dead
+    assert q.putting() == 1
+    assert q.qsize() == 0
     assert q.get() == "item"
     assert putter.wait() is None
 
@@ -276,7 +284,8 @@ def test_putter_killed_while_waiting_withdraws_item() -> None:
     putter.kill()
     assert q.putting() == 0
     assert q.get() == "a"
-    assert q.empty() and q.unfinished_tasks == 1
+    assert q.empty()
+    assert q.unfinished_tasks == 1
 
 
 def test_putter_killed_after_acceptance_keeps_item() -> None:
@@ -303,13 +312,17 @@ def test_resize() -> None:
     putters = [eventlet.spawn(q.put, i) for i in (1, 2, 3)]
     settle()
     q.resize(3)
-    assert q.qsize() == 3 and q.putting() == 1
+    assert q.qsize() == 3
+    assert q.putting() == 1
     q.resize(None)
-    assert q.qsize() == 4 and q.putting() == 0 and q.maxsize is None
+    assert q.qsize() == 4
+    assert q.putting() == 0
+    assert q.maxsize is None
     for thread in putters:
         thread.wait()
     q.resize(1)  # shrinking keeps what is there
-    assert q.qsize() == 4 and q.full()
+    assert q.qsize() == 4
+    assert q.full()
     q.resize(-1)
     assert q.maxsize is None
 
@@ -379,8 +392,7 @@ def test_many_producers_and_consumers_lose_nothing() -> None:
                 eventlet.sleep(0)
 
     def consumer() -> None:
-        for _ in range(20):
-            out.append(q.get())
+        out.extend(q.get() for _ in range(20))
 
     threads = [eventlet.spawn(producer, b * 100) for b in range(5)]
     threads += [eventlet.spawn(consumer) for _ in range(5)]
@@ -403,7 +415,7 @@ def test_task_done_and_join() -> None:
     q.get()
     q.task_done()
     assert [j.wait() for j in joiners] == [True, True]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="called too many times"):
         q.task_done()
 
 
@@ -461,12 +473,15 @@ def test_subclass_hooks_are_used() -> None:
 
 def test_repr_and_str() -> None:
     q: Queue[Any] = Queue(1)
-    assert "maxsize=1" in repr(q) and str(q).startswith("<Queue")
+    assert "maxsize=1" in repr(q)
+    assert str(q).startswith("<Queue")
     q.put("x")
     waiters = [eventlet.spawn(q.put, "y")]
     settle()
     text = repr(q)
-    assert "queue=" in text and "putters[1]" in text and "tasks=1" in text
+    assert "queue=" in text
+    assert "putters[1]" in text
+    assert "tasks=1" in text
     q.get()
     waiters[0].wait()
     q2: LightQueue[Any] = LightQueue()

@@ -22,7 +22,7 @@ def settle(turns: int = 3) -> None:
 
 
 def test_constructor_validation() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="value >= 0"):
         Semaphore(-1)
     with pytest.raises(TypeError):
         Semaphore("many")  # type: ignore[arg-type]
@@ -34,13 +34,18 @@ def test_constructor_validation() -> None:
 
 def test_acquire_release_counts() -> None:
     sem = Semaphore(2)
-    assert not sem.locked() and not sem.bounded()
-    assert sem.acquire() and sem.acquire()
-    assert sem.locked() and sem.counter == 0
+    assert not sem.locked()
+    assert not sem.bounded()
+    assert sem.acquire()
+    assert sem.acquire()
+    assert sem.locked()
+    assert sem.counter == 0
     assert sem.acquire(blocking=False) is False
     assert sem.release() is True
-    assert sem.counter == 1 and sem.balance == 1
-    assert "c=1" in repr(sem) and "c=1" in str(sem)
+    assert sem.counter == 1
+    assert sem.balance == 1
+    assert "c=1" in repr(sem)
+    assert "c=1" in str(sem)
 
 
 def test_waiters_are_served_fifo() -> None:
@@ -59,7 +64,8 @@ def test_waiters_are_served_fifo() -> None:
     for thread in threads:
         thread.wait()
     assert order == list(range(6))
-    assert sem.counter == 0 and sem.balance == 0
+    assert sem.counter == 0
+    assert sem.balance == 0
 
 
 def test_release_hands_token_over_no_barging() -> None:
@@ -92,14 +98,15 @@ def test_grant_wins_over_timeout_in_same_turn() -> None:
     settle(1)
     time.sleep(0.02)  # both timers are due at the next hub turn; the release fires first
     assert waiter.wait() is True
-    assert sem.counter == 0 and not sem._waiters
+    assert sem.counter == 0
+    assert not sem._waiters
 
 
 def test_timeout_argument_validation() -> None:
     sem = Semaphore(1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="strictly positive"):
         sem.acquire(timeout=-2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="non-blocking acquire"):
         sem.acquire(blocking=False, timeout=1)
     assert sem.acquire(True, -1) is True  # threading's "forever"
     assert sem.acquire(False, -1) is False
@@ -124,7 +131,8 @@ def test_kill_after_grant_passes_token_on() -> None:
     sem.release()  # granted to first, which has not resumed yet
     greenthread.kill(first, GreenletExit)
     assert second.wait() is True
-    assert sem.counter == 0 and not sem._waiters
+    assert sem.counter == 0
+    assert not sem._waiters
 
 
 def test_kill_after_grant_without_other_waiter_restores_counter() -> None:
@@ -161,7 +169,8 @@ def test_context_manager_and_mutual_exclusion() -> None:
     threads = [eventlet.spawn(worker) for _ in range(5)]
     for thread in threads:
         thread.wait()
-    assert peak == 1 and sem.counter == 1
+    assert peak == 1
+    assert sem.counter == 1
 
 
 def test_release_from_hub_callback_wakes_waiter() -> None:
@@ -181,7 +190,8 @@ def test_adjust_grants_and_debts() -> None:
     assert sem.counter == -2
     sem.release()
     sem.release()
-    assert sem.counter == 0 and not threads[2].dead
+    assert sem.counter == 0
+    assert not threads[2].dead
     sem.release()
     assert threads[2].wait() is True
 
@@ -197,11 +207,11 @@ def test_at_fork_reinit_forgets_waiters() -> None:
 
 def test_bounded_semaphore() -> None:
     sem = BoundedSemaphore(2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="released too many times"):
         sem.release()
     sem.acquire()
     assert sem.release() is True
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="released too many times"):
         sem.release()
     assert sem.original_counter == 2
     with sem:
@@ -216,26 +226,28 @@ def test_bounded_semaphore_hand_over() -> None:
     sem.release()
     assert waiter.wait() is True
     sem.release()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="released too many times"):
         sem.release()
 
 
 def test_capped_semaphore_validation() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="positive number"):
         CappedSemaphore(-1, 3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot be more than"):
         CappedSemaphore(4, 3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot be more than"):
         CappedSemaphore(1, None)  # type: ignore[arg-type]
 
 
 def test_capped_semaphore_bounds() -> None:
     sem = CappedSemaphore(1, 2)
-    assert not sem.locked() and not sem.bounded()
+    assert not sem.locked()
+    assert not sem.bounded()
     assert sem.release() is True  # count 2 == limit
     assert sem.bounded()
     assert sem.release(blocking=False) is False
-    assert sem.acquire() and sem.acquire()  # count 0
+    assert sem.acquire()
+    assert sem.acquire()  # count 0
     assert sem.locked()
     assert sem.acquire(blocking=False) is False
     assert sem.balance == -2
@@ -270,7 +282,8 @@ def test_capped_semaphore_limit_zero_meets_half_way() -> None:
     sem = CappedSemaphore(0, 0)
     taker = eventlet.spawn(sem.acquire)
     giver = eventlet.spawn(sem.release)
-    assert taker.wait() is True and giver.wait() is True
+    assert taker.wait() is True
+    assert giver.wait() is True
 
 
 def test_capped_semaphore_kill_blocked_acquirer_undoes() -> None:
@@ -278,7 +291,8 @@ def test_capped_semaphore_kill_blocked_acquirer_undoes() -> None:
     taker = eventlet.spawn(sem.acquire)
     settle()
     taker.kill()
-    assert sem.upper_bound.counter == 1 and sem.lower_bound.counter == 0
+    assert sem.upper_bound.counter == 1
+    assert sem.lower_bound.counter == 0
     assert sem.release() is True
     assert sem.bounded()
 
@@ -288,6 +302,7 @@ def test_capped_semaphore_kill_blocked_releaser_undoes() -> None:
     giver = eventlet.spawn(sem.release)
     settle()
     giver.kill()
-    assert sem.lower_bound.counter == 1 and sem.upper_bound.counter == 0
+    assert sem.lower_bound.counter == 1
+    assert sem.upper_bound.counter == 0
     assert sem.acquire() is True
     assert sem.locked()

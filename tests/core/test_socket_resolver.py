@@ -22,7 +22,8 @@ def test_getaddrinfo_matches_libc() -> None:
     )
     infos = socket.getaddrinfo("127.0.0.1", "80")
     assert infos == stdsocket.getaddrinfo("127.0.0.1", "80")
-    assert isinstance(infos[0][0], socket.AddressFamily) and isinstance(infos[0][1], socket.SocketKind)
+    assert isinstance(infos[0][0], socket.AddressFamily)
+    assert isinstance(infos[0][1], socket.SocketKind)
     assert socket.getaddrinfo(None, 0, flags=socket.AI_PASSIVE) == stdsocket.getaddrinfo(
         None, 0, flags=socket.AI_PASSIVE
     )
@@ -150,7 +151,7 @@ def test_called_from_the_hub_runs_inline() -> None:
 
 
 def test_pool_arguments_and_fork() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="max_workers must be at least 1"):
         _resolver.ResolverPool(max_workers=0)
     pool = _resolver.ResolverPool(max_workers=1)
     assert pool.call(lambda: 1) == 1
@@ -189,5 +190,6 @@ def test_after_fork_resets_the_pool_state() -> None:
     pool = _resolver.ResolverPool(max_workers=1)
     assert pool.call(lambda: 1) == 1
     pool._after_fork()
-    assert pool.workers == 0 and pool._pending == 0
+    assert pool.workers == 0
+    assert pool._pending == 0
     assert pool.call(lambda: 3) == 3

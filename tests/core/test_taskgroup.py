@@ -61,7 +61,7 @@ def test_spawn_passes_arguments_and_returns_green_thread() -> None:
 
 def test_child_failure_kills_siblings_and_reraises() -> None:
     error = ValueError("child failed")
-    with pytest.raises(ValueError) as info, TaskGroup() as tg:
+    with pytest.raises(ValueError, match="child failed") as info, TaskGroup() as tg:
         sleeper = tg.spawn(eventlet.sleep, 10)
         tg.spawn(fail_after, 0.001, error)
     assert info.value is error

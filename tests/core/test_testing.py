@@ -87,7 +87,7 @@ def test_advance_and_clock_never_goes_back(virtual_clock: BaseHub) -> None:
     start = virtual_clock.clock()
     virtual_clock.advance(10)  # type: ignore[attr-defined]
     assert virtual_clock.clock() == start + 10
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot go backwards"):
         virtual_clock.advance(-1)  # type: ignore[attr-defined]
 
 
@@ -129,24 +129,30 @@ def test_virtual_clock_restores_the_previous_hub() -> None:
         assert hubs.get_hub() is hub
         eventlet.spawn(eventlet.sleep, 100)  # a leftover: killed on exit
         eventlet.sleep(0)
-    assert hubs.get_hub() is before and hub.closed
+    assert hubs.get_hub() is before
+    assert hub.closed
 
 
 def test_leftovers_and_dispose_without_a_tracker() -> None:
     hub = fresh_hub()
-    assert leftovers(hub) == [] and green_threads_of(hub) == []
+    assert leftovers(hub) == []
+    assert green_threads_of(hub) == []
     sleeper = eventlet.spawn(eventlet.sleep, 100)
     unstarted = eventlet.spawn(print, "never")
     later = eventlet.spawn_after(50, print, "later")
     eventlet.spawn_n(print, "started")
     found = leftovers(hub)
-    assert f"green thread {unstarted!r}" in found and f"green thread {later!r}" in found
+    assert f"green thread {unstarted!r}" in found
+    assert f"green thread {later!r}" in found
     eventlet.sleep(0)
     found = leftovers(hub)
-    assert any("timer" in f for f in found) and f"green thread {sleeper!r}" in found
+    assert any("timer" in f for f in found)
+    assert f"green thread {sleeper!r}" in found
     assert "left" in describe(found)
     dispose_hub(hub)
-    assert sleeper.dead and later.dead and hub.closed
+    assert sleeper.dead
+    assert later.dead
+    assert hub.closed
     with pytest.raises(RuntimeError, match="current thread's hub"):
         dispose_hub(hub)
     hubs.set_hub(hub)
@@ -182,7 +188,8 @@ def test_switch_tracker_records_and_chains() -> None:
         tracker.start()  # once only
         gt = eventlet.spawn(eventlet.sleep, 0)
         eventlet.sleep(0)
-        assert gt in tracker.take() and tracker.take() == []
+        assert gt in tracker.take()
+        assert tracker.take() == []
         tracker.stop()
         tracker.stop()
         assert "switch" in seen_by_previous
@@ -245,13 +252,17 @@ def test_plugin_end_to_end(pytester: pytest.Pytester) -> None:
     text = result.stdout.str()
     assert "ERROR test_plugin_cases.py::test_leaks - Failed: the test left 2 thing(s)" in text
     assert "PASSED test_plugin_cases.py::test_leaks_unchecked" in text
-    assert "FAILED test_plugin_cases.py::test_green_timeout" in text and "timed out after 0.05s" in text
-    assert "FAILED test_plugin_cases.py::test_blocked_hub" in text and "blocked its hub" in text
+    assert "FAILED test_plugin_cases.py::test_green_timeout" in text
+    assert "timed out after 0.05s" in text
+    assert "FAILED test_plugin_cases.py::test_blocked_hub" in text
+    assert "blocked its hub" in text
     assert "PASSED test_plugin_cases.py::test_clean" in text
     assert "PASSED test_plugin_cases.py::test_virtual" in text
     assert "PASSED test_plugin_cases.py::test_no_timeout" in text
     assert "ERROR green_dir/test_under.py::test_under_green_path" in text
-    assert outcomes.get("passed") == 6 and outcomes.get("failed") == 2 and outcomes.get("errors") == 2
+    assert outcomes.get("passed") == 6
+    assert outcomes.get("failed") == 2
+    assert outcomes.get("errors") == 2
 
 
 def test_command_line_timeout(pytester: pytest.Pytester) -> None:
@@ -268,7 +279,8 @@ def test_tracker_and_fresh_hub_details() -> None:
     marker: eventlet.greenthread.GreenThread[Any] = eventlet.greenthread.GreenThread(hubs.get_hub().greenlet)
     tracker._trace("switch", (None, marker))
     tracker._trace("throw", (None, marker))
-    assert tracker.take() == [marker] and seen == ["switch", "throw"]
+    assert tracker.take() == [marker]
+    assert seen == ["switch", "throw"]
     hubs.set_hub(None).close()  # type: ignore[union-attr]
     hub = fresh_hub()  # no hub before, no tracker
     assert hubs.get_hub() is hub

@@ -53,6 +53,6 @@ def test_bytes_sent_have_been_received_even_while_the_hub_is_busy(any_hub: BaseH
 
 
 def test_count_must_be_positive() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="count must be at least 1"):
         hub_turns(0)
     hub_turns(3)

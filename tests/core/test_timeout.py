@@ -31,7 +31,7 @@ def test_custom_exception_class_and_instance() -> None:
         with Timeout(1, KeyError):
             eventlet.sleep(2)
     error = ValueError("late")
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ValueError, match="late") as info:
         with Timeout(1, error):
             eventlet.sleep(2)
     assert info.value is error
@@ -58,7 +58,8 @@ def test_silent_timeout_does_not_swallow_others() -> None:
 def test_none_never_fires() -> None:
     with Timeout(None) as t:
         eventlet.sleep(10)
-    assert not t.pending and str(t) == ""
+    assert not t.pending
+    assert str(t) == ""
 
 
 def test_start_again_and_cancel() -> None:
@@ -104,14 +105,19 @@ def test_str_and_repr() -> None:
         assert str(t) == text
         t.cancel()
     t = Timeout(3, KeyError)
-    assert "seconds=3" in repr(t) and "pending" in repr(t) and "KeyError" in repr(t)
+    assert "seconds=3" in repr(t)
+    assert "pending" in repr(t)
+    assert "KeyError" in repr(t)
     t.cancel()
     assert "pending" not in repr(Timeout(None))
-    assert hash(t) == id(t) and t == t and t != Timeout(None)
+    assert hash(t) == id(t)
+    assert t == t
+    assert t != Timeout(None)
 
 
 def test_is_base_exception() -> None:
-    assert issubclass(Timeout, BaseException) and not issubclass(Timeout, Exception)
+    assert issubclass(Timeout, BaseException)
+    assert not issubclass(Timeout, Exception)
 
 
 def test_with_timeout() -> None:
@@ -148,4 +154,5 @@ def test_is_timeout_and_wrap() -> None:
         return ValueError("x")
 
     wrapped = wrap_is_timeout(make)
-    assert is_timeout(wrapped()) and not is_timeout(make())
+    assert is_timeout(wrapped())
+    assert not is_timeout(make())

@@ -30,21 +30,29 @@ def _pending(hub: BaseHub) -> int:
 # ---------------------------------------------------------------- upstream's eventlet.hubs.timer
 def test_timer_made_by_hand_keeps_its_callback_and_copies() -> None:
     t = timer.Timer(0.5, dict, 1, key="v")
-    assert t.seconds == 0.5 and t.pending and not t.called and t.hub is None
+    assert t.seconds == 0.5
+    assert t.pending
+    assert not t.called
+    assert t.hub is None
     assert t.tpl == (dict, (1,), {"key": "v"})
     twin = t.copy()
-    assert type(twin) is timer.Timer and twin is not t
+    assert type(twin) is timer.Timer
+    assert twin is not t
     assert (twin.seconds, twin.tpl, twin.called) == (t.seconds, t.tpl, t.called)
     plain = timer.Timer(0, print)
-    assert plain.tpl == (print, (), {}) and plain.greenlet is None
+    assert plain.tpl == (print, (), {})
+    assert plain.greenlet is None
 
 
 def test_timer_schedule_fires_on_the_current_hub(any_hub: BaseHub) -> None:
     fired: list[object] = []
     t = timer.Timer(0, fired.append, "x").schedule()
-    assert t.hub is any_hub and t.scheduled_time == t.deadline
+    assert t.hub is any_hub
+    assert t.scheduled_time == t.deadline
     eventlet.sleep(0.001)
-    assert fired == ["x"] and t.called and not t.pending
+    assert fired == ["x"]
+    assert t.called
+    assert not t.pending
     with pytest.raises(AttributeError):
         t.tpl  # noqa: B018 - gone once fired, as upstream's
     with pytest.raises(AttributeError):
@@ -56,15 +64,18 @@ def test_calling_a_timer_runs_it_once(any_hub: BaseHub) -> None:
     loose = timer.Timer(10, fired.append, "loose")
     loose()
     loose()
-    assert fired == ["loose"] and loose.called
+    assert fired == ["loose"]
+    assert loose.called
     base = _pending(any_hub)  # the test's own timeout
     scheduled = any_hub.schedule_call_global(10, fired.append, "early")
     other = any_hub.schedule_call_global(10, print)
     scheduled()  # not the last one scheduled: it stays stored, counted as cancelled
-    assert fired == ["loose", "early"] and any_hub.timers_canceled == 1
+    assert fired == ["loose", "early"]
+    assert any_hub.timers_canceled == 1
     other.cancel()
     any_hub._place_incoming()  # as the hub's next timer pass does: drops it
-    assert any_hub.timers_canceled == 0 and _pending(any_hub) == base
+    assert any_hub.timers_canceled == 0
+    assert _pending(any_hub) == base
 
 
 def test_keyword_arguments_reach_the_callback(any_hub: BaseHub) -> None:
@@ -86,14 +97,17 @@ def test_local_timer_belongs_to_its_green_thread(any_hub: BaseHub) -> None:
         assert all(t.pending and t.greenlet is getcurrent() for t in made)
 
     eventlet.spawn(owner).wait()
-    assert fired == [] and not any(t.pending for t in made)  # the owner has ended
+    assert fired == []
+    assert not any(t.pending for t in made)  # the owner has ended
     eventlet.sleep(0.001)
     assert fired == []
     copied = timer.LocalTimer(10, print).copy()
-    assert type(copied) is timer.LocalTimer and copied.greenlet is getcurrent()
+    assert type(copied) is timer.LocalTimer
+    assert copied.greenlet is getcurrent()
     kept = timer.LocalTimer(10, print)
     kept.cancel()
-    assert kept.greenlet is None and not kept.pending
+    assert kept.greenlet is None
+    assert not kept.pending
     mine = timer.LocalTimer(0, fired.append, "mine")
     mine()
     assert fired == ["mine"]
@@ -103,14 +117,16 @@ def test_calling_a_local_timer_of_a_dead_thread_does_nothing() -> None:
     fired: list[object] = []
     made = eventlet.spawn(lambda: timer.LocalTimer(0, fired.append, 1)).wait()
     made()
-    assert fired == [] and made.called
+    assert fired == []
+    assert made.called
 
 
 def test_repr_says_pending_or_done() -> None:
     t = timer.Timer(1.5, print)
     assert "Timer pending in 1.5s" in repr(t)
     t.cancel()
-    assert "done" in repr(t) and hash(t) == id(t)
+    assert "done" in repr(t)
+    assert hash(t) == id(t)
 
 
 def test_set_timer_exceptions_turns_the_printed_report_off(
@@ -128,7 +144,8 @@ def test_set_timer_exceptions_turns_the_printed_report_off(
         any_hub.set_timer_exceptions(True)
         any_hub.schedule_call_global(0, boom)
         eventlet.sleep(0.001)
-    assert "timer failed" in capsys.readouterr().err and any_hub.debug_exceptions
+    assert "timer failed" in capsys.readouterr().err
+    assert any_hub.debug_exceptions
 
 
 # ---------------------------------------------------------------- counting, as upstream does
@@ -138,7 +155,8 @@ def test_timers_cancelled_right_away_are_never_stored() -> None:
     for _ in range(2000):
         hub.schedule_call_global(60, print).cancel()
         assert hub.timers_canceled <= hub.get_timers_count() + 1
-    assert hub.get_timers_count() == before and hub.timers_canceled == 0
+    assert hub.get_timers_count() == before
+    assert hub.timers_canceled == 0
 
 
 def test_cancelled_stored_timers_are_compacted() -> None:
@@ -149,7 +167,8 @@ def test_cancelled_stored_timers_are_compacted() -> None:
         eventlet.sleep(0)  # the hub has placed it
         t.cancel()
         assert hub.timers_canceled <= hub.get_timers_count() + 1
-    assert hub.get_timers_count() <= 1000 + before and hub.timers_canceled <= 1000
+    assert hub.get_timers_count() <= 1000 + before
+    assert hub.timers_canceled <= 1000
     assert _pending(hub) == before
 
 
@@ -162,14 +181,16 @@ def test_a_minority_of_cancelled_timers_is_kept() -> None:
         kept += [hub.schedule_call_global(60, print), hub.schedule_call_global(60, print)]
         eventlet.sleep(0)
         cancelled.cancel()
-    assert hub.timers_canceled == 1000 and hub.get_timers_count() == 3001
+    assert hub.timers_canceled == 1000
+    assert hub.get_timers_count() == 3001
     compacted = False
     for t in kept:
         stored = hub.get_timers_count()
         t.cancel()
         assert hub.timers_canceled <= hub.get_timers_count()
         compacted |= hub.get_timers_count() < stored  # half of them dead: rebuilt as it happens
-    assert compacted and _pending(hub) == 0
+    assert compacted
+    assert _pending(hub) == 0
 
 
 def test_timers_view_lists_stored_timers_soonest_first() -> None:
@@ -192,11 +213,15 @@ def test_incoming_list_only_pops_the_last_timer() -> None:
         first = hub.schedule_call_global(1, print)
         second = hub.schedule_call_global(1, print)
         first.cancel()
-        assert hub._incoming == [first, second] and hub.timers_canceled == 1
+        assert hub._incoming == [first, second]
+        assert hub.timers_canceled == 1
         second.cancel()
-        assert hub._incoming == [first] and hub.timers_canceled == 1
+        assert hub._incoming == [first]
+        assert hub.timers_canceled == 1
         eventlet.sleep(1)  # the hub's timer pass at first's deadline drops it
-        assert hub._incoming == [] and hub.timers_canceled == 0 and hub.get_timers_count() == 0
+        assert hub._incoming == []
+        assert hub.timers_canceled == 0
+        assert hub.get_timers_count() == 0
         eventlet.sleep(0)  # (we were resumed from inside that pass: let it finish)
         assert hub._next_deadline() is None
 
@@ -207,8 +232,10 @@ def test_cancelled_incoming_timers_leave_room_in_the_near_deque() -> None:
         for t in timers[:100]:  # cancelled, but not the last scheduled: they stay in the list
             t.cancel()
         hub._place_incoming()  # more timers than room, but few enough live ones: all go near
-        assert list(hub._near) == timers[100:] and hub._bucketed == 0
-        assert hub.timers_canceled == 0 and hub.get_timers_count() == len(timers) - 100
+        assert list(hub._near) == timers[100:]
+        assert hub._bucketed == 0
+        assert hub.timers_canceled == 0
+        assert hub.get_timers_count() == len(timers) - 100
         for t in timers[100:]:
             t.cancel()
 
@@ -220,7 +247,9 @@ def test_a_timer_due_in_the_next_slot_skips_the_buckets() -> None:
         soon = hub.schedule_call_global(1 / _timers.SLOTS_PER_SECOND, print)
         later = hub.schedule_call_global(1, print)
         hub._place_incoming()
-        assert soon in hub._near and later not in hub._near and hub._bucketed == 1
+        assert soon in hub._near
+        assert later not in hub._near
+        assert hub._bucketed == 1
         for t in [*filler, soon, later]:
             t.cancel()
 
@@ -233,7 +262,8 @@ def test_compaction_also_cleans_the_incoming_list() -> None:
         for t in placed + fresh[:5]:
             t.cancel()
         hub._compact_timers()
-        assert hub._incoming == fresh[5:] and hub.timers_canceled == 0
+        assert hub._incoming == fresh[5:]
+        assert hub.timers_canceled == 0
         for t in fresh:
             t.cancel()
 
@@ -256,7 +286,8 @@ def test_an_idle_turn_with_nothing_due_does_not_fire() -> None:
         hub._next_deadline()
         due = hub._next_due
         hub._fire_timers(hub.clock())  # nothing due: returns at once
-        assert hub._next_due == due and hub.get_timers_count() == 1
+        assert hub._next_due == due
+        assert hub.get_timers_count() == 1
         hub.get_timers()[0].cancel()
 
 
@@ -264,7 +295,9 @@ def test_closing_forgets_incoming_timers() -> None:
     hub = hubs._resolve(None)()
     t = hub.schedule_call_global(1, print)
     hub.close()
-    assert not t.pending and hub.get_timers_count() == 0 and hub._next_due == math.inf
+    assert not t.pending
+    assert hub.get_timers_count() == 0
+    assert hub._next_due == math.inf
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -311,7 +344,9 @@ def test_timers_fire_in_deadline_then_scheduling_order(steps: list[tuple[str, in
 # ---------------------------------------------------------------- the users of timers
 def test_timeout_arguments_and_slots() -> None:
     t = Timeout(1.5)
-    assert t.args == (1.5,) and t.pending and t.seconds == 1.5
+    assert t.args == (1.5,)
+    assert t.pending
+    assert t.seconds == 1.5
     t.cancel()
     t.cancel()
     assert not t.pending
@@ -319,7 +354,8 @@ def test_timeout_arguments_and_slots() -> None:
     t.start()  # restarts: one timer pending
     assert t.pending
     t.cancel()
-    assert Timeout(None).args == (None,) and not Timeout(None).pending
+    assert Timeout(None).args == (None,)
+    assert not Timeout(None).pending
     t.extra = 1  # still has a dict, as an exception does
     assert t.extra == 1
 
@@ -330,25 +366,33 @@ def test_timeouts_left_in_any_order_are_all_cancelled() -> None:
         inner = Timeout(2)
         outer.cancel()  # not the last one armed: stays until the hub's next look
         inner.cancel()
-        assert not outer.pending and not inner.pending
+        assert not outer.pending
+        assert not inner.pending
         eventlet.sleep(3)
         assert _pending(hub) == 0
         with Timeout(1) as t:
             eventlet.sleep(0)  # nothing was due: the hub did not even look at it
             assert hub._incoming == [t._timer]
-        assert not t.pending and hub.timers_canceled == 0 and hub._incoming == []
+        assert not t.pending
+        assert hub.timers_canceled == 0
+        assert hub._incoming == []
         with Timeout(1) as t:
             eventlet.sleep(0.5)  # the hub's timer pass placed it
             assert hub._incoming == []
-        assert not t.pending and hub.timers_canceled == 1
+        assert not t.pending
+        assert hub.timers_canceled == 1
 
 
 def test_timeout_fires_after_a_switch() -> None:
     with virtual_clock():
-        with pytest.raises(Timeout):
+
+        def sleep_past_it() -> None:
             with Timeout(1):
                 eventlet.sleep(0)
                 eventlet.sleep(2)
+
+        with pytest.raises(Timeout):
+            sleep_past_it()
 
 
 def test_sleep_of_nan_only_yields() -> None:
@@ -376,7 +420,8 @@ def test_wait_fd_timer_is_cancelled_when_data_wins(any_hub: BaseHub) -> None:
         eventlet.spawn_after(0.001, b.send, b"y")
         a.recv(1)
         hubs.wait_fd(a.fileno(), EV_READ, 5.0)  # the hub placed the timer before data came
-        assert _pending(any_hub) == base and a.recv(1) == b"y"
+        assert _pending(any_hub) == base
+        assert a.recv(1) == b"y"
         with pytest.raises(TimeoutError):
             hubs.wait_fd(a.fileno(), EV_READ, 0.001)  # nothing comes: the timer fires
     finally:
@@ -391,12 +436,15 @@ def test_cancel_before_start_never_starts_the_greenlet(any_hub: BaseHub) -> None
     gt = eventlet.spawn_after(1, ran.append, 1)
     gt.link(lambda thread: seen.append(getcurrent()))
     gt.cancel()
-    assert gt.dead and not gt and seen == [getcurrent()]
+    assert gt.dead
+    assert not gt
+    assert seen == [getcurrent()]
     with pytest.raises(GreenletExit):
         gt.wait()
     gt.cancel()
     gt.kill()  # dead already: nothing
-    assert _pending(any_hub) == base and ran == []
+    assert _pending(any_hub) == base
+    assert ran == []
 
 
 def test_kill_before_start_reports_an_unobserved_error(caplog: pytest.LogCaptureFixture) -> None:
@@ -404,7 +452,7 @@ def test_kill_before_start_reports_an_unobserved_error(caplog: pytest.LogCapture
     with caplog.at_level(logging.ERROR, logger="eventlet.hub"):
         eventlet.kill(gt, ValueError("never ran"))
     assert "never ran" in caplog.text
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="never ran"):
         gt.wait()
 
 
@@ -421,7 +469,9 @@ def test_spawn_after_local_cancelled_before_start() -> None:
         gt = eventlet.spawn_after_local(1, out.append, "x")
         gt.cancel()
         eventlet.sleep(2)
-        assert out == [] and gt.dead and _pending(hub) == 0
+        assert out == []
+        assert gt.dead
+        assert _pending(hub) == 0
 
 
 def _half_dead_store(hub: BaseHub) -> list[timer.Timer]:
@@ -434,7 +484,8 @@ def _half_dead_store(hub: BaseHub) -> list[timer.Timer]:
     hub._place_incoming()
     for t in made[-511:]:
         t.cancel()
-    assert hub.timers_canceled == 511 and hub.get_timers_count() == 1021
+    assert hub.timers_canceled == 511
+    assert hub.get_timers_count() == 1021
     return [t for t in made if t.pending]
 
 
@@ -443,7 +494,8 @@ def test_leaving_a_placed_timeout_can_compact() -> None:
         rest = _half_dead_store(hub)
         with Timeout(5):
             eventlet.sleep(1)  # placed by the hub's timer pass
-        assert hub.timers_canceled == 0 and hub.get_timers_count() == 510
+        assert hub.timers_canceled == 0
+        assert hub.get_timers_count() == 510
         for t in rest:
             t.cancel()
 
@@ -454,7 +506,8 @@ def test_a_socket_wait_that_data_wins_can_compact(any_hub: BaseHub) -> None:
     try:
         eventlet.spawn_after(0.001, b.send, b"x")
         hubs.wait_fd(a.fileno(), EV_READ, 5.0)  # its timer was placed before the data came
-        assert any_hub.timers_canceled == 0 and any_hub.get_timers_count() < 1000
+        assert any_hub.timers_canceled == 0
+        assert any_hub.get_timers_count() < 1000
     finally:
         a.close()
         b.close()
@@ -491,13 +544,22 @@ def test_internal_timers_show_as_timers() -> None:
         eventlet.sleep(0)
         public = hub.schedule_call_global(10, print)
         shown = hub.get_timers()
-        assert shown[1] is public and timer._as_timer(public) is public
+        assert shown[1] is public
+        assert timer._as_timer(public) is public
         view = shown[0]
-        assert isinstance(view, timer.Timer) and view.pending and not view.called
-        assert view.seconds == 5 and view.args == () and view.callback == sleeper.switch
-        assert repr(view).startswith("<Timer pending in 5") and hub.timers[0][1] == view
+        assert isinstance(view, timer.Timer)
+        assert view.pending
+        assert not view.called
+        assert view.seconds == 5
+        assert view.args == ()
+        assert view.callback == sleeper.switch
+        assert repr(view).startswith("<Timer pending in 5")
+        assert hub.timers[0][1] == view
         view.cancel()  # cancels the sleep's timer itself
-        assert not view.pending and view.called and view.callback is None and "done" in repr(view)
+        assert not view.pending
+        assert view.called
+        assert view.callback is None
+        assert "done" in repr(view)
         assert len(hub.get_timers()) == 1
         sleeper.kill()
         public.cancel()
@@ -507,11 +569,14 @@ def test_timeout_timer_attribute() -> None:
     with virtual_clock():
         t = Timeout(3)
         shown = t.timer
-        assert shown is not None and shown.pending and shown.seconds == 3
+        assert shown is not None
+        assert shown.pending
+        assert shown.seconds == 3
         shown.cancel()
         assert not t.pending
         t.cancel()
-        assert t.timer is None and Timeout(None).timer is None
+        assert t.timer is None
+        assert Timeout(None).timer is None
 
 
 def test_placing_drops_a_cancelled_timer_that_comes_first() -> None:
@@ -527,7 +592,8 @@ def test_placing_drops_a_cancelled_timer_that_comes_first() -> None:
         hub.schedule_call_global(3, print).cancel()  # (popped again at once)
         hub.schedule_call_global(3, print)
         hub._place_incoming()  # finds the cancelled one on top: dropped
-        assert hub.timers_canceled == 0 and hub._next_due == later.deadline
+        assert hub.timers_canceled == 0
+        assert hub._next_due == later.deadline
         for t in hub.get_timers():
             t.cancel()
 
@@ -542,7 +608,8 @@ def test_an_idle_hub_with_only_a_far_timer_sleeps_until_woken(any_hub: BaseHub) 
         sender.start()
         hubs.wait_fd(a.fileno(), EV_READ, 300.0)  # only far timers: timed from the last reading
         sender.join()
-        assert a.recv(1) == b"x" and far.pending
+        assert a.recv(1) == b"x"
+        assert far.pending
         far.cancel()
     finally:
         a.close()
@@ -559,7 +626,9 @@ def test_equal_deadlines_fire_in_scheduling_order_across_near_and_run() -> None:
         hub._place_incoming()
         second = hub.schedule_call_global(2, fired.append, "run second")
         hub._place_incoming()
-        assert first in hub._near and hub._bucketed == 1 and first.deadline == second.deadline
+        assert first in hub._near
+        assert hub._bucketed == 1
+        assert first.deadline == second.deadline
         eventlet.sleep(3)
         assert fired == ["near first", "run second"]
         filler.append(hub.schedule_call_global(50, print))  # the near deque is full again
@@ -571,7 +640,8 @@ def test_equal_deadlines_fire_in_scheduling_order_across_near_and_run() -> None:
         hub._next_deadline()  # drops them (they come first): room for ten
         late = hub.schedule_call_global(2, fired.append, "near second")
         hub._place_incoming()  # room again: the near deque
-        assert late in hub._near and early.deadline == late.deadline
+        assert late in hub._near
+        assert early.deadline == late.deadline
         eventlet.sleep(3)
         assert fired[2:] == ["run first", "near second"]
         for t in filler:
@@ -597,7 +667,8 @@ def test_timer_stacks_cover_the_hubs_own_timers(any_hub: BaseHub) -> None:
     finally:
         debug.hub_timer_stacks(False)
     assert type(any_hub._incoming) is list
-    assert "in _sleep_here" in text and "test_timer_stacks_cover_the_hubs_own_timers" in text
+    assert "in _sleep_here" in text
+    assert "test_timer_stacks_cover_the_hubs_own_timers" in text
     sleeper.kill()
 
 

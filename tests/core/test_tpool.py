@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -33,14 +34,18 @@ def test_result_and_real_os_thread(pool: tpool.ThreadPool) -> None:
         return x + y, threading.get_ident()
 
     result, ident = pool.execute(add_and_say_where, 1, y=2)
-    assert result == 3 and ident != main_ident
-    assert pool.running == 3 and pool.size == 3
+    assert result == 3
+    assert ident != main_ident
+    assert pool.running == 3
+    assert pool.size == 3
 
 
 def test_workers_are_daemon_threads_named_as_upstreams(pool: tpool.ThreadPool) -> None:
     worker = pool.execute(threading.current_thread)
-    assert type(worker) is threading.Thread and worker.daemon
-    assert worker.name.startswith("tpool_thread_") and worker in threading.enumerate()
+    assert type(worker) is threading.Thread
+    assert worker.daemon
+    assert worker.name.startswith("tpool_thread_")
+    assert worker in threading.enumerate()
 
 
 def test_exception_comes_back_with_its_traceback(pool: tpool.ThreadPool) -> None:
@@ -92,7 +97,8 @@ def test_call_from_the_hub_is_refused(pool: tpool.ThreadPool) -> None:
 
     eventlet.hubs.get_hub().call_soon(in_hub)
     eventlet.sleep(0)
-    assert errors and "hub" in str(errors[0])
+    assert errors
+    assert "hub" in str(errors[0])
 
 
 def test_abandoned_call_result_is_dropped_and_error_logged(
@@ -143,14 +149,16 @@ def test_set_size_grows_and_shrinks(pool: tpool.ThreadPool) -> None:
     pool.set_size(5)
     assert pool.running == 5
     pool.set_size(2)
-    assert pool.running == 2 and pool.execute(lambda: 7) == 7
+    assert pool.running == 2
+    assert pool.execute(lambda: 7) == 7
     with pytest.raises(ValueError, match="negative"):
         pool.set_size(-1)
     with pytest.raises(AssertionError):  # what upstream raises: the error is both
         pool.set_size(-1)
     idle = tpool.ThreadPool()
     idle.set_size(4)  # not started: only remembered
-    assert idle.running == 0 and idle.size == 4
+    assert idle.running == 0
+    assert idle.size == 4
 
 
 def test_killall_then_restart(pool: tpool.ThreadPool) -> None:
@@ -181,7 +189,10 @@ def test_zero_threads_run_calls_in_the_caller_with_one_warning(pool: tpool.Threa
     pool.set_size(0)  # the running workers stop
     assert pool.running == 0
     with pytest.warns(RuntimeWarning, match="Zero threads in tpool") as warned:
-        assert pool.execute(threading.get_ident) == threading.get_ident()
+        in_caller = pool.execute(threading.get_ident)
+    assert in_caller == threading.get_ident()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the warning came once: a second one would raise here
         assert pool.execute(lambda: "again") == "again"
     assert len(warned) == 1
     pool.killall()  # forgets the warning: a new start warns again
@@ -223,7 +234,8 @@ def test_upstream_module_state_names() -> None:
         tpool.execute(int)
         assert len(tpool._threads) == 2  # type: ignore[attr-defined]
         tpool.set_num_threads(3)
-        assert tpool._nthreads == 3 and len(tpool._threads) == 3  # type: ignore[attr-defined]
+        assert tpool._nthreads == 3  # type: ignore[attr-defined]
+        assert len(tpool._threads) == 3  # type: ignore[attr-defined]
     finally:
         tpool.killall()
         tpool._pool._size = saved
@@ -354,10 +366,13 @@ class _Holder:
 
 def test_proxy_autowrap_wraps_plain_attributes_too() -> None:
     by_type = tpool.Proxy(_Holder(), autowrap=(int,))
-    assert isinstance(by_type.number, tpool.Proxy) and by_type.number == 1
-    assert by_type.text == "one" and not isinstance(by_type.text, tpool.Proxy)
+    assert isinstance(by_type.number, tpool.Proxy)
+    assert by_type.number == 1
+    assert by_type.text == "one"
+    assert not isinstance(by_type.text, tpool.Proxy)
     by_name = tpool.Proxy(_Holder(), autowrap_names=("child",))
-    assert isinstance(by_name.child, tpool.Proxy) and by_name.child[1] == 2
+    assert isinstance(by_name.child, tpool.Proxy)
+    assert by_name.child[1] == 2
     assert not isinstance(by_name._obj, tpool.Proxy)
 
 
@@ -379,8 +394,10 @@ def test_proxy_copy_and_deepcopy_go_through_the_pool() -> None:
     try:
         original = Copyable()
         proxy = tpool.Proxy(original)
-        assert copy.copy(proxy) == "copied" and copy.deepcopy(proxy) == "deep-copied"
-        assert threading.get_ident() not in original.where and len(original.where) == 2
+        assert copy.copy(proxy) == "copied"
+        assert copy.deepcopy(proxy) == "deep-copied"
+        assert threading.get_ident() not in original.where
+        assert len(original.where) == 2
     finally:
         tpool.killall()
 
@@ -424,7 +441,8 @@ def test_tpool_exceptions_prints_a_failed_call(capsys: pytest.CaptureFixture[str
         with pytest.raises(LookupError):
             tpool.execute(fail)
         err = capsys.readouterr().err
-        assert "LookupError: shown" in err and "test_tpool_exceptions_prints_a_failed_call" in err
+        assert "LookupError: shown" in err
+        assert "test_tpool_exceptions_prints_a_failed_call" in err
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(sys, "stderr", None)  # pythonw: nowhere to print, and no error
             with pytest.raises(LookupError):
@@ -438,13 +456,20 @@ def test_tpool_exceptions_prints_a_failed_call(capsys: pytest.CaptureFixture[str
 def test_proxy_plain_operations_and_iteration() -> None:
     try:
         proxy = tpool.Proxy([3, 1, 2])
-        assert len(proxy) == 3 and 1 in proxy and bool(proxy)
-        assert proxy == [3, 1, 2] and proxy != [1] and proxy < [4] and proxy <= [3, 1, 2]
-        assert proxy > [0] and proxy >= [3, 1, 2]
+        assert len(proxy) == 3
+        assert 1 in proxy
+        assert bool(proxy)
+        assert proxy == [3, 1, 2]
+        assert proxy != [1]
+        assert proxy < [4]
+        assert proxy <= [3, 1, 2]
+        assert proxy > [0]
+        assert proxy >= [3, 1, 2]
         assert str(proxy) == repr(proxy) == "[3, 1, 2]"
         assert list(proxy) == [3, 1, 2]
         iterator = tpool.Proxy(iter([1, 2]))
-        assert iter(iterator) is iterator and list(iterator) == [1, 2]
+        assert iter(iterator) is iterator
+        assert list(iterator) == [1, 2]
         assert hash(tpool.Proxy("x")) == hash("x")
     finally:
         tpool.killall()
@@ -489,7 +514,8 @@ def test_start_real_thread_is_a_named_daemon_thread_under_the_programs_hooks() -
         assert done.wait(30)
     finally:
         threading.setprofile(saved)
-    assert inside == ["helper-1", True, started] and started != threading.get_ident()
+    assert inside == ["helper-1", True, started]
+    assert started != threading.get_ident()
     assert "work" in seen
 
 

@@ -22,7 +22,8 @@ def test_page_hello_and_chat() -> None:
         with urllib.request.urlopen(url, timeout=10) as response:
             page = response.read().decode()
         assert page.startswith("<!doctype html>")
-        assert "new WebSocket(" in page and '"/chat"' in page
+        assert "new WebSocket(" in page
+        assert '"/chat"' in page
         with pytest.raises(urllib.error.HTTPError) as missing:
             urllib.request.urlopen(url + "nowhere", timeout=10)
         assert missing.value.code == 404

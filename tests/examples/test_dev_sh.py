@@ -56,7 +56,8 @@ def test_demo_installs_once_then_starts_without_reinstalling(tmp_path: Path) -> 
     tree, env = make_tree(tmp_path)
     first = run_demo(tree, env)
     assert first[0] == "venv .venv"
-    assert first[1].startswith("pip install") and "-e packages/eventlet-httpd" in first[1]
+    assert first[1].startswith("pip install")
+    assert "-e packages/eventlet-httpd" in first[1]
     assert first[2] == "run examples/demo.py --port 0"
 
     assert run_demo(tree, env) == ["run examples/demo.py --port 0"]

@@ -64,7 +64,9 @@ def test_self_signed_certificate_with_openssl_s_client() -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        assert client.stdin is not None and client.stdout is not None and client.stderr is not None
+        assert client.stdin is not None
+        assert client.stdout is not None
+        assert client.stderr is not None
         try:
             client.stdin.write(b"echo me\n")
             client.stdin.flush()

@@ -98,7 +98,8 @@ class RawClient:
 
     def message(self) -> Any:
         event = self.event()
-        assert event is not None and hasattr(event, "data"), event
+        assert event is not None, event
+        assert hasattr(event, "data"), event
         return event.data
 
     def close(self) -> None:

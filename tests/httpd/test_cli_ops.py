@@ -58,7 +58,9 @@ def test_bad_bind_is_a_one_line_error(args: list[str], message: str) -> None:
     result = _run(APP, *args, stdin=subprocess.DEVNULL)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode == _cli.LOAD_FAILED_EXIT, result.stderr
-    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr
+    assert len(lines) == 1
+    assert message in lines[0]
+    assert "Traceback" not in result.stderr
 
 
 def test_help_shows_every_default() -> None:
@@ -97,7 +99,8 @@ def test_config_file_with_the_options_names_and_a_pid_file(procs: list[Proc], tm
     assert data.endswith(str(proc.proc.pid).encode())
     assert proc.stop() == 0
     assert not pid_path.exists()
-    assert proc.proc.stdout is not None and b'"GET / HTTP/1.1" 200' in proc.proc.stdout.read()
+    assert proc.proc.stdout is not None
+    assert b'"GET / HTTP/1.1" 200' in proc.proc.stdout.read()
 
 
 @pytest.mark.parametrize(
@@ -117,19 +120,23 @@ def test_config_file_errors_are_one_line(tmp_path: Path, text: str, message: str
     config.write_text(text)
     if message is None:  # valid: the values reach the parser with their types
         args = _cli.parse_args(["--config", str(config), APP])
-        assert args.keepalive == 5.0 and args.header_timeout == 2.5
+        assert args.keepalive == 5.0
+        assert args.header_timeout == 2.5
         return
     result = _run(APP, "--config", str(config))
     assert result.returncode == _cli.LOAD_FAILED_EXIT
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0]
+    assert len(lines) == 1
+    assert message in lines[0]
 
 
 def test_missing_config_file_and_missing_app(tmp_path: Path) -> None:
     result = _run(APP, "--config", str(tmp_path / "none.toml"))
-    assert result.returncode == _cli.LOAD_FAILED_EXIT and "cannot read" in result.stderr
+    assert result.returncode == _cli.LOAD_FAILED_EXIT
+    assert "cannot read" in result.stderr
     result = _run("--bind", "127.0.0.1:0")
-    assert result.returncode == 2 and "the application is missing" in result.stderr
+    assert result.returncode == 2
+    assert "the application is missing" in result.stderr
 
 
 def _listener() -> socket.socket:
@@ -176,7 +183,8 @@ def test_systemd_style_socket_activation(procs: list[Proc]) -> None:
     listener.close()
     proc.wait_for(rf"serving on http://127.0.0.1:{port}")
     status, body = _get(port, "/")
-    assert status == 200 and int(body) == proc.proc.pid  # the same process: exec kept the pid
+    assert status == 200
+    assert int(body) == proc.proc.pid  # the same process: exec kept the pid
     assert proc.stop() == 0
 
 
@@ -216,7 +224,8 @@ def test_systemd_variables_for_another_process_are_ignored() -> None:
     env = {"LISTEN_PID": "1", "LISTEN_FDS": "1", "LISTEN_FDNAMES": "x"}
     from eventlet.httpd import _activation
 
-    assert _activation.listen_fds(env) == [] and env == {}
+    assert _activation.listen_fds(env) == []
+    assert env == {}
     assert _activation.listen_fds({}) == []
     with pytest.raises(_activation.BindError):
         _activation.listen_fds({"LISTEN_PID": str(os.getpid()), "LISTEN_FDS": "two"})
@@ -314,7 +323,8 @@ def test_timeout_kills_a_worker_whose_hub_is_blocked_and_shows_the_stack(procs: 
     replacement = int(proc.wait_for(r"started worker (\d+)").group(1))
     proc.wait_for(r"serving on")
     client.join(30)
-    assert outcome and isinstance(outcome[0], OSError)  # the blocked request died with its worker
+    assert outcome
+    assert isinstance(outcome[0], OSError)  # the blocked request died with its worker
     assert _get(port) == (200, str(replacement).encode())
     assert proc.stop() == 0
 
@@ -369,7 +379,8 @@ def test_small_paths_of_the_command(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             raise errors.pop(0)
 
     admission = _admission.Admission()
-    assert admission._take_queued(Listener()) == 0 and not errors
+    assert admission._take_queued(Listener()) == 0
+    assert not errors
     # a full cache of trust verdicts still answers
     monkeypatch.setattr(_forwarded, "_CACHE_SIZE", 0)
     assert "10.9.9.9" in _forwarded.TrustedPeers("10.0.0.0/8")

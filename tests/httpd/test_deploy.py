@@ -78,7 +78,8 @@ def test_systemd_units_with_socket_activation(tmp_path: Path, procs: list[Proc])
         },
     )
     argv = shlex.split(service["ExecStart"])
-    assert argv[0].endswith("/eventlet-httpd") and argv[1:] == ["--config", "/etc/myapp/eventlet-httpd.toml"]
+    assert argv[0].endswith("/eventlet-httpd")
+    assert argv[1:] == ["--config", "/etc/myapp/eventlet-httpd.toml"]
     argv = [sys.executable, "-m", "eventlet.httpd", "--config", str(config)]
     if not _has_prometheus():
         argv += ["--metrics-bind", ""]  # the exporter needs eventlet-httpd[metrics]
@@ -168,9 +169,11 @@ def test_tls_configuration(tmp_path: Path, procs: list[Proc]) -> None:
             data = b""
             while chunk := tls.recv(65536):
                 data += chunk
-    assert data.startswith(b"HTTP/1.1 200 OK") and b"X-Scheme: https" in data
+    assert data.startswith(b"HTTP/1.1 200 OK")
+    assert b"X-Scheme: https" in data
     status, body = _get(port)  # plain HTTP on the TLS port
-    assert status == 400 and b"plain HTTP request sent to an HTTPS port" in body
+    assert status == 400
+    assert b"plain HTTP request sent to an HTTPS port" in body
     assert proc.stop() == 0
 
 

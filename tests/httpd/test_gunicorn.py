@@ -91,5 +91,6 @@ def test_graceful_timeout_lets_requests_finish(gunicorn: Any) -> None:
     master.wait_for(r"request /slow started in worker")
     master.proc.send_signal(signal.SIGTERM)
     client.join(20)
-    assert outcome and outcome[0][0] == 200
+    assert outcome
+    assert outcome[0][0] == 200
     assert master.proc.wait(20) == 0

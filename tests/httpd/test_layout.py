@@ -133,7 +133,8 @@ def test_the_command_line_entry_points() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "eventlet.httpd", "--help"], capture_output=True, text=True, timeout=60
     )
-    assert out.returncode == 0 and out.stdout.startswith("usage: eventlet-httpd")
+    assert out.returncode == 0
+    assert out.stdout.startswith("usage: eventlet-httpd")
 
 
 def test_eventlet_attributes_reach_the_httpd_modules() -> None:

@@ -55,8 +55,10 @@ def test_stats_without_metrics_has_gauges_and_the_hub() -> None:
             _get(server.port)
         assert server.server is not None
         stats = server.call(server.server.stats)
-    assert stats["connections_accepted"] == 2 and stats["connections_open"] == 0
-    assert "requests" not in stats and {"timers", "switches", "listeners"} <= set(stats["hub"])
+    assert stats["connections_accepted"] == 2
+    assert stats["connections_open"] == 0
+    assert "requests" not in stats
+    assert {"timers", "switches", "listeners"} <= set(stats["hub"])
 
 
 def test_stats_count_requests_statuses_durations_and_bytes(caplog: pytest.LogCaptureFixture) -> None:
@@ -72,19 +74,25 @@ def test_stats_count_requests_statuses_durations_and_bytes(caplog: pytest.LogCap
         assert server.server is not None
         stats = server.call(server.server.stats)
         conn.close()
-    assert stats["requests"] == 6 and stats["bytes_sent"] > 4 * 5
+    assert stats["requests"] == 6
+    assert stats["bytes_sent"] > 4 * 5
     assert stats["responses"] == {"1xx": 0, "2xx": 4, "3xx": 0, "4xx": 1, "5xx": 1}
-    assert stats["connections_open"] == 1 and stats["connections_idle"] == 1
+    assert stats["connections_open"] == 1
+    assert stats["connections_idle"] == 1
     buckets = stats["duration_buckets"]
-    assert len(buckets) == len(DURATION_BUCKETS) + 1 and buckets[-1] == 6 and buckets == sorted(buckets)
-    assert buckets[1] < 6 and stats["duration_sum"] >= 0.03  # /slow went past 10 ms
+    assert len(buckets) == len(DURATION_BUCKETS) + 1
+    assert buckets[-1] == 6
+    assert buckets == sorted(buckets)
+    assert buckets[1] < 6
+    assert stats["duration_sum"] >= 0.03  # /slow went past 10 ms
     assert caplog.text.count('"GET / HTTP/1.1" 200') == 3  # the access log still gets its lines
 
 
 def test_recorder_and_merging() -> None:
     recorder = Recorder()
     recorder.write({}, "999 Odd", 0, 100.0)  # an unknown class, beyond the last bound
-    assert recorder.requests == 1 and recorder.duration_counts[-1] == 1
+    assert recorder.requests == 1
+    assert recorder.duration_counts[-1] == 1
     assert sum(recorder.statuses.values()) == 0
     one = {"requests": 1, "responses": {"2xx": 1}, "duration_buckets": [1, 1], "hub": {"timers": 2}}
     two = {"requests": 2, "responses": {"2xx": 2, "5xx": 1}, "duration_buckets": [0, 2], "hub": {"timers": 3}}
@@ -94,7 +102,8 @@ def test_recorder_and_merging() -> None:
         "duration_buckets": [1, 3],
         "hub": {"timers": 5},
     }
-    assert "hub" not in counters_of(one) and counters_of(one)["requests"] == 1
+    assert "hub" not in counters_of(one)
+    assert counters_of(one)["requests"] == 1
 
 
 def test_prometheus_exporter_in_process() -> None:

@@ -57,7 +57,8 @@ def run_parser(chunks: Iterable[bytes], **options: Any) -> Outcome:
                         return out
                     req = None
                     continue
-                assert isinstance(data, bytes) and 0 < len(data) <= 7
+                assert isinstance(data, bytes)
+                assert 0 < len(data) <= 7
                 body += data
     except HTTPProtocolError as exc:
         out.status = exc.status

@@ -41,14 +41,21 @@ def test_request_fields_and_helpers() -> None:
     )
     parser, req = parse(raw)
     assert (req.method, req.target, req.path, req.query) == ("GET", "/a/b?x=1&y=%20", "/a/b", "x=1&y=%20")
-    assert req.version == "HTTP/1.1" and req.keep_alive
-    assert req.get("accept") == "a" and req.get_all("accept") == ["a", "b"]
-    assert req.get("missing") is None and req.get("missing", "d") == "d"
-    assert req.host == "example.com:8080" and req.authority is None
+    assert req.version == "HTTP/1.1"
+    assert req.keep_alive
+    assert req.get("accept") == "a"
+    assert req.get_all("accept") == ["a", "b"]
+    assert req.get("missing") is None
+    assert req.get("missing", "d") == "d"
+    assert req.host == "example.com:8080"
+    assert req.authority is None
     assert req.connection == frozenset({"upgrade", "keep-alive"})
-    assert not req.has_body and req.content_length == 0 and not req.chunked
+    assert not req.has_body
+    assert req.content_length == 0
+    assert not req.chunked
     assert repr(req) == "<Request GET '/a/b?x=1&y=%20' HTTP/1.1>"
-    assert parser.body_complete and parser.request is req
+    assert parser.body_complete
+    assert parser.request is req
     assert parser.read_body() is EOF
 
 
@@ -91,22 +98,29 @@ def test_content_length_body_incremental_reads() -> None:
     parser = RequestParser()
     parser.feed(b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 10\r\n\r\nabc")
     req = parser.next_request()
-    assert req is not None and req.content_length == 10 and req.has_body
-    assert parser.in_progress and not parser.body_complete
+    assert req is not None
+    assert req.content_length == 10
+    assert req.has_body
+    assert parser.in_progress
+    assert not parser.body_complete
     assert parser.read_body(0) == b""
     assert parser.read_body(2) == b"ab"
     assert parser.read_body() == b"c"
     assert parser.read_body() is NEED_DATA
     parser.feed(b"defghijGET")
     assert parser.read_body(-1) == b"defghij"
-    assert parser.body_complete and parser.read_body() is EOF
+    assert parser.body_complete
+    assert parser.read_body() is EOF
     assert parser.buffered == 3  # the start of the next request stays buffered
-    assert parser.next_request() is None and parser.in_progress
+    assert parser.next_request() is None
+    assert parser.in_progress
 
 
 def test_chunked_small_reads_and_trailers() -> None:
     parser, req = parse(b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n")
-    assert req.chunked and req.content_length is None and req.has_body
+    assert req.chunked
+    assert req.content_length is None
+    assert req.has_body
     assert state(parser) is ParserState.CHUNKED_BODY
     assert parser.read_body() is NEED_DATA
     parser.feed(b"a;x=y\r\n0123456789\r\n0\r\nDigest: z\r\n\r\nNEXT")
@@ -115,7 +129,8 @@ def test_chunked_small_reads_and_trailers() -> None:
     assert parser.read_body() == b"456789"
     assert parser.read_body() is EOF
     assert req.trailers == [("digest", "z")]
-    assert parser.body_complete and parser.buffered == 4
+    assert parser.body_complete
+    assert parser.buffered == 4
 
 
 def test_drain_body() -> None:
@@ -124,7 +139,8 @@ def test_drain_body() -> None:
     parser.feed(b"cd" + b"GET / HTTP/1.1\r\n" + H + b"\r\n")
     assert parser.drain_body() is True
     req = parser.next_request()  # implies start_next()
-    assert req is not None and req.method == "GET"
+    assert req is not None
+    assert req.method == "GET"
 
 
 def test_expect_continue() -> None:
@@ -139,10 +155,12 @@ def test_take_buffer_for_tunnels() -> None:
     parser, req = parse(
         b"GET /ws HTTP/1.1\r\n" + H + b"Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x05"
     )
-    assert "upgrade" in req.connection and parser.body_complete
+    assert "upgrade" in req.connection
+    assert parser.body_complete
     assert state(parser) is ParserState.DONE
     assert parser.take_buffer() == b"\x81\x05"
-    assert parser.buffered == 0 and state(parser) is ParserState.DETACHED
+    assert parser.buffered == 0
+    assert state(parser) is ParserState.DETACHED
     with pytest.raises(RuntimeError, match="parser state DETACHED"):
         parser.next_request()
     with pytest.raises(RuntimeError):
@@ -166,7 +184,8 @@ def test_misuse_raises_runtime_error() -> None:
     assert parser.read_body() == b"hello"
     assert state(parser) is ParserState.DONE
     req = parser.next_request()
-    assert req is not None and not req.keep_alive
+    assert req is not None
+    assert not req.keep_alive
     with pytest.raises(RuntimeError):
         parser.start_next()  # the client asked to close
 
@@ -273,7 +292,8 @@ def test_byte_by_byte_head_is_linear() -> None:
         assert parser.next_request() is None
     parser.feed(head[-1:])
     req = parser.next_request()
-    assert req is not None and len(req.get("x-long") or "") == 60000
+    assert req is not None
+    assert len(req.get("x-long") or "") == 60000
 
 
 def _next(parser: RequestParser, raw: bytes) -> Request:
@@ -290,7 +310,8 @@ def test_repeated_heads_are_parsed_like_fresh_ones() -> None:
     parser = RequestParser()
     first = _next(parser, raw)
     second = _next(parser, raw)
-    assert second is not first and second.headers == first.headers
+    assert second is not first
+    assert second.headers == first.headers
     assert second.headers is not first.headers
     first.headers.append(("x-mutated", "1"))
     third = _next(parser, raw)
@@ -300,11 +321,13 @@ def test_repeated_heads_are_parsed_like_fresh_ones() -> None:
     other = _next(parser, b"POST /y HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t/1\r\nAccept: */*\r\n\r\n")
     assert (other.method, other.path) == ("POST", "/y")
     again = _next(parser, b"POST /y HTTP/1.1\r\nHost: example.com\r\nContent-Length: 2\r\n\r\nok")
-    assert again.content_length == 2 and parser.read_body() == b"ok"
+    assert again.content_length == 2
+    assert parser.read_body() == b"ok"
     absolute = b"GET http://example.com/a HTTP/1.1\r\n" + H + b"\r\n"
     for _ in range(2):
         req = _next(parser, absolute)
-        assert req.authority == "example.com" and req.path == "/a"
+        assert req.authority == "example.com"
+        assert req.path == "/a"
 
 
 def test_repeated_heads_still_meet_changed_limits() -> None:
@@ -366,7 +389,8 @@ def test_pending_method_names_a_rejected_head() -> None:
 def test_start_next_then_next_request() -> None:
     parser = RequestParser()
     first = _next(parser, b"GET /a HTTP/1.1\r\n" + H + b"\r\nGET /b HTTP/1.1\r\n" + H + b"\r\n")
-    assert parser.request is first and parser.body_complete
+    assert parser.request is first
+    assert parser.body_complete
     parser.start_next()
     assert parser.request is None
     assert _next(parser, b"").path == "/b"

@@ -52,13 +52,21 @@ def _ask(port: int, headers: str = "", source: str = "127.0.0.1", prefix: bytes 
 
 def test_trusted_peers() -> None:
     peers = TrustedPeers("127.0.0.1, 10.0.0.0/8 ,::1")
-    assert "127.0.0.1" in peers and "10.1.2.3" in peers and "::1" in peers and "" in peers
-    assert "127.0.0.2" not in peers and "11.0.0.1" not in peers and "junk" not in peers
+    assert "127.0.0.1" in peers
+    assert "10.1.2.3" in peers
+    assert "::1" in peers
+    assert "" in peers
+    assert "127.0.0.2" not in peers
+    assert "11.0.0.1" not in peers
+    assert "junk" not in peers
     assert "10.1.2.3" in peers  # cached verdict
     assert 42 not in peers
-    assert "203.0.113.9" in TrustedPeers("*") and "x" in TrustedPeers(["*"])
-    assert "127.0.0.1" not in TrustedPeers([]) and "" in TrustedPeers([])
-    assert "10.0.0.0/8" in repr(peers) and repr(TrustedPeers("*")) == "TrustedPeers('*')"
+    assert "203.0.113.9" in TrustedPeers("*")
+    assert "x" in TrustedPeers(["*"])
+    assert "127.0.0.1" not in TrustedPeers([])
+    assert "" in TrustedPeers([])
+    assert "10.0.0.0/8" in repr(peers)
+    assert repr(TrustedPeers("*")) == "TrustedPeers('*')"
     with pytest.raises(ValueError, match="not an IP address"):
         TrustedPeers("localhost")
 
@@ -87,25 +95,35 @@ def test_forwarded_headers_rewrite_the_environ() -> None:
         HTTP_X_FORWARDED_HOST="example.com",
     )
     # from the right: 10.0.0.5 is a trusted proxy, 198.51.100.7 is the client, 6.6.6.6 is its claim
-    assert env["REMOTE_ADDR"] == "198.51.100.7" and env["REMOTE_PORT"] == "0"
-    assert env["wsgi.url_scheme"] == "https" and env["HTTPS"] == "on" and env["HTTP_HOST"] == "example.com"
+    assert env["REMOTE_ADDR"] == "198.51.100.7"
+    assert env["REMOTE_PORT"] == "0"
+    assert env["wsgi.url_scheme"] == "https"
+    assert env["HTTPS"] == "on"
+    assert env["HTTP_HOST"] == "example.com"
     env = _call(app, HTTP_X_FORWARDED_PROTO="http", HTTPS="on")
-    assert env["wsgi.url_scheme"] == "http" and "HTTPS" not in env and env["REMOTE_ADDR"] == "127.0.0.1"
+    assert env["wsgi.url_scheme"] == "http"
+    assert "HTTPS" not in env
+    assert env["REMOTE_ADDR"] == "127.0.0.1"
     env = _call(app, HTTP_X_FORWARDED_PROTO="gopher", HTTP_X_FORWARDED_FOR="1.2.3.4:5678")
-    assert env["wsgi.url_scheme"] == "http" and env["REMOTE_ADDR"] == "1.2.3.4"
+    assert env["wsgi.url_scheme"] == "http"
+    assert env["REMOTE_ADDR"] == "1.2.3.4"
     env = _call(app, HTTP_X_FORWARDED_FOR="10.0.0.1, 10.0.0.2", HTTP_X_FORWARDED_PROTO="https, http")
-    assert env["REMOTE_ADDR"] == "10.0.0.1" and env["wsgi.url_scheme"] == "https"  # all trusted: leftmost
+    assert env["REMOTE_ADDR"] == "10.0.0.1"
+    assert env["wsgi.url_scheme"] == "https"  # all trusted: leftmost
     env = _call(app, HTTP_X_FORWARDED_FOR=" , ", HTTP_X_FORWARDED_HOST="a, b, c")
-    assert env["REMOTE_ADDR"] == "127.0.0.1" and env["HTTP_HOST"] == "c"
+    assert env["REMOTE_ADDR"] == "127.0.0.1"
+    assert env["HTTP_HOST"] == "c"
     env = _call(
         app,
         HTTP_FORWARDED='for=6.6.6.6, for="[2001:db8::1]:4711";proto=https;host=example.org, for=10.0.0.9',
         HTTP_X_FORWARDED_FOR="9.9.9.9",  # Forwarded wins
     )
-    assert env["REMOTE_ADDR"] == "2001:db8::1" and env["wsgi.url_scheme"] == "https"
+    assert env["REMOTE_ADDR"] == "2001:db8::1"
+    assert env["wsgi.url_scheme"] == "https"
     assert env["HTTP_HOST"] == "example.org"
     env = _call(app, HTTP_FORWARDED="for=_hidden;proto=https")
-    assert env["REMOTE_ADDR"] == "127.0.0.1" and env["wsgi.url_scheme"] == "https"
+    assert env["REMOTE_ADDR"] == "127.0.0.1"
+    assert env["wsgi.url_scheme"] == "https"
     env = _call(app, HTTP_FORWARDED="by=10.0.0.1")
     assert env["REMOTE_ADDR"] == "127.0.0.1"
     env = _call(app, HTTP_FORWARDED="")
@@ -114,10 +132,12 @@ def test_forwarded_headers_rewrite_the_environ() -> None:
 
 def test_proxy_header_parsing() -> None:
     assert header_length(b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\nGET") == 32
-    assert header_length(b"PROX") == -1 and header_length(b"PROXY TCP4 1.2") == -1
+    assert header_length(b"PROX") == -1
+    assert header_length(b"PROXY TCP4 1.2") == -1
     assert header_length(V2_SIGNATURE[:5]) == -1
     v2 = V2_SIGNATURE + bytes([0x21, 0x11]) + struct.pack("!H", 12)
-    assert header_length(v2) == -1 and header_length(v2 + b"\0" * 12) == 28
+    assert header_length(v2) == -1
+    assert header_length(v2 + b"\0" * 12) == 28
     for bad in (b"GET / HTTP/1.1", b"\r\nX", b"PROXY " + b"x" * 200):
         with pytest.raises(ProxyHeaderError):
             header_length(bad)
@@ -156,9 +176,12 @@ def test_forwarded_headers_only_from_trusted_peers() -> None:
     with live(env_app, forwarded_allow_ips="127.0.0.1") as server:
         assert _ask(server.port, headers) == ["6.6.6.6", "0", "https", "example.com", "on"]
         untrusted = _ask(server.port, headers, source="127.0.0.2")
-        assert untrusted[0] == "127.0.0.2" and untrusted[2:] == ["http", "direct", "-"]
+        assert untrusted[0] == "127.0.0.2"
+        assert untrusted[2:] == ["http", "direct", "-"]
         plain = _ask(server.port)  # no headers: as it is
-        assert plain[0] == "127.0.0.1" and plain[1] != "0" and plain[2] == "http"
+        assert plain[0] == "127.0.0.1"
+        assert plain[1] != "0"
+        assert plain[2] == "http"
     with live(env_app) as server:  # off by default
         assert _ask(server.port, headers)[0] == "127.0.0.1"
 
@@ -283,7 +306,8 @@ def test_behind_nginx(upstream: str, tmp_path: Path, tls_cert: tuple[Path, Path]
         for _ in range(3):  # several requests: nginx reuses its kept-alive upstream connections
             seen = _ask_host(http_port, "example.com", spoof, source="127.0.0.2")
             # the client is the address nginx saw, not what it claimed; the scheme is nginx's
-            assert seen[0] == "127.0.0.2" and seen[2:4] == ["http", "example.com"]
+            assert seen[0] == "127.0.0.2"
+            assert seen[2:4] == ["http", "example.com"]
         with socket.create_connection(("127.0.0.1", https_port), timeout=10) as raw:
             with _unverified().wrap_socket(raw, server_hostname="example.com") as tls:
                 tls.sendall(b"GET /env HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
@@ -325,6 +349,7 @@ def test_behind_nginx_stream_with_proxy_protocol(tmp_path: Path, procs: list[Pro
     try:
         nginx.wait_port(front)
         seen = _ask_host(front, "example.com", "", source="127.0.0.3")
-        assert seen[0] == "127.0.0.3" and seen[1] != "0"  # the client's own address and port
+        assert seen[0] == "127.0.0.3"
+        assert seen[1] != "0"  # the client's own address and port
     finally:
         nginx.stop()

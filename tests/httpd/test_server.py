@@ -36,7 +36,8 @@ def test_keepalive_hello_world(hub: str) -> None:
     assert first.getheader("Content-Length") == "13"
     assert first.getheader("Server") == "eventlet-httpd"
     date = first.getheader("Date")
-    assert date is not None and date.endswith(" GMT")
+    assert date is not None
+    assert date.endswith(" GMT")
     assert first.getheader("Connection") is None
 
 
@@ -44,8 +45,10 @@ def test_http10_closes_unless_keepalive_asked() -> None:
     with live(hello_app) as server:
         plain = exchange(server, _get(version=b"HTTP/1.0") * 2)
         kept = exchange(server, _get(extra=b"Connection: keep-alive\r\n", version=b"HTTP/1.0") * 2)
-    assert len(plain) == 1 and plain[0].getheader("Connection") == "close"
-    assert len(kept) == 2 and kept[0].getheader("Connection") == "keep-alive"
+    assert len(plain) == 1
+    assert plain[0].getheader("Connection") == "close"
+    assert len(kept) == 2
+    assert kept[0].getheader("Connection") == "keep-alive"
 
 
 def test_connection_close_request() -> None:
@@ -71,7 +74,8 @@ def test_pipelined_responses_in_order() -> None:
 def test_keepalive_disabled_by_option() -> None:
     with live(hello_app, keepalive=False) as server:
         responses = exchange(server, GET * 2)
-    assert len(responses) == 1 and responses[0].getheader("Connection") == "close"
+    assert len(responses) == 1
+    assert responses[0].getheader("Connection") == "close"
 
 
 def echo_body(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
@@ -175,7 +179,8 @@ def test_generator_head_request_sends_no_body() -> None:
         sock.sendall(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
         sock.shutdown(socket.SHUT_WR)
         raw = read_all(sock)
-    assert raw.endswith(b"\r\n\r\n") and b"body" not in raw
+    assert raw.endswith(b"\r\n\r\n")
+    assert b"body" not in raw
 
 
 def test_expect_100_continue_sent_on_first_read() -> None:
@@ -236,9 +241,11 @@ def test_continue_headers_cannot_inject_lines(header: tuple[str, str]) -> None:
     with live(app) as server, server.connect() as sock:
         sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
         raw = read_all(sock)
-    assert b"Injected" not in raw and b"100 Continue" not in raw
+    assert b"Injected" not in raw
+    assert b"100 Continue" not in raw
     (response,) = parse_responses(raw)
-    assert response.status == 500 and response.getheader("Connection") == "close"
+    assert response.status == 500
+    assert response.getheader("Connection") == "close"
 
 
 def test_unread_body_is_drained_before_next_request() -> None:
@@ -262,7 +269,8 @@ def test_unread_body_beyond_drain_limit_closes() -> None:
             + b"\r\n"
             + GET,
         )
-    assert len(big) == 1 and big[0].getheader("Connection") == "close"
+    assert len(big) == 1
+    assert big[0].getheader("Connection") == "close"
     assert len(chunked) == 1  # the chunked body never ended: closed after the response
 
 
@@ -307,7 +315,8 @@ def test_app_exception_gives_500_and_is_logged(caplog: pytest.LogCaptureFixture)
             quiet = exchange(server, GET + GET)
         with live(app, debug=True) as server:
             loud = exchange(server, GET)
-    assert len(quiet) == 1 and quiet[0].status == 500
+    assert len(quiet) == 1
+    assert quiet[0].status == 500
     assert quiet[0].getheader("Connection") == "close"
     assert b"Traceback" not in quiet[0].body
     assert b"ValueError: boom" in loud[0].body
@@ -366,7 +375,8 @@ def test_exc_info_replaces_headers_before_sending() -> None:
     with live(app) as server:
         response = exchange(server, GET)[0]
     assert response.status == 503
-    assert response.getheader("X-A") is None and response.getheader("X-B") == "2"
+    assert response.getheader("X-A") is None
+    assert response.getheader("X-B") == "2"
 
 
 def test_exc_info_after_head_sent_reraises(caplog: pytest.LogCaptureFixture) -> None:
@@ -385,7 +395,8 @@ def test_exc_info_after_head_sent_reraises(caplog: pytest.LogCaptureFixture) -> 
         with live(app) as server, server.connect() as sock:
             sock.sendall(GET)
             raw = read_all(sock)
-    assert b"started" in raw and b"never" not in raw
+    assert b"started" in raw
+    assert b"never" not in raw
 
 
 def test_write_callable() -> None:
@@ -466,7 +477,8 @@ def test_minimum_chunk_size_buffers_small_chunks() -> None:
 
     with live(small, minimum_chunk_size=100) as server:
         response = exchange(server, GET)[0]
-    assert response.getheader("Content-Length") == "3" and response.body == b"abc"
+    assert response.getheader("Content-Length") == "3"
+    assert response.body == b"abc"
 
 
 def test_capitalized_response_headers() -> None:
@@ -478,7 +490,8 @@ def test_capitalized_response_headers() -> None:
         sock.sendall(GET + GET)
         sock.shutdown(socket.SHUT_WR)
         raw = read_all(sock)
-    assert raw.count(b"X-Custom-Thing: 1\r\n") == 2 and b"Content-Type: text/plain" in raw
+    assert raw.count(b"X-Custom-Thing: 1\r\n") == 2
+    assert b"Content-Type: text/plain" in raw
 
 
 def test_environ_contents() -> None:
@@ -501,14 +514,18 @@ def test_environ_contents() -> None:
     assert seen["RAW_PATH_INFO"] == "/a%20b/%E2%82%AC"
     assert seen["QUERY_STRING"] == "q=1&r=%20"
     assert seen["SERVER_PROTOCOL"] == "HTTP/1.1"
-    assert seen["SERVER_NAME"] == "127.0.0.1" and seen["SERVER_PORT"] == str(port)
-    assert seen["REMOTE_ADDR"] == "127.0.0.1" and seen["REMOTE_PORT"].isdigit()
-    assert seen["CONTENT_TYPE"] == "text/plain" and seen["CONTENT_LENGTH"] == "0"
+    assert seen["SERVER_NAME"] == "127.0.0.1"
+    assert seen["SERVER_PORT"] == str(port)
+    assert seen["REMOTE_ADDR"] == "127.0.0.1"
+    assert seen["REMOTE_PORT"].isdigit()
+    assert seen["CONTENT_TYPE"] == "text/plain"
+    assert seen["CONTENT_LENGTH"] == "0"
     assert seen["HTTP_X_MULTI"] == "1, 2"
     assert seen["HTTP_COOKIE"] == "a=1; b=2"
     assert "HTTP_X_UNDER" not in seen
     assert seen["HTTP_HOST"] == "example.com"
-    assert seen["wsgi.url_scheme"] == "http" and seen["wsgi.version"] == (1, 0)
+    assert seen["wsgi.url_scheme"] == "http"
+    assert seen["wsgi.version"] == (1, 0)
     assert seen["wsgi.input_terminated"] is True
     assert seen["wsgi.input"] is seen["eventlet.input"]
     assert seen["custom.key"] == "yes"
@@ -541,7 +558,8 @@ def test_get_socket_and_already_handled() -> None:
     with live(app) as server, server.connect() as sock:
         sock.sendall(GET + GET)
         assert read_all(sock) == b"RAW REPLY"
-    assert list(ALREADY_HANDLED) == [] and repr(ALREADY_HANDLED) == "ALREADY_HANDLED"
+    assert list(ALREADY_HANDLED) == []
+    assert repr(ALREADY_HANDLED) == "ALREADY_HANDLED"
 
 
 def test_hijacked_app_failure_is_logged_not_answered(caplog: pytest.LogCaptureFixture) -> None:
@@ -595,9 +613,9 @@ def test_server_properties_and_sock_argument() -> None:
 
 
 def test_server_option_validation() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="max_connections must be at least 1"):
         Server(hello_app, port=0, max_connections=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="header_timeout must be positive"):
         Server(hello_app, port=0, header_timeout=0)
     with pytest.raises(TypeError):
         Server(hello_app, port=0, access_log=42)
@@ -632,4 +650,5 @@ def test_unix_socket_listener(tmp_path: Any) -> None:
             client.shutdown(socket.SHUT_WR)
             assert parse_responses(read_all(client))[0].status == 200
     listener.close()
-    assert seen["SERVER_NAME"] == "localhost" and seen["REMOTE_ADDR"] == ""
+    assert seen["SERVER_NAME"] == "localhost"
+    assert seen["REMOTE_ADDR"] == ""

@@ -68,7 +68,8 @@ def test_kill_and_expire_of_a_driver_that_never_ran() -> None:
     server._connections.add(conn)
     conn.expire(RuntimeError("not waiting: ignored"))
     conn.kill()
-    assert a.fileno() == -1 and server.connections == 0
+    assert a.fileno() == -1
+    assert server.connections == 0
     b.close()
     server.stop(0)
 
@@ -137,7 +138,8 @@ def test_empty_iterable_and_late_small_chunks() -> None:
     with live(app, minimum_chunk_size=100) as server:
         empty = exchange(server, b"GET /empty HTTP/1.1\r\nHost: x\r\n\r\n")[0]
         late = exchange(server, GET)[0]
-    assert empty.getheader("Content-Length") == "0" and empty.body == b""
+    assert empty.getheader("Content-Length") == "0"
+    assert empty.body == b""
     assert late.body == b"first ab"
 
     def overflow(environ: dict[str, Any], start_response: StartResponse) -> Any:
@@ -163,7 +165,8 @@ def test_big_list_for_head_and_overflowing_big_list(caplog: pytest.LogCaptureFix
         with server.connect() as sock:
             sock.sendall(b"GET /over HTTP/1.1\r\nHost: x\r\n\r\n" + GET)
             over = read_all(sock)
-    assert head[0].getheader("Content-Length") == str(3 << 17) and head[0].body == b""
+    assert head[0].getheader("Content-Length") == str(3 << 17)
+    assert head[0].body == b""
     assert head[1].body == part * 3
     assert over.endswith(b"\r\n\r\n" + b"x" * 10)
 
@@ -304,7 +307,8 @@ def test_websocket_closing_paths(caplog: pytest.LogCaptureFixture) -> None:
     assert events[1::2] == ["send-after-close", "linger", "vanish-then-fail"]
     assert events[0].startswith("<WebSocket '/ws' closed=False>")
     messages = [r.getMessage() for r in caplog.records]
-    assert any("ended" in m for m in messages) and any("failed" in m for m in messages)
+    assert any("ended" in m for m in messages)
+    assert any("failed" in m for m in messages)
 
 
 # -- helpers -----------------------------------------------------------------------------
@@ -400,7 +404,8 @@ def test_gunicorn_option_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
     worker.cfg = cfg  # type: ignore[assignment]
     worker.log = types.SimpleNamespace(access_log=logging.getLogger("gunicorn.access"))  # type: ignore[assignment]
     options = worker._options()
-    assert options["keepalive"] is False and "max_request_line" not in options
+    assert options["keepalive"] is False
+    assert "max_request_line" not in options
     assert options["access_log"] is False
     cfg.accesslog = "-"
     assert worker._options()["access_log"] is worker.log.access_log
@@ -435,10 +440,12 @@ def test_gunicorn_trusted_proxies_mapping() -> None:
     worker.cfg = cfg  # type: ignore[assignment]
     worker.log = types.SimpleNamespace(access_log=None)  # type: ignore[assignment]
     options = worker._options()
-    assert options["forwarded_allow_ips"] == ["127.0.0.1"] and "proxy_protocol" not in options
+    assert options["forwarded_allow_ips"] == ["127.0.0.1"]
+    assert "proxy_protocol" not in options
     worker.cfg.proxy_protocol = "v1"
     options = worker._options()
-    assert options["proxy_protocol"] is True and options["forwarded_allow_ips"] == ["127.0.0.1", "10.0.0.1"]
+    assert options["proxy_protocol"] is True
+    assert options["forwarded_allow_ips"] == ["127.0.0.1", "10.0.0.1"]
     worker.cfg.forwarded_allow_ips = []
     worker.cfg.proxy_protocol = False
     assert "forwarded_allow_ips" not in worker._options()

@@ -126,7 +126,8 @@ def test_default_body_limit_is_one_gibibyte_and_none_disables_it() -> None:
     with live(hello_app, max_body=None) as server, server.connect() as sock:
         sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (2 << 30))
         response = parse_responses(read_all(sock))[0]
-        assert response.status == 200 and response.getheader("Connection") == "close"
+        assert response.status == 200
+        assert response.getheader("Connection") == "close"
 
 
 def test_endless_chunked_body_gets_413_before_the_app_reads_past_the_limit() -> None:
@@ -151,7 +152,8 @@ def test_endless_chunked_body_gets_413_before_the_app_reads_past_the_limit() -> 
             pass
         responses = parse_responses(read_all(sock))
     assert responses[0].status == 413
-    assert got and got[0] <= 100_000
+    assert got
+    assert got[0] <= 100_000
 
 
 # -- plain HTTP on a TLS port ----------------------------------------------------------------
@@ -317,7 +319,8 @@ def test_a_connection_closing_while_stop_begins_does_not_end_the_drain() -> None
     assert not server._drained.ready()  # queued connections may still be admitted
     server.stopping = False
     server.stop(0.1)
-    assert server._drained.ready() is False and server._stopped.ready()
+    assert server._drained.ready() is False
+    assert server._stopped.ready()
 
 
 def test_refuse_new_connections_lets_queued_ones_through() -> None:

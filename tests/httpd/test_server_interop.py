@@ -39,7 +39,8 @@ def test_http_client_keepalive_and_chunked_upload(server: LiveServer) -> None:
     for _ in range(3):
         conn.request("GET", "/?a=1")
         response = conn.getresponse()
-        assert response.read() == b"Hello, World!" and response.getheader("X-Query") == "a=1"
+        assert response.read() == b"Hello, World!"
+        assert response.getheader("X-Query") == "a=1"
     conn.request("POST", "/echo", body=iter([b"abc", b"def"]), encode_chunked=True)
     assert conn.getresponse().read() == b"abcdef"
     conn.request("GET", "/stream")

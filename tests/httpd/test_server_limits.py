@@ -95,7 +95,8 @@ def test_socket_timeout_bounds_writes_to_a_client_that_does_not_read() -> None:
         sock.sendall(GET)
         assert finished.wait(10)
         server.turns()  # the driver has closed the connection since, without waiting again
-        assert server.server is not None and server.server.connections == 0
+        assert server.server is not None
+        assert server.server.connections == 0
         sock.close()
 
 
@@ -132,7 +133,8 @@ def test_max_connections_pauses_accepting_while_the_connection_is_busy() -> None
         second = server.connect()
         second.sendall(GET)
         server.turns()  # the server saw the second client, and did not accept it
-        assert server.server is not None and server.server.connections == 1
+        assert server.server is not None
+        assert server.server.connections == 1
         second.setblocking(False)
         with pytest.raises(BlockingIOError):
             second.recv(100)  # not answered while the first is busy
@@ -186,7 +188,8 @@ def test_stop_lets_in_flight_requests_finish_with_connection_close() -> None:
     stopper.join(20)
     responses = parse_responses(read_all(sock))
     sock.close()
-    assert responses[0].status == 200 and responses[0].body == b"Hello, World!"
+    assert responses[0].status == 200
+    assert responses[0].body == b"Hello, World!"
     assert responses[0].getheader("Connection") == "close"
 
 
@@ -363,6 +366,6 @@ def test_transient_accept_errors_are_skipped() -> None:
 def test_fatal_accept_error_propagates() -> None:
     server = Server(hello_app, port=0, access_log=False)
     server.socket.close()
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="Bad file descriptor"):
         server.serve_forever()
     server.stop(0)

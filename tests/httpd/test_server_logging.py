@@ -23,7 +23,8 @@ def test_default_goes_to_logger(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, "eventlet.httpd.access"), live(hello_app, access_log=None) as server:
         exchange(server, GET)
     lines = [r.getMessage() for r in caplog.records if r.name == "eventlet.httpd.access"]
-    assert len(lines) == 1 and COMBINED_RE.fullmatch(lines[0])
+    assert len(lines) == 1
+    assert COMBINED_RE.fullmatch(lines[0])
 
 
 def test_disabled_logger_formats_nothing(caplog: pytest.LogCaptureFixture) -> None:
@@ -71,13 +72,16 @@ def test_logger_like_target_and_errors_logged() -> None:
 
     with live(failing, access_log=collector) as server:
         exchange(server, GET)
-    assert len(collector.lines) == 1 and '" 500 ' in collector.lines[0]
+    assert len(collector.lines) == 1
+    assert '" 500 ' in collector.lines[0]
     assert AccessLog(collector).enabled
 
 
 def test_access_log_fields_defaults() -> None:
     log = AccessLog(io.StringIO())
     fields = log.fields({}, "200 OK", 0, 0.5)
-    assert fields["request_line"] == "- - -" and fields["body_length"] == "-"
-    assert fields["referer"] == "-" and fields["user_agent"] == "-"
+    assert fields["request_line"] == "- - -"
+    assert fields["body_length"] == "-"
+    assert fields["referer"] == "-"
+    assert fields["user_agent"] == "-"
     assert log.enabled

@@ -28,8 +28,10 @@ def test_connect_2xx_stops_http_parsing() -> None:
         sock.sendall(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n" + TUNNEL)
         data = read_all(sock)
     assert data.startswith(b"HTTP/1.1 200 Connection Established\r\n")
-    assert data.endswith(b"\r\n\r\n") and data.count(b"HTTP/1.1") == 1
-    assert b"/smuggled" not in data and b"Connection:" not in data
+    assert data.endswith(b"\r\n\r\n")
+    assert data.count(b"HTTP/1.1") == 1
+    assert b"/smuggled" not in data
+    assert b"Connection:" not in data
 
 
 def test_connect_refused_keeps_the_connection() -> None:
@@ -39,7 +41,8 @@ def test_connect_refused_keeps_the_connection() -> None:
             b"GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
         )
         data = read_all(sock)
-    assert data.startswith(b"HTTP/1.1 403 Forbidden\r\n") and data.endswith(b"\r\n\r\n/next")
+    assert data.startswith(b"HTTP/1.1 403 Forbidden\r\n")
+    assert data.endswith(b"\r\n\r\n/next")
 
 
 def test_rejected_head_request_gets_no_body() -> None:
@@ -50,7 +53,8 @@ def test_rejected_head_request_gets_no_body() -> None:
                 sock.sendall(method + b" / HTTP/1.1\r\nHost: bad host\r\n\r\n")
                 data = read_all(sock)
             head, _, body = data.partition(b"\r\n\r\n")
-            assert head.startswith(b"HTTP/1.1 400 ") and b"Content-Length: " in head
+            assert head.startswith(b"HTTP/1.1 400 ")
+            assert b"Content-Length: " in head
             assert (body == b"") == (method == b"HEAD")
 
 

@@ -74,7 +74,8 @@ def test_certfile_and_keyfile(cert: tuple[str, str]) -> None:
             conn.request("GET", "/")
             response = conn.getresponse()
             assert response.read() == b"secure"
-            assert response.getheader("X-Scheme") == "https" and response.getheader("X-Https") == "on"
+            assert response.getheader("X-Scheme") == "https"
+            assert response.getheader("X-Https") == "on"
         conn.request("POST", "/", body=b"x" * 50_000)
         assert conn.getresponse().read() == b"x" * 50_000
         conn.close()
@@ -109,7 +110,8 @@ def test_curl_over_https(tmp_path: Path) -> None:
         common = ["curl", "-sS", "--http1.1", "--cacert", str(cafile), "--resolve", resolve]
         # Two requests on one verified keep-alive connection, then a POST body.
         got = subprocess.run([*common, "-i", url, url], capture_output=True, check=True, timeout=20).stdout
-        assert got.count(b"HTTP/1.1 200 OK") == 2 and got.count(b"secure") == 2
+        assert got.count(b"HTTP/1.1 200 OK") == 2
+        assert got.count(b"secure") == 2
         assert b"X-Scheme: https" in got
         posted = subprocess.run(
             [*common, "--data-binary", "@-", url],

@@ -95,19 +95,23 @@ def test_successor_takes_over_only_once_ready(harness: Any) -> None:
     h = harness(count=2)
     first, second = h.spawn(), h.spawn()
     h.report(b"R %d" % first.pid, b"R %d" % second.pid)
-    assert first.ready and second.ready
+    assert first.ready
+    assert second.ready
     h.sup.replace()
     successors = [w for w in h.sup.workers.values() if w.predecessor is not None]
-    assert len(successors) == 2 and h.sup.serving() == 2
+    assert len(successors) == 2
+    assert h.sup.serving() == 2
     assert not first.proc.signals  # still serving until its successor is ready
     h.report(b"R %d" % successors[0].pid)
     assert successors[0].predecessor is None
     old = next(w for w in (first, second) if w.successor is None and w.pid not in h.sup.workers)
-    assert old.proc.signals == [signal.SIGTERM] and old.pid in h.sup.retiring
+    assert old.proc.signals == [signal.SIGTERM]
+    assert old.pid in h.sup.retiring
     h.sup.replace()  # a replacement already under way is not doubled
     assert h.sup.serving() == 2
     old.proc.status = 0
-    assert h.sup._reap() and old.pid not in h.sup.retiring
+    assert h.sup._reap()
+    assert old.pid not in h.sup.retiring
 
 
 def test_reports_replace_beat_stats_and_garbage(harness: Any, caplog: pytest.LogCaptureFixture) -> None:
@@ -123,7 +127,8 @@ def test_reports_replace_beat_stats_and_garbage(harness: Any, caplog: pytest.Log
     assert len(h.sup.workers) == 2
     with caplog.at_level(logging.WARNING, "eventlet.httpd.workers"):
         h.report(b"X %d" % worker.pid, b"R notapid")
-    assert "unknown worker report" in caplog.text and "malformed worker report" in caplog.text
+    assert "unknown worker report" in caplog.text
+    assert "malformed worker report" in caplog.text
     h.report(b"S %d {}" % worker.pid)  # no metrics: statistics are dropped
     h.sup.stats = types.SimpleNamespace(
         updates=[], update=lambda pid, s: h.sup.stats.updates.append((pid, s))
@@ -140,26 +145,35 @@ def test_reap_restarts_pauses_and_stops_on_load_failure(harness: Any) -> None:
     lived = h.spawn()
     lived.started = 0.0  # lived long: replaced at once
     lived.proc.status = 1
-    assert h.sup._reap() and h.sup.restart_at == 0.0 and not h.sup.workers
+    assert h.sup._reap()
+    assert h.sup.restart_at == 0.0
+    assert not h.sup.workers
     crashed = h.spawn()
     crashed.proc.status = 1  # died at once: the restart waits a second
-    assert h.sup._reap() and h.sup.restart_at > time.monotonic()
+    assert h.sup._reap()
+    assert h.sup.restart_at > time.monotonic()
     r, w = os.pipe()
     os.set_blocking(r, False)
     h.sup.restart_at = time.monotonic() + 0.05
-    assert h.sup._turn(r) and len(h.sup.workers) == 1  # waited for the pause, then replaced it
+    assert h.sup._turn(r)
+    assert len(h.sup.workers) == 1  # waited for the pause, then replaced it
     # A successor that cannot load the application leaves its predecessor serving.
     (current,) = h.sup.workers.values()
     successor = h.spawn(current)
     successor.proc.status = _cli.LOAD_FAILED_EXIT
-    assert h.sup._reap() and current.successor is None and current.pid in h.sup.workers
+    assert h.sup._reap()
+    assert current.successor is None
+    assert current.pid in h.sup.workers
     # A predecessor that dies while its successor starts: the successor simply counts.
     successor = h.spawn(current)
     current.proc.status = 1
-    assert h.sup._reap() and successor.predecessor is None and h.sup.serving() == 1
+    assert h.sup._reap()
+    assert successor.predecessor is None
+    assert h.sup.serving() == 1
     # A worker of the current generation that cannot load it ends everything.
     successor.proc.status = _cli.LOAD_FAILED_EXIT
-    assert not h.sup._reap() and h.sup.exit_status == _cli.LOAD_FAILED_EXIT
+    assert not h.sup._reap()
+    assert h.sup.exit_status == _cli.LOAD_FAILED_EXIT
     os.close(r)
     os.close(w)
 
@@ -173,7 +187,8 @@ def test_silent_ready_worker_is_killed_after_the_timeout(
     starting.beat = ready.beat = time.monotonic() - 1
     with caplog.at_level(logging.ERROR, "eventlet.httpd.workers"):
         h.sup._check_timeouts()
-    assert ready.proc.killed and not starting.proc.killed  # a worker still starting has no beat yet
+    assert ready.proc.killed
+    assert not starting.proc.killed  # a worker still starting has no beat yet
     assert "timed out" in caplog.text
     h.sup.timeout = 0
     h.sup._check_timeouts()  # off: nothing to do
@@ -184,7 +199,9 @@ def test_stop_all_closes_the_socket_first_and_kills_stragglers(harness: Any) -> 
     stubborn = h.spawn()
     stubborn.proc.stubborn = True
     h.sup._stop_all()
-    assert h.sup.sock is None and stubborn.proc.signals == [signal.SIGTERM] and stubborn.proc.killed
+    assert h.sup.sock is None
+    assert stubborn.proc.signals == [signal.SIGTERM]
+    assert stubborn.proc.killed
 
 
 def test_supervisor_runs_real_workers_with_sigterm_blocked_until_their_handler_is_set(tmp_path: Any) -> None:
@@ -291,7 +308,8 @@ def test_report_stats_sends_json_until_the_server_stops() -> None:
 
     _worker.report_stats(Server(), link, 0.001)
     line = os.read(r, 1000)
-    assert line.startswith(b"S %d " % os.getpid()) and json.loads(line.split(b" ", 2)[2]) == {"requests": 1}
+    assert line.startswith(b"S %d " % os.getpid())
+    assert json.loads(line.split(b" ", 2)[2]) == {"requests": 1}
     link.close()
     os.close(r)
 
@@ -353,7 +371,8 @@ def test_small_paths_of_the_supervisor_and_the_worker(harness: Any) -> None:
     new.predecessor = old
     del h.sup.workers[old.pid]  # the old one was reaped meanwhile
     h.sup._ready(new)
-    assert new.ready and not old.proc.signals
+    assert new.ready
+    assert not old.proc.signals
     h.sup._close_socket()
     h.sup._stop_all()  # no socket left: nothing to refuse or close
     dog = _worker.HubWatchdog(1.0, None)
@@ -378,4 +397,5 @@ def test_worker_stats_store_keeps_counters_of_exited_workers() -> None:
     store.retire(1)
     store.retire(99)  # never reported: nothing to keep
     live, retired = store.snapshots()
-    assert live["requests"] == 4 and retired == {"requests": 3}
+    assert live["requests"] == 4
+    assert retired == {"requests": 3}

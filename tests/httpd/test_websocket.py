@@ -114,7 +114,8 @@ def test_message_too_big_closes_1009(server: LiveServer) -> None:
         ws.send(b"x" * (1 << 17))
         with pytest.raises(ConnectionClosed) as info:
             ws.recv(timeout=5)
-    assert info.value.rcvd is not None and info.value.rcvd.code == 1009
+    assert info.value.rcvd is not None
+    assert info.value.rcvd.code == 1009
 
 
 def test_client_close_code_reaches_server() -> None:
@@ -140,7 +141,8 @@ def test_server_close_code_and_handler_failure(server: LiveServer, caplog: pytes
         ws.send("boom")
         with pytest.raises(ConnectionClosed) as info:
             ws.recv(timeout=5)
-    assert info.value.rcvd is not None and info.value.rcvd.code == 1011
+    assert info.value.rcvd is not None
+    assert info.value.rcvd.code == 1011
     assert any("failed" in r.getMessage() for r in caplog.records)
 
 
@@ -153,7 +155,8 @@ def test_handler_returning_closes_normally() -> None:
             assert ws.recv(timeout=5) == "only one"
             with pytest.raises(ConnectionClosed) as info:
                 ws.recv(timeout=5)
-    assert info.value.rcvd is not None and info.value.rcvd.code == 1000
+    assert info.value.rcvd is not None
+    assert info.value.rcvd.code == 1000
 
 
 def test_origin_checker_and_bad_upgrades(server: LiveServer) -> None:
@@ -168,7 +171,8 @@ def test_origin_checker_and_bad_upgrades(server: LiveServer) -> None:
     plain = exchange(server, b"GET /ws HTTP/1.1\r\nHost: x\r\n\r\n")[0]
     assert plain.status == 400
     version = exchange(server, UPGRADE.replace(b"13", b"8") + b"\r\n")[0]
-    assert version.status == 426 and version.getheader("Sec-WebSocket-Version") == "13"
+    assert version.status == 426
+    assert version.getheader("Sec-WebSocket-Version") == "13"
     with_body = exchange(server, UPGRADE + b"Content-Length: 3\r\n\r\nab")[0]
     assert with_body.status == 400  # an upgrade whose body has not arrived is refused
 
@@ -276,7 +280,8 @@ def test_foreign_environ_without_eventlet_input() -> None:
         "HTTP_SEC_WEBSOCKET_VERSION": "13",
     }
     body = WebSocketWSGI(echo)(environ, start_response)
-    assert calls == ["500 Internal Server Error"] and body
+    assert calls == ["500 Internal Server Error"]
+    assert body
 
 
 def test_foreign_input_with_get_socket() -> None:

@@ -185,7 +185,8 @@ def test_origin_checker_gets_host_and_origin() -> None:
     wrapped, calls = _checked_app()
     with live(wrapped) as other:
         refused = exchange(other, upgrade_request("/echo"))[0]
-        assert refused.status == 403 and refused.getheader("Connection") == "close"
+        assert refused.status == 403
+        assert refused.getheader("Connection") == "close"
         good = upgrade_request("/echo").replace(b"Origin: http://test.example", b"Origin: http://good")
         client = RawClient.open(other, good)
         client.send("ok")
@@ -206,7 +207,8 @@ def test_origin_checker_gets_host_and_origin() -> None:
 def test_configured_as_a_decorator_and_subprotocols() -> None:
     decorator = WebSocketWSGI.configured(supported_protocols=["chat", "json"])
     wrapped = decorator(handler)
-    assert isinstance(wrapped, WebSocketWSGI) and wrapped.support_legacy_versions is False
+    assert isinstance(wrapped, WebSocketWSGI)
+    assert wrapped.support_legacy_versions is False
     with live(wrapped) as other:
         request = upgrade_request("/info", "Sec-WebSocket-Protocol: other, json, chat")
         client = RawClient.open(other, request)
@@ -226,7 +228,8 @@ def test_configured_as_a_decorator_and_subprotocols() -> None:
 def test_websockets_client_subprotocol_and_default_instance() -> None:
     wrapped = WebSocketWSGI(handler)
     wrapped.supported_protocols = ["json"]
-    assert wrapped.support_legacy_versions is True and wrapped.max_frame_length == 8 << 20
+    assert wrapped.support_legacy_versions is True
+    assert wrapped.max_frame_length == 8 << 20
     with live(wrapped) as other, connect(_url(other, "/info"), subprotocols=["json"]) as ws:  # type: ignore[list-item]
         assert ws.subprotocol == "json"
         assert json.loads(ws.recv(timeout=5))[2] == "json"
@@ -364,7 +367,8 @@ def test_compressed_message_over_the_limit_closes_1009(server: LiveServer) -> No
     assert client.message() == b"z" * 1000
     client.send(b"z" * 1001)
     event = client.event()
-    assert isinstance(event, Close) and event.code == 1009
+    assert isinstance(event, Close)
+    assert event.code == 1009
     client.close()
 
 
@@ -380,7 +384,8 @@ def test_protocol_errors_close_with_their_code(server: LiveServer, data: bytes, 
     client = RawClient.open(server, upgrade_request(f"/echo?proto{code}{data[0]}"))
     client.sock.sendall(data)
     event = client.event()
-    assert isinstance(event, Close) and event.code == code
+    assert isinstance(event, Close)
+    assert event.code == code
     assert client.event() is None
     assert expect(f"proto{code}{data[0]}") == ("echo-end", None)
     client.close()
@@ -434,7 +439,8 @@ def test_handler_returning_and_a_silent_client(server: LiveServer, monkeypatch: 
 def test_server_close_with_code_and_send_after_close(server: LiveServer) -> None:
     with connect(_url(server, "/close?close")) as ws, pytest.raises(ConnectionClosed) as info:
         ws.recv(timeout=5)
-    assert info.value.rcvd is not None and (info.value.rcvd.code, info.value.rcvd.reason) == (4000, "bye")
+    assert info.value.rcvd is not None
+    assert (info.value.rcvd.code, info.value.rcvd.reason) == (4000, "bye")
     assert expect("close") == ("send-after-close", errno.EPIPE)
 
 
@@ -446,7 +452,8 @@ def test_handler_failure_closes_1011_and_reaches_the_server(
         with connect(_url(server, path)) as ws, pytest.raises(ConnectionClosed) as info:
             ws.recv(timeout=5)
         server.call(eventlet.sleep, 0.01)
-    assert info.value.rcvd is not None and info.value.rcvd.code == 1011
+    assert info.value.rcvd is not None
+    assert info.value.rcvd.code == 1011
     assert any(r.exc_info and type(r.exc_info[1]) is kind for r in caplog.records)
 
 
@@ -529,7 +536,8 @@ def test_foreign_server_input_gunicorn_socket_and_set_idle() -> None:
         environ = _environ(**{key: value, "eventlet.set_idle": lambda idle=idle: idle.append(True)})
         theirs.sendall(b"\x88\x80abcd")  # the client's close reply is already there
         result, data = _run_foreign(environ, theirs)
-        assert list(result) == [] and idle == [True]
+        assert list(result) == []
+        assert idle == [True]
         assert data.startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
         assert data.endswith(b"\x81\x05msg 2\x88\x00")
         theirs.close()
@@ -577,8 +585,10 @@ def test_refusal_after_the_application_took_the_socket() -> None:
 
     with live(engineio_style) as other:
         response = exchange(other, upgrade_request("/echo", version="99"))[0]
-        assert response.status == 426 and response.getheader("Sec-WebSocket-Version") == "8, 13"
-        assert response.getheader("Connection") == "close" and response.body == b""
+        assert response.status == 426
+        assert response.getheader("Sec-WebSocket-Version") == "8, 13"
+        assert response.getheader("Connection") == "close"
+        assert response.body == b""
         assert exchange(other, upgrade_request("/shut", version="99")) == []
 
 
@@ -613,7 +623,8 @@ def test_engineio_subclass_shape() -> None:
         ws.send("x" * 65)
         with pytest.raises(ConnectionClosed) as info:
             ws.recv(timeout=5)
-    assert info.value.rcvd is not None and info.value.rcvd.code == 1009
+    assert info.value.rcvd is not None
+    assert info.value.rcvd.code == 1009
 
 
 def test_module_names() -> None:

@@ -42,7 +42,8 @@ def fail(conn: WebSocketConnection, data: bytes, code: int) -> WebSocketProtocol
     with pytest.raises(WebSocketProtocolError) as info:
         conn.receive_data(data)
     assert info.value.code == code
-    assert conn.failed and conn.closed
+    assert conn.failed
+    assert conn.closed
     out = conn.data_to_send()
     peer = WebSocketConnection(not conn.is_server)
     assert peer.receive_data(out)[0].code == code  # type: ignore[union-attr]
@@ -74,7 +75,8 @@ def test_length_encodings(n: int, header: bytes) -> None:
     client = WebSocketConnection(is_server=False)
     assert client.receive_data(frame) == [Message("a" * n)]
     masked = build_frame(Opcode.BINARY, b"b" * n, mask=KEY)
-    assert masked[1] & 0x80 and masked[len(header) : len(header) + 4] == KEY
+    assert masked[1] & 0x80
+    assert masked[len(header) : len(header) + 4] == KEY
     server = WebSocketConnection()
     assert server.receive_data(masked) == [Message(b"b" * n)]
 
@@ -304,7 +306,9 @@ def test_close_without_code() -> None:
     conn = WebSocketConnection()
     assert conn.receive_data(client_frame(Opcode.CLOSE, b"")) == [Close(1005, "")]
     assert conn.data_to_send() == server_frame(Opcode.CLOSE, b"")
-    assert conn.closed and conn.close_code == 1005 and conn.close_reason == ""
+    assert conn.closed
+    assert conn.close_code == 1005
+    assert conn.close_reason == ""
 
 
 def test_close_reply_echoes_code_and_ignores_later_bytes() -> None:
@@ -314,7 +318,9 @@ def test_close_reply_echoes_code_and_ignores_later_bytes() -> None:
     assert conn.receive_data(data) == [Close(4321, "déjà vu")]
     assert conn.data_to_send() == server_frame(Opcode.CLOSE, b"\x10\xe1")
     assert conn.receive_data(client_frame(Opcode.TEXT, b"more")) == []
-    assert conn.close_sent and conn.close_received and not conn.failed
+    assert conn.close_sent
+    assert conn.close_received
+    assert not conn.failed
     assert conn.send_close() == b""
     with pytest.raises(WebSocketClosedError):
         conn.send_text("late")
@@ -328,7 +334,7 @@ def test_close_payload_of_one_byte() -> None:
 def test_invalid_close_codes(code: int) -> None:
     assert not is_valid_close_code(code)
     fail(WebSocketConnection(), client_frame(Opcode.CLOSE, code.to_bytes(2, "big")), 1002)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid close code"):
         build_close_payload(code)
 
 
@@ -345,9 +351,9 @@ def test_close_reason_must_be_utf8() -> None:
 
 def test_send_close_validation() -> None:
     conn = WebSocketConnection()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="longer than 123 bytes"):
         conn.send_close(1000, "x" * 124)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="requires a close code"):
         conn.send_close(None, "reason without code")
     assert not conn.close_sent
     assert conn.send_close(1000, "x" * 123) == server_frame(Opcode.CLOSE, b"\x03\xe8" + b"x" * 123)
@@ -359,7 +365,8 @@ def test_after_sending_close_only_the_close_is_reported() -> None:
     conn = WebSocketConnection()
     out = conn.send_close(1001, "bye")
     assert WebSocketConnection(is_server=False).receive_data(out) == [Close(1001, "bye")]
-    assert conn.close_sent and not conn.closed
+    assert conn.close_sent
+    assert not conn.closed
     with pytest.raises(WebSocketClosedError):
         conn.send_text("x")
     with pytest.raises(WebSocketClosedError):
@@ -379,7 +386,8 @@ def test_after_sending_close_only_the_close_is_reported() -> None:
     assert conn.data_to_send() == b""  # no pong after our close
     assert conn.receive_data(client_frame(Opcode.CLOSE, b"\x03\xe9")) == [Close(1001, "")]
     assert conn.data_to_send() == b""
-    assert conn.closed and not conn.failed
+    assert conn.closed
+    assert not conn.failed
 
 
 def test_protocol_error_after_close_sent_sends_nothing_more() -> None:
@@ -432,21 +440,23 @@ def test_send_variants() -> None:
         Pong(b"q"),
         Ping(b""),
     ]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="longer than 125 bytes"):
         server.send_ping(b"x" * 126)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="longer than 125 bytes"):
         server.send_pong(b"x" * 126)
 
 
 def test_client_frames_are_masked_with_fresh_keys() -> None:
     client = WebSocketConnection(is_server=False)
     a, b = client.send_binary(b"\x00" * 8), client.send_binary(b"\x00" * 8)
-    assert a[1] & 0x80 and b[1] & 0x80
-    assert a[2:6] == a[6:10] and a[2:6] != b[2:6]  # payload of zeros shows the key
+    assert a[1] & 0x80
+    assert b[1] & 0x80
+    assert a[2:6] == a[6:10]
+    assert a[2:6] != b[2:6]  # payload of zeros shows the key
 
 
 def test_sending_fragmented() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="fragment_size must be positive"):
         WebSocketConnection(fragment_size=0)
     server = WebSocketConnection(fragment_size=4)
     out = server.send_text("abcdefghij")

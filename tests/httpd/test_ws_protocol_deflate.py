@@ -102,7 +102,8 @@ def test_window_bits_honoured() -> None:
 def test_min_compress_size_sends_small_messages_plain() -> None:
     server, client = pair(DeflateParams(min_compress_size=10))
     small, large = server.send_text("tiny"), server.send_text(TEXT)
-    assert not small[0] & 0x40 and large[0] & 0x40
+    assert not small[0] & 0x40
+    assert large[0] & 0x40
     assert client.receive_data(small + large) == [Message("tiny"), Message(TEXT)]
 
 

@@ -49,7 +49,8 @@ def test_valid_handshake() -> None:
         ("Connection", "Upgrade"),
         ("Sec-WebSocket-Accept", RFC_ACCEPT),
     ]
-    assert result.subprotocol is None and result.deflate is None
+    assert result.subprotocol is None
+    assert result.deflate is None
 
 
 def test_token_lists_and_case() -> None:
@@ -208,9 +209,9 @@ def test_deflate_negotiation(
 
 def test_deflate_config_validation() -> None:
     for bits in (8, 16):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"within 9\.\.15"):
             DeflateConfig(server_max_window_bits=bits)
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"within 9\.\.15"):
             DeflateConfig(client_max_window_bits=bits)
 
 
@@ -231,7 +232,7 @@ def test_parse_extension_header(header: str, parsed: list[Any]) -> None:
 
 @pytest.mark.parametrize("header", ["=a", "a;", "a; b=", 'a; b="unterminated', "a b", "a;b=1 c"])
 def test_parse_extension_header_errors(header: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^expected "):
         parse_extension_header(header)
 
 

@@ -122,7 +122,8 @@ def exchange(ours: WebSocketConnection, their: Protocol) -> None:
     their.receive_data(ours.send_close(4000, "see you"))
     assert their_messages(their) == [Close(4000, "see you")]
     assert ours.receive_data(b"".join(their.data_to_send())) == [Close(4000, "see you")]
-    assert ours.closed and their.state is State.CLOSING
+    assert ours.closed
+    assert their.state is State.CLOSING
 
 
 @pytest.mark.parametrize(("ours_config", "their_kwargs"), CONFIGS)
@@ -173,7 +174,8 @@ def test_their_client_our_server(
     lines = ["HTTP/1.1 101 Switching Protocols"] + [f"{k}: {v}" for k, v in result.headers]
     their.receive_data(("\r\n".join(lines) + "\r\n\r\n").encode())
     assert their.handshake_exc is None
-    assert their.state is State.OPEN and their.subprotocol == "superchat"
+    assert their.state is State.OPEN
+    assert their.subprotocol == "superchat"
     their.events_received()
     ours = WebSocketConnection(True, deflate=result.deflate, fragment_size=fragment_size)
     exchange(ours, their)
@@ -190,7 +192,8 @@ def test_our_failure_close_reaches_them() -> None:
     assert their_messages(their) == [
         Close(1009, "Incoming frame of 11 bytes is above length limit of 10 bytes.")
     ]
-    assert their.close_rcvd is not None and their.close_rcvd.code == 1009
+    assert their.close_rcvd is not None
+    assert their.close_rcvd.code == 1009
 
 
 def test_their_close_is_echoed() -> None:
@@ -200,4 +203,6 @@ def test_their_close_is_echoed() -> None:
     assert ours.receive_data(b"".join(their.data_to_send())) == [Close(1001, "going away")]
     their.receive_data(ours.data_to_send())
     assert their_messages(their) == [Close(1001, "")]
-    assert their.close_rcvd is not None and their.close_rcvd.code == 1001 and ours.closed
+    assert their.close_rcvd is not None
+    assert their.close_rcvd.code == 1001
+    assert ours.closed

@@ -33,7 +33,8 @@ def test_protocol_subclass_is_used() -> None:
 
     with live(hello_app, protocol=Mine) as server:
         exchange(server, GET)
-    assert len(made) == 1 and "HttpProtocol" in repr(made[0])
+    assert len(made) == 1
+    assert "HttpProtocol" in repr(made[0])
 
 
 # -- wsgi.input --------------------------------------------------------------------------
@@ -134,7 +135,8 @@ def test_malformed_chunked_body_read_by_app_gets_400() -> None:
     with live(app) as server:
         responses = exchange(server, raw + GET)
     assert errors == [400]
-    assert len(responses) == 1 and responses[0].status == 400
+    assert len(responses) == 1
+    assert responses[0].status == 400
 
 
 def test_malformed_chunked_body_after_response_started_closes() -> None:
@@ -147,7 +149,8 @@ def test_malformed_chunked_body_after_response_started_closes() -> None:
     with live(app) as server, server.connect() as sock:
         sock.sendall(raw + GET)
         data = read_all(sock)
-    assert data.count(b"HTTP/1.1") == 1 and b"started" in data
+    assert data.count(b"HTTP/1.1") == 1
+    assert b"started" in data
 
 
 def test_app_swallowing_chunk_error_still_closes() -> None:
@@ -161,7 +164,8 @@ def test_app_swallowing_chunk_error_still_closes() -> None:
     raw = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"
     with live(app) as server:
         responses = exchange(server, raw + GET)
-    assert len(responses) == 1 and responses[0].status == 200
+    assert len(responses) == 1
+    assert responses[0].status == 200
 
 
 # -- wsgi.file_wrapper -------------------------------------------------------------------
@@ -204,12 +208,16 @@ def test_file_wrapper_sendfile_and_fallbacks(tmp_path: Any, caplog: pytest.LogCa
             too_long = read_all(sock)
     with live(file_app(str(empty))) as server:
         nothing = exchange(server, GET)[0]
-    assert whole.body == data and whole.getheader("Content-Length") == str(len(data))
+    assert whole.body == data
+    assert whole.getheader("Content-Length") == str(len(data))
     assert offset.body == data[10:]
-    assert length[0].body == data[:5] and len(length) == 2
-    assert head.getheader("Content-Length") == str(len(data)) and head.body == b""
+    assert length[0].body == data[:5]
+    assert len(length) == 2
+    assert head.getheader("Content-Length") == str(len(data))
+    assert head.body == b""
     assert memory.body == b"in memory"
-    assert nothing.body == b"" and nothing.getheader("Content-Length") == "0"
+    assert nothing.body == b""
+    assert nothing.getheader("Content-Length") == "0"
     assert too_long.count(b"HTTP/1.1 200") == 1  # fewer bytes than promised: closed
     assert too_long.endswith(data)
 

@@ -130,7 +130,8 @@ def test_malformed_chunked_bodies_raise_chunk_read_error(data: bytes, reason: st
     inp = chunked_input(data)
     with pytest.raises(ChunkReadError, match=reason) as caught:
         inp.read()
-    assert isinstance(caught.value, ValueError) and wsgi.ChunkReadError is ChunkReadError
+    assert isinstance(caught.value, ValueError)
+    assert wsgi.ChunkReadError is ChunkReadError
 
 
 def test_client_leaving_mid_chunk_raises_oserror_and_trailer_eof_is_quiet() -> None:
@@ -145,7 +146,8 @@ def test_content_length_body_never_reads_past_its_end() -> None:
     with pair() as (writer, rfile):
         writer.sendall(b"abcdeNEXT REQUEST")
         inp = Input(rfile, "5", None)
-        assert inp.readline() == b"abcde" and inp.read() == b""
+        assert inp.readline() == b"abcde"
+        assert inp.read() == b""
         assert inp.readlines() == []
         assert rfile.read(4) == b"NEXT"
         assert Input(rfile, None, None).read() == b""  # no length, not chunked: nothing
@@ -194,7 +196,8 @@ def test_multi_phase_chunked_upload_through_the_server() -> None:
         final = sock.recv(65536)
     assert first == b"HTTP/1.1 100 Continue\r\nPhase: 1\r\n\r\n"
     assert second == b"HTTP/1.1 100 Continue\r\nPhase: 2\r\n\r\n"
-    assert final.startswith(b"HTTP/1.1 200 OK\r\n") and final.endswith(b"first, other")
+    assert final.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert final.endswith(b"first, other")
 
 
 @pytest.mark.parametrize("header", [("X-Phase", "1\r\nInjected: yes"), ("X-Phase\nInjected", "1")])
@@ -216,7 +219,8 @@ def test_continue_headers_cannot_inject_lines(header: tuple[str, str]) -> None:
             raw += chunk
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 500 Internal Server Error\r\n")  # no 100 Continue before
-    assert b"Injected" not in head and b"ValueError" in body  # the debug traceback says why
+    assert b"Injected" not in head
+    assert b"ValueError" in body  # the debug traceback says why
 
 
 def test_eager_app_writes_before_reading_and_no_continue_goes_out_late() -> None:
@@ -240,7 +244,8 @@ def test_eager_app_writes_before_reading_and_no_continue_goes_out_late() -> None
         rest = b""
         while chunk := sock.recv(65536):
             rest += chunk
-    assert early.startswith(b"HTTP/1.1 202 Accepted\r\n") and early.endswith(b"\r\n\r\n1\r\n \r\n")
+    assert early.startswith(b"HTTP/1.1 202 Accepted\r\n")
+    assert early.endswith(b"\r\n\r\n1\r\n \r\n")
     assert b"100 Continue" not in early + rest
     assert rest == b"8\r\ngot data\r\n0\r\n\r\n"
 

@@ -40,15 +40,18 @@ def test_environ_keys_and_values() -> None:
         port = server.port
     assert env["REQUEST_METHOD"] == "POST"
     assert env["SCRIPT_NAME"] == ""
-    assert env["PATH_INFO"] == "/a b/c" and env["RAW_PATH_INFO"] == "/a%20b/c"
+    assert env["PATH_INFO"] == "/a b/c"
+    assert env["RAW_PATH_INFO"] == "/a%20b/c"
     assert env["QUERY_STRING"] == "x=1&y=%41"
     assert env["CONTENT_TYPE"] == "text/plain"  # upstream's default without Content-Type
     assert env["CONTENT_LENGTH"] == "0"
     assert env["SERVER_PROTOCOL"] == "HTTP/1.1"  # the client's (upstream always said HTTP/1.0)
     assert (env["SERVER_NAME"], env["SERVER_PORT"]) == ("127.0.0.1", str(port))
-    assert env["REMOTE_ADDR"] == "127.0.0.1" and int(env["REMOTE_PORT"]) > 0
+    assert env["REMOTE_ADDR"] == "127.0.0.1"
+    assert int(env["REMOTE_PORT"]) > 0
     assert env["GATEWAY_INTERFACE"] == "CGI/1.1"
-    assert env["HTTP_HOST"] == "example.com" and env["HTTP_USER_AGENT"] == "t"
+    assert env["HTTP_HOST"] == "example.com"
+    assert env["HTTP_USER_AGENT"] == "t"
     assert env["HTTP_COOKIE"] == "a=1,b=2"  # repeated headers joined with ",", as upstream
     assert env["HTTP_X_TRAIL"] == "v"
     assert "HTTP_X_UNDER" not in env  # names with "_" are left out (spoofing)
@@ -61,24 +64,32 @@ def test_environ_keys_and_values() -> None:
         ["X_Under", "no"],
         ["x-trail", "v"],
     ]
-    assert env["wsgi.url_scheme"] == "http" and env["wsgi.version"] == [1, 0]
-    assert env["wsgi.multithread"] is True and env["wsgi.multiprocess"] is False
-    assert env["wsgi.run_once"] is False and env["custom"] == "yes"
-    assert "HTTPS" not in env and "HTTP_CONTENT_LENGTH" not in env
+    assert env["wsgi.url_scheme"] == "http"
+    assert env["wsgi.version"] == [1, 0]
+    assert env["wsgi.multithread"] is True
+    assert env["wsgi.multiprocess"] is False
+    assert env["wsgi.run_once"] is False
+    assert env["custom"] == "yes"
+    assert "HTTPS" not in env
+    assert "HTTP_CONTENT_LENGTH" not in env
 
 
 def test_environ_without_query_host_or_body() -> None:
     with serving(environ_app) as server:
         env = environ_of(server, b"GET //evil.example/x HTTP/1.0\r\nContent-Type: a/b\r\n\r\n")
-    assert "QUERY_STRING" not in env and "CONTENT_LENGTH" not in env and "HTTP_HOST" not in env
+    assert "QUERY_STRING" not in env
+    assert "CONTENT_LENGTH" not in env
+    assert "HTTP_HOST" not in env
     assert env["PATH_INFO"] == "/evil.example/x"  # leading "//" collapsed, as the standard library
-    assert env["CONTENT_TYPE"] == "a/b" and env["SERVER_PROTOCOL"] == "HTTP/1.0"
+    assert env["CONTENT_TYPE"] == "a/b"
+    assert env["SERVER_PROTOCOL"] == "HTTP/1.0"
 
 
 def test_path_info_is_latin1_decoded() -> None:
     with serving(environ_app) as server:
         env = environ_of(server, b"GET /%E4%BD%A0?q HTTP/1.1\r\n\r\n")
-    assert env["PATH_INFO"] == "/\xe4\xbd\xa0" and env["QUERY_STRING"] == "q"
+    assert env["PATH_INFO"] == "/\xe4\xbd\xa0"
+    assert env["QUERY_STRING"] == "q"
 
 
 def test_http11_without_host_is_served() -> None:
@@ -121,7 +132,8 @@ def test_header_lines_read_one_by_one_when_the_head_arrives_in_pieces() -> None:
             server.turns()  # read: the server waits for the next piece
         sock.shutdown(socket.SHUT_WR)
         data = read_all(sock)
-    assert b'"HTTP_A": "1"' in data and b'"HTTP_B": "2"' in data
+    assert b'"HTTP_A": "1"' in data
+    assert b'"HTTP_B": "2"' in data
 
 
 @pytest.mark.parametrize(
@@ -147,7 +159,8 @@ def test_malformed_requests_are_refused(raw: bytes, status: bytes) -> None:
     with serving(hello) as server:
         data = server.raw(raw + GET)
     assert data.startswith(b"HTTP/1.1 " + status + b" ")
-    assert b"hello world" not in data and b"Connection: close" in data  # nothing after it
+    assert b"hello world" not in data
+    assert b"Connection: close" in data  # nothing after it
 
 
 def test_truncated_request_line_gets_400_and_truncated_head_nothing() -> None:
@@ -198,7 +211,8 @@ def test_length_and_chunked_together_refused_unless_the_protocol_allows() -> Non
     with serving(echo, protocol=Legacy) as server:
         data = server.raw(raw + GET)
     assert data.count(b"HTTP/1.1 200 OK") == 1  # served as chunked, then closed
-    assert data.endswith(b"\r\n\r\nabc") and b"Connection: close" in data
+    assert data.endswith(b"\r\n\r\nabc")
+    assert b"Connection: close" in data
 
 
 def test_chunked_http10_request_is_read_then_the_connection_closed() -> None:
@@ -212,7 +226,9 @@ def test_chunked_http10_request_is_read_then_the_connection_closed() -> None:
             + b"3\r\nabc\r\n0\r\n\r\n"
             + GET
         )
-    assert data.count(b"200 OK") == 1 and data.endswith(b"abc") and b"Connection: close" in data
+    assert data.count(b"200 OK") == 1
+    assert data.endswith(b"abc")
+    assert b"Connection: close" in data
 
 
 def test_keep_alive_rules() -> None:
@@ -221,24 +237,30 @@ def test_keep_alive_rules() -> None:
         http11_close = server.raw(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n" + GET)
         http10 = server.raw(b"GET / HTTP/1.0\r\n\r\n" + GET)
         http10_keep = server.raw(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" * 2)
-    assert http11.count(b"200 OK") == 2 and b"Connection" not in http11
-    assert http11_close.count(b"200 OK") == 1 and b"Connection: close" in http11_close
-    assert http10.count(b"200 OK") == 1 and b"Connection: close" in http10
-    assert http10_keep.count(b"200 OK") == 2 and http10_keep.count(b"Connection: keep-alive") == 2
+    assert http11.count(b"200 OK") == 2
+    assert b"Connection" not in http11
+    assert http11_close.count(b"200 OK") == 1
+    assert b"Connection: close" in http11_close
+    assert http10.count(b"200 OK") == 1
+    assert b"Connection: close" in http10
+    assert http10_keep.count(b"200 OK") == 2
+    assert http10_keep.count(b"Connection: keep-alive") == 2
 
 
 @pytest.mark.parametrize("keepalive", [False, 0])
 def test_keepalive_off_closes_after_one_response(keepalive: Any) -> None:
     with serving(hello, keepalive=keepalive) as server:
         data = server.raw(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + GET)
-    assert data.count(b"200 OK") == 1 and b"Connection: close" in data
+    assert data.count(b"200 OK") == 1
+    assert b"Connection: close" in data
 
 
 def test_keepalive_seconds_is_the_idle_timeout_and_is_announced() -> None:
     with serving(hello, keepalive=2.5, socket_timeout=5) as server, server.connect() as sock:
         sock.sendall(b"GET / HTTP/1.1\r\nConnection: keep-alive\r\n\r\n")
         first = sock.recv(65536)
-    assert b"Connection: keep-alive\r\n" in first and b"Keep-Alive: timeout=2\r\n" in first
+    assert b"Connection: keep-alive\r\n" in first
+    assert b"Keep-Alive: timeout=2\r\n" in first
     with serving(hello, keepalive=0.1, socket_timeout=5) as server, server.connect() as sock:
         sock.sendall(b"GET / HTTP/1.1\r\n")
         time.sleep(0.2)  # within socket_timeout: only the request line is under the keepalive timeout
@@ -247,7 +269,8 @@ def test_keepalive_seconds_is_the_idle_timeout_and_is_announced() -> None:
         time.sleep(0.3)  # now idle past the keep-alive timeout
         sock.sendall(GET)
         rest = read_all(sock)
-    assert b"200 OK" in first and b"Keep-Alive" not in first
+    assert b"200 OK" in first
+    assert b"Keep-Alive" not in first
     assert rest == b""
     assert "timed out" in server.log_text
 
@@ -263,8 +286,10 @@ def test_socket_timeout_closes_a_slow_client() -> None:
 def test_max_http_version_10() -> None:
     with serving(hello, max_http_version="HTTP/1.0") as server:
         data = server.raw(GET + GET)
-    assert data.startswith(b"HTTP/1.0 200 OK\r\n") and data.count(b"200 OK") == 1
-    assert b"Connection: close" in data and b"Transfer-Encoding" not in data
+    assert data.startswith(b"HTTP/1.0 200 OK\r\n")
+    assert data.count(b"200 OK") == 1
+    assert b"Connection: close" in data
+    assert b"Transfer-Encoding" not in data
 
 
 def test_reset_by_peer_ends_the_connection_quietly() -> None:
@@ -295,7 +320,8 @@ def test_repeated_special_headers_first_one_counts() -> None:
         responses = server.exchange(raw + GET)
     env = json.loads(responses[0].body)
     assert env["CONTENT_TYPE"] == "a/b"
-    assert env["HTTP_CONNECTION"] == "keep-alive,close" and env["HTTP_EXPECT"] == "foo,100-continue"
+    assert env["HTTP_CONNECTION"] == "keep-alive,close"
+    assert env["HTTP_EXPECT"] == "foo,100-continue"
     assert len(responses) == 2  # "Connection: keep-alive" came first; no 100 Continue expected
 
 

@@ -34,10 +34,12 @@ def test_list_gets_content_length_generator_gets_chunked() -> None:
         http10 = server.raw(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + GET)
     assert head_lines(sized)[0] == b"HTTP/1.1 200 OK"
     assert head_lines(sized)[1:3] == [b"Content-Type: text/plain", b"Content-Length: 11"]
-    assert head_lines(sized)[3].startswith(b"Date: ") and len(head_lines(sized)) == 4
+    assert head_lines(sized)[3].startswith(b"Date: ")
+    assert len(head_lines(sized)) == 4
     # the generator's bytes gathered up to minimum_chunk_size: one chunk, then the last one
     assert chunked.endswith(b"Transfer-Encoding: chunked\r\n\r\nd\r\nthisischunked\r\n0\r\n\r\n")
-    assert b"Transfer-Encoding" not in http10 and http10.endswith(b"Connection: close\r\n\r\nthisischunked")
+    assert b"Transfer-Encoding" not in http10
+    assert http10.endswith(b"Connection: close\r\n\r\nthisischunked")
     assert http10.count(b"200 OK") == 1
 
 
@@ -68,7 +70,8 @@ def test_str_chunks_are_ascii_and_non_ascii_fails() -> None:
         ok = server.raw(b"GET /ascii HTTP/1.1\r\nConnection: close\r\n\r\n")
         bad = server.raw(CLOSE)
     assert ok.endswith(b"oh hai, xxx\r\n0\r\n\r\n")
-    assert bad.startswith(b"HTTP/1.1 500 Internal Server Error\r\n") and b"UnicodeEncodeError" in bad
+    assert bad.startswith(b"HTTP/1.1 500 Internal Server Error\r\n")
+    assert b"UnicodeEncodeError" in bad
 
 
 def test_write_callable() -> None:
@@ -98,9 +101,11 @@ def test_write_callable() -> None:
         + b"\r\n\r\nabcde"
     )
     # a chunked body written with write() alone still ends (upstream's did not)
-    assert b"\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n" in chunked and chunked.count(b"HTTP/1.1 ") == 2
+    assert b"\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n" in chunked
+    assert chunked.count(b"HTTP/1.1 ") == 2
     assert empty.startswith(b"HTTP/1.1 204 No Content\r\n")
-    assert b"Transfer-Encoding" not in empty and b"Content-Length" not in empty
+    assert b"Transfer-Encoding" not in empty
+    assert b"Content-Length" not in empty
 
 
 def test_write_before_start_response_is_an_error() -> None:
@@ -117,7 +122,8 @@ def test_write_before_start_response_is_an_error() -> None:
     with serving(app) as server:
         server.raw(GET)
         data = server.raw(GET)
-    assert data.startswith(b"HTTP/1.1 500 ") and b"write() before start_response()" in data
+    assert data.startswith(b"HTTP/1.1 500 ")
+    assert b"write() before start_response()" in data
 
 
 def test_exception_before_response_is_a_500_with_traceback_when_debug() -> None:
@@ -128,12 +134,16 @@ def test_exception_before_response_is_a_500_with_traceback_when_debug() -> None:
         loud = server.exchange(GET)[0]
     with serving(crash, debug=False) as server:
         quiet = server.exchange(GET)[0]
-    assert (
-        loud.status == 500 and b"Traceback" in loud.body and b"RuntimeError: intentional crash" in loud.body
-    )
-    assert loud.getheader("Connection") == "close" and loud.getheader("Content-Type") == "text/plain"
-    assert quiet.status == 500 and quiet.body == b"" and quiet.getheader("Content-Length") == "0"
-    assert "RuntimeError: intentional crash" in server.log_text and "Traceback" in server.log_text
+    assert loud.status == 500
+    assert b"Traceback" in loud.body
+    assert b"RuntimeError: intentional crash" in loud.body
+    assert loud.getheader("Connection") == "close"
+    assert loud.getheader("Content-Type") == "text/plain"
+    assert quiet.status == 500
+    assert quiet.body == b""
+    assert quiet.getheader("Content-Length") == "0"
+    assert "RuntimeError: intentional crash" in server.log_text
+    assert "Traceback" in server.log_text
 
 
 def test_timeout_in_app_is_a_500_until_the_response_started() -> None:
@@ -152,8 +162,10 @@ def test_timeout_in_app_is_a_500_until_the_response_started() -> None:
     with serving(app) as server:
         buffered = server.exchange(GET)[0]
         started = server.raw(b"GET /started HTTP/1.1\r\n\r\n")
-    assert buffered.status == 500 and buffered.getheader("Connection") == "close"
-    assert started.startswith(b"HTTP/1.1 200 OK\r\n") and started.endswith(b"\r\n\r\npartial ")
+    assert buffered.status == 500
+    assert buffered.getheader("Connection") == "close"
+    assert started.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert started.endswith(b"\r\n\r\npartial ")
     assert b"Connection" not in started  # cut short: the client sees 8 of 13 bytes, then EOF
     assert server.log_text.count("Timeout") >= 2
 
@@ -176,8 +188,10 @@ def test_start_response_with_exc_info() -> None:
     with serving(app) as server:
         early = server.exchange(GET)[0]
         late = server.raw(b"GET /late HTTP/1.1\r\n\r\n" + GET)
-    assert early.status == 500 and early.body == b"error page"
-    assert late.startswith(b"HTTP/1.1 200 OK") and late.endswith(b"13\r\nThe dwarves of yore\r\n")
+    assert early.status == 500
+    assert early.body == b"error page"
+    assert late.startswith(b"HTTP/1.1 200 OK")
+    assert late.endswith(b"13\r\nThe dwarves of yore\r\n")
     assert late.count(b"HTTP/1.1") == 1  # closed
     assert "ZeroDivisionError" in server.log_text
 
@@ -194,12 +208,16 @@ def test_no_body_for_head_204_304() -> None:
             b"DELETE /204 HTTP/1.1\r\nConnection: keep-alive\r\n\r\nGET /304 HTTP/1.1\r\n\r\n"
         )
     first, second = head.split(b"\r\n\r\n", 1)
-    assert b"Content-Length" not in first and second.startswith(b"HTTP/1.1 200 OK")  # body not sent
+    assert b"Content-Length" not in first
+    assert second.startswith(b"HTTP/1.1 200 OK")  # body not sent
     assert second.endswith(b"body!")
     heads = no_content.split(b"\r\n\r\n")
-    assert heads[0].startswith(b"HTTP/1.1 204 No Content") and b"Connection: keep-alive" in heads[0]
-    assert heads[1].startswith(b"HTTP/1.1 304 Not Modified") and heads[2] == b""
-    assert b"Transfer-Encoding" not in no_content and b"Content-Length" not in no_content
+    assert heads[0].startswith(b"HTTP/1.1 204 No Content")
+    assert b"Connection: keep-alive" in heads[0]
+    assert heads[1].startswith(b"HTTP/1.1 304 Not Modified")
+    assert heads[2] == b""
+    assert b"Transfer-Encoding" not in no_content
+    assert b"Content-Length" not in no_content
 
 
 def test_header_names_capitalised_per_word_unless_turned_off() -> None:
@@ -210,10 +228,12 @@ def test_header_names_capitalised_per_word_unless_turned_off() -> None:
     with serving(app) as server:
         lines = head_lines(server.raw(GET))
     assert lines[0] == b"HTTP/1.1 200 oK"
-    assert b"Some-Weird: cAsE" in lines and b"With-\xdf-Latin1-\xff: chars" in lines
+    assert b"Some-Weird: cAsE" in lines
+    assert b"With-\xdf-Latin1-\xff: chars" in lines
     with serving(app, capitalize_response_headers=False) as server:  # (deprecated: warns)
         lines = head_lines(server.raw(GET))
-    assert b"sOMe-WEirD: cAsE" in lines and b"wiTH-\xdf-LATIN1-\xff: chars" in lines
+    assert b"sOMe-WEirD: cAsE" in lines
+    assert b"wiTH-\xdf-LATIN1-\xff: chars" in lines
 
 
 @pytest.mark.parametrize(
@@ -233,7 +253,8 @@ def test_bad_headers_fail_the_response(header: tuple[str, str], message: bytes) 
 
     with serving(app, capitalize_response_headers=False) as server:
         data = server.raw(GET)
-    assert data.startswith(b"HTTP/1.1 500 Internal Server Error\r\n") and message in data
+    assert data.startswith(b"HTTP/1.1 500 Internal Server Error\r\n")
+    assert message in data
     assert b"Injected" not in data.split(b"\r\n\r\n")[0]
 
 
@@ -244,7 +265,8 @@ def test_bad_status_fails_the_response() -> None:
 
     with serving(app) as server:
         data = server.raw(GET)
-    assert data.startswith(b"HTTP/1.1 500 ") and b"invalid status" in data
+    assert data.startswith(b"HTTP/1.1 500 ")
+    assert b"invalid status" in data
 
 
 def test_encode_header_line() -> None:
@@ -264,7 +286,8 @@ def test_dates_and_headers_kept_as_given() -> None:
     with serving(app) as server:
         lines = head_lines(server.raw(GET + GET))
     assert lines.count(b"Date: Thu, 01 Jan 1970 00:00:00 GMT") == 1
-    assert sum(line.startswith(b"Date:") for line in lines) == 1 and b"X-Num: 5" in lines
+    assert sum(line.startswith(b"Date:") for line in lines) == 1
+    assert b"X-Num: 5" in lines
     assert wsgi.format_date_time(0) == "Thu, 01 Jan 1970 00:00:00 GMT"
 
 
@@ -276,8 +299,10 @@ def test_body_longer_or_shorter_than_content_length_closes() -> None:
     with serving(app) as server:
         long = server.raw(b"GET /long HTTP/1.1\r\n\r\n" + GET)
         short = server.raw(GET + GET)
-    assert long.endswith(b"\r\n\r\ntoolo") and long.count(b"HTTP/1.1") == 1
-    assert short.endswith(b"\r\n\r\nabc") and short.count(b"HTTP/1.1") == 1
+    assert long.endswith(b"\r\n\r\ntoolo")
+    assert long.count(b"HTTP/1.1") == 1
+    assert short.endswith(b"\r\n\r\nabc")
+    assert short.count(b"HTTP/1.1") == 1
     assert "application sent more than its Content-Length" in server.log_text
     assert "application sent less than its Content-Length" in server.log_text
 
@@ -295,7 +320,9 @@ def test_already_handled_by_local_or_sentinel() -> None:
         local = server.raw(GET + GET)
         sentinel = server.raw(b"GET /sentinel HTTP/1.1\r\n\r\n" + GET)
         normal = server.raw(b"GET / HTTP/1.1\r\n\r\n")
-    assert local == b"RAW\r\n" and sentinel == b"RAW\r\n" and normal == b"RAW\r\n"
+    assert local == b"RAW\r\n"
+    assert sentinel == b"RAW\r\n"
+    assert normal == b"RAW\r\n"
     assert '"GET / HTTP/1.1" 200 0 ' in server.log_text
 
 
@@ -334,7 +361,8 @@ def test_result_close_is_called() -> None:
 
     with serving(app) as server:
         data = server.raw(GET)
-    assert data.endswith(b"\r\n\r\n2\r\nab\r\n0\r\n\r\n") and closed == [True]
+    assert data.endswith(b"\r\n\r\n2\r\nab\r\n0\r\n\r\n")
+    assert closed == [True]
 
 
 def test_client_going_away_mid_response_is_one_debug_line() -> None:
@@ -348,7 +376,8 @@ def test_client_going_away_mid_response_is_one_debug_line() -> None:
             sock.sendall(GET)
             sock.recv(100)
         assert server.exchange(GET.replace(b"/", b"/x", 1))[0].status == 200
-    assert "went away" in server.log_text and "Traceback" not in server.log_text
+    assert "went away" in server.log_text
+    assert "Traceback" not in server.log_text
 
 
 def test_unread_request_body_drained_or_connection_closed() -> None:
@@ -377,7 +406,8 @@ def test_unread_request_body_drained_or_connection_closed() -> None:
         bad_chunks = server.raw(b"PUT /bad HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" + GET)
         cut = server.raw(b"PUT /cut HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc")
     assert small.count(b"200 OK") == 2
-    assert large.count(b"200 OK") == 1 and b"Connection: close" in large
+    assert large.count(b"200 OK") == 1
+    assert b"Connection: close" in large
     assert large_chunked.count(b"200 OK") == 1
     assert bad_chunks.count(b"200 OK") == 1
     assert cut.count(b"200 OK") == 1
@@ -401,7 +431,8 @@ def test_expect_continue_answered_on_first_read_or_connection_closed() -> None:
     with serving(app) as server:
         refused = server.raw(expect % 2000 + GET)
         accepted = server.raw((expect % 7 + b"testing") * 2)
-    assert refused.startswith(b"HTTP/1.1 417 ") and b"Connection: close" in refused
+    assert refused.startswith(b"HTTP/1.1 417 ")
+    assert b"Connection: close" in refused
     assert refused.count(b"HTTP/1.1") == 1
     assert accepted.count(b"HTTP/1.1 100 Continue\r\nX-One: 1\r\n\r\nHTTP/1.1 200 OK\r\n") == 2
     assert accepted.endswith(b"testing")
@@ -422,7 +453,8 @@ def test_app_without_start_response_and_unhashable_header_values(monkeypatch: py
         missing = server.exchange(GET)[0]
         assert server.exchange(b"GET /plain HTTP/1.1\r\n\r\n" * 2)[1].getheader("X-Plain") == "yes"
         listed = server.raw(b"GET /list HTTP/1.1\r\n\r\n" * 2)
-    assert missing.status == 500 and b"without calling start_response()" in missing.body
+    assert missing.status == 500
+    assert b"without calling start_response()" in missing.body
     assert listed.count(b"X-List: ['a', 'b']\r\n") == 2
 
 
@@ -433,7 +465,8 @@ def test_many_distinct_header_names_and_heads() -> None:
 
     with serving(app) as server:
         data = server.raw(GET)
-    assert b"X-Name-1099: v\r\n" in data and data.endswith(b"ok")
+    assert b"X-Name-1099: v\r\n" in data
+    assert data.endswith(b"ok")
 
 
 def test_a_500_to_a_client_already_gone_is_quiet() -> None:

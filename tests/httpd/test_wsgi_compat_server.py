@@ -65,7 +65,8 @@ def test_x_forwarded_for_in_log_unless_turned_off() -> None:
     assert "\n1.2.3.4,5.6.7.8,127.0.0.1 - - [" in server.log_text
     with serving(hello, log_x_forwarded_for=False) as server:
         server.raw(request)
-    assert "1.2.3.4" not in server.log_text and "\n127.0.0.1 - - [" in server.log_text
+    assert "1.2.3.4" not in server.log_text
+    assert "\n127.0.0.1 - - [" in server.log_text
 
 
 def test_log_output_false_logs_nothing() -> None:
@@ -78,7 +79,8 @@ def test_debug_false_drops_debug_lines_only() -> None:
     with serving(hello, debug=False) as server:
         server.raw(GET)
     assert "accepted" not in server.log_text
-    assert "wsgi starting up" in server.log_text and '"GET / HTTP/1.1" 200' in server.log_text
+    assert "wsgi starting up" in server.log_text
+    assert '"GET / HTTP/1.1" 200' in server.log_text
 
 
 def test_a_logger_is_used_as_is(caplog: pytest.LogCaptureFixture) -> None:
@@ -112,7 +114,8 @@ def test_default_log_is_stderr(capfd: pytest.CaptureFixture[str]) -> None:
     finally:
         server.stop()
     err = capfd.readouterr().err
-    assert "wsgi starting up" in err and '"GET / HTTP/1.1" 200' in err
+    assert "wsgi starting up" in err
+    assert '"GET / HTTP/1.1" 200' in err
 
 
 def test_unix_socket_in_log_and_environ(tmp_path: Path) -> None:
@@ -162,7 +165,7 @@ def test_keyboard_interrupt_stops_and_closes_only_the_given_socket() -> None:
     thread.kill(KeyboardInterrupt)
     assert thread.wait() is None  # returned normally
     assert client.recv(1) == b""  # the idle keep-alive connection was shut down
-    with pytest.raises(OSError) as caught:
+    with pytest.raises(OSError, match="Bad file descriptor") as caught:
         given.accept()
     assert caught.value.errno == errno.EBADF
     assert base.fileno() >= 0  # the original stays usable
@@ -237,9 +240,9 @@ def test_stop_from_a_green_thread_of_the_server_hub() -> None:
         def send(self, server: Any) -> None:
             box.append(server)
 
+    thread = eventlet.spawn(wsgi.server, listener, hello, log=io.StringIO(), server_event=Grab())
     with pytest.warns(DeprecationWarning, match="server_event"):
-        thread = eventlet.spawn(wsgi.server, listener, hello, log=io.StringIO(), server_event=Grab())
-        hub_turns()
+        hub_turns()  # the server starts, and warns
     box[0].stop()
     assert thread.dead
     box[0].stop()  # stopped already
@@ -252,7 +255,7 @@ def test_stop_before_serving_makes_server_return_at_once() -> None:
         def send(self, server: Any) -> None:
             server.stop()
 
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="server_event"):
         wsgi.server(listener, hello, log=io.StringIO(), server_event=StopFirst())
     assert listener.fileno() == -1
 
@@ -270,7 +273,8 @@ def test_is_accepting_false_ends_the_loop(monkeypatch: pytest.MonkeyPatch) -> No
     thread.wait()
     data = read_until_closed(client)
     client.close()
-    assert b"hello world" in data and b"Connection: close" in data
+    assert b"hello world" in data
+    assert b"Connection: close" in data
     assert "wsgi exited, is_accepting=False" in log.getvalue()
 
 
@@ -329,14 +333,17 @@ def test_server_attributes_environ_and_log_message() -> None:
             listener, listener.getsockname(), hello, environ={"extra": 1}, capitalize_response_headers=False
         )
     env = serv.get_environ()
-    assert env["wsgi.url_scheme"] == "http" and "HTTPS" not in env and env["extra"] == 1
+    assert env["wsgi.url_scheme"] == "http"
+    assert "HTTPS" not in env
+    assert env["extra"] == 1
     assert (serv.keepalive, serv.debug, serv.socket_timeout, serv.minimum_chunk_size) == (
         True,
         True,
         None,
         None,
     )
-    assert serv.url_length_limit == wsgi.MAX_REQUEST_LINE and serv.protocol is wsgi.HttpProtocol
+    assert serv.url_length_limit == wsgi.MAX_REQUEST_LINE
+    assert serv.protocol is wsgi.HttpProtocol
     with pytest.raises(AttributeError, match=r"server\.log\.info"):
         serv.log_message("x")
     listener.close()
@@ -386,7 +393,7 @@ def test_accept_errors_transient_resource_and_fatal(caplog: pytest.LogCaptureFix
 def test_a_socket_that_does_not_listen_raises() -> None:
     sock = eventlet.green.socket.socket()
     sock.bind(("127.0.0.1", 0))
-    with pytest.raises(OSError) as caught:
+    with pytest.raises(OSError, match="Invalid argument") as caught:
         wsgi.server(sock, hello, log=io.StringIO())
     assert caught.value.errno == errno.EINVAL
 
@@ -408,7 +415,8 @@ def test_process_request_serves_in_the_caller_and_logs_timeouts() -> None:
 
 
 def test_ssl_errors_of_accept_are_upstreams() -> None:
-    assert ssl.SSL_ERROR_EOF in wsgi.ACCEPT_ERRNO and errno.EPIPE in wsgi.ACCEPT_ERRNO
+    assert ssl.SSL_ERROR_EOF in wsgi.ACCEPT_ERRNO
+    assert errno.EPIPE in wsgi.ACCEPT_ERRNO
     assert (OSError, ssl.SSLError) == wsgi.ACCEPT_EXCEPTIONS
 
 
@@ -425,11 +433,9 @@ def test_explicit_max_size_and_concurrent_stops() -> None:
         release.wait()
         return hello(environ, start_response)
 
-    with pytest.warns(DeprecationWarning):
-        thread = eventlet.spawn(
-            wsgi.server, listener, slow, log=io.StringIO(), max_size=2, server_event=Grab()
-        )
-        hub_turns()
+    thread = eventlet.spawn(wsgi.server, listener, slow, log=io.StringIO(), max_size=2, server_event=Grab())
+    with pytest.warns(DeprecationWarning, match="server_event"):
+        hub_turns()  # the server starts, and warns
     busy = eventlet.spawn(_get, listener.getsockname())
     hub_turns(3)  # busy is in the application
     stoppers = [eventlet.spawn(box[0].stop) for _ in range(2)]  # the second finds a stop under way
@@ -438,7 +444,8 @@ def test_explicit_max_size_and_concurrent_stops() -> None:
     release.send()
     for stopper in stoppers:
         stopper.wait()
-    assert thread.dead and b"hello world" in busy.wait()
+    assert thread.dead
+    assert b"hello world" in busy.wait()
 
 
 class _ClosesUnder(_Flaky):

@@ -169,9 +169,11 @@ def test_swift_style_protocol() -> None:
         responses = server.exchange(raw)
         refused = server.raw(b"BAD\r\n\r\n")
     assert [r.body for r in responses] == [b"got:abc:m", b"got:hi:"]  # chunked wins, then closed
-    assert responses[0].getheader("X-Type") == "" and responses[0].getheader("X-Seen") == "yes"
+    assert responses[0].getheader("X-Type") == ""
+    assert responses[0].getheader("X-Seen") == "yes"
     assert responses[1].getheader("Connection") == "close"
-    assert refused.startswith(b"HTTP/1.1 400 Bad request syntax") and b"X-Trans-Id: tx1" in refused
+    assert refused.startswith(b"HTTP/1.1 400 Bad request syntax")
+    assert b"X-Trans-Id: tx1" in refused
     assert any("400" in line for line in SwiftHttpProtocol.errors)
 
 
@@ -215,7 +217,8 @@ def test_formalize_key_naming_and_client_address_hooks() -> None:
 
     with serving(app, protocol=Keys) as server:
         data = server.raw(b"GET / HTTP/1.1\r\nX_Under: yes\r\n\r\n")
-    assert data.endswith(b"yes") and "\nclient - - [" in server.log_text
+    assert data.endswith(b"yes")
+    assert "\nclient - - [" in server.log_text
 
 
 def test_headers_changed_after_parsing_are_seen_by_the_environ() -> None:
@@ -294,7 +297,8 @@ def test_bad_file_descriptor_while_reading_ends_quietly() -> None:
         first = sock.recv(65536)
         sock.settimeout(2)
         rest = read_all(sock)
-    assert first.endswith(b"hello world") and rest == b""
+    assert first.endswith(b"hello world")
+    assert rest == b""
     assert "Traceback" not in server.log_text
 
 
@@ -307,7 +311,8 @@ def test_url_scheme_follows_the_listening_socket() -> None:
     serv = wsgi.Server(fake, ("127.0.0.1", 1), hello, log=io.StringIO())
     env = serv.get_environ()
     fake.close()
-    assert env["wsgi.url_scheme"] == "https" and env["HTTPS"] == "on"
+    assert env["wsgi.url_scheme"] == "https"
+    assert env["HTTPS"] == "on"
     assert wsgi.socket_repr(eventlet.listen(("127.0.0.1", 0))).startswith("http://127.0.0.1:")
 
 
@@ -345,6 +350,7 @@ def test_other_errors_of_the_response_end_the_connection_with_them() -> None:
     sock, addr = listener.accept()
     with pytest.raises(OSError, match="Input/output error"):
         serv.process_request([addr, sock, wsgi.STATE_IDLE])
-    assert client.recv(65536).endswith(b"2\r\nok\r\n0\r\n\r\n") and sock.fileno() == -1
+    assert client.recv(65536).endswith(b"2\r\nok\r\n0\r\n\r\n")
+    assert sock.fileno() == -1
     client.close()
     listener.close()

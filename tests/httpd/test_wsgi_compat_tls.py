@@ -82,9 +82,12 @@ def test_tls_requests_and_handshake_errors(cert: tuple[str, str]) -> None:
             first = tls.recv(65536)
             with contextlib.suppress(ssl.SSLError):  # the server closes without its close_notify
                 tls.unwrap()  # a clean TLS close from the client: the server reads its end
-    assert data.startswith(b"HTTP/1.1 200 OK\r\n") and data.endswith(b"abc")
-    assert b"X-Scheme: https\r\n" in data and b"X-Https: on\r\n" in data
+    assert data.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert data.endswith(b"abc")
+    assert b"X-Scheme: https\r\n" in data
+    assert b"X-Https: on\r\n" in data
     assert first.endswith(b"secure")
     log = server.log_text
     assert f"wsgi starting up on https://127.0.0.1:{server.port}" in log
-    assert "TLS error from" in log and "Traceback" not in log
+    assert "TLS error from" in log
+    assert "Traceback" not in log

@@ -42,10 +42,11 @@ def process_state(pid: int) -> str | None:
 
 
 @pytest.fixture(params=["poll", "thread"])
-def io_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def io_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run the test with pollable pipes and pidfds, then with the thread-based (Windows) path."""
     monkeypatch.setenv(MODE_ENV, request.param)
-    yield request.param
+    mode: str = request.param
+    return mode
 
 
 @pytest.fixture

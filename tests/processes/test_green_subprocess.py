@@ -313,8 +313,7 @@ def test_no_zombies_or_fds_left_after_a_thousand_runs(no_leaks: None) -> None:
     results: list[int] = []
 
     def runner(count: int) -> None:
-        for _ in range(count):
-            results.append(subprocess.call(["true"]))
+        results.extend(subprocess.call(["true"]) for _ in range(count))
 
     threads = [eventlet.spawn(runner, 20) for _ in range(50)]
     for thread in threads:

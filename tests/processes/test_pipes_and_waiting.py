@@ -38,9 +38,12 @@ def pipe(io_mode: str) -> Iterator[tuple[PipeStream, PipeStream]]:
 def test_stream_basics(pipe: tuple[PipeStream, PipeStream]) -> None:
     reader, writer = pipe
     assert (reader.mode, writer.mode) == ("rb", "wb")
-    assert reader.readable() and not reader.writable()
-    assert writer.writable() and not writer.readable()
-    assert not reader.seekable() and not reader.isatty()
+    assert reader.readable()
+    assert not reader.writable()
+    assert writer.writable()
+    assert not writer.readable()
+    assert not reader.seekable()
+    assert not reader.isatty()
     assert reader.name == reader.fileno()
     assert reader.io_mode == writer.io_mode == resolve_io_mode(None)
     assert "PipeStream rb fd=" in repr(reader)
@@ -61,8 +64,10 @@ def test_stream_basics(pipe: tuple[PipeStream, PipeStream]) -> None:
     assert reader.readline(2) == b"tw"
     assert reader.readline(10) == b"o\n"
     buffer = bytearray(3)
-    assert reader.readinto(buffer) == 3 and buffer == b"thr"
-    assert reader.readinto1(buffer) == 2 and buffer[:2] == b"ee"
+    assert reader.readinto(buffer) == 3
+    assert buffer == b"thr"
+    assert reader.readinto1(buffer) == 2
+    assert buffer[:2] == b"ee"
     assert reader.read() == b""
     assert reader.read1() == b""
     assert reader.readline() == b""
@@ -208,7 +213,8 @@ def test_thread_call() -> None:
         return value * 2
 
     call = ThreadCall(blocked, 21)
-    assert not call.wait(0) and not call.finished
+    assert not call.wait(0)
+    assert not call.finished
     release.set()
     assert call.wait(10)
     assert call.result() == 42
@@ -243,7 +249,8 @@ def test_thread_call_threads_are_real_and_run_under_the_threading_hooks(pooled: 
         if pool is not None:
             pool.killall()
     ident = call.result()
-    assert ident != threading.get_ident() and ident in profiled
+    assert ident != threading.get_ident()
+    assert ident in profiled
 
 
 def test_thread_pool_starts_over_after_fork() -> None:
@@ -251,7 +258,8 @@ def test_thread_pool_starts_over_after_fork() -> None:
     assert ThreadCall(tasks.add, 1, 2, pool=pool).wait(10)
     pool._after_fork()  # what a forked child runs: the parent's threads are not there
     call = ThreadCall(tasks.add, 2, 2, pool=pool)
-    assert call.wait(10) and call.result() == 4
+    assert call.wait(10)
+    assert call.result() == 4
     pool.killall()
 
 
@@ -340,7 +348,9 @@ def test_worker_loop_in_process() -> None:
         assert pickle.loads(read_frame(replies) or b"") == (True, None)
         assert pickle.loads(read_frame(replies) or b"") == (True, 3)
         ok, (exc, text) = pickle.loads(read_frame(replies) or b"")
-        assert not ok and isinstance(exc, ValueError) and "pool_tasks.py" in text
+        assert not ok
+        assert isinstance(exc, ValueError)
+        assert "pool_tasks.py" in text
         assert read_frame(replies) is None
 
 
@@ -378,7 +388,9 @@ def test_dump_error_of_an_unpicklable_exception() -> None:
         pass
 
     ok, (exc, text) = pickle.loads(dump_error(Local("here")))
-    assert not ok and isinstance(exc, RuntimeError) and "Local: here" in str(exc)
+    assert not ok
+    assert isinstance(exc, RuntimeError)
+    assert "Local: here" in str(exc)
     assert "Local" in text
 
 
@@ -393,7 +405,8 @@ def test_worker_helpers() -> None:
     assert run_star_chunk(tasks.add, [(1, 2), (3, 4)]) == [3, 7]
     assert run_chunk(tasks.square, [2, 3]) == [4, 9]
     ok, (exc, _text) = pickle.loads(dump_result(lambda: None))
-    assert not ok and isinstance(exc, pickle.PicklingError)
+    assert not ok
+    assert isinstance(exc, pickle.PicklingError)
 
 
 HOOKS_UNDER_MONKEY_PATCH = """

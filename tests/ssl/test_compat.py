@@ -166,6 +166,27 @@ def test_wrap_ssl_unverified_pinned_and_context(certs: Certs, green_hub: Any) ->
         assert eventlet.ssl.backend_of(s.context) == "pyopenssl"
 
 
+def test_green_ssl_socket_constructor_takes_a_standard_context_only(certs: Certs, green_hub: Any) -> None:
+    """``GreenSSLSocket(sock, context=...)``: upstream's constructor makes standard-library sockets."""
+    listener, server = _serve_legacy(certs)
+    port = listener.getsockname()[1]
+    conn = eventlet.ssl.GreenSSLSocket(
+        green_socket.create_connection(("127.0.0.1", port)),
+        context=client_context(certs),
+        server_hostname="localhost",
+    )
+    with conn:
+        assert isinstance(conn, eventlet.ssl.GreenSSLSocket)
+        assert conn.getpeercert()["subjectAltName"]
+        conn.sendall(b"ok")
+        assert conn.recv(2) == b"ok"
+    server.wait()
+    listener.close()
+    with pytest.raises(TypeError, match=r"an ssl\.SSLContext is needed"):
+        with socket.socket() as plain:
+            eventlet.ssl.GreenSSLSocket(plain, context=client_context(certs, "pyopenssl"))
+
+
 def test_own_api_stays_secure_by_default(certs: Certs, green_hub: Any) -> None:
     """eventlet.ssl.wrap_socket without a context, and create_default_context, verify."""
     listener, server = _serve_self_signed(certs)
@@ -177,7 +198,8 @@ def test_own_api_stays_secure_by_default(certs: Certs, green_hub: Any) -> None:
     with pytest.raises(ValueError, match="server_hostname"):  # it checks host names too
         eventlet.ssl.wrap_socket(green_socket.socket())
     context = eventlet.ssl.create_default_context()
-    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
     with pytest.raises(ssl.SSLCertVerificationError):
         eventlet.ssl.wrap_socket(
             green_socket.create_connection(("127.0.0.1", port)), context, server_hostname="localhost"
@@ -189,7 +211,8 @@ def test_own_api_stays_secure_by_default(certs: Certs, green_hub: Any) -> None:
 def test_green_ssl_module(certs: Certs, green_hub: Any) -> None:
     from eventlet.green import ssl as green_ssl
 
-    assert green_ssl.CERT_REQUIRED is ssl.CERT_REQUIRED and green_ssl.SSLError is ssl.SSLError
+    assert green_ssl.CERT_REQUIRED is ssl.CERT_REQUIRED
+    assert green_ssl.SSLError is ssl.SSLError
     assert green_ssl.wrap_socket is eventlet.ssl.wrap_ssl
     assert "wrap_socket" in green_ssl.__patched__  # monkey_patch() puts it back on 3.12+
     assert set(green_ssl.__patched__) <= set(vars(green_ssl))
@@ -225,8 +248,10 @@ def test_green_openssl_connection(certs: Certs, green_hub: Any) -> None:
     import eventlet.green.OpenSSL.version
     from eventlet.green.OpenSSL import SSL, __version__, crypto, version
 
-    assert crypto is eventlet.green.OpenSSL.crypto and version is eventlet.green.OpenSSL.version
-    assert crypto.X509 is OpenSSL.crypto.X509 and "X509" in dir(crypto)
+    assert crypto is eventlet.green.OpenSSL.crypto
+    assert version is eventlet.green.OpenSSL.version
+    assert crypto.X509 is OpenSSL.crypto.X509
+    assert "X509" in dir(crypto)
     assert crypto.__all__ == OpenSSL.crypto.__all__
     with pytest.raises(AttributeError):
         crypto.__no_such_name__  # noqa: B018
@@ -268,8 +293,8 @@ def test_green_openssl_connection(certs: Certs, green_hub: Any) -> None:
     server.wait()
     listener.close()
     memory = SSL.Connection(client_ctx)  # memory BIO: never waits
+    memory.set_connect_state()
     with pytest.raises(SSL.WantReadError):
-        memory.set_connect_state()
         memory.do_handshake()
     with pytest.raises(SSL.Error):
         memory.sendall(b"x")
@@ -359,13 +384,14 @@ def test_reloadable_server_context(certs: Certs, tls_server: Any, tmp_path: Path
     assert _cn(server.port, certs, backend) == "server-a"
     shutil.copy(certs.server_b, live)
     reloadable.reload()
-    assert reloadable.generation == 2 and len(configured) == 2
+    assert reloadable.generation == 2
+    assert len(configured) == 2
     assert _cn(server.port, certs, backend) == "server-b"
     old.sendall(b"still")  # the established connection is unaffected
     assert old.recv(5) == b"still"
     old.close()
     live.write_text("not a certificate")
-    with pytest.raises(Exception):
+    with pytest.raises(Exception, match="PEM lib"):
         reloadable.reload()
     assert _cn(server.port, certs, backend) == "server-b"  # the old pair stays
 
@@ -403,7 +429,8 @@ def test_reloadable_context_watches_files(
         now[0] = 22.0
         with caplog.at_level(logging.ERROR, logger="eventlet.ssl"):
             assert reloadable.context is not None
-        assert reloadable.generation == 2 and "keeping the current TLS certificate" in caplog.text
+        assert reloadable.generation == 2
+        assert "keeping the current TLS certificate" in caplog.text
     finally:
         server.kill()
         listener.close()

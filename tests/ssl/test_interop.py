@@ -1,7 +1,7 @@
 """Interoperability with other TLS stacks: ``openssl s_server``, ``openssl s_client`` and curl.
 
-The external programs run as child processes; the green side waits for them with green sleeps,
-so the hub keeps serving meanwhile.
+The external programs run as child processes; the green side waits for them in a worker thread of
+:mod:`eventlet.tpool`, so the hub keeps serving meanwhile.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-import eventlet
+from eventlet import tpool
 from tests.ssl.conftest import BACKENDS, Certs, client_context, connect, server_context
 
 OPENSSL = shutil.which("openssl")
@@ -21,14 +21,13 @@ CURL = shutil.which("curl")
 
 
 def _wait(proc: subprocess.Popen[bytes], limit: float = 10.0) -> None:
-    waited = 0.0
-    while proc.poll() is None and waited < limit:
-        eventlet.sleep(0.01)
-        waited += 0.01
-    if proc.poll() is None:
+    """Wait for ``proc`` to exit (``limit``: seconds) without blocking the hub."""
+    try:
+        tpool.execute(proc.wait, limit)
+    except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-        raise AssertionError(f"{proc.args!r} did not finish")
+        raise AssertionError(f"{proc.args!r} did not finish") from None
 
 
 @pytest.mark.skipif(OPENSSL is None, reason="needs the openssl binary")
@@ -113,7 +112,9 @@ def test_openssl_s_client_against_server(certs: Certs, tls_server: Any, backend:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    assert client.stdin is not None and client.stdout is not None and client.stderr is not None
+    assert client.stdin is not None
+    assert client.stdout is not None
+    assert client.stderr is not None
     client.stdin.write(b"ping from s_client\n")
     client.stdin.flush()  # with -quiet, s_client ends when the server closes, not at end of input
     _wait(client)
@@ -160,7 +161,8 @@ def test_curl_against_https_responder(certs: Certs, tls_server: Any, backend: st
         stderr=subprocess.PIPE,
     )
     _wait(client)
-    assert client.stdout is not None and client.stderr is not None
+    assert client.stdout is not None
+    assert client.stderr is not None
     out, err = client.stdout.read(), client.stderr.read()
     client.stdout.close()
     client.stderr.close()

@@ -28,7 +28,8 @@ def test_recv_timeout_raises_timeout_error(certs: Certs, tls_server: Any, backen
     server = tls_server(server_context(certs, backend), _silent)
     conn = connect(server.port, client_context(certs, backend))
     conn.settimeout(0.05)
-    assert conn.gettimeout() == 0.05 and conn.timeout == 0.05
+    assert conn.gettimeout() == 0.05
+    assert conn.timeout == 0.05
     with conn, pytest.raises(TimeoutError):
         conn.recv(10)
 
@@ -109,12 +110,13 @@ def test_connect_after_wrapping(certs: Certs, tls_server: Any, backend: str) -> 
     server = tls_server(server_context(certs, backend))
     ctx = client_context(certs, backend)
     conn = eventlet.ssl.wrap_socket(green_socket.socket(), ctx, server_hostname="localhost")
-    assert conn.version() is None and conn.cipher() is None
+    assert conn.version() is None
+    assert conn.cipher() is None
     conn.connect(("localhost", server.port))  # the name resolves without blocking the hub
     with conn:
         conn.sendall(b"x")
         assert conn.recv(1) == b"x"
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="already-connected"):
             conn.connect(("127.0.0.1", server.port))
     other = eventlet.ssl.wrap_socket(socket.socket(), ctx, server_hostname="localhost")
     assert other.connect_ex(("127.0.0.1", server.port)) == 0
@@ -176,7 +178,7 @@ def test_close_wakes_a_blocked_reader(certs: Certs, tls_server: Any, backend: st
     reader = eventlet.spawn(conn.recv, 10)
     eventlet.sleep(0)
     conn.close()
-    with pytest.raises(OSError) as info:
+    with pytest.raises(OSError, match="closed while a green thread waited") as info:
         reader.wait()
     assert info.value.errno == errno.EBADF
 
@@ -212,7 +214,7 @@ def test_flags_are_refused(certs: Certs, tls_server: Any, backend: str) -> None:
             lambda: conn.sendall(b"x", socket.MSG_OOB),
         )
         for call in calls:
-            with pytest.raises(ValueError):
+            with pytest.raises(ValueError, match="non-zero flags not allowed"):
                 call()
 
 
@@ -266,3 +268,55 @@ def test_echo_handler_helper_closes_on_eof(certs: Certs, tls_server: Any, backen
         assert conn.recv(3) == b"bye"
     server.close()
     assert server.served == 1
+
+
+def test_datagram_and_ancillary_calls_are_refused_while_tls_is_on(
+    certs: Certs, tls_server: Any, backend: str
+) -> None:
+    """They would bypass the encryption: refused on a TLS socket, plain calls before it is on."""
+    ctx = client_context(certs, backend)
+    unconnected = eventlet.ssl.wrap_socket(green_socket.socket(), ctx, server_hostname="localhost")
+    with unconnected:  # no TLS yet: the plain calls reach the kernel (not connected)
+        for plain in (
+            lambda: unconnected.recvfrom(1),
+            lambda: unconnected.recvfrom_into(bytearray(1)),
+            lambda: unconnected.sendto(b"x", ("127.0.0.1", 9)),
+            lambda: unconnected.sendto(b"x", 0, ("127.0.0.1", 9)),
+        ):
+            with pytest.raises(OSError, match=r"not connected|Broken pipe"):
+                plain()
+    server = tls_server(server_context(certs, backend))
+    with connect(server.port, ctx) as conn:
+        refused: list[tuple[str, Any]] = [
+            ("recvfrom", lambda: conn.recvfrom(1)),
+            ("recvfrom_into", lambda: conn.recvfrom_into(bytearray(1))),
+            ("sendto", lambda: conn.sendto(b"x", ("127.0.0.1", server.port))),
+            ("sendto", lambda: conn.sendto(b"x", 0, ("127.0.0.1", server.port))),
+        ]
+        for name, call in refused:
+            with pytest.raises(ValueError, match=f"^{name} not allowed on instances of"):
+                call()
+        for name in ("recvmsg", "recvmsg_into", "sendmsg"):
+            with pytest.raises(NotImplementedError, match=f"^{name} not allowed on instances of"):
+                getattr(conn, name)([b"x"])
+        conn.sendall(b"intact")  # nothing went around the TLS stream
+        assert conn.recv(6) == b"intact"
+
+
+def test_sendall_waits_for_a_slow_reader(certs: Certs, tls_server: Any, backend: str) -> None:
+    """More than the kernel buffers hold: the engine wants to write, and the writer waits."""
+    total = 32 * 1024 * 1024
+
+    def count(conn: Any) -> None:
+        received = 0
+        buf = bytearray(65536)
+        while received < total:
+            received += conn.recv_into(buf, 65536)
+        conn.sendall(b"%d" % received)
+
+    server = tls_server(server_context(certs, backend), count)
+    with connect(server.port, client_context(certs, backend)) as conn:
+        conn.sendall(bytes(total))
+        answer = bytearray(16)
+        got = conn.recv_into(answer, 8)
+        assert answer[:got] == b"%d" % total

@@ -123,10 +123,12 @@ def compare(checker: str, expected: Errors, found: Errors) -> list[str]:
     problems = []
     for name, lines in sorted(expected.items()):
         got = found.get(name, set())
-        for line in sorted(lines - got):
-            problems.append(f"{checker}: {name}:{line}: a deliberate mistake was accepted")
-        for line in sorted(got - lines):
-            problems.append(f"{checker}: {name}:{line}: an error where none was expected")
+        problems += [
+            f"{checker}: {name}:{line}: a deliberate mistake was accepted" for line in sorted(lines - got)
+        ]
+        problems += [
+            f"{checker}: {name}:{line}: an error where none was expected" for line in sorted(got - lines)
+        ]
     return problems
 
 
@@ -166,10 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     programs_dir = work / "programs"
     shutil.rmtree(programs_dir, ignore_errors=True)
     programs_dir.mkdir()
-    programs = []
-    for source in sorted(HERE.glob("*.py")):
-        if source.name.startswith(("ok_", "bad_")):
-            programs.append(Path(shutil.copy(source, programs_dir)))
+    programs = [
+        Path(shutil.copy(source, programs_dir))
+        for source in sorted(HERE.glob("*.py"))
+        if source.name.startswith(("ok_", "bad_"))
+    ]
     expected = expected_errors(programs)
     problems = []
     for checker, run in (("mypy", run_mypy), ("pyright", run_pyright)):

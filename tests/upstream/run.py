@@ -142,7 +142,7 @@ def run_all(
 
     def one(run: suite.FileRun) -> results.FileResult:
         result = run_file(python, root, run, output, args.timeout, args.file_timeout)
-        counts = {status: 0 for status in results.OUTCOMES}
+        counts = dict.fromkeys(results.OUTCOMES, 0)
         for outcome in result.outcomes.values():
             counts[outcome.status] += 1
         summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)

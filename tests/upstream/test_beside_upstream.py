@@ -90,12 +90,14 @@ def test_upstream_over_ours_and_ours_over_upstream_are_refused(tmp_path: Path, w
     # (nothing of ours runs); our modules that upstream lacks refuse to import.
     venv.pip("install", UPSTREAM)
     done = venv.run("import eventlet; print(eventlet.__version__)")
-    assert done.returncode == 0 and done.stdout == "0.41.3\n", done.stdout + done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout == "0.41.3\n", done.stdout + done.stderr
     for module in OUR_ONLY:
         assert_refused(venv.run(f"import {module}"), wheels)
     # The upstream-suite runner would not test such an environment.
     probe = venv.run(PROBE_OURS)
-    assert probe.returncode == 1 and "upstream eventlet is installed" in probe.stderr, probe.stderr
+    assert probe.returncode == 1, probe.stderr
+    assert "upstream eventlet is installed" in probe.stderr, probe.stderr
 
     # Ours over upstream: our __init__ finds upstream's leftovers.
     venv.pip("install", "--force-reinstall", "--no-deps", *wheels)
@@ -105,9 +107,11 @@ def test_upstream_over_ours_and_ours_over_upstream_are_refused(tmp_path: Path, w
     venv.pip("uninstall", "-y", "eventlet")
     venv.pip("install", "--force-reinstall", "--no-deps", *wheels)
     done = venv.run("import eventlet, eventlet.httpd; print(eventlet.__version__)")
-    assert done.returncode == 0 and done.stdout == f"{metadata.version('eventlet-core')}\n", done.stderr
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{metadata.version('eventlet-core')}\n", done.stderr
     package = venv.package_dir()
-    assert not (package / "_version.py").exists() and not (package / "zipkin").exists()
+    assert not (package / "_version.py").exists()
+    assert not (package / "zipkin").exists()
 
 
 def test_the_stand_in_distribution_keeps_upstream_out(tmp_path: Path, wheels: list[str]) -> None:
@@ -123,7 +127,8 @@ def test_the_stand_in_distribution_keeps_upstream_out(tmp_path: Path, wheels: li
     assert venv.run(PROBE_OURS).returncode == 0  # the runner accepts the stand-in
     assert not (venv.package_dir() / "_version.py").exists()
     done = venv.run("import eventlet, eventlet.httpd; print(eventlet.__version__)")
-    assert done.returncode == 0 and done.stdout == f"{metadata.version('eventlet-core')}\n", done.stderr
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{metadata.version('eventlet-core')}\n", done.stderr
 
 
 def test_a_constraints_file_makes_pip_refuse_upstream(tmp_path: Path, wheels: list[str]) -> None:
@@ -132,6 +137,7 @@ def test_a_constraints_file_makes_pip_refuse_upstream(tmp_path: Path, wheels: li
     constraints = tmp_path / "constraints.txt"
     constraints.write_text("eventlet<0\n")
     done = venv.pip("install", "-c", str(constraints), "gunicorn[eventlet]==23.0.0", check=False)
-    assert done.returncode != 0 and "eventlet" in done.stderr, done.stdout + done.stderr
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert "eventlet" in done.stderr, done.stdout + done.stderr
     assert not (venv.package_dir() / "_version.py").exists()
     assert venv.run("import eventlet.httpd").returncode == 0

@@ -200,8 +200,10 @@ def test_child_environment_drops_eventlet_settings(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("eventlet_test_ipv6", "1")
     monkeypatch.setenv("PYTHONPATH", "/somewhere")
     env = run.child_env({"EVENTLET_HUB": "asyncio"})
-    assert env["EVENTLET_HUB"] == "asyncio" and env["CI"] == "true"
-    assert "eventlet_test_ipv6" not in env and "PYTHONPATH" not in env
+    assert env["EVENTLET_HUB"] == "asyncio"
+    assert env["CI"] == "true"
+    assert "eventlet_test_ipv6" not in env
+    assert "PYTHONPATH" not in env
 
 
 # -- files on disk ---------------------------------------------------------------------------------
@@ -211,7 +213,8 @@ def test_baseline_round_trip_and_errors(tmp_path: Path) -> None:
     path = tmp_path / "baseline.txt"
     results.write_baseline(path, ["made here", ""], BASELINE)
     text = path.read_text()
-    assert text.startswith("# made here\n#\n") and "passed api_test.py::test_ok\n" in text
+    assert text.startswith("# made here\n#\n")
+    assert "passed api_test.py::test_ok\n" in text
     assert results.read_baseline(path) == BASELINE
     path.write_text("maybe api_test.py::test_ok\n")
     with pytest.raises(ValueError, match=r"baseline\.txt:1"):
@@ -290,7 +293,8 @@ def test_compare_finds_unexpected_failures_and_passes() -> None:
     assert core.unexpected_failures == [("api_test.py::t37", "why"), ("api_test.py::t39", "did not run")]
     assert core.unexpected_passes == ["api_test.py::t0"]
     assert core.stale == ["api_test.py::up_fails", "api_test.py::gone"]
-    assert not core.ok and core.ratio == pytest.approx(37 / 40)
+    assert not core.ok
+    assert core.ratio == pytest.approx(37 / 40)
 
 
 def test_a_group_below_the_goal_fails_even_when_everything_is_listed() -> None:
@@ -299,7 +303,9 @@ def test_a_group_below_the_goal_fails_even_when_everything_is_listed() -> None:
     expected = {f"api_test.py::{t}": entry(f"api_test.py::{t}") for t in failing}
     ours = {f"t{i}": "passed" for i in range(2, 20)} | failing
     core = results.compare(baseline, [result_of("api_test.py", **ours)], expected)["core"]
-    assert not core.unexpected_failures and core.listed_ratio == 0.1 and core.ratio == 0.9
+    assert not core.unexpected_failures
+    assert core.listed_ratio == 0.1
+    assert core.ratio == 0.9
     assert not core.ok
     text = "\n".join(report.table({"core": core}))
     assert "below 95%, listed > 5%" in text
@@ -308,7 +314,8 @@ def test_a_group_below_the_goal_fails_even_when_everything_is_listed() -> None:
     baseline |= {f"api_test.py::more{i}": "passed" for i in range(20)}
     ours |= {f"more{i}": "passed" for i in range(20)}
     core = results.compare(baseline, [result_of("api_test.py", **ours)], one)["core"]
-    assert core.ok and core.ratio == pytest.approx(39 / 40)
+    assert core.ok
+    assert core.ratio == pytest.approx(39 / 40)
     assert "| core | 1 | 40 | 39 | 1 (2.5%) | 97.5% | 0 |" in "\n".join(report.table({"core": core}))
 
 
@@ -318,7 +325,7 @@ def test_report_summarises_repeated_failures() -> None:
     for index, outcome in enumerate(found.outcomes.values()):
         outcome.message = f"AssertionError: reader at 0x7f00000{index}abc fd={index}"
     found.outcomes["api_test.py::lone"].message = "no module"
-    baseline = {test: "passed" for test in found.outcomes}
+    baseline = dict.fromkeys(found.outcomes, "passed")
     reports = results.compare(baseline, [found], {})
     text = report.markdown("title", reports, [found], {})
     assert "- 7 tests (`t0`, `t1`, `t2`, ...): AssertionError: reader at 0x... fd=N" in text
@@ -353,7 +360,8 @@ def test_run_file_reads_pytests_junit(fake_suite: Path, tmp_path: Path) -> None:
     }
     assert api.outcomes["api_test.py::test_broken"].message.startswith("AssertionError: one is not two")
     assert api.outcomes["api_test.py::test_skipped"].message == "not here"
-    assert api.log is not None and "1 skipped" in api.log.read_text()
+    assert api.log is not None
+    assert "1 skipped" in api.log.read_text()
     hub = run_one(fake_suite, "hub_test.py", tmp_path)
     assert hub.outcomes["hub_test.py::test_teardown"].status == "failed"
     assert "failed on teardown" in hub.outcomes["hub_test.py::test_teardown"].message
@@ -370,7 +378,8 @@ def test_run_file_reports_a_crash_and_a_hang(fake_suite: Path, tmp_path: Path) -
     assert crashed.error.startswith("pytest exited with 3 without a report")
     (fake_suite / "tests" / "tpool_test.py").write_text("import time\ntime.sleep(60)\n")
     hung = run_one(fake_suite, "tpool_test.py", tmp_path, file_timeout=1)
-    assert hung.error == "the file's pytest ran over 1 s and was killed" and hung.seconds < 30
+    assert hung.error == "the file's pytest ran over 1 s and was killed"
+    assert hung.seconds < 30
     (fake_suite / "tests" / "env_test.py").write_text("raise SystemExit('gone at import')\n")
     internal = run_one(fake_suite, "env_test.py", tmp_path)
     assert internal.error == "pytest internal error: SystemExit: gone at import"

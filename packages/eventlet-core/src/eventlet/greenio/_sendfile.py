@@ -38,7 +38,7 @@ def sendfile_on_hub(self: GreenSocket, file: Any, offset: int = 0, count: int | 
         fileno = file.fileno()
         size = os.fstat(fileno).st_size
     except (AttributeError, io.UnsupportedOperation, OSError) as err:
-        raise _GiveupOnSendfile(err)
+        raise _GiveupOnSendfile(err) from err
     if not size:
         return 0
     if self._user_timeout == 0.0:
@@ -59,7 +59,7 @@ def sendfile_on_hub(self: GreenSocket, file: Any, offset: int = 0, count: int | 
                 continue
             except OSError as err:
                 if total == 0:
-                    raise _GiveupOnSendfile(err)
+                    raise _GiveupOnSendfile(err) from err
                 raise
             if sent == 0:
                 break

@@ -139,7 +139,9 @@ def listen_fds(environ: dict[str, str] | None = None) -> list[int]:
             return []  # meant for another process (the variables leaked through)
         number = int(count)
     except ValueError:
-        raise BindError(f"malformed socket activation variables LISTEN_PID={pid!r} LISTEN_FDS={count!r}")
+        raise BindError(
+            f"malformed socket activation variables LISTEN_PID={pid!r} LISTEN_FDS={count!r}"
+        ) from None
     return list(range(SD_LISTEN_FDS_START, SD_LISTEN_FDS_START + number))
 
 

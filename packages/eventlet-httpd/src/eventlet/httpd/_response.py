@@ -105,7 +105,8 @@ class ResponseSender:
         if self.expect_pending:
             return True  # the client may never send the body it was not invited to send
         req = self.request
-        assert req is not None and self.input is not None
+        assert req is not None
+        assert self.input is not None
         if req.content_length is None:
             return False  # chunked: try to drain it afterwards
         return req.content_length - self.input.position > self.server.max_drain

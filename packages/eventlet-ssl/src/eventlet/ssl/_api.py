@@ -6,24 +6,42 @@ The backend is chosen by the context: an ``ssl.SSLContext`` (any, not only ours)
 :class:`~eventlet.ssl._reload.ReloadableServerContext` gives whichever its current context is.
 Without a context, ``backend`` ("stdlib", the default, or "pyopenssl") picks one and a secure
 default context is made for it.  pyOpenSSL is imported only when it is used.
+
+This module sits above the backends and below :mod:`eventlet.ssl._reload`: a context that changes
+over time is any :class:`ContextSource`, which is all :func:`wrap_socket` needs to know of it.
 """
 
 from __future__ import annotations
 
 import socket as _stdsocket
 import ssl as _stdssl
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from eventlet.ssl._stdlib import GreenSSLContext, GreenSSLSocket, wrap_stdlib
+from eventlet.ssl._stdlib import GreenSSLContext, GreenSSLSocket, wrap_legacy, wrap_stdlib
 
 if TYPE_CHECKING:
     from eventlet.ssl._pyopenssl import PyOpenSSLSocket
 
-__all__ = ["BACKENDS", "create_default_context", "wrap_socket", "wrap_ssl"]
+__all__ = ["BACKENDS", "ContextSource", "create_default_context", "wrap_socket", "wrap_ssl"]
 
 BACKENDS = ("stdlib", "pyopenssl")
 Purpose = _stdssl.Purpose
+
+
+class ContextSource(ABC):
+    """A server's supplier of TLS contexts, asked again for every connection it accepts.
+
+    :func:`wrap_socket` takes the current :attr:`context` from it, and a listening socket wrapped
+    with it asks it again on each ``accept()``.
+    :class:`~eventlet.ssl.ReloadableServerContext` is one.
+    """
+
+    @property
+    @abstractmethod
+    def context(self) -> Any:
+        """The context to use now (an ``ssl.SSLContext`` or an ``OpenSSL.SSL.Context``)."""
 
 
 def backend_of(context: Any) -> str:
@@ -123,10 +141,8 @@ def wrap_socket(
     dropped after it).  The handshake runs now if the socket is connected and
     ``do_handshake_on_connect``, otherwise on ``connect()``, or on first use.
     """
-    from eventlet.ssl._reload import ReloadableServerContext
-
     source = None
-    if isinstance(context, ReloadableServerContext):
+    if isinstance(context, ContextSource):
         source = context
         context = source.context
     elif context is None:
@@ -155,23 +171,6 @@ def wrap_socket(
     if source is not None:
         wrapped.context_source = source
     return wrapped
-
-
-_PINNED_VERSIONS = {
-    getattr(_stdssl, name, None): version
-    for name, version in (
-        ("PROTOCOL_TLSv1", _stdssl.TLSVersion.TLSv1),
-        ("PROTOCOL_TLSv1_1", _stdssl.TLSVersion.TLSv1_1),
-        ("PROTOCOL_TLSv1_2", _stdssl.TLSVersion.TLSv1_2),
-    )
-}
-_PINNED_VERSIONS.pop(None, None)
-_DEFAULT_PROTOCOLS = (
-    None,
-    _stdssl.PROTOCOL_TLS_CLIENT,
-    _stdssl.PROTOCOL_TLS_SERVER,
-    _stdssl.PROTOCOL_TLS,  # deprecated alias, same value
-)
 
 
 def wrap_ssl(
@@ -211,37 +210,16 @@ def wrap_ssl(
             do_handshake_on_connect=do_handshake_on_connect,
             suppress_ragged_eofs=suppress_ragged_eofs,
         )
-    if keyfile and not certfile:
-        raise ValueError("certfile must be specified")
-    if ssl_version in _DEFAULT_PROTOCOLS:
-        pinned = None
-    elif ssl_version in _PINNED_VERSIONS:
-        pinned = _PINNED_VERSIONS[ssl_version]
-    else:
-        raise ValueError(f"ssl_version {ssl_version!r} is not supported")
-    if server_side:
-        ctx = GreenSSLContext(_stdssl.PROTOCOL_TLS_SERVER)
-    else:
-        ctx = GreenSSLContext(_stdssl.PROTOCOL_TLS_CLIENT)
-        ctx.check_hostname = bool(server_hostname) and cert_reqs != _stdssl.CERT_NONE
-    ctx.verify_mode = _stdssl.VerifyMode(cert_reqs)
-    if pinned is not None:
-        ctx.minimum_version = ctx.maximum_version = pinned
-    else:
-        ctx.minimum_version = _stdssl.TLSVersion.TLSv1_2
-    if ca_certs:
-        ctx.load_verify_locations(ca_certs)
-    elif ctx.verify_mode != _stdssl.CERT_NONE:
-        ctx.load_default_certs(Purpose.CLIENT_AUTH if server_side else Purpose.SERVER_AUTH)
-    if certfile:
-        ctx.load_cert_chain(certfile, keyfile)
-    if ciphers:
-        ctx.set_ciphers(ciphers)
-    return wrap_stdlib(
+    return wrap_legacy(
         sock,
-        ctx,
-        server_side=server_side,
-        do_handshake_on_connect=do_handshake_on_connect,
-        suppress_ragged_eofs=suppress_ragged_eofs,
-        server_hostname=server_hostname if not server_side else None,
+        keyfile,
+        certfile,
+        server_side,
+        cert_reqs,
+        ssl_version,
+        ca_certs,
+        do_handshake_on_connect,
+        suppress_ragged_eofs,
+        ciphers,
+        server_hostname=server_hostname,
     )

@@ -43,6 +43,7 @@ from OpenSSL._util import lib as _lib
 from eventlet.green.OpenSSL.SSL import Connection
 from eventlet.ssl._pyopenssl_compat import cert_to_dict, set_expected_host, translate_error
 from eventlet.ssl._raw import GreenRawSocket
+from eventlet.ssl._tlssocket import TLSSocketMethods
 
 __all__ = ["PyOpenSSLSocket", "translate_error", "wrap_pyopenssl"]
 
@@ -50,28 +51,24 @@ __all__ = ["PyOpenSSLSocket", "translate_error", "wrap_pyopenssl"]
 CHECK_HOSTNAME_ATTR = "_eventlet_check_hostname"
 
 
-class PyOpenSSLSocket(GreenRawSocket):
+class PyOpenSSLSocket(TLSSocketMethods, GreenRawSocket):
     """A green TLS socket on pyOpenSSL with the ``ssl.SSLSocket`` API (see the module docstring).
 
     Created by :func:`eventlet.ssl.wrap_socket` when given an ``OpenSSL.SSL.Context``.
     """
 
-    _conn: Connection | None
+    _sslobj: Connection | None
     _context: SSL.Context
     server_side: bool
     server_hostname: str | None
     suppress_ragged_eofs: bool
     do_handshake_on_connect: bool
-    handshake_timeout: float | None
     _handshaken: bool
-    _deferred: bool = False
-    #: Where ``accept()`` takes the context of new connections from (a ReloadableServerContext).
-    context_source: Any = None
     _session: Any
 
     # ------------------------------------------------------------------ the TLS connection
     def _tls(self) -> Connection:
-        conn = self._conn
+        conn = self._sslobj
         if conn is None:
             raise ValueError("Read or write on closed or unwrapped TLS socket.")
         return conn
@@ -93,7 +90,7 @@ class PyOpenSSLSocket(GreenRawSocket):
                     set_expected_host(conn, hostname)
             if self._session is not None:
                 conn.set_session(self._session)
-        self._conn = conn
+        self._sslobj = conn
 
     @property
     def _check_hostname(self) -> bool:
@@ -111,12 +108,7 @@ class PyOpenSSLSocket(GreenRawSocket):
     def do_handshake(self, block: bool = False) -> None:
         """Run the TLS handshake (``block=True`` waits even on a non-blocking socket)."""
         conn = self._tls()
-        timeout = self._green_timeout
-        if self.handshake_timeout is not None:
-            timeout = self.handshake_timeout
-        if timeout == 0.0 and block:
-            timeout = None
-        saved, self._green_timeout = self._green_timeout, timeout
+        saved, self._green_timeout = self._green_timeout, self._handshake_timeout(block)
         try:
             conn.do_handshake()
         except TimeoutError:
@@ -126,10 +118,13 @@ class PyOpenSSLSocket(GreenRawSocket):
         finally:
             self._green_timeout = saved
         self._handshaken = True
-        self._deferred = False
+        self._deferred_handshake = False
 
     def _ensure_handshake(self) -> Connection:
-        conn = self._tls()
+        """The TLS connection, its handshake done (on every read and write: ``_tls`` inlined)."""
+        conn = self._sslobj
+        if conn is None:
+            raise ValueError("Read or write on closed or unwrapped TLS socket.")
         if not self._handshaken:
             self.do_handshake()
         return conn
@@ -151,7 +146,7 @@ class PyOpenSSLSocket(GreenRawSocket):
     def _before_connect(self) -> None:
         if self.server_side:
             raise ValueError("can't connect in server-side mode")
-        if self._conn is not None:
+        if self._sslobj is not None:
             raise ValueError("attempt to connect already-connected SSLSocket!")
 
     def _after_connect(self) -> None:
@@ -159,23 +154,8 @@ class PyOpenSSLSocket(GreenRawSocket):
         if self.do_handshake_on_connect:
             self.do_handshake()
 
-    def accept(self) -> tuple[PyOpenSSLSocket, Any]:
-        """Accept a connection, wrapped server-side; its handshake runs on first use."""
-        fd, address = self._accept()
-        plain = _stdsocket.socket(self.family, self.type, self.proto, fileno=fd)
-        if _stdsocket.getdefaulttimeout() is None and self._green_timeout:
-            plain.setblocking(True)
-        source = self.context_source
-        conn = wrap_pyopenssl(
-            plain,
-            self._context if source is None else source.context,
-            server_side=True,
-            do_handshake_on_connect=False,
-            suppress_ragged_eofs=self.suppress_ragged_eofs,
-            handshake_timeout=self.handshake_timeout,
-        )
-        conn._deferred = self.do_handshake_on_connect
-        return conn, address
+    def _wrap_accepted(self, sock: _stdsocket.socket, context: Any, **options: Any) -> PyOpenSSLSocket:
+        return wrap_pyopenssl(sock, context, **options)
 
     # ------------------------------------------------------------------ data
     @overload
@@ -196,26 +176,6 @@ class PyOpenSSLSocket(GreenRawSocket):
         except SSL.Error as exc:
             raise translate_error(exc, conn) from exc
 
-    def recv(self, buflen: int = 1024, flags: int = 0) -> bytes:
-        """Receive up to ``buflen`` decrypted bytes (plain recv once unwrapped)."""
-        if self._conn is None:
-            return GreenRawSocket.recv(self, buflen, flags)
-        if flags:
-            raise ValueError("non-zero flags not allowed in calls to recv() on a TLS socket")
-        return self.read(buflen)
-
-    def recv_into(self, buffer: Any, nbytes: int | None = None, flags: int = 0) -> int:
-        """Receive into ``buffer``; return the byte count."""
-        if self._conn is None:
-            return GreenRawSocket.recv_into(self, buffer, nbytes or 0, flags)
-        if flags:
-            raise ValueError("non-zero flags not allowed in calls to recv_into() on a TLS socket")
-        if not nbytes:
-            with memoryview(buffer) as view:
-                nbytes = view.nbytes or 1024
-        count: int = self.read(nbytes, buffer)
-        return count
-
     def write(self, data: Any) -> int:
         """Encrypt and send all of ``data``; return its length."""
         conn = self._ensure_handshake()
@@ -224,26 +184,7 @@ class PyOpenSSLSocket(GreenRawSocket):
         except SSL.Error as exc:
             raise translate_error(exc, conn) from exc
 
-    def send(self, data: Any, flags: int = 0) -> int:
-        """Send ``data`` over TLS (plain send once unwrapped)."""
-        if self._conn is None:
-            return GreenRawSocket.send(self, data, flags)
-        if flags:
-            raise ValueError("non-zero flags not allowed in calls to send() on a TLS socket")
-        return self.write(data)
-
-    def sendall(self, data: Any, flags: int = 0) -> None:
-        """Send all of ``data``; the timeout bounds the whole call."""
-        if self._conn is None:
-            GreenRawSocket.sendall(self, data, flags)
-            return
-        if flags:
-            raise ValueError("non-zero flags not allowed in calls to sendall() on a TLS socket")
-        self.write(data)
-
-    def pending(self) -> int:
-        """Decrypted bytes buffered inside OpenSSL, readable without touching the socket."""
-        return 0 if self._conn is None else self._conn.pending()
+    _write_all = write  # write sends all of it already
 
     # ------------------------------------------------------------------ closing
     def unwrap(self) -> PyOpenSSLSocket:
@@ -258,16 +199,11 @@ class PyOpenSSLSocket(GreenRawSocket):
                     break
         except SSL.Error as exc:
             raise translate_error(exc, conn) from exc
-        self._conn = None
+        self._sslobj = None
         return self
 
-    def shutdown(self, how: int) -> None:
-        """Shut down the socket (TLS is abandoned: no close alert)."""
-        self._conn = None
-        GreenRawSocket.shutdown(self, how)
-
     def _real_close(self, *args: Any) -> None:
-        conn, self._conn = self._conn, None
+        conn, self._sslobj = self._sslobj, None
         if conn is not None:
             # Closing without a close alert must not spoil the session for resumption (OpenSSL
             # drops the session of a connection it sees as not shut down; TLS >= 1.1 allows it,
@@ -292,39 +228,39 @@ class PyOpenSSLSocket(GreenRawSocket):
 
     def selected_alpn_protocol(self) -> str | None:
         """The protocol ALPN selected, or None."""
-        if self._conn is None:
+        if self._sslobj is None:
             return None
         protocol = self._ensure_handshake().get_alpn_proto_negotiated()
         return protocol.decode() if protocol else None
 
     def version(self) -> str | None:
         """The TLS version negotiated (``"TLSv1.3"``...), or None."""
-        if self._deferred and self._conn is not None:
+        if self._deferred_handshake and self._sslobj is not None:
             self._ensure_handshake()
-        if self._conn is None or not self._handshaken:
+        if self._sslobj is None or not self._handshaken:
             return None
-        return self._conn.get_protocol_version_name()
+        return self._sslobj.get_protocol_version_name()
 
     def cipher(self) -> tuple[str, str, int] | None:
         """``(name, protocol, secret bits)`` of the cipher in use, or None."""
-        if self._deferred and self._conn is not None:
+        if self._deferred_handshake and self._sslobj is not None:
             self._ensure_handshake()
-        if self._conn is None or not self._handshaken:
+        if self._sslobj is None or not self._handshaken:
             return None
-        conn = self._conn
+        conn = self._sslobj
         return (conn.get_cipher_name(), conn.get_cipher_version(), conn.get_cipher_bits())  # type: ignore[return-value]
 
     @property
     def session(self) -> SSL.Session | None:
         """The TLS session, to pass as ``session=`` to a later connection for resumption."""
-        return None if self._conn is None else self._conn.get_session()
+        return None if self._sslobj is None else self._sslobj.get_session()
 
     @property
     def session_reused(self) -> bool | None:
         """Whether the handshake resumed an earlier session (None before there is one)."""
-        if self._conn is None:
+        if self._sslobj is None:
             return None
-        return bool(_lib.SSL_session_reused(self._conn._ssl))
+        return bool(_lib.SSL_session_reused(self._sslobj._ssl))
 
 
 def wrap_pyopenssl(
@@ -349,7 +285,7 @@ def wrap_pyopenssl(
     try:
         self._green_timeout = timeout
         self._context = context
-        self._conn = None
+        self._sslobj = None
         self._handshaken = False
         self._session = session
         self.server_side = server_side

@@ -24,12 +24,14 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from eventlet.ssl._api import ContextSource, create_default_context, wrap_socket
+
 __all__ = ["ReloadableServerContext"]
 
 logger = logging.getLogger("eventlet.ssl")
 
 
-class ReloadableServerContext:
+class ReloadableServerContext(ContextSource):
     """A server-side TLS context whose certificate/key pair can be reloaded without a restart.
 
     ``ReloadableServerContext(certfile, keyfile)`` loads the pair now.  Use it wherever a context
@@ -76,8 +78,6 @@ class ReloadableServerContext:
         return tuple(os.stat(path).st_mtime_ns for path in paths)
 
     def _build(self) -> Any:
-        from eventlet.ssl._api import create_default_context
-
         context = create_default_context(
             ssl.Purpose.CLIENT_AUTH,
             cafile=self.cafile,
@@ -121,6 +121,4 @@ class ReloadableServerContext:
 
     def wrap_socket(self, sock: Any, server_side: bool = True, **kwargs: Any) -> Any:
         """Wrap ``sock`` server-side with the current context (see :func:`eventlet.ssl.wrap_socket`)."""
-        from eventlet.ssl._api import wrap_socket
-
         return wrap_socket(sock, self, server_side=server_side, **kwargs)

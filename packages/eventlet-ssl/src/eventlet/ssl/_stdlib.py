@@ -5,15 +5,16 @@ How it works
 :class:`GreenSSLSocket` is an ``ssl.SSLSocket`` whose method resolution order puts
 :class:`~eventlet.ssl._raw.GreenRawSocket` between it and ``socket.socket``::
 
-    GreenSSLSocket -> ssl.SSLSocket -> GreenRawSocket -> socket.socket
+    GreenSSLSocket -> TLSSocketMethods -> ssl.SSLSocket -> GreenRawSocket -> socket.socket
 
 So the standard ``SSLSocket`` code keeps doing the bookkeeping (creating the ``_ssl`` object,
 ``connect`` then handshake, ``getpeercert``, ``cipher``, sessions...), and every plain-socket call
 it makes through ``super()`` is the cooperative one.  The kernel socket is non-blocking and its
 C-level timeout is ``0.0``, so the ``_ssl`` object never waits itself: it raises
-``SSLWantReadError`` / ``SSLWantWriteError``, and :meth:`GreenSSLSocket._call` waits on the hub for
-the matching direction, then calls again.  The user's timeout bounds the whole operation and ends
-it with ``TimeoutError``, the type the standard library raises.
+``SSLWantReadError`` / ``SSLWantWriteError``, and the wait loop of :mod:`eventlet.ssl._retry` (the
+one both backends use) waits on the hub for the matching direction, then calls again.  The user's
+timeout bounds the whole operation and ends it with ``TimeoutError``, the type the standard library
+raises.
 
 No hang on buffered data: the TLS object is asked *first*; the hub is consulted only after it says
 it needs more bytes from the wire.  Decrypted bytes already inside OpenSSL (``pending()``) are
@@ -26,6 +27,12 @@ complete record can be sitting unseen inside it (TLS echo: about 20% less server
 Servers: ``accept()`` on a listening green TLS socket does *not* run the handshake in the
 accepting green thread (a client that stalls would then stall every accept).  The handshake is
 deferred to the first operation on the accepted socket, in whichever green thread uses it.
+The socket methods around the engine (``recv``, ``send``, ``sendall``, ``accept``...) are those of
+:class:`~eventlet.ssl._tlssocket.TLSSocketMethods`, shared with the pyOpenSSL backend.
+
+Upstream eventlet's forms live here too, as they only ever make standard-library sockets: the
+constructor call ``GreenSSLSocket(sock, keyfile=..., ...)`` and the old ``ssl.wrap_socket``
+arguments (:func:`wrap_legacy`, behind :func:`eventlet.ssl.wrap_ssl`).
 """
 
 from __future__ import annotations
@@ -34,23 +41,22 @@ import _ssl
 import socket as _stdsocket
 import ssl as _stdssl
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from eventlet.hubs.hub import EV_READ, EV_WRITE
+from eventlet.hubs.hub import EV_READ
 from eventlet.ssl._raw import GreenRawSocket, deadline_after
+from eventlet.ssl._retry import SOCKET_TIMEOUT, retry_loop, write_all
+from eventlet.ssl._tlssocket import TLSSocketMethods
 
-__all__ = ["GreenSSLContext", "GreenSSLSocket", "wrap_stdlib"]
+__all__ = ["GreenSSLContext", "GreenSSLSocket", "wrap_legacy", "wrap_stdlib"]
 
-R = TypeVar("R")
-
-_WantRead = _stdssl.SSLWantReadError
-_WantWrite = _stdssl.SSLWantWriteError
 _SSLError = _stdssl.SSLError
 _ERROR_EOF = _stdssl.SSL_ERROR_EOF
-_FIRST = -1.0  # sentinel deadline: "not computed yet" (a real deadline is a monotonic time >= 0)
+#: The wait loop (see eventlet.ssl._retry) for the standard library's would-block errors.
+_call = retry_loop(_stdssl.SSLWantReadError, _stdssl.SSLWantWriteError)
 
 
-class GreenSSLSocket(_stdssl.SSLSocket, GreenRawSocket):
+class GreenSSLSocket(TLSSocketMethods, _stdssl.SSLSocket, GreenRawSocket):
     """An ``ssl.SSLSocket`` whose handshake, reads and writes cooperate with the hub.
 
     Obtained from :func:`eventlet.ssl.wrap_socket` or a :class:`GreenSSLContext`'s
@@ -64,44 +70,16 @@ class GreenSSLSocket(_stdssl.SSLSocket, GreenRawSocket):
     suppress_ragged_eofs: bool
     do_handshake_on_connect: bool
 
-    _deferred_handshake = False
     #: the last operation was a write: the answer is probably not there yet (see :meth:`read`)
     _wrote_last = False
-    handshake_timeout: float | None = None
-    #: Where ``accept()`` takes the context of new connections from (a ReloadableServerContext).
-    context_source: Any = None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> GreenSSLSocket:
         if args and isinstance(args[0], _stdsocket.socket):
-            from eventlet.ssl._api import wrap_ssl
-
-            return wrap_ssl(*args, **kwargs)  # type: ignore[return-value]
+            return wrap_legacy(*args, **kwargs)
         return super().__new__(cls, *args, **kwargs)  # type: ignore[return-value]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Instances come from ``__new__`` (see the class docstring); nothing to do here."""
-
-    # ------------------------------------------------------------------ the wait loop
-    def _call(self, deadline: float | None, func: Callable[..., R], *args: Any) -> R:
-        """Call a TLS operation until it stops asking for I/O; wait on the hub in between.
-
-        ``deadline`` is a monotonic time, None (no limit) or ``_FIRST``: use the socket's timeout
-        (and in non-blocking mode let ``SSLWantReadError``/``SSLWantWriteError`` through).
-        """
-        while True:
-            try:
-                return func(*args)
-            except _WantRead:
-                if deadline == _FIRST and self._green_timeout == 0.0:
-                    raise
-                mask = EV_READ
-            except _WantWrite:
-                if deadline == _FIRST and self._green_timeout == 0.0:
-                    raise
-                mask = EV_WRITE
-            if deadline == _FIRST:
-                deadline = deadline_after(self._green_timeout)
-            self._wait(mask, deadline)
 
     def _finish_deferred(self) -> None:
         self._deferred_handshake = False
@@ -112,16 +90,12 @@ class GreenSSLSocket(_stdssl.SSLSocket, GreenRawSocket):
         """Run the TLS handshake (``block=True`` waits even on a non-blocking socket)."""
         self._check_connected()  # type: ignore[attr-defined]
         self._deferred_handshake = False
-        timeout = self._green_timeout
-        if self.handshake_timeout is not None:
-            timeout = self.handshake_timeout
-        if timeout == 0.0 and block:
-            timeout = None
+        timeout = self._handshake_timeout(block)
         if timeout == 0.0:
             self._sslobj.do_handshake()
             return
         try:
-            self._call(deadline_after(timeout), self._sslobj.do_handshake)
+            _call(self, deadline_after(timeout), self._sslobj.do_handshake)
         except TimeoutError:
             raise TimeoutError("The handshake operation timed out") from None
 
@@ -144,8 +118,8 @@ class GreenSSLSocket(_stdssl.SSLSocket, GreenRawSocket):
                 self._wait(EV_READ, None)
         try:
             if buffer is not None:
-                return self._call(_FIRST, sslobj.read, len, buffer)
-            return self._call(_FIRST, sslobj.read, len)
+                return _call(self, SOCKET_TIMEOUT, sslobj.read, len, buffer)
+            return _call(self, SOCKET_TIMEOUT, sslobj.read, len)
         except _SSLError as exc:
             if exc.args[0] == _ERROR_EOF and self.suppress_ragged_eofs:
                 return b"" if buffer is None else 0
@@ -158,35 +132,15 @@ class GreenSSLSocket(_stdssl.SSLSocket, GreenRawSocket):
             raise ValueError("Write on closed or unwrapped SSL socket.")
         if self._deferred_handshake:
             self._finish_deferred()
-        written: int = self._call(_FIRST, sslobj.write, data)
+        written: int = _call(self, SOCKET_TIMEOUT, sslobj.write, data)
         self._wrote_last = True
         return written
 
-    def send(self, data: Any, flags: int = 0) -> int:
-        """Send ``data`` over TLS (plain send once unwrapped)."""
-        if self._sslobj is None:
-            return GreenRawSocket.send(self, data, flags)
-        if flags:
-            raise ValueError(f"non-zero flags not allowed in calls to send() on {type(self)}")
-        return self.write(data)
-
-    def sendall(self, data: Any, flags: int = 0) -> None:
-        """Send all of ``data``; the timeout bounds the whole call."""
-        sslobj = self._sslobj
-        if sslobj is None:
-            GreenRawSocket.sendall(self, data, flags)
-            return
-        if flags:
-            raise ValueError(f"non-zero flags not allowed in calls to sendall() on {type(self)}")
+    def _write_all(self, data: Any) -> None:
+        """Send all of ``data`` (for ``sendall``)."""
         if self._deferred_handshake:
             self._finish_deferred()
-        timeout = self._green_timeout
-        deadline = _FIRST if timeout == 0.0 else deadline_after(timeout)
-        with memoryview(data) as view, view.cast("B") as octets:
-            total = len(octets)
-            sent = 0
-            while sent < total:
-                sent += self._call(deadline, sslobj.write, octets[sent : sent + 1048576])
+        write_all(_call, self, data, self._sslobj.write)
         self._wrote_last = True
 
     def unwrap(self) -> GreenSSLSocket:
@@ -194,7 +148,7 @@ class GreenSSLSocket(_stdssl.SSLSocket, GreenRawSocket):
         sslobj = self._sslobj
         if sslobj is None:
             raise ValueError(f"No SSL wrapper around {self}")
-        self._call(_FIRST, sslobj.shutdown)
+        _call(self, SOCKET_TIMEOUT, sslobj.shutdown)
         self._sslobj = None
         return self
 
@@ -224,23 +178,8 @@ class GreenSSLSocket(_stdssl.SSLSocket, GreenRawSocket):
         return super().cipher()
 
     # ------------------------------------------------------------------ server side
-    def accept(self) -> tuple[GreenSSLSocket, Any]:
-        """Accept a connection and wrap it server-side; its handshake runs on first use."""
-        fd, address = self._accept()
-        plain = _stdsocket.socket(self.family, self.type, self.proto, fileno=fd)
-        if _stdsocket.getdefaulttimeout() is None and self._green_timeout:
-            plain.setblocking(True)
-        source = self.context_source
-        conn = wrap_stdlib(
-            plain,
-            self._context if source is None else source.context,
-            server_side=True,
-            do_handshake_on_connect=False,
-            suppress_ragged_eofs=self.suppress_ragged_eofs,
-        )
-        conn._deferred_handshake = self.do_handshake_on_connect
-        conn.handshake_timeout = self.handshake_timeout
-        return conn, address
+    def _wrap_accepted(self, sock: _stdsocket.socket, context: Any, **options: Any) -> GreenSSLSocket:
+        return wrap_stdlib(sock, context, **options)
 
 
 def wrap_stdlib(
@@ -309,3 +248,78 @@ class GreenSSLContext(_stdssl.SSLContext):
         verify_mode = _c_property("verify_mode", _stdssl.VerifyMode)
         minimum_version = _c_property("minimum_version", _stdssl.TLSVersion)
         maximum_version = _c_property("maximum_version", _stdssl.TLSVersion)
+
+
+_PINNED_VERSIONS = {
+    getattr(_stdssl, name, None): version
+    for name, version in (
+        ("PROTOCOL_TLSv1", _stdssl.TLSVersion.TLSv1),
+        ("PROTOCOL_TLSv1_1", _stdssl.TLSVersion.TLSv1_1),
+        ("PROTOCOL_TLSv1_2", _stdssl.TLSVersion.TLSv1_2),
+    )
+}
+_PINNED_VERSIONS.pop(None, None)
+_DEFAULT_PROTOCOLS = (
+    None,
+    _stdssl.PROTOCOL_TLS_CLIENT,
+    _stdssl.PROTOCOL_TLS_SERVER,
+    _stdssl.PROTOCOL_TLS,  # deprecated alias, same value
+)
+
+
+def wrap_legacy(
+    sock: _stdsocket.socket,
+    keyfile: str | None = None,
+    certfile: str | None = None,
+    server_side: bool = False,
+    cert_reqs: _stdssl.VerifyMode | int = _stdssl.CERT_NONE,
+    ssl_version: int | None = None,
+    ca_certs: str | None = None,
+    do_handshake_on_connect: bool = True,
+    suppress_ragged_eofs: bool = True,
+    ciphers: str | None = None,
+    *,
+    server_hostname: str | None = None,
+    context: _stdssl.SSLContext | None = None,
+) -> GreenSSLSocket:
+    """The old ``ssl.wrap_socket`` arguments on this backend (see :func:`eventlet.ssl.wrap_ssl`).
+
+    Also what ``GreenSSLSocket(sock, ...)`` means.  ``context``, an ``ssl.SSLContext`` here,
+    replaces the context arguments.
+    """
+    options: dict[str, Any] = {
+        "server_side": server_side,
+        "do_handshake_on_connect": do_handshake_on_connect,
+        "suppress_ragged_eofs": suppress_ragged_eofs,
+    }
+    if context is not None:
+        if not isinstance(context, _stdssl.SSLContext):
+            raise TypeError(f"an ssl.SSLContext is needed here, not {type(context).__name__}")
+        return wrap_stdlib(sock, context, server_hostname=server_hostname, **options)
+    if keyfile and not certfile:
+        raise ValueError("certfile must be specified")
+    if ssl_version in _DEFAULT_PROTOCOLS:
+        pinned = None
+    elif ssl_version in _PINNED_VERSIONS:
+        pinned = _PINNED_VERSIONS[ssl_version]
+    else:
+        raise ValueError(f"ssl_version {ssl_version!r} is not supported")
+    if server_side:
+        ctx = GreenSSLContext(_stdssl.PROTOCOL_TLS_SERVER)
+    else:
+        ctx = GreenSSLContext(_stdssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = bool(server_hostname) and cert_reqs != _stdssl.CERT_NONE
+    ctx.verify_mode = _stdssl.VerifyMode(cert_reqs)
+    if pinned is not None:
+        ctx.minimum_version = ctx.maximum_version = pinned
+    else:
+        ctx.minimum_version = _stdssl.TLSVersion.TLSv1_2
+    if ca_certs:
+        ctx.load_verify_locations(ca_certs)
+    elif ctx.verify_mode != _stdssl.CERT_NONE:
+        ctx.load_default_certs(_stdssl.Purpose.CLIENT_AUTH if server_side else _stdssl.Purpose.SERVER_AUTH)
+    if certfile:
+        ctx.load_cert_chain(certfile, keyfile)
+    if ciphers:
+        ctx.set_ciphers(ciphers)
+    return wrap_stdlib(sock, ctx, server_hostname=None if server_side else server_hostname, **options)

@@ -220,7 +220,8 @@ class HeadParser:
                 raise diagnose_head(text)
             parts = _split_line(line, True)
             parsed = _parse_fields(fields, True)
-            assert parts is not None and parsed is not None
+            assert parts is not None
+            assert parsed is not None
         if rl_end > self.max_line:
             raise HTTPProtocolError(414, "request line too long")
         if end - rl_end > self.max_header_bytes:

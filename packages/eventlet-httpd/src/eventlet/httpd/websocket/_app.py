@@ -25,9 +25,9 @@ import socket as _stdsocket
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from eventlet.httpd._wsgi import ALREADY_HANDLED, Input
 from eventlet.semaphore import Semaphore
 
-from .._wsgi import ALREADY_HANDLED, Input
 from ._protocol import (
     DEFAULT_MAX_FRAGMENTS,
     Close,

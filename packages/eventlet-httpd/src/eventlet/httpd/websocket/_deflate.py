@@ -276,7 +276,7 @@ class PerMessageDeflate:
                 data = payload + _MARKER if final else payload
                 out = dec.decompress(data, 0 if limit is None else limit + 1)
             except zlib.error as exc:
-                raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, f"bad deflate data: {exc}")
+                raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, f"bad deflate data: {exc}") from exc
             if limit is not None and len(out) > limit:
                 raise WebSocketProtocolError(CloseCode.MESSAGE_TOO_BIG, "message too big")
             if dec.eof and dec.unused_data != (_MARKER if final else b""):

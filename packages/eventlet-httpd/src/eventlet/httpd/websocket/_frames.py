@@ -162,6 +162,6 @@ def parse_close_payload(payload: bytes) -> tuple[int, str]:
         raise WebSocketProtocolError(CloseCode.PROTOCOL_ERROR, f"invalid close code {code}")
     try:
         reason = payload[2:].decode("utf-8")
-    except UnicodeDecodeError:
-        raise WebSocketProtocolError(CloseCode.INVALID_DATA, "close reason is not UTF-8")
+    except UnicodeDecodeError as exc:
+        raise WebSocketProtocolError(CloseCode.INVALID_DATA, "close reason is not UTF-8") from exc
     return code, reason

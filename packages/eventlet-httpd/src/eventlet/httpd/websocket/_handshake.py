@@ -184,5 +184,5 @@ class ClientHandshake:
                     raise ValueError(f"unexpected extension {name}")
                 params = accept_response(raw, self.deflate)
         except ValueError as exc:
-            raise HandshakeError(status, f"bad Sec-WebSocket-Extensions: {exc}")
+            raise HandshakeError(status, f"bad Sec-WebSocket-Extensions: {exc}") from exc
         return subprotocol, params

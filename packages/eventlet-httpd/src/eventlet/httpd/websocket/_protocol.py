@@ -251,8 +251,8 @@ class WebSocketConnection:
                 if opcode == Opcode.TEXT:
                     try:
                         text = payload.decode("utf-8")
-                    except UnicodeDecodeError:
-                        raise WebSocketProtocolError(CloseCode.INVALID_DATA, "invalid UTF-8 in text")
+                    except UnicodeDecodeError as exc:
+                        raise WebSocketProtocolError(CloseCode.INVALID_DATA, "invalid UTF-8 in text") from exc
                     if not self.close_sent:
                         events.append(Message(text))
                 elif not self.close_sent:
@@ -356,8 +356,8 @@ class WebSocketConnection:
         if self._decoder is not None:
             try:
                 self._msg_parts.append(self._decoder.decode(payload, bool(fin)))
-            except UnicodeDecodeError:
-                raise WebSocketProtocolError(CloseCode.INVALID_DATA, "invalid UTF-8 in text")
+            except UnicodeDecodeError as exc:
+                raise WebSocketProtocolError(CloseCode.INVALID_DATA, "invalid UTF-8 in text") from exc
         else:
             self._msg_parts.append(payload)
         if fin:

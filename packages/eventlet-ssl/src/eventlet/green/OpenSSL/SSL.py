@@ -8,7 +8,8 @@ the socket it is given (a plain or green ``socket.socket``: it is detached, and 
 and puts a :class:`~eventlet.ssl._raw.GreenRawSocket` under itself.  Each TLS operation is then
 tried first and, when OpenSSL answers ``WantReadError`` / ``WantWriteError``, the green thread
 waits on the hub for that direction and tries again (with the same arguments, as OpenSSL
-requires).  The socket's timeout bounds each operation and ends it with ``TimeoutError``; with a
+requires): the wait loop of :mod:`eventlet.ssl._retry`, the one the standard-library backend
+uses too.  The socket's timeout bounds each operation and ends it with ``TimeoutError``; with a
 timeout of ``0.0`` the ``Want*`` exceptions reach the caller, as in plain pyOpenSSL.
 
 Everything else (errors, certificates, ``pending()``, memory BIOs) is pyOpenSSL's own behaviour.
@@ -21,8 +22,8 @@ import socket as _stdsocket
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from eventlet.hubs.hub import EV_READ, EV_WRITE
-from eventlet.ssl._raw import GreenRawSocket, deadline_after
+from eventlet.ssl._raw import GreenRawSocket
+from eventlet.ssl._retry import SOCKET_TIMEOUT, retry_loop, write_all
 from OpenSSL import SSL as _SSL
 
 globals().update({name: getattr(_SSL, name) for name in _SSL.__all__})
@@ -31,27 +32,9 @@ __all__ = list(_SSL.__all__)
 R = TypeVar("R")
 
 _BaseConnection = _SSL.Connection
-_WantRead = _SSL.WantReadError
-_WantWrite = _SSL.WantWriteError
-_FIRST = -1.0  # sentinel deadline: "compute it from the socket's timeout on the first wait"
-
-
-def green_call(sock: GreenRawSocket, deadline: float | None, func: Callable[..., R], *args: Any) -> R:
-    """Call a pyOpenSSL operation until it stops wanting I/O, waiting on the hub meanwhile."""
-    while True:
-        try:
-            return func(*args)
-        except _WantRead:
-            if deadline == _FIRST and sock._green_timeout == 0.0:
-                raise
-            mask = EV_READ
-        except _WantWrite:
-            if deadline == _FIRST and sock._green_timeout == 0.0:
-                raise
-            mask = EV_WRITE
-        if deadline == _FIRST:
-            deadline = deadline_after(sock._green_timeout)
-        sock._wait(mask, deadline)
+#: The wait loop (see eventlet.ssl._retry) for pyOpenSSL's would-block errors:
+#: ``green_call(sock, deadline, func, *args)``.
+green_call = retry_loop(_SSL.WantReadError, _SSL.WantWriteError)
 
 
 class Connection(_BaseConnection):
@@ -66,7 +49,7 @@ class Connection(_BaseConnection):
         sock = self._socket
         if sock is None:
             return func(self, *args)
-        return green_call(sock, _FIRST, func, self, *args)  # type: ignore[arg-type]
+        return green_call(sock, SOCKET_TIMEOUT, func, self, *args)  # type: ignore[arg-type]
 
     def do_handshake(self) -> None:
         """Run the TLS handshake."""
@@ -83,15 +66,7 @@ class Connection(_BaseConnection):
         sock = self._socket
         if sock is None:
             return _BaseConnection.sendall(self, buf, flags)
-        timeout = sock._green_timeout  # type: ignore[attr-defined]
-        deadline = _FIRST if timeout == 0.0 else deadline_after(timeout)
-        with memoryview(buf) as view, view.cast("B") as octets:
-            total = len(octets)
-            sent = 0
-            while sent < total:
-                chunk = octets[sent : sent + 1048576]
-                sent += green_call(sock, deadline, _BaseConnection.send, self, chunk)  # type: ignore[arg-type]
-        return total
+        return write_all(green_call, sock, buf, super().send)  # type: ignore[arg-type]
 
     def recv(self, bufsiz: int, flags: int | None = None) -> bytes:
         """Receive up to ``bufsiz`` decrypted bytes."""
