@@ -14,9 +14,9 @@ Each request is classified: ``ok`` (answered in full), ``refused`` (at connect: 
 knows nothing was sent), ``retried`` (a kept-alive connection closed before any byte of the
 answer; the request never reached the application and HTTP clients resend it, RFC 9112 9.3.1),
 or ``lost`` (reset or cut short after the request was sent).  ``lost`` must be 0; in ``crash2``
-the requests the crashing worker had already taken die with it (``died``: sent before the
-crash was over) and only later ones count as lost.  While the server keeps serving (``hup2``,
-``crash2`` before the final stop) nothing may be refused either.
+the requests the crashing worker had already taken die with it (``died``: begun, connect
+included, before the crash was over) and only later ones count as lost.  While the server keeps
+serving (``hup2``, ``crash2`` before the final stop) nothing may be refused either.
 
 ``DRAIN_DEBUG=1`` prints every lost request (with when it was sent) and the server's log of a run
 that lost one; ``DRAIN_LOG_LEVEL=debug`` makes that log say more.
@@ -159,11 +159,13 @@ class Load:
         path = b"/slow?0.3" if index == 0 else b"/fast"
         request = b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
         while not self._stop.is_set():
+            # the clock is read before connect(): a worker may accept the connection before this
+            # thread (waiting for the GIL) runs again, so a later reading could postdate the crash
+            sent_at = time.monotonic()
             sock = self._connect()
             if sock is None:
                 time.sleep(0.01)
                 continue
-            sent_at = time.monotonic()
             with sock:
                 try:
                     sock.sendall(request)
@@ -178,13 +180,13 @@ class Load:
         sock: socket.socket | None = None
         reused = False
         while not self._stop.is_set():
+            sent_at = time.monotonic()  # before connect(), for the reason given in _close_client
             if sock is None:
                 sock = self._connect()
                 reused = False
                 if sock is None:
                     time.sleep(0.01)
                     continue
-            sent_at = time.monotonic()
             try:
                 sock.sendall(request)
                 data, complete = _read_response(sock)

@@ -52,6 +52,13 @@ def nap(seconds: float) -> float:
     return seconds
 
 
+def wait_for_path(path: str) -> str:
+    """Return ``path`` once it exists (the test decides when the task may finish)."""
+    while not os.path.exists(path):
+        time.sleep(0.005)
+    return path
+
+
 def unpicklable_result() -> Any:
     """A lambda cannot be pickled."""
     return lambda: None

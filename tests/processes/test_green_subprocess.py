@@ -267,10 +267,13 @@ def test_communicate_ignores_a_child_that_stops_reading(io_mode: str) -> None:
 
 
 def test_wait_timeout_then_wait(any_hub: object, io_mode: str) -> None:
-    proc = subprocess.Popen(["sleep", "0.3"])
+    # cat runs until its stdin closes: the timeout cannot race the child's exit on a slow machine
+    proc = subprocess.Popen(["cat"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
     with pytest.raises(subprocess.TimeoutExpired):
         proc.wait(timeout=0.05)
     assert proc.poll() is None
+    assert proc.stdin is not None
+    proc.stdin.close()
     assert proc.wait(timeout=5) == 0
     assert proc.wait(timeout=0) == 0
 

@@ -280,10 +280,12 @@ def test_thread_call_abandon() -> None:
 
 
 def test_exit_watchers(io_mode: str) -> None:
-    proc = subprocess.Popen(["sleep", "0.1"])
+    proc = subprocess.Popen(["cat"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
     watcher = exit_watcher(proc.pid, io_mode)
     assert isinstance(watcher, PidfdWatcher if io_mode == "poll" else ThreadWatcher)
     assert watcher.wait(0.01) is False
+    assert proc.stdin is not None
+    proc.stdin.close()  # cat exits now, never earlier: no race with the short wait above
     assert watcher.wait(5) is True
     assert watcher.wait(5) is True  # a watcher may report the exit again
     watcher.close()

@@ -41,10 +41,12 @@ def test_apply_map_and_friends(io_mode: str, no_leaks: None) -> None:
     assert not zombie_children()
 
 
-def test_async_results(no_leaks: None) -> None:
+def test_async_results(no_leaks: None, tmp_path: Path) -> None:
     seen: list[object] = []
+    go = tmp_path / "go"
     with ProcessPool(1) as pool:
-        slow = pool.apply_async(tasks.nap, (0.3,), callback=seen.append)
+        # the task runs until the test creates ``go``: "not ready yet" cannot race its end
+        slow = pool.apply_async(tasks.wait_for_path, (str(go),), callback=seen.append)
         assert not slow.ready()
         assert "pending" in repr(slow)
         with pytest.raises(ValueError, match="not ready"):
@@ -52,14 +54,15 @@ def test_async_results(no_leaks: None) -> None:
         with pytest.raises(TimeoutError):
             slow.get(timeout=0.01)
         assert not slow.wait(0.01)
-        assert slow.get(timeout=10) == 0.3
+        go.touch()
+        assert slow.get(timeout=10) == str(go)
         assert slow.successful()
         assert "ok" in repr(slow)
         failing = pool.apply_async(tasks.fail, ("no",), error_callback=seen.append)
         assert failing.wait()
         assert not failing.successful()
         assert "failed" in repr(failing)
-    assert seen[0] == 0.3
+    assert seen[0] == str(go)
     assert isinstance(seen[1], ValueError)
 
 
