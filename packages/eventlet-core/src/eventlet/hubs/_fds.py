@@ -2,10 +2,10 @@
 
 Per fd the hub keeps the listeners waiting to read and to write (:class:`_FdState`) and asks the
 hub's poller (:mod:`eventlet.hubs._poller`: epoll, kqueue, poll, select, or the asyncio loop's
-watcher) to watch the *union* of what they want.  The table calls the poller's ``register``,
-``modify`` and ``unregister`` through ``self._register``, ``self._modify`` and ``self._unregister``,
-which the hub binds to them once (:meth:`eventlet.hubs.hub.BaseHub._init_backend`); the loop
-polls, and hands each ready fd to :meth:`FdTable._dispatch`.
+watcher) to watch the *union* of what they want.  The table calls the poller's ``register`` and
+``modify`` through ``self._register`` and ``self._modify``, which the hub binds to them once
+(:meth:`eventlet.hubs.hub.BaseHub._init_backend`), and its ``unregister`` through
+``self._unregister``; the loop polls, and hands each ready fd to :meth:`FdTable._dispatch`.
 
 Avoiding system calls per wait.  Upstream eventlet registers an fd with epoll at every wait and
 unregisters it after.  Here an fd whose waiter went away stays registered ("kept") as long as it
@@ -155,7 +155,9 @@ class FdTable:
     #: the poller's operations, bound by the hub (see the module docstring)
     _register: Callable[[int, int], None]
     _modify: Callable[[int, int], None]
-    _unregister: Callable[[int], None]
+
+    def _unregister(self, fd: int) -> None:  # pragma: no cover - BaseHub's
+        raise NotImplementedError
 
     def _report_callback_error(self, callback: Any) -> None:  # pragma: no cover - BaseHub's
         raise NotImplementedError

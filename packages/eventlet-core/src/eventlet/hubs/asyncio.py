@@ -249,7 +249,7 @@ class Hub(BaseHub):
 
     def _on_fd(self, fd: int, mask: int) -> None:
         try:
-            if fd == self._wakeup_r:
+            if fd == self._wakeup.read_fd:
                 self._drain_wakeup()
             else:
                 self._dispatch(fd, mask)

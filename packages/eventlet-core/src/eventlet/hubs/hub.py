@@ -156,6 +156,12 @@ ReadyEntry: TypeAlias = tuple[Callable[..., Any], tuple[Any, ...]] | greenlet
 BUSY_POLL_TURNS = 64
 #: ... or this many seconds since the last poll, whichever comes first.
 BUSY_POLL_INTERVAL = 0.001
+#: At most this many attributes in a hub's ``__dict__`` (those ``__init__`` sets, and those the
+#: debugging switches may add).  CPython (3.11 to 3.13) shares the keys of its instances' dicts
+#: only up to 30 keys (``SHARED_KEYS_MAX_SIZE``); beyond, every attribute read and write in the
+#: loop loses its specialisation: 32 attributes made ``with Timeout(1.0): sleep(0)`` 16% slower.
+#: ``tests/core/test_hub.py`` checks the count.
+MAX_HUB_ATTRIBUTES = 30
 #: An idle hub reads the clock again to sleep until a timer due within this many seconds; a later
 #: one is timed from the clock's last reading (the turn's start), which may make it a turn late.
 FAR_DEADLINE = 1.0
@@ -185,6 +191,8 @@ class BaseHub(TimerQueue, FdTable):
     withdraw: Callable[[ReadyEntry], None]
     #: the detector :func:`eventlet.debug.hub_blocking_detection` runs for this hub (None: off)
     blocking_detector: Any = None
+    #: print unhandled exceptions to stderr, besides logging them (``debug.hub_exceptions``)
+    debug_exceptions: bool = True
     #: The class of the hub's poller (a :class:`~eventlet.hubs._poller.Poller`): each backend's
     #: hub class sets it (``epolls.Hub.poller_class`` is :class:`~eventlet.hubs.epolls.EpollPoller`).
     poller_class: ClassVar[type[Poller]]
@@ -210,12 +218,9 @@ class BaseHub(TimerQueue, FdTable):
         self.closed: bool = False
         #: callbacks run from the ready queue (a measure of how busy the hub is)
         self.switches: int = 0
-        #: print unhandled exceptions to stderr, besides logging them (``debug.hub_exceptions``)
-        self.debug_exceptions = True
         self.thread_ident: int = threading.get_ident()
         in_main_thread = threading.current_thread() is threading.main_thread()
         self._wakeup = WakeupFd(byte_writes=in_main_thread)
-        self._wakeup_r = self._wakeup.read_fd
         self._init_backend()
         self._register(self._wakeup_r, EV_READ)
         if in_main_thread:
@@ -235,11 +240,23 @@ class BaseHub(TimerQueue, FdTable):
         self._poll = poller.poll
 
     def _use_watcher(self, watcher: FdWatcher) -> None:
-        """Make ``watcher`` the hub's backend: bind the operations the fd table calls."""
+        """Make ``watcher`` the hub's backend: bind the operations the fd table calls on waits.
+
+        ``unregister``, off the wait path, is called through :meth:`_unregister`: every instance
+        attribute counts, see :data:`MAX_HUB_ATTRIBUTES`.
+        """
         self.poller = watcher
         self._register = watcher.register
         self._modify = watcher.modify
-        self._unregister = watcher.unregister
+
+    def _unregister(self, fd: int) -> None:
+        """Stop watching ``fd`` (the poller's ``unregister``)."""
+        self.poller.unregister(fd)
+
+    @property
+    def _wakeup_r(self) -> int:
+        """The wake-up fd the loop watches (the same number after a fork's renewal)."""
+        return self._wakeup.read_fd
 
     def _close_backend(self) -> None:
         """Release the backend's own resources (an epoll fd, say)."""

@@ -40,7 +40,7 @@ class _VirtualClockMixin:
     _threadsafe: Any
     _next_deadline: Any
     _poll: Callable[[float | None], Iterable[tuple[int, int]]]
-    _real_poll: Callable[[float | None], Iterable[tuple[int, int]]]
+    poller: Any  # a Poller: the virtual clock needs a poller-based hub
 
     def __init__(self) -> None:
         self._virtual_now = float(round(time.monotonic()))  # whole seconds: exact sums in tests
@@ -58,11 +58,10 @@ class _VirtualClockMixin:
     def _init_backend(self) -> None:
         # The loop polls through self._poll: put the virtual clock between it and the poller.
         super()._init_backend()  # type: ignore[misc]
-        self._real_poll = self._poll
         self._poll = self._virtual_poll
 
     def _virtual_poll(self, timeout: float | None) -> Iterable[tuple[int, int]]:
-        real_poll = self._real_poll
+        real_poll = self.poller.poll
         if timeout is None or timeout == 0 or self._threadsafe or self.waits_on_fds():
             if not timeout:
                 return real_poll(timeout)
