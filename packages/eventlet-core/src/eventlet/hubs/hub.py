@@ -37,8 +37,19 @@ wake-up fd (:mod:`eventlet.hubs._wakeup`) that the hub always watches; a busy tu
 when such a callback is waiting.  The hub of the main thread also makes that fd the process's
 signal wake-up fd, so a signal (Ctrl-C) always ends its sleep in the poller.
 
-The asyncio hub (:mod:`eventlet.hubs.asyncio`) replaces ``run`` and ``_poll`` by the asyncio loop's
-own machinery and keeps the rest.
+The I/O backend.  The hub does not know epoll from select: it composes a *poller*
+(:attr:`BaseHub.poller`), made by its class's :attr:`~BaseHub.poller_class`, an object with five
+operations, ``register``, ``modify``, ``unregister``, ``poll`` and ``close``, whose contract
+:mod:`eventlet.hubs._poller` states.  ``epolls.Hub``, ``kqueue.Hub``, ``poll.Hub`` and
+``selects.Hub`` only name their poller.  The operations are bound to the hub's own attributes once
+(``_register``, ``_modify``, ``_poll``; again in a forked child), so a wait pays no extra lookup
+or call for the composition.
+
+:meth:`BaseHub.run` is a shell (it refuses a running or closed hub, keeps the ``running`` and
+``stopping`` flags, and forgets a queued ``sleep(0)`` of the greenlet it returns to) around the loop
+itself, :meth:`BaseHub._loop`.  The asyncio hub (:mod:`eventlet.hubs.asyncio`) replaces only
+``_loop``, by its asyncio loop's ``run_forever``; its backend is a watcher over that loop
+(``add_reader``/``add_writer``) that calls back instead of being polled.
 
 Kernel operations
 -----------------
