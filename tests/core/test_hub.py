@@ -9,6 +9,7 @@ import random
 import socket
 import sys
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -616,3 +617,34 @@ def test_a_hub_keeps_few_enough_attributes_for_cpython_to_share_their_keys(name:
         assert len(clocked.__dict__) <= hubmod.MAX_HUB_ATTRIBUTES
     finally:
         clocked.close()
+
+
+@pytest.mark.parametrize("name", ["epolls", "kqueue", "poll", "selects"])
+def test_a_hub_sleeping_in_its_poller_is_idle(name: str) -> None:
+    """is_idle_frame (the blocking detector's and the HTTP supervisor's test) knows the poller's frame."""
+    module = importlib.import_module(f"eventlet.hubs.{name}")
+    if not module.is_available():
+        pytest.skip(f"{name} is not on this platform")
+    made: list[BaseHub] = []
+    started = threading.Event()
+
+    def sleeper() -> None:
+        hub = module.Hub()
+        made.append(hub)
+        hubs.set_hub(hub)
+        started.set()
+        eventlet.sleep(60)  # woken early by the abort below
+
+    thread = threading.Thread(target=sleeper)
+    thread.start()
+    started.wait()
+    hub = made[0]
+    assert not hub.is_idle_frame(sys._getframe())
+    deadline = time.monotonic() + 30
+    while not hub.is_idle_frame(sys._current_frames()[thread.ident]):  # type: ignore[index]
+        assert time.monotonic() < deadline, "the hub never slept in its poller"
+        time.sleep(0.001)
+    hub.abort()  # from another thread: wakes the hub, whose loop ends and returns to sleeper
+    thread.join(10)
+    assert not thread.is_alive()
+    hub.close()

@@ -8,6 +8,7 @@ The asyncio hub's backend, a watcher without ``poll``, has its own tests at the 
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import select
 import socket
@@ -414,8 +415,7 @@ def test_epoll_poller_fileno_is_readable_when_a_watched_fd_is_ready(
 # ---------------------------------------------------------------------------------- the asyncio watcher
 @pytest.fixture
 def loop() -> Iterator[Any]:
-    aio = asyncio_hub.asyncio
-    made = aio.SelectorEventLoop()
+    made = asyncio.SelectorEventLoop()
     yield made
     if not made.is_closed():
         made.close()

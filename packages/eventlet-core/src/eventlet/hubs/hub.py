@@ -242,9 +242,9 @@ class BaseHub(TimerQueue, FdTable):
         """Make the poller (:attr:`poller_class`) and bind its operations: at creation, and in a
         forked child.
 
-        The fd table and the loop call ``self._register``, ``_modify``, ``_unregister`` and
-        ``_poll``: the poller's own methods, bound here once, so a wait costs no extra attribute
-        lookup or call layer (for epoll and poll, the first three are the kernel object's methods).
+        The fd table and the loop call ``self._register``, ``self._modify`` and ``self._poll``:
+        the poller's own methods, bound here once, so a wait costs no extra attribute lookup or
+        call layer (for epoll and poll, ``register`` and ``modify`` are the kernel object's own).
         """
         poller = self.poller_class()
         self._use_watcher(poller)

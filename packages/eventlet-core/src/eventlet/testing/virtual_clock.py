@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from eventlet import hubs
+from eventlet.hubs._poller import Poller
 from eventlet.hubs.hub import BaseHub
 from eventlet.testing.isolation import dispose_hub
 
@@ -40,7 +41,7 @@ class _VirtualClockMixin:
     _threadsafe: Any
     _next_deadline: Any
     _poll: Callable[[float | None], Iterable[tuple[int, int]]]
-    poller: Any  # a Poller: the virtual clock needs a poller-based hub
+    poller: Poller  # the virtual clock needs a poller-based hub
 
     def __init__(self) -> None:
         self._virtual_now = float(round(time.monotonic()))  # whole seconds: exact sums in tests
