@@ -206,10 +206,14 @@ class FdTable:
                 # fd, without a serial, gives no way to tell: refresh its registration every time).
                 self._reregister(fd, state, state.wanted())
             elif registered | mask != registered:
+                # Through a local: CPython specialises reading an instance attribute, not a
+                # method call through one (see eventlet.hubs.hub, "Kernel operations").
                 if registered:
-                    self._modify(fd, registered | mask)
+                    modify = self._modify
+                    modify(fd, registered | mask)
                 else:
-                    self._register(fd, mask)
+                    register = self._register
+                    register(fd, mask)
                 state.registered = registered | mask
         except BaseException:
             # Not a pollable fd (closed, a regular file...): leave no trace of the listener.

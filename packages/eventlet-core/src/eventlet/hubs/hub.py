@@ -425,7 +425,8 @@ class BaseHub(TimerQueue, FdTable):
                         timeout = deadline - clock()
                         if timeout < 0.0:
                             timeout = 0.0
-            for fd, events in self._poll(timeout):
+            poll = self._poll  # read anew each turn: a forked child binds its own poller
+            for fd, events in poll(timeout):
                 if fd == wakeup:
                     self._drain_wakeup()
                 else:
