@@ -30,6 +30,7 @@ import threading
 import time
 import traceback
 import weakref
+from collections import deque
 from types import FrameType
 from typing import Any
 
@@ -203,7 +204,7 @@ class _TimerStacks:
         self.hub._incoming = _RecordingIncoming(self, self.hub._incoming)
 
     def uninstall(self) -> None:
-        self.hub._incoming = list(self.hub._incoming)
+        self.hub._incoming = deque(self.hub._incoming)
 
     def record(self, entry: list[Any], stack: str) -> None:
         stacks = self.stacks
@@ -219,17 +220,17 @@ class _TimerStacks:
         return None if found is None else found[1]
 
 
-class _RecordingIncoming(list[Any]):
-    """A hub's list of new timers that records where each was appended (see :class:`_TimerStacks`)."""
+class _RecordingIncoming(deque[Any]):
+    """A hub's deque of new timers that records where each was appended (see :class:`_TimerStacks`)."""
 
     __slots__ = ("recorder",)
 
-    def __init__(self, recorder: _TimerStacks, entries: list[Any]) -> None:
-        list.__init__(self, entries)
+    def __init__(self, recorder: _TimerStacks, entries: deque[Any]) -> None:
+        deque.__init__(self, entries)
         self.recorder = recorder
 
     def append(self, entry: list[Any]) -> None:
-        list.append(self, entry)
+        deque.append(self, entry)
         self.recorder.record(entry, "".join(traceback.format_stack()[:-1]))
 
 

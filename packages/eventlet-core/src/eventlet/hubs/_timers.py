@@ -7,14 +7,16 @@ on the hub's own hot paths).  Timers fire in deadline order, then in the order t
 
 Where a timer lives, from its scheduling to its end:
 
-* **Incoming.**  Scheduling appends the entry to a plain list and lowers ``_next_due``, a bound
+* **Incoming.**  Scheduling appends the entry to a deque and lowers ``_next_due``, a bound
   below every deadline the hub holds; nothing more.  The hub looks at its timers only when that
   bound is reached (a turn with nothing due costs one comparison), and only then are the incoming
   timers placed, in the order they were scheduled, getting their sequence numbers.  Most timers
   are timeouts and most timeouts are cancelled long before: cancelling the timer scheduled last
-  pops it off the list again (``with Timeout(5): ...`` that did not wait, even around a
-  ``sleep(0)``), and an incoming timer cancelled otherwise is dropped when the list is placed, so
-  neither ever touches anything else.
+  pops it off the deque again (``with Timeout(5): ...`` that did not wait, even around a
+  ``sleep(0)``), and an incoming timer cancelled otherwise is dropped when the deque is placed, so
+  neither ever touches anything else.  (A deque, not a list: a list that is emptied frees its
+  array and the next append allocates one again, an allocation per timer when each is cancelled
+  right after it was scheduled; a deque keeps its block.)
 * **Near deque or buckets.**  Timers due in a time slot (1/256 s) that has already begun or in the
   next one, and every timer while few are stored, go to the *near* deque, kept sorted by
   deadline: one binary search and insert (C) for a few new timers, one stable sort (C) for many.
@@ -101,7 +103,7 @@ class TimerQueue:
         raise NotImplementedError
 
     def _init_timers(self) -> None:
-        self._incoming: list[Entry] = []  # scheduled since the last timer pass, in order
+        self._incoming: deque[Entry] = deque()  # scheduled since the last timer pass, in order
         self._near: deque[Entry] = deque()  # sorted: timers of slots begun, or while it is short
         self._run: deque[Entry] = deque()  # the buckets of the slots begun, sorted (see above)
         self._timer_seq = 0  # the last sequence number given
@@ -273,7 +275,9 @@ class TimerQueue:
         self._bucket_keys = sorted(buckets)  # a sorted list is a heap
         self._bucketed = sum(len(entries) for entries in buckets.values())
         incoming = self._incoming
-        incoming[:] = [entry for entry in incoming if entry[_CALLBACK] is not None]
+        live = [entry for entry in incoming if entry[_CALLBACK] is not None]
+        incoming.clear()
+        incoming.extend(live)
         self.timers_canceled = 0
         self._update_next_due()
 
