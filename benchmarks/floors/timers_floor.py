@@ -87,7 +87,7 @@ def _hub_pair() -> tuple[str, tuple[Callable[..., Any], Callable[[Any], Any]]] |
 
 def _gevent_pair() -> tuple[str, tuple[Callable[..., Any], Callable[[Any], Any]]] | None:
     try:
-        import gevent
+        import gevent  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError:
         return None
     loop = gevent.get_hub().loop
