@@ -172,6 +172,17 @@ class TimerQueue:
         flag as :func:`eventlet.debug.hub_exceptions`)."""
         self.debug_exceptions = bool(value)
 
+    def set_timer_recorder(self, record: Callable[[Entry], Any] | None) -> None:
+        """Call ``record(entry)`` for every timer scheduled from now on; ``None`` stops it.
+
+        Introspection (``eventlet.debug.hub_timer_stacks``): every way of scheduling a timer, the
+        inlined ones of ``Timeout`` and socket waits included, appends it to the incoming deque, so
+        that deque is swapped for one that reports each append while a recorder is set, and a
+        hub without one pays nothing.
+        """
+        entries = self._incoming
+        self._incoming = deque(entries) if record is None else _RecordingIncoming(entries, record)
+
     # ------------------------------------------------------------------ the store
     def _place_incoming(self) -> None:
         """Move the incoming timers into the near deque or their buckets; drop the cancelled ones.
@@ -437,3 +448,18 @@ class TimerQueue:
         (a sorted list is a heap, as upstream's is).  A snapshot, cancelled timers not dropped yet
         included."""
         return [(deadline, _as_timer(entry)) for deadline, _seq, entry in sorted(self._timer_entries())]
+
+
+class _RecordingIncoming(deque[Entry]):
+    """The incoming deque while a recorder is set (see :meth:`TimerQueue.set_timer_recorder`)."""
+
+    __slots__ = ("record",)
+
+    def __init__(self, entries: deque[Entry], record: Callable[[Entry], Any]) -> None:
+        deque.__init__(self, entries)
+        self.record = record
+
+    def append(self, entry: Entry) -> None:
+        """Append ``entry``, then report it."""
+        deque.append(self, entry)
+        self.record(entry)
