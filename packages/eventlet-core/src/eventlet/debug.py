@@ -78,6 +78,7 @@ class BlockingDetector:
         self.reported: int = -1  # the switch count already reported (one report per blocking spell)
         self.reports: int = 0
         self._stop = threading.Event()
+        self._armed = threading.Event()  # set once start() is over: the watchdog waits for it
         self._previous_trace: Any = None
         self._thread = threading.Thread(target=self._watch, name="eventlet-blocking-detector", daemon=True)
 
@@ -85,10 +86,15 @@ class BlockingDetector:
         """Install the switch tracer in this (the hub's) thread and start the watchdog."""
         self._previous_trace = greenlet.settrace(self._trace)
         self._thread.start()
+        # The watch starts now, not when the detector was made: starting the watchdog thread may
+        # itself hold this thread longer than the resolution, and that is not the program's doing.
+        self.last_switch = time.monotonic()
+        self._armed.set()
 
     def stop(self) -> None:
         """Stop watching; restores the previous greenlet trace function."""
         self._stop.set()
+        self._armed.set()  # (a watchdog that was never armed ends too)
         greenlet.settrace(self._previous_trace)
         self._thread.join()
 
@@ -100,6 +106,7 @@ class BlockingDetector:
 
     def _watch(self) -> None:
         interval = max(self.resolution / 4, 0.005)
+        self._armed.wait()
         while not self._stop.wait(interval):
             self.check()
 
