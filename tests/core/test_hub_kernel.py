@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
-from greenlet import greenlet
+from greenlet import getcurrent, greenlet
 
 import eventlet
 from eventlet import debug
 from eventlet.hubs.hub import READ, BaseHub
+from eventlet.hubs.timer import _arm_entry, _cancel_entry
 
 
 def test_resume_switches_to_a_greenlet_on_the_next_turn(any_hub: BaseHub) -> None:
@@ -98,3 +101,58 @@ def test_blocking_detector_is_a_public_attribute_of_the_hub(any_hub: BaseHub) ->
     finally:
         assert debug.hub_blocking_detection(False) is None
     assert any_hub.blocking_detector is None
+
+
+def test_arm_entry_and_cancel_entry_are_a_timer_without_the_timer_object(any_hub: BaseHub) -> None:
+    seen: list[str] = []
+    fired = _arm_entry(any_hub, 0.0, seen.append, ("fired",), None)
+    cancelled = _arm_entry(any_hub, 0.0, seen.append, ("cancelled",), None)
+    _cancel_entry(cancelled)
+    eventlet.sleep(0.001)
+    assert seen == ["fired"]
+    assert fired[2] is None  # done: a second cancel does nothing
+    _cancel_entry(fired)
+
+
+def test_an_owned_entry_does_not_fire_once_its_owner_has_ended(any_hub: BaseHub) -> None:
+    seen: list[str] = []
+    owner = eventlet.spawn(lambda: _arm_entry(any_hub, 0.0, seen.append, ("fired",), getcurrent()))
+    owner.wait()
+    eventlet.sleep(0.001)
+    assert seen == []
+
+
+def test_a_timer_recorder_sees_every_way_of_scheduling(any_hub: BaseHub) -> None:
+    recorded: list[list[Any]] = []
+    any_hub.set_timer_recorder(recorded.append)
+    try:
+        timer = any_hub.schedule_call_global(5, print)
+        entry = _arm_entry(any_hub, 5, print, (), None)
+        with eventlet.Timeout(5):
+            pass
+        assert recorded[:2] == [timer, entry]
+        assert len(recorded) == 3
+    finally:
+        any_hub.set_timer_recorder(None)
+    timer.cancel()
+    _cancel_entry(entry)
+    any_hub.schedule_call_global(5, print).cancel()
+    assert len(recorded) == 3  # off again
+
+
+_HUB_PRIVATE = {"_incoming", "_next_due", "_ready", "_threadsafe", "_near", "_run", "_buckets", "_fds"}
+
+
+def test_nothing_outside_the_hubs_package_touches_the_hubs_private_state() -> None:
+    # docs/design.rst rule 7: the primitives use the kernel operations, never the hub's internals.
+    offenders = []
+    for src in sorted(Path(__file__).resolve().parents[2].glob("packages/*/src/eventlet")):
+        for path in sorted(src.rglob("*.py")):
+            if "hubs" in path.relative_to(src).parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Attribute) and node.attr in _HUB_PRIVATE:
+                    base = ast.unparse(node.value)
+                    if base == "hub" or base.endswith((".hub", "_hub", "get_hub()")):
+                        offenders.append(f"{path.relative_to(src.parent)}:{node.lineno}: {base}.{node.attr}")
+    assert offenders == []

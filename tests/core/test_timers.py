@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import socket
+from collections import deque
 
 import pytest
 from greenlet import GreenletExit, getcurrent
@@ -213,13 +214,13 @@ def test_incoming_list_only_pops_the_last_timer() -> None:
         first = hub.schedule_call_global(1, print)
         second = hub.schedule_call_global(1, print)
         first.cancel()
-        assert hub._incoming == [first, second]
+        assert list(hub._incoming) == [first, second]
         assert hub.timers_canceled == 1
         second.cancel()
-        assert hub._incoming == [first]
+        assert list(hub._incoming) == [first]
         assert hub.timers_canceled == 1
         eventlet.sleep(1)  # the hub's timer pass at first's deadline drops it
-        assert hub._incoming == []
+        assert list(hub._incoming) == []
         assert hub.timers_canceled == 0
         assert hub.get_timers_count() == 0
         eventlet.sleep(0)  # (we were resumed from inside that pass: let it finish)
@@ -262,7 +263,7 @@ def test_compaction_also_cleans_the_incoming_list() -> None:
         for t in placed + fresh[:5]:
             t.cancel()
         hub._compact_timers()
-        assert hub._incoming == fresh[5:]
+        assert list(hub._incoming) == fresh[5:]
         assert hub.timers_canceled == 0
         for t in fresh:
             t.cancel()
@@ -372,13 +373,13 @@ def test_timeouts_left_in_any_order_are_all_cancelled() -> None:
         assert _pending(hub) == 0
         with Timeout(1) as t:
             eventlet.sleep(0)  # nothing was due: the hub did not even look at it
-            assert hub._incoming == [t._timer]
+            assert list(hub._incoming) == [t._timer]
         assert not t.pending
         assert hub.timers_canceled == 0
-        assert hub._incoming == []
+        assert list(hub._incoming) == []
         with Timeout(1) as t:
             eventlet.sleep(0.5)  # the hub's timer pass placed it
-            assert hub._incoming == []
+            assert list(hub._incoming) == []
         assert not t.pending
         assert hub.timers_canceled == 1
 
@@ -666,7 +667,7 @@ def test_timer_stacks_cover_the_hubs_own_timers(any_hub: BaseHub) -> None:
         assert len(debug._timer_stacks[any_hub].stacks) < 1100
     finally:
         debug.hub_timer_stacks(False)
-    assert type(any_hub._incoming) is list
+    assert type(any_hub._incoming) is deque
     assert "in _sleep_here" in text
     assert "test_timer_stacks_cover_the_hubs_own_timers" in text
     sleeper.kill()

@@ -188,10 +188,10 @@ def hub_listener_stacks(state: bool = False) -> None:
 class _TimerStacks:
     """Where each timer of one hub was scheduled, while :func:`hub_timer_stacks` is on.
 
-    Every way of scheduling a timer (``schedule_call_global``, and the inlined ones of ``sleep``,
-    ``Timeout``, socket waits, ``spawn_after``) appends it to the hub's list of new timers, so that
-    list is swapped for a recording one while this is on (hubs without the recording pay nothing);
-    fired and cancelled timers are forgotten as the record grows.
+    The hub reports every timer scheduled (``schedule_call_global``, and the inlined ones of
+    ``sleep``, ``Timeout``, socket waits, ``spawn_after``) through
+    :meth:`~eventlet.hubs._timers.TimerQueue.set_timer_recorder`; fired and cancelled timers are
+    forgotten as the record grows.
     """
 
     def __init__(self, hub: BaseHub) -> None:
@@ -200,12 +200,14 @@ class _TimerStacks:
         self._limit = 1024
 
     def install(self) -> None:
-        self.hub._incoming = _RecordingIncoming(self, self.hub._incoming)
+        self.hub.set_timer_recorder(self.record)
 
     def uninstall(self) -> None:
-        self.hub._incoming = list(self.hub._incoming)
+        self.hub.set_timer_recorder(None)
 
-    def record(self, entry: list[Any], stack: str) -> None:
+    def record(self, entry: list[Any]) -> None:
+        # the stack without this frame and the hub's append that called it
+        stack = "".join(traceback.format_stack()[:-2])
         stacks = self.stacks
         stacks[id(entry)] = (entry, stack)
         if len(stacks) > self._limit:
@@ -217,20 +219,6 @@ class _TimerStacks:
         """The stack that scheduled ``timer`` (as ``hub.get_timers()`` gives it), if recorded."""
         found = self.stacks.get(id(_entry_of(timer)))  # (the record holds the entry: ids are unique)
         return None if found is None else found[1]
-
-
-class _RecordingIncoming(list[Any]):
-    """A hub's list of new timers that records where each was appended (see :class:`_TimerStacks`)."""
-
-    __slots__ = ("recorder",)
-
-    def __init__(self, recorder: _TimerStacks, entries: list[Any]) -> None:
-        list.__init__(self, entries)
-        self.recorder = recorder
-
-    def append(self, entry: list[Any]) -> None:
-        list.append(self, entry)
-        self.recorder.record(entry, "".join(traceback.format_stack()[:-1]))
 
 
 _timer_stacks: weakref.WeakKeyDictionary[BaseHub, _TimerStacks] = weakref.WeakKeyDictionary()

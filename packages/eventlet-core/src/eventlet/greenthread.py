@@ -22,7 +22,7 @@ from greenlet import GreenletExit, getcurrent, greenlet
 from eventlet import hubs as _hubs_module
 from eventlet.hubs import get_hub
 from eventlet.hubs.hub import report_exception
-from eventlet.hubs.timer import _cancel_entry
+from eventlet.hubs.timer import _arm_entry, _cancel_entry
 
 __all__ = [
     "GreenThread",
@@ -84,13 +84,9 @@ def sleep(seconds: float = 0) -> None:
                 pass
             raise
         return
-    # hub.schedule_call_global(seconds, current.switch), inlined, with a plain-list entry (see
+    # hub.schedule_call_global(seconds, current.switch), with a plain-list entry (see
     # eventlet.hubs._timers); the timer fires (and is done) unless something else wakes us first.
-    deadline = hub.clock() + seconds
-    timer = [deadline, 0, current.switch, (), hub, None, seconds]
-    hub._incoming.append(timer)
-    if deadline < hub._next_due:
-        hub._next_due = deadline
+    timer = _arm_entry(hub, seconds, current.switch, (), None)
     try:
         if type(current) in _PLAIN_GREENLETS and not hub_greenlet.dead:
             hub_greenlet.switch()  # as above
@@ -368,7 +364,7 @@ def _spawn_later(
         hub = _thread_hubs.hub
     except AttributeError:
         hub = get_hub()
-    # As spawn(), but a timer (inlined schedule_call_global) starts the thread, not the ready queue.
+    # As spawn(), but a timer (a plain-list entry) starts the thread, not the ready queue.
     thread: GreenThread[T] = _new_greenlet(GreenThread)
     thread.parent = hub.greenlet
     thread._result = _NOT_DONE
@@ -377,13 +373,7 @@ def _spawn_later(
     thread._function = func
     thread._args = args
     thread._kwargs = kwargs or None
-    now = hub.clock()
-    deadline = now + seconds if seconds > 0 else now
-    timer = [deadline, 0, thread.switch, (), hub, getcurrent() if local else None, seconds]
-    hub._incoming.append(timer)
-    if deadline < hub._next_due:
-        hub._next_due = deadline
-    thread._timer = timer
+    thread._timer = _arm_entry(hub, seconds, thread.switch, (), getcurrent() if local else None)
     return thread
 
 

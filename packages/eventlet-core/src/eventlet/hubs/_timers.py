@@ -7,14 +7,16 @@ on the hub's own hot paths).  Timers fire in deadline order, then in the order t
 
 Where a timer lives, from its scheduling to its end:
 
-* **Incoming.**  Scheduling appends the entry to a plain list and lowers ``_next_due``, a bound
+* **Incoming.**  Scheduling appends the entry to a deque and lowers ``_next_due``, a bound
   below every deadline the hub holds; nothing more.  The hub looks at its timers only when that
   bound is reached (a turn with nothing due costs one comparison), and only then are the incoming
   timers placed, in the order they were scheduled, getting their sequence numbers.  Most timers
   are timeouts and most timeouts are cancelled long before: cancelling the timer scheduled last
-  pops it off the list again (``with Timeout(5): ...`` that did not wait, even around a
-  ``sleep(0)``), and an incoming timer cancelled otherwise is dropped when the list is placed, so
-  neither ever touches anything else.
+  pops it off the deque again (``with Timeout(5): ...`` that did not wait, even around a
+  ``sleep(0)``), and an incoming timer cancelled otherwise is dropped when the deque is placed, so
+  neither ever touches anything else.  (A deque, not a list: a list that is emptied frees its
+  array and the next append allocates one again, an allocation per timer when each is cancelled
+  right after it was scheduled; a deque keeps its block.)
 * **Near deque or buckets.**  Timers due in a time slot (1/256 s) that has already begun or in the
   next one, and every timer while few are stored, go to the *near* deque, kept sorted by
   deadline: one binary search and insert (C) for a few new timers, one stable sort (C) for many.
@@ -101,7 +103,7 @@ class TimerQueue:
         raise NotImplementedError
 
     def _init_timers(self) -> None:
-        self._incoming: list[Entry] = []  # scheduled since the last timer pass, in order
+        self._incoming: deque[Entry] = deque()  # scheduled since the last timer pass, in order
         self._near: deque[Entry] = deque()  # sorted: timers of slots begun, or while it is short
         self._run: deque[Entry] = deque()  # the buckets of the slots begun, sorted (see above)
         self._timer_seq = 0  # the last sequence number given
@@ -169,6 +171,17 @@ class TimerQueue:
         """Log exceptions escaping timer callbacks, or not (upstream eventlet's switch; the same
         flag as :func:`eventlet.debug.hub_exceptions`)."""
         self.debug_exceptions = bool(value)
+
+    def set_timer_recorder(self, record: Callable[[Entry], Any] | None) -> None:
+        """Call ``record(entry)`` for every timer scheduled from now on; ``None`` stops it.
+
+        Introspection (``eventlet.debug.hub_timer_stacks``): every way of scheduling a timer, the
+        inlined ones of ``Timeout`` and socket waits included, appends it to the incoming deque, so
+        that deque is swapped for one that reports each append while a recorder is set, and a
+        hub without one pays nothing.
+        """
+        entries = self._incoming
+        self._incoming = deque(entries) if record is None else _RecordingIncoming(entries, record)
 
     # ------------------------------------------------------------------ the store
     def _place_incoming(self) -> None:
@@ -273,7 +286,9 @@ class TimerQueue:
         self._bucket_keys = sorted(buckets)  # a sorted list is a heap
         self._bucketed = sum(len(entries) for entries in buckets.values())
         incoming = self._incoming
-        incoming[:] = [entry for entry in incoming if entry[_CALLBACK] is not None]
+        live = [entry for entry in incoming if entry[_CALLBACK] is not None]
+        incoming.clear()
+        incoming.extend(live)
         self.timers_canceled = 0
         self._update_next_due()
 
@@ -433,3 +448,18 @@ class TimerQueue:
         (a sorted list is a heap, as upstream's is).  A snapshot, cancelled timers not dropped yet
         included."""
         return [(deadline, _as_timer(entry)) for deadline, _seq, entry in sorted(self._timer_entries())]
+
+
+class _RecordingIncoming(deque[Entry]):
+    """The incoming deque while a recorder is set (see :meth:`TimerQueue.set_timer_recorder`)."""
+
+    __slots__ = ("record",)
+
+    def __init__(self, entries: deque[Entry], record: Callable[[Entry], Any]) -> None:
+        deque.__init__(self, entries)
+        self.record = record
+
+    def append(self, entry: Entry) -> None:
+        """Append ``entry``, then report it."""
+        deque.append(self, entry)
+        self.record(entry)

@@ -58,14 +58,19 @@ these operations; nothing outside :mod:`eventlet.hubs` reads or writes the hub's
 * :meth:`BaseHub.call_soon` and :meth:`BaseHub.call_threadsafe`: ``resume((callback, args))``, the
   second from any OS thread.
 * :meth:`~eventlet.hubs._timers.TimerQueue.schedule_call_global` and ``schedule_call_local``:
-  call back at a time.
+  call back at a time.  The hot paths that make a timer per call (``sleep``, ``spawn_after``)
+  use the lighter pair of :mod:`eventlet.hubs.timer`: ``_arm_entry`` schedules a plain-list
+  entry and ``_cancel_entry`` disarms it (socket waits and ``Timeout`` inline the same steps,
+  inside :mod:`eventlet.hubs`).
 * :func:`eventlet.hubs.wait_fd` (green sockets and pipes) and :func:`eventlet.hubs.trampoline`:
   wait for a file descriptor to be readable or writable; :meth:`~eventlet.hubs._fds.FdTable.add`
   and :meth:`~eventlet.hubs._fds.FdTable.remove` keep a callback on one (upstream's interface).
 * :meth:`BaseHub.switch`: give the OS thread to the hub until one of the above wakes the caller.
 
-Read-only introspection for tests and debugging: :meth:`BaseHub.pending_callbacks`,
-:meth:`BaseHub.statistics`, :meth:`~eventlet.hubs._fds.FdTable.waits_on_fds`.
+Introspection for tests and debugging: :meth:`BaseHub.pending_callbacks`,
+:meth:`BaseHub.statistics`, :meth:`~eventlet.hubs._fds.FdTable.waits_on_fds` (read-only), and
+:meth:`BaseHub.set_debug_listeners` and
+:meth:`~eventlet.hubs._timers.TimerQueue.set_timer_recorder` (where fd waits and timers are made).
 """
 
 from __future__ import annotations

@@ -56,6 +56,26 @@ Entry: TypeAlias = list[Any]
 _DEADLINE, _SEQ, _CALLBACK, _ARGS, _HUB, _OWNER, _SECONDS = range(7)
 
 
+def _arm_entry(
+    hub: BaseHub, seconds: float, callback: Callable[..., Any], args: tuple[Any, ...], owner: Any
+) -> Entry:
+    """Schedule a plain-list timer entry on ``hub``: ``callback(*args)`` in ``seconds`` (a kernel
+    operation: ``sleep`` and ``spawn_after`` arm their timers with it; ``_cancel_entry`` disarms).
+
+    It costs what ``schedule_call_global`` costs minus the :class:`Timer` object and the keyword
+    arguments: a list, a clock reading, an append to the hub's incoming timers and a comparison
+    with the earliest deadline the hub holds.  ``owner``: a greenlet whose death cancels the timer
+    (as ``schedule_call_local``'s), or ``None``.
+    """
+    now = hub.clock()
+    deadline = now + seconds if seconds > 0 else now
+    entry = [deadline, 0, callback, args, hub, owner, seconds]
+    hub._incoming.append(entry)
+    if deadline < hub._next_due:
+        hub._next_due = deadline
+    return entry
+
+
 def _cancel_entry(entry: Entry) -> None:
     """Cancel a timer entry of the hub (a :class:`Timer`, or one of the plain-list entries that
     ``sleep``, socket waits, ``Timeout`` and ``spawn_after`` use): it will not fire.  Cancelling
