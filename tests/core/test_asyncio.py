@@ -368,9 +368,11 @@ def test_abort_from_a_coroutine_and_restart(aio_hub: BaseHub) -> None:
     assert eventlet.spawn(lambda: "again").wait() == "again"
 
 
-def test_poll_is_not_used_and_idle_frame(aio_hub: BaseHub) -> None:
-    with pytest.raises(RuntimeError):
-        aio_hub._poll(0)
+def test_backend_is_a_watcher_without_poll_and_idle_frame(aio_hub: BaseHub) -> None:
+    # The loop waits for fds itself: the hub's backend registers them with it and is never polled.
+    assert isinstance(aio_hub.poller, asyncio_hub.LoopWatcher)
+    assert not hasattr(aio_hub.poller, "poll")
+    assert not hasattr(aio_hub, "_poll")
     assert asyncio_hub.is_available()
     import sys
 
@@ -394,13 +396,15 @@ def test_backend_narrows_and_widens_registrations(aio_hub: BaseHub) -> None:
     try:
         fd = a.fileno()
         both = EV_READ | hubs.hub.EV_WRITE
+        watcher = aio_hub.poller
+        assert isinstance(watcher, asyncio_hub.LoopWatcher)
         aio_hub._register(fd, both)
         aio_hub._modify(fd, EV_READ)
-        assert aio_hub._masks[fd] == EV_READ  # type: ignore[attr-defined]
+        assert watcher._masks[fd] == EV_READ
         aio_hub._modify(fd, hubs.hub.EV_WRITE)
-        assert aio_hub._masks[fd] == hubs.hub.EV_WRITE  # type: ignore[attr-defined]
+        assert watcher._masks[fd] == hubs.hub.EV_WRITE
         aio_hub._unregister(fd)
-        assert fd not in aio_hub._masks  # type: ignore[attr-defined]
+        assert fd not in watcher._masks
     finally:
         a.close()
         b.close()

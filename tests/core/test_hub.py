@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import logging
 import random
 import socket
 import sys
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from eventlet import hubs
 from eventlet.hubs import hub as hubmod
 from eventlet.hubs.hub import EV_READ, BaseHub, Timer
 from eventlet.testing import virtual_clock
+from eventlet.testing.virtual_clock import make_virtual_clock_hub
 
 
 def test_call_soon_runs_in_order_from_the_hub(any_hub: BaseHub) -> None:
@@ -593,3 +596,55 @@ def test_upstream_names_of_the_hubs_module() -> None:
     assert hubs.builtin_hub_names == ("epolls", "kqueue", "poll", "selects")
     assert issubclass(hubs.HubError, RuntimeError)
     assert issubclass(hubs.IOClosed, OSError)
+
+
+@pytest.mark.parametrize("name", ["epolls", "kqueue", "poll", "selects"])
+def test_a_hub_keeps_few_enough_attributes_for_cpython_to_share_their_keys(name: str) -> None:
+    """Over 30 instance attributes, every attribute access of the loop gets slower (see the constant)."""
+    module = importlib.import_module(f"eventlet.hubs.{name}")
+    if not module.is_available():
+        pytest.skip(f"{name} is not on this platform")
+    hub = module.Hub()
+    try:
+        # one to spare for a debugging switch (blocking detection, listener stacks)
+        assert len(hub.__dict__) < hubmod.MAX_HUB_ATTRIBUTES
+        hub.set_debug_listeners(True)
+        assert len(hub.__dict__) <= hubmod.MAX_HUB_ATTRIBUTES
+    finally:
+        hub.close()
+    clocked = make_virtual_clock_hub(module.Hub)()
+    try:
+        assert len(clocked.__dict__) <= hubmod.MAX_HUB_ATTRIBUTES
+    finally:
+        clocked.close()
+
+
+@pytest.mark.parametrize("name", ["epolls", "kqueue", "poll", "selects"])
+def test_a_hub_sleeping_in_its_poller_is_idle(name: str) -> None:
+    """is_idle_frame (the blocking detector's and the HTTP supervisor's test) knows the poller's frame."""
+    module = importlib.import_module(f"eventlet.hubs.{name}")
+    if not module.is_available():
+        pytest.skip(f"{name} is not on this platform")
+    made: list[BaseHub] = []
+    started = threading.Event()
+
+    def sleeper() -> None:
+        hub = module.Hub()
+        made.append(hub)
+        hubs.set_hub(hub)
+        started.set()
+        eventlet.sleep(60)  # woken early by the abort below
+
+    thread = threading.Thread(target=sleeper)
+    thread.start()
+    started.wait()
+    hub = made[0]
+    assert not hub.is_idle_frame(sys._getframe())
+    deadline = time.monotonic() + 30
+    while not hub.is_idle_frame(sys._current_frames()[thread.ident]):  # type: ignore[index]
+        assert time.monotonic() < deadline, "the hub never slept in its poller"
+        time.sleep(0.001)
+    hub.abort()  # from another thread: wakes the hub, whose loop ends and returns to sleeper
+    thread.join(10)
+    assert not thread.is_alive()
+    hub.close()

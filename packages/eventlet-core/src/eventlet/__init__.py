@@ -103,6 +103,9 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     # Explicit re-exports (``import x as x``): what mypy --strict and pyright accept from user code.
     # At run time, __getattr__ below imports each name on first use instead.
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
     import greenlet as greenlet
 
     from eventlet import convenience as convenience
@@ -197,28 +200,6 @@ if not any(getattr(finder, "_eventlet_missing_component", False) for finder in _
 del _meta_path
 
 
-def _lazy_attribute(name: str) -> object:
-    """``eventlet.<name>``, read for the first time: import what defines it (PEP 562)."""
-    import importlib
-
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
-        if name.startswith("_"):
-            raise AttributeError(f"module 'eventlet' has no attribute {name!r}")
-        return _submodule(name)
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if name == "wrap_ssl" and exc.name == module_name:
-            raise ImportError(
-                "eventlet.wrap_ssl needs the eventlet-ssl distribution: pip install eventlet-ssl"
-            ) from exc
-        raise
-    value = getattr(module, name)
-    globals()[name] = value
-    return value
-
-
 def _submodule(name: str) -> object:
     """``eventlet.<name>`` read as an attribute: the submodule, imported now; else upstream's extras."""
     import importlib
@@ -241,9 +222,56 @@ def _submodule(name: str) -> object:
     return value
 
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+def _lazy_exports(
+    namespace: "dict[str, Any]",
+    exports: "Mapping[str, str]",
+    *,
+    fallback: "Callable[[str], Any] | None" = None,
+    needs: "Mapping[str, str] | None" = None,
+) -> "tuple[Callable[[str], Any], Callable[[], list[str]]]":
+    """The ``__getattr__`` and ``__dir__`` of the package whose globals are ``namespace`` (PEP 562:
+    a name read for the first time imports the module that defines it, and is stored in the
+    package's namespace, so the next read is a plain global).  eventlet-processes uses it too.
 
+    ``exports`` maps each lazily imported name to the module that defines it.  A name not in it
+    is ``fallback(name)`` (a public name only; without ``fallback``, ``AttributeError``).
+    ``needs`` maps a name to the distribution its module comes from: when that module is not
+    installed, reading the name raises ``ImportError`` saying what to install.
+    """
+    package = namespace["__name__"]
+
+    def __getattr__(name: str) -> "Any":
+        module_name = exports.get(name)
+        if module_name is None:
+            if fallback is None or name.startswith("_"):
+                raise AttributeError(f"module {package!r} has no attribute {name!r}")
+            return fallback(name)
+        import importlib
+
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            distribution = needs.get(name) if needs else None
+            if distribution is not None and exc.name == module_name:
+                raise ImportError(
+                    f"{package}.{name} needs the {distribution} distribution: pip install {distribution}"
+                ) from exc
+            raise
+        value = getattr(module, name)
+        namespace[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(namespace) | set(exports))
+
+    return __getattr__, __dir__
+
+
+# ``eventlet.<name>`` read for the first time imports what defines it; a name that is not an
+# export is a submodule or one of upstream's extras (_submodule).
+_lazy_attribute, __dir__ = _lazy_exports(
+    globals(), _EXPORTS, fallback=_submodule, needs={"wrap_ssl": "eventlet-ssl"}
+)
 
 # Hidden from type checkers: for them the package has the names above and its submodules, as any
 # package; a module __getattr__ would make every misspelt name type-check as ``object``.

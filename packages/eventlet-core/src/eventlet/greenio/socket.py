@@ -70,6 +70,7 @@ _c_send = _ss.send
 _c_sendto = _ss.sendto
 _c_accept: Callable[[_socket.socket], tuple[int, Any]] = vars(_ss)["_accept"]
 _c_connect = _ss.connect
+_c_connect_ex = _ss.connect_ex  # (eventlet-ssl's raw socket uses these aliases too)
 _c_fileno = _ss.fileno
 _c_gettimeout = _ss.gettimeout
 _c_settimeout = _ss.settimeout

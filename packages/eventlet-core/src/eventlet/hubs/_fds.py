@@ -1,8 +1,11 @@
 """The hub's file descriptors: who waits on which fd, and what the poller watches.
 
 Per fd the hub keeps the listeners waiting to read and to write (:class:`_FdState`) and asks the
-backend (epoll, kqueue, poll, select) for the *union* of what they want, through the four methods
-of the backend interface (``_register``, ``_modify``, ``_unregister``, ``_poll``).
+hub's poller (:mod:`eventlet.hubs._poller`: epoll, kqueue, poll, select, or the asyncio loop's
+watcher) to watch the *union* of what they want.  The table calls the poller's ``register`` and
+``modify`` through ``self._register`` and ``self._modify``, which the hub binds to them once
+(:meth:`eventlet.hubs.hub.BaseHub._init_backend`), and its ``unregister`` through
+``self._unregister``; the loop polls, and hands each ready fd to :meth:`FdTable._dispatch`.
 
 Avoiding system calls per wait.  Upstream eventlet registers an fd with epoll at every wait and
 unregisters it after.  Here an fd whose waiter went away stays registered ("kept") as long as it
@@ -43,6 +46,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from eventlet.hubs._poller import EV_ERROR, EV_READ, EV_WRITE
+
 __all__ = [
     "EV_ERROR",
     "EV_READ",
@@ -59,11 +64,6 @@ logger = logging.getLogger("eventlet.hub")
 
 READ = "read"
 WRITE = "write"
-
-#: Event bits shared by all backends (they match select.POLLIN/POLLOUT and EPOLLIN/EPOLLOUT).
-EV_READ = 0x001
-EV_WRITE = 0x004
-EV_ERROR = 0x008 | 0x010 | 0x020  # POLLERR | POLLHUP | POLLNVAL: wake everybody
 
 _MASKS = {READ: EV_READ, WRITE: EV_WRITE}
 
@@ -152,13 +152,11 @@ class FdTable:
     _LOOP_EXITS: tuple[type[BaseException], ...]
     _fds: dict[int, _FdState]
 
-    def _register(self, fd: int, mask: int) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    #: the poller's operations, bound by the hub (see the module docstring)
+    _register: Callable[[int, int], None]
+    _modify: Callable[[int, int], None]
 
-    def _modify(self, fd: int, mask: int) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _unregister(self, fd: int) -> None:  # pragma: no cover - abstract
+    def _unregister(self, fd: int) -> None:  # pragma: no cover - BaseHub's
         raise NotImplementedError
 
     def _report_callback_error(self, callback: Any) -> None:  # pragma: no cover - BaseHub's
@@ -208,10 +206,14 @@ class FdTable:
                 # fd, without a serial, gives no way to tell: refresh its registration every time).
                 self._reregister(fd, state, state.wanted())
             elif registered | mask != registered:
+                # Through a local: CPython specialises reading an instance attribute, not a
+                # method call through one (see eventlet.hubs.hub, "Kernel operations").
                 if registered:
-                    self._modify(fd, registered | mask)
+                    modify = self._modify
+                    modify(fd, registered | mask)
                 else:
-                    self._register(fd, mask)
+                    register = self._register
+                    register(fd, mask)
                 state.registered = registered | mask
         except BaseException:
             # Not a pollable fd (closed, a regular file...): leave no trace of the listener.

@@ -18,8 +18,12 @@ callbacks here:
   (see :func:`eventlet.patcher.original`): their ``socket``, ``selectors``, ``threading``,
   ``queue``, ``subprocess``... are the originals, before and after patching, while the program's
   own code gets the green ones.  The loop's selector comes from the original ``selectors`` too.
-* **File descriptors** are watched with ``loop.add_reader``/``add_writer``; their callbacks go to
-  the base hub's ``_dispatch``, so kept registrations and serials work as in the other hubs.
+* **File descriptors** are watched with ``loop.add_reader``/``add_writer`` by the hub's backend,
+  a :class:`LoopWatcher` (the poller interface of :mod:`eventlet.hubs._poller` without ``poll``:
+  the loop calls back instead of being asked); its callbacks go to the base hub's ``_dispatch``,
+  so kept registrations and serials work as in the other hubs.
+* **The loop body** (:meth:`Hub._loop`) is ``loop.run_forever()``; the base hub's ``run`` keeps
+  the rest (refusing a running or closed hub, the flags, forgetting a queued ``sleep(0)``).
 
 Green threads put work on the ready queue directly (``sleep``, ``spawn``, ``Event.send``...), without
 telling asyncio.  But a green thread always gives control back to the hub greenlet, which is then
@@ -38,7 +42,7 @@ from __future__ import annotations
 import importlib
 import math
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from types import FrameType, ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +53,7 @@ from eventlet.hubs.hub import EV_READ, EV_WRITE, BaseHub
 
 _INF = math.inf
 
-__all__ = ["Hub", "is_available"]
+__all__ = ["Hub", "LoopWatcher", "is_available"]
 
 
 def _import_for_the_hub(name: str) -> ModuleType:
@@ -95,6 +99,72 @@ def is_available() -> bool:
     return True
 
 
+class LoopWatcher:
+    """The asyncio hub's backend: watches fds through an asyncio loop's ``add_reader``/``add_writer``.
+
+    The :class:`~eventlet.hubs._poller.FdWatcher` interface, without ``poll``: the loop waits
+    (in its own selector) and, when an fd is ready, calls ``on_ready(fd, EV_READ)`` or
+    ``on_ready(fd, EV_WRITE)`` from inside ``run_forever``, one call per ready direction.  The
+    loop is not the watcher's: :meth:`close` withdraws the fds it added and leaves it open.
+
+    Unlike the pollers, it asks the kernel nothing when an fd is registered (the loop's selector
+    raises for a closed fd only if it is epoll's, at ``add_reader``), ``modify`` of an unregistered
+    fd registers it, and ``unregister`` of an unknown one does nothing.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, on_ready: Callable[[int, int], Any]) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = loop
+        self._on_ready = on_ready
+        self._masks: dict[int, int] = {}
+
+    def _live_loop(self) -> asyncio.AbstractEventLoop:
+        loop = self._loop
+        if loop is None:
+            raise ValueError("I/O operation on a closed poller")
+        return loop
+
+    def register(self, fd: int, mask: int) -> None:
+        """Watch ``fd`` for the directions of ``mask`` (or replace its mask)."""
+        self._change(fd, self._masks.get(fd, 0), mask)
+
+    def modify(self, fd: int, mask: int) -> None:
+        """Watch ``fd`` for ``mask`` instead: add the directions that are new, remove the others."""
+        self._change(fd, self._masks.get(fd, 0), mask)
+
+    def unregister(self, fd: int) -> None:
+        """Stop watching ``fd`` (nothing if it is not watched)."""
+        self._change(fd, self._masks.get(fd, 0), 0)
+
+    def _change(self, fd: int, old: int, new: int) -> None:
+        loop = self._live_loop()
+        on_ready = self._on_ready
+        if new & EV_READ:
+            if not old & EV_READ:
+                loop.add_reader(fd, on_ready, fd, EV_READ)
+        elif old & EV_READ:
+            loop.remove_reader(fd)
+        if new & EV_WRITE:
+            if not old & EV_WRITE:
+                loop.add_writer(fd, on_ready, fd, EV_WRITE)
+        elif old & EV_WRITE:
+            loop.remove_writer(fd)
+        if new:
+            self._masks[fd] = new
+        else:
+            self._masks.pop(fd, None)
+
+    def close(self) -> None:
+        """Withdraw every fd this watcher added from the loop; every operation then raises ``ValueError``."""
+        loop = self._loop
+        if loop is None:
+            return
+        if not loop.is_closed():
+            for fd in list(self._masks):
+                self.unregister(fd)
+        self._masks.clear()
+        self._loop = None
+
+
 class Hub(BaseHub):
     """A hub that runs on an asyncio event loop (``hub.loop``)."""
 
@@ -105,6 +175,7 @@ class Hub(BaseHub):
         _keep_asyncio_unpatched()
 
     def _init_backend(self) -> None:
+        """Make the hub's asyncio loop and watch fds through it (a :class:`LoopWatcher`)."""
         _keep_asyncio_unpatched()
         #: the selectors module the loop polls with: the original one, never the green one
         self.selectors: ModuleType = patcher_state.original("selectors")
@@ -113,7 +184,7 @@ class Hub(BaseHub):
         asyncio.set_event_loop(self.loop)
         self._loop_thread = patcher_state.original_attr("_thread", "get_ident")()
         self.clock: Callable[[], float] = self.loop.time
-        self._masks: dict[int, int] = {}
+        self._use_watcher(LoopWatcher(self.loop, self._on_fd))
         self._turn_pending = False
         self._wake_handle: asyncio.TimerHandle | None = None
         self._wake_deadline = 0.0
@@ -138,41 +209,13 @@ class Hub(BaseHub):
 
         return HubSelector()
 
-    # ------------------------------------------------------------------ backend interface
-    def _register(self, fd: int, mask: int) -> None:
-        loop = self.loop
-        if mask & EV_READ:
-            loop.add_reader(fd, self._on_fd, fd, EV_READ)
-        if mask & EV_WRITE:
-            loop.add_writer(fd, self._on_fd, fd, EV_WRITE)
-        self._masks[fd] = mask
-
-    def _modify(self, fd: int, mask: int) -> None:
-        old = self._masks.get(fd, 0)
-        loop = self.loop
-        if old & EV_READ and not mask & EV_READ:
-            loop.remove_reader(fd)
-        if old & EV_WRITE and not mask & EV_WRITE:
-            loop.remove_writer(fd)
-        self._register(fd, mask & ~old)
-        self._masks[fd] = mask
-
-    def _unregister(self, fd: int) -> None:
-        old = self._masks.pop(fd, 0)
-        if old & EV_READ:
-            self.loop.remove_reader(fd)
-        if old & EV_WRITE:
-            self.loop.remove_writer(fd)
-
+    # ------------------------------------------------------------------ the backend
     def _reregister(self, fd: int, state: Any, wanted: int) -> None:
         # The fd number may name a new file: the loop's selector must forget the old one first
         # (a selector "modify" with an unchanged mask would not tell the kernel anything).
         self._unregister(fd)
         self._register(fd, wanted)
         state.registered = wanted
-
-    def _poll(self, timeout: float | None) -> Iterable[tuple[int, int]]:
-        raise RuntimeError("The asyncio hub polls through its event loop")
 
     def _close_backend(self) -> None:
         if self._wake_handle is not None:
@@ -187,6 +230,7 @@ class Hub(BaseHub):
                 current = None
             if current is self.loop:
                 policy.set_event_loop(None)
+        self.poller.close()
         self.loop.close()
 
     def is_idle_frame(self, frame: FrameType) -> bool:
@@ -205,7 +249,7 @@ class Hub(BaseHub):
 
     def _on_fd(self, fd: int, mask: int) -> None:
         try:
-            if fd == self._wakeup_r:
+            if fd == self._wakeup.read_fd:
                 self._drain_wakeup()
             else:
                 self._dispatch(fd, mask)
@@ -263,14 +307,8 @@ class Hub(BaseHub):
         self._wake_handle = self.loop.call_at(deadline, self._on_timer)
 
     # ------------------------------------------------------------------ the loop
-    def run(self) -> None:
-        """The hub greenlet's body: run the asyncio loop until :meth:`abort`."""
-        if self.running:
-            raise RuntimeError("The hub is already running")
-        if self.closed:
-            raise RuntimeError("The hub is closed")
-        self.running: bool = True
-        self.stopping = False
+    def _loop(self) -> None:
+        """The loop body: the asyncio loop, until :meth:`abort` stops it (``BaseHub.run`` is the shell)."""
         try:
             self._turn_pending = True
             self.loop.call_soon(self._turn)
@@ -279,9 +317,6 @@ class Hub(BaseHub):
             if self._wake_handle is not None:
                 self._wake_handle.cancel()
                 self._wake_handle = None
-            self.running = False
-            self.stopping = False
-        self._forget_parent_yield()
 
     def abort(self, wait: bool = False) -> None:
         """Stop the loop after the current callback; ``wait`` switches to the hub so it does."""
@@ -316,7 +351,7 @@ class Hub(BaseHub):
         old_selector.close()
         loop._close_self_pipe()
         loop._make_self_pipe()
-        self._masks.pop(self._wakeup_r, None)
+        self._unregister(self._wakeup_r)  # the parent's: left out of the new selector above
         self._renew_wakeup()
         self._register(self._wakeup_r, EV_READ)
         # asyncio (3.12+) forgets its loops in a forked child; this one goes on running here.

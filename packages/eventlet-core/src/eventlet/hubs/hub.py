@@ -37,8 +37,19 @@ wake-up fd (:mod:`eventlet.hubs._wakeup`) that the hub always watches; a busy tu
 when such a callback is waiting.  The hub of the main thread also makes that fd the process's
 signal wake-up fd, so a signal (Ctrl-C) always ends its sleep in the poller.
 
-The asyncio hub (:mod:`eventlet.hubs.asyncio`) replaces ``run`` and ``_poll`` by the asyncio loop's
-own machinery and keeps the rest.
+The I/O backend.  The hub does not know epoll from select: it composes a *poller*
+(:attr:`BaseHub.poller`), made by its class's :attr:`~BaseHub.poller_class`, an object with five
+operations, ``register``, ``modify``, ``unregister``, ``poll`` and ``close``, whose contract
+:mod:`eventlet.hubs._poller` states.  ``epolls.Hub``, ``kqueue.Hub``, ``poll.Hub`` and
+``selects.Hub`` only name their poller.  The operations are bound to the hub's own attributes once
+(``_register``, ``_modify``, ``_poll``; again in a forked child), so a wait pays no extra lookup
+or call for the composition.
+
+:meth:`BaseHub.run` is a shell (it refuses a running or closed hub, keeps the ``running`` and
+``stopping`` flags, and forgets a queued ``sleep(0)`` of the greenlet it returns to) around the loop
+itself, :meth:`BaseHub._loop`.  The asyncio hub (:mod:`eventlet.hubs.asyncio`) replaces only
+``_loop``, by its asyncio loop's ``run_forever``; its backend is a watcher over that loop
+(``add_reader``/``add_writer``) that calls back instead of being polled.
 
 Kernel operations
 -----------------
@@ -83,7 +94,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
 from types import FrameType
-from typing import Any, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
@@ -98,6 +109,7 @@ from eventlet.hubs._fds import (
     _FdState,
     new_serial,
 )
+from eventlet.hubs._poller import FdWatcher, Poller
 from eventlet.hubs._timers import COMPACT_THRESHOLD, SLOTS_PER_SECOND, SMALL_HEAP, Timer, TimerQueue
 from eventlet.hubs._wakeup import WakeupFd
 
@@ -160,13 +172,19 @@ ReadyEntry: TypeAlias = tuple[Callable[..., Any], tuple[Any, ...]] | greenlet
 BUSY_POLL_TURNS = 64
 #: ... or this many seconds since the last poll, whichever comes first.
 BUSY_POLL_INTERVAL = 0.001
+#: At most this many attributes in a hub's ``__dict__`` (those ``__init__`` sets, and those the
+#: debugging switches may add).  CPython (3.11 to 3.13) shares the keys of its instances' dicts
+#: only up to 30 keys (``SHARED_KEYS_MAX_SIZE``); beyond, every attribute read and write in the
+#: loop loses its specialisation: 32 attributes made ``with Timeout(1.0): sleep(0)`` 16% slower.
+#: ``tests/core/test_hub.py`` checks the count.
+MAX_HUB_ATTRIBUTES = 30
 #: An idle hub reads the clock again to sleep until a timer due within this many seconds; a later
 #: one is timed from the clock's last reading (the turn's start), which may make it a turn late.
 FAR_DEADLINE = 1.0
 
 
 class BaseHub(TimerQueue, FdTable):
-    """The scheduling loop.  Subclasses provide the I/O backend.
+    """The scheduling loop.  Subclasses name their I/O backend: :attr:`poller_class`.
 
     Green code rarely uses a hub directly; it calls ``eventlet.sleep``, waits on sockets and uses the
     synchronisation primitives, which all reduce to :meth:`switch` plus a way to be switched back.
@@ -189,6 +207,15 @@ class BaseHub(TimerQueue, FdTable):
     withdraw: Callable[[ReadyEntry], None]
     #: the detector :func:`eventlet.debug.hub_blocking_detection` runs for this hub (None: off)
     blocking_detector: Any = None
+    #: print unhandled exceptions to stderr, besides logging them (``debug.hub_exceptions``)
+    debug_exceptions: bool = True
+    #: The class of the hub's poller (a :class:`~eventlet.hubs._poller.Poller`): each backend's
+    #: hub class sets it (``epolls.Hub.poller_class`` is :class:`~eventlet.hubs.epolls.EpollPoller`).
+    poller_class: ClassVar[type[Poller]]
+    #: The hub's I/O backend, made by :meth:`_init_backend` (a new one in a forked child).
+    poller: FdWatcher
+    #: The poller's ``poll``, bound once (see :meth:`_init_backend`).
+    _poll: Callable[[float | None], Iterable[tuple[int, int]]]
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
@@ -207,30 +234,53 @@ class BaseHub(TimerQueue, FdTable):
         self.closed: bool = False
         #: callbacks run from the ready queue (a measure of how busy the hub is)
         self.switches: int = 0
-        #: print unhandled exceptions to stderr, besides logging them (``debug.hub_exceptions``)
-        self.debug_exceptions = True
         self.thread_ident: int = threading.get_ident()
         in_main_thread = threading.current_thread() is threading.main_thread()
         self._wakeup = WakeupFd(byte_writes=in_main_thread)
-        self._wakeup_r = self._wakeup.read_fd
         self._init_backend()
         self._register(self._wakeup_r, EV_READ)
         if in_main_thread:
             self._wakeup.claim_signals()
 
-    # ------------------------------------------------------------------ backend interface
-    def _init_backend(self) -> None:  # pragma: no cover - every backend overrides it
-        raise NotImplementedError
+    # ------------------------------------------------------------------ the backend
+    def _init_backend(self) -> None:
+        """Make the poller (:attr:`poller_class`) and bind its operations: at creation, and in a
+        forked child.
 
-    def _poll(self, timeout: float | None) -> Iterable[tuple[int, int]]:  # pragma: no cover
-        raise NotImplementedError
+        The fd table and the loop call ``self._register``, ``self._modify`` and ``self._poll``:
+        the poller's own methods, bound here once, so a wait costs no extra attribute lookup or
+        call layer (for epoll and poll, ``register`` and ``modify`` are the kernel object's own).
+        """
+        poller = self.poller_class()
+        self._use_watcher(poller)
+        self._poll = poller.poll
+
+    def _use_watcher(self, watcher: FdWatcher) -> None:
+        """Make ``watcher`` the hub's backend: bind the operations the fd table calls on waits.
+
+        ``unregister``, off the wait path, is called through :meth:`_unregister`: every instance
+        attribute counts, see :data:`MAX_HUB_ATTRIBUTES`.
+        """
+        self.poller = watcher
+        self._register = watcher.register
+        self._modify = watcher.modify
+
+    def _unregister(self, fd: int) -> None:
+        """Stop watching ``fd`` (the poller's ``unregister``)."""
+        self.poller.unregister(fd)
+
+    @property
+    def _wakeup_r(self) -> int:
+        """The wake-up fd the loop watches (the same number after a fork's renewal)."""
+        return self._wakeup.read_fd
 
     def _close_backend(self) -> None:
         """Release the backend's own resources (an epoll fd, say)."""
+        self.poller.close()
 
     def is_idle_frame(self, frame: FrameType) -> bool:
         """True if ``frame``, the top of the hub's thread, means the hub sleeps in its poller."""
-        return frame.f_code.co_name == "_poll" and frame.f_locals.get("self") is self
+        return frame.f_code.co_name == "poll" and frame.f_locals.get("self") is self.poller
 
     # ------------------------------------------------------------------ switching
     def switch(self) -> Any:
@@ -318,65 +368,78 @@ class BaseHub(TimerQueue, FdTable):
 
     # ------------------------------------------------------------------ the loop
     def run(self) -> None:
-        """The hub greenlet's body: loop until :meth:`abort`."""
+        """The hub greenlet's body: run :meth:`_loop` until :meth:`abort`.
+
+        The shell every hub shares: it refuses a running or closed hub, sets and clears the
+        ``running`` and ``stopping`` flags however the loop ends, and afterwards forgets a queued
+        ``sleep(0)`` of the greenlet it returns to.
+        """
         if self.running:
             raise RuntimeError("The hub is already running")
         if self.closed:
             raise RuntimeError("The hub is closed")
         self.running = True
         self.stopping = False
+        try:
+            self._loop()
+        finally:
+            self.running = False
+            self.stopping = False
+        self._forget_parent_yield()
+
+    def _loop(self) -> None:
+        """The loop itself: turns of ready queue, poll, timers (see the module docstring).
+
+        Returns when :attr:`stopping` is set; the asyncio hub replaces it by its event loop.
+        """
         ready = self._ready
         clock = self.clock
         wakeup = self._wakeup_r
         busy_turns = 0
         now = last_poll = clock()
-        try:
-            while not self.stopping:
-                count = len(ready)
-                if count:
-                    self._run_ready(count)
-                    if self.stopping:
-                        break
-                if ready:
-                    # Busy: poll (without sleeping) only now and then; see the module docstring.
-                    busy_turns += 1
-                    now = clock()
-                    if (
-                        busy_turns < BUSY_POLL_TURNS
-                        and now - last_poll < BUSY_POLL_INTERVAL
-                        and not self._threadsafe
-                    ):
-                        if now >= self._next_due:
-                            self._fire_timers(now)
-                        continue
-                    timeout: float | None = 0.0
-                elif self._threadsafe:
-                    timeout = 0.0
+        while not self.stopping:
+            count = len(ready)
+            if count:
+                self._run_ready(count)
+                if self.stopping:
+                    break
+            if ready:
+                # Busy: poll (without sleeping) only now and then; see the module docstring.
+                busy_turns += 1
+                now = clock()
+                if (
+                    busy_turns < BUSY_POLL_TURNS
+                    and now - last_poll < BUSY_POLL_INTERVAL
+                    and not self._threadsafe
+                ):
+                    if now >= self._next_due:
+                        self._fire_timers(now)
+                    continue
+                timeout: float | None = 0.0
+            elif self._threadsafe:
+                timeout = 0.0
+            else:
+                deadline = self._next_deadline()
+                if deadline is None:
+                    timeout = None
                 else:
-                    deadline = self._next_deadline()
-                    if deadline is None:
-                        timeout = None
-                    else:
-                        # From the clock's last reading: a far deadline (a socket timeout, say)
-                        # can be a turn late; a near one is worth reading the clock again.
-                        timeout = deadline - now
-                        if timeout < FAR_DEADLINE:
-                            timeout = deadline - clock()
-                            if timeout < 0.0:
-                                timeout = 0.0
-                for fd, events in self._poll(timeout):
-                    if fd == wakeup:
-                        self._drain_wakeup()
-                    else:
-                        self._dispatch(fd, events)
-                busy_turns = 0
-                now = last_poll = clock()
-                if now >= self._next_due:
-                    self._fire_timers(now)
-        finally:
-            self.running = False
-            self.stopping = False
-        self._forget_parent_yield()
+                    # From the clock's last reading: a far deadline (a socket timeout, say)
+                    # can be a turn late; a near one is worth reading the clock again.
+                    timeout = deadline - now
+                    if timeout < FAR_DEADLINE:
+                        timeout = deadline - clock()
+                        if timeout < 0.0:
+                            timeout = 0.0
+            poll = self._poll  # read anew each turn: a forked child binds its own poller
+            for fd, events in poll(timeout):
+                if fd == wakeup:
+                    self._drain_wakeup()
+                else:
+                    self._dispatch(fd, events)
+            busy_turns = 0
+            now = last_poll = clock()
+            if now >= self._next_due:
+                self._fire_timers(now)
 
     def _forget_parent_yield(self) -> None:
         """The loop stopped: returning resumes the hub greenlet's parent, so a ``sleep(0)`` of the

@@ -2,21 +2,22 @@
 
 kqueue watches reading and writing as two separate filters, so a change of interest adds or deletes
 the filter that changed.  This module cannot run on Linux, where the test suite runs; its code paths
-are exercised by the macOS jobs of the CI workflow.
+are exercised by the macOS jobs of the CI workflow (``tests/core/test_pollers.py`` runs the poller
+contract on it there).
 """
 
 from __future__ import annotations
 
 import select as _select_module
-from collections.abc import Iterable
 from typing import Any
 
-from eventlet.hubs.hub import EV_ERROR, EV_READ, EV_WRITE, BaseHub
+from eventlet.hubs._poller import EV_ERROR, EV_READ, EV_WRITE, refuse_closed
+from eventlet.hubs.hub import BaseHub
 
 # kqueue names exist only on macOS/BSD: typed loosely so the module type-checks on Linux too.
 select: Any = _select_module
 
-__all__ = ["Hub", "is_available"]
+__all__ = ["Hub", "KqueuePoller", "is_available"]
 
 
 def is_available() -> bool:
@@ -24,41 +25,45 @@ def is_available() -> bool:
     return hasattr(select, "kqueue")
 
 
-class Hub(BaseHub):  # pragma: no cover - kqueue exists only on macOS/BSD; run by the macOS CI job
-    """A hub whose backend is ``select.kqueue``."""
+class KqueuePoller:  # pragma: no cover - kqueue exists only on macOS/BSD; run by the macOS CI job
+    """The :class:`~eventlet.hubs._poller.Poller` over ``select.kqueue``: one filter per direction."""
 
-    name = "kqueue"
-
-    def _init_backend(self) -> None:
+    def __init__(self) -> None:
         self._kqueue = select.kqueue()
         self._masks: dict[int, int] = {}
 
     def _change(self, fd: int, old: int, new: int) -> None:
+        """Tell the kernel: add the filters of ``new`` not in ``old``, delete those gone."""
         changes = []
         for bit, kfilter in ((EV_READ, select.KQ_FILTER_READ), (EV_WRITE, select.KQ_FILTER_WRITE)):
             if new & bit and not old & bit:
                 changes.append(select.kevent(fd, kfilter, select.KQ_EV_ADD))
             elif old & bit and not new & bit:
                 changes.append(select.kevent(fd, kfilter, select.KQ_EV_DELETE))
-        if new:
-            self._masks[fd] = new
-        else:
-            self._masks.pop(fd, None)
         if changes:
             self._kqueue.control(changes, 0, 0)
 
-    def _register(self, fd: int, mask: int) -> None:
-        self._change(fd, 0, mask)
+    def register(self, fd: int, mask: int) -> None:
+        """Start watching ``fd`` for ``mask`` (or replace its mask)."""
+        self._change(fd, self._masks.get(fd, 0), mask)
+        self._masks[fd] = mask
 
-    def _modify(self, fd: int, mask: int) -> None:
-        if fd not in self._masks:
+    def modify(self, fd: int, mask: int) -> None:
+        """Change the mask of the watched ``fd`` (``FileNotFoundError`` if it is not watched)."""
+        old = self._masks.get(fd)
+        if old is None:
             raise FileNotFoundError(2, "fd not registered")
-        self._change(fd, self._masks[fd], mask)
+        self._change(fd, old, mask)
+        self._masks[fd] = mask
 
-    def _unregister(self, fd: int) -> None:
-        self._change(fd, self._masks.get(fd, 0), 0)
+    def unregister(self, fd: int) -> None:
+        """Stop watching ``fd`` (nothing if it is not watched; ``OSError(EBADF)`` if it was closed)."""
+        old = self._masks.pop(fd, 0)  # forgotten first: a closed fd's filters are gone anyway
+        if old:
+            self._change(fd, old, 0)
 
-    def _poll(self, timeout: float | None) -> Iterable[tuple[int, int]]:
+    def poll(self, timeout: float | None) -> list[tuple[int, int]]:
+        """Wait up to ``timeout`` seconds (None: no limit); one ``(fd, events)`` pair per fd."""
         events: dict[int, int] = {}
         for kev in self._kqueue.control(None, 1024, timeout):
             fd = kev.ident
@@ -66,7 +71,22 @@ class Hub(BaseHub):  # pragma: no cover - kqueue exists only on macOS/BSD; run b
             if kev.flags & (select.KQ_EV_ERROR | select.KQ_EV_EOF):
                 bits |= EV_ERROR
             events[fd] = events.get(fd, 0) | bits
-        return events.items()
+        return list(events.items())
 
-    def _close_backend(self) -> None:
+    def close(self) -> None:
+        """Close the kqueue fd (idempotent); every operation then raises ``ValueError``."""
         self._kqueue.close()
+        self._masks.clear()
+        self.register = self.modify = self.unregister = refuse_closed  # type: ignore[assignment]
+        self.poll = refuse_closed  # type: ignore[assignment]
+
+    def fileno(self) -> int:
+        """The kqueue fd."""
+        return int(self._kqueue.fileno())
+
+
+class Hub(BaseHub):
+    """A hub whose backend is :class:`KqueuePoller`."""
+
+    name = "kqueue"
+    poller_class = KqueuePoller

@@ -8,11 +8,12 @@ from __future__ import annotations
 import errno
 import select
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from eventlet.hubs.hub import EV_ERROR, EV_READ, EV_WRITE, BaseHub
+from eventlet.hubs._poller import EV_ERROR, EV_READ, EV_WRITE, refuse_closed
+from eventlet.hubs.hub import BaseHub
 
-__all__ = ["Hub", "is_available"]
+__all__ = ["Hub", "SelectPoller", "is_available"]
 
 _BAD_FD_ERRNOS = {errno.EBADF, getattr(errno, "WSAENOTSOCK", errno.EBADF)}
 
@@ -22,28 +23,36 @@ def is_available() -> bool:
     return True
 
 
-class Hub(BaseHub):
-    """A hub whose backend is ``select.select``."""
+class SelectPoller:
+    """The :class:`~eventlet.hubs._poller.Poller` over ``select.select``.
 
-    name = "selects"
+    It keeps each fd's mask and builds the fd lists at every poll.  ``register`` and ``modify`` set
+    a mask whatever the fd; a closed fd is found when ``select()`` refuses the lists: each bad fd is
+    then reported once as an error (both directions) and forgotten.
+    """
 
-    def _init_backend(self) -> None:
+    def __init__(self) -> None:
         self._masks: dict[int, int] = {}
+        #: start watching an fd, or replace its mask
+        self.register: Callable[[int, int], None] = self._masks.__setitem__
+        #: the same as :attr:`register` (select keeps no kernel state to modify)
+        self.modify: Callable[[int, int], None] = self._masks.__setitem__
 
-    def _register(self, fd: int, mask: int) -> None:
-        self._masks[fd] = mask
-
-    def _modify(self, fd: int, mask: int) -> None:
-        self._masks[fd] = mask
-
-    def _unregister(self, fd: int) -> None:
+    def unregister(self, fd: int) -> None:
+        """Stop watching ``fd`` (nothing if it is not watched)."""
         self._masks.pop(fd, None)
 
-    def _poll(self, timeout: float | None) -> Iterable[tuple[int, int]]:
+    def poll(self, timeout: float | None) -> Iterable[tuple[int, int]]:
+        """Wait up to ``timeout`` seconds (None: no limit) for the watched fds.
+
+        With no fd watched there is nothing to wait for but the time: ``poll(None)`` then returns
+        at once (the hub always watches its wake-up fd, so it never meets the case).
+        """
         masks = self._masks
         readers = [fd for fd, mask in masks.items() if mask & EV_READ]
         writers = [fd for fd, mask in masks.items() if mask & EV_WRITE]
-        if not readers and not writers:  # pragma: no cover - the wake-up fd is always watched
+        if not readers and not writers:
+            # select() of three empty lists is an error on Windows: just wait.
             if timeout:
                 time.sleep(timeout)
             return ()
@@ -72,3 +81,16 @@ class Hub(BaseHub):
                 bad.append((fd, EV_ERROR | EV_READ | EV_WRITE))
                 del self._masks[fd]
         return bad
+
+    def close(self) -> None:
+        """Forget every fd; every operation then raises ``ValueError``."""
+        self._masks.clear()
+        self.register = self.modify = refuse_closed
+        self.unregister = self.poll = refuse_closed  # type: ignore[assignment]
+
+
+class Hub(BaseHub):
+    """A hub whose backend is :class:`SelectPoller`."""
+
+    name = "selects"
+    poller_class = SelectPoller

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from eventlet import hubs
+from eventlet.hubs._poller import Poller
 from eventlet.hubs.hub import BaseHub
 from eventlet.testing.isolation import dispose_hub
 
@@ -39,6 +40,8 @@ class _VirtualClockMixin:
     waits_on_fds: Callable[[], bool]
     _threadsafe: Any
     _next_deadline: Any
+    _poll: Callable[[float | None], Iterable[tuple[int, int]]]
+    poller: Poller  # the virtual clock needs a poller-based hub
 
     def __init__(self) -> None:
         self._virtual_now = float(round(time.monotonic()))  # whole seconds: exact sums in tests
@@ -53,8 +56,13 @@ class _VirtualClockMixin:
             raise ValueError("The virtual clock cannot go backwards")
         self._virtual_now += seconds
 
-    def _poll(self, timeout: float | None) -> Iterable[tuple[int, int]]:
-        real_poll: Callable[[float | None], Iterable[tuple[int, int]]] = super()._poll  # type: ignore[misc]
+    def _init_backend(self) -> None:
+        # The loop polls through self._poll: put the virtual clock between it and the poller.
+        super()._init_backend()  # type: ignore[misc]
+        self._poll = self._virtual_poll
+
+    def _virtual_poll(self, timeout: float | None) -> Iterable[tuple[int, int]]:
+        real_poll = self.poller.poll
         if timeout is None or timeout == 0 or self._threadsafe or self.waits_on_fds():
             if not timeout:
                 return real_poll(timeout)

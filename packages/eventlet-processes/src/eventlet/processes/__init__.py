@@ -12,9 +12,12 @@ import :mod:`eventlet.processes._worker`) stays cheap.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from eventlet import _coinstall  # noqa: F401  (fails if upstream eventlet's files are mixed in)
+from eventlet import (
+    _coinstall,  # noqa: F401  (fails if upstream eventlet's files are mixed in)
+    _lazy_exports,
+)
 
 _EXPORTS = {
     "Process": "eventlet.processes._process",
@@ -58,21 +61,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from eventlet.processes._text import TextStream
 
 
-def _lazy_attribute(name: str) -> Any:
-    """A name of ``__all__`` read for the first time: import the module that defines it (PEP 562)."""
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'eventlet.processes' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
-
+# A name of __all__ read for the first time imports the module that defines it (core's mechanism).
+_lazy_attribute, __dir__ = _lazy_exports(globals(), _EXPORTS)
 
 # Hidden from type checkers, which read the imports above: a module __getattr__ would make every
 # misspelt name type-check.

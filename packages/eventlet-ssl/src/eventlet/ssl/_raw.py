@@ -27,6 +27,20 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from eventlet.greenio._waiting import deadline_after, parse_timeout, retry_until, wait_until
+
+# The standard socket's C methods, unbound (core's aliases: one copy for both green sockets).
+from eventlet.greenio.socket import (
+    _c_accept,
+    _c_connect_ex,
+    _c_fileno,
+    _c_recv,
+    _c_recv_into,
+    _c_recvfrom,
+    _c_recvfrom_into,
+    _c_send,
+    _c_sendto,
+    _c_settimeout,
+)
 from eventlet.hubs import notify_close
 from eventlet.hubs.hub import EV_READ, EV_WRITE, new_serial
 
@@ -35,16 +49,6 @@ __all__ = ["GreenRawSocket", "deadline_after", "parse_timeout"]
 R = TypeVar("R")
 
 _ss = _socket.socket
-_c_recv = _ss.recv
-_c_recv_into = _ss.recv_into
-_c_recvfrom = _ss.recvfrom
-_c_recvfrom_into = _ss.recvfrom_into
-_c_send = _ss.send
-_c_sendto = _ss.sendto
-_c_accept: Callable[[_socket.socket], tuple[int, Any]] = _ss._accept  # type: ignore[attr-defined]
-_c_connect_ex = _ss.connect_ex
-_c_fileno = _ss.fileno
-_c_settimeout = _ss.settimeout
 
 
 def _resolve(sock: _ss, address: Any) -> Any:
