@@ -90,6 +90,23 @@ def _child(code: int, delay: float = 0.05) -> int:
     return pid
 
 
+def _gated_child(code: int) -> tuple[int, int]:
+    """A child that exits with ``code`` once the test closes the returned fd, never earlier."""
+    gate, release = stdos.pipe()
+    pid = stdos.fork()
+    if pid == 0:  # pragma: no cover - the child
+        stdos.close(release)
+        stdos.read(gate, 1)  # end of file once the parent closes its end
+        stdos._exit(code)
+    stdos.close(gate)
+    return pid, release
+
+
+def _release_once_waiting(release: int) -> None:
+    """Let the gated child exit from a green thread: it runs only once the test's wait yields."""
+    eventlet.spawn(stdos.close, release)
+
+
 def _ticking() -> tuple[list[int], eventlet.GreenThread[Any]]:
     ticks: list[int] = []
 
@@ -103,7 +120,8 @@ def _ticking() -> tuple[list[int], eventlet.GreenThread[Any]]:
 
 def test_waitpid_is_green() -> None:
     ticks, ticker = _ticking()
-    pid = _child(3)
+    pid, release = _gated_child(3)
+    _release_once_waiting(release)  # the child cannot exit before waitpid has yielded once
     got_pid, status = os.waitpid(pid, 0)
     ticker.kill()
     assert got_pid == pid
@@ -112,9 +130,10 @@ def test_waitpid_is_green() -> None:
 
 
 def test_waitpid_wnohang_and_errors() -> None:
-    pid = _child(0, delay=0.5)
+    pid, release = _gated_child(0)  # still running: it waits for the test
     assert os.waitpid(pid, os.WNOHANG) == (0, 0)
     stdos.kill(pid, signal.SIGKILL)
+    stdos.close(release)
     _pid, status = os.waitpid(pid, 0)
     assert stdos.waitstatus_to_exitcode(status) == -signal.SIGKILL
     with pytest.raises(ChildProcessError):
@@ -156,7 +175,8 @@ def test_waitpid_without_pidfd_support_falls_back_to_polling(monkeypatch: pytest
         raise OSError(38, "Function not implemented")
 
     monkeypatch.setattr("eventlet.green.os._os.pidfd_open", unsupported)
-    pid = _child(9, delay=0.02)
+    pid, release = _gated_child(9)
+    _release_once_waiting(release)  # exits only after the first poll found it running
     assert stdos.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 9
 
 

@@ -209,12 +209,12 @@ def test_fork_leaves_a_working_hub_in_the_child(name: str, restore_hub_class: No
             b.send(b"x")
             assert waiter.wait() == a.fileno()
             eventlet.sleep(0.001)
-            done: list[int] = []
-            thread = threading.Thread(target=lambda: child_hub.call_threadsafe(done.append, 1))
+            done: eventlet.Event[int] = eventlet.Event()
+            thread = threading.Thread(target=lambda: child_hub.call_threadsafe(done.send, 1))
             thread.start()
             thread.join()
-            eventlet.sleep(0.01)
-            assert done == [1]
+            # Woken by the call (the wake-up fd works after the fork), not by a timer racing it.
+            assert done.wait(timeout=10) == 1
             status = 0
         except BaseException:
             traceback.print_exc()

@@ -101,7 +101,9 @@ def test_cap_never_closes_a_connection_that_has_not_sent_its_first_request(
         sweeps.release()
 
     monkeypatch.setattr(Server, "_sweep", counted)
-    with live(hello_app, max_connections=1, header_timeout=0.5) as server:
+    # The short socket_timeout sets the sweep's pace (0.125 s); the long header_timeout keeps first's
+    # own deadline out of reach however long the test takes to watch two sweeps.
+    with live(hello_app, max_connections=1, header_timeout=60, socket_timeout=0.5) as server:
         with server.connect() as first:
             server.turns()  # first is accepted: the cap is reached
             with server.connect() as second:

@@ -142,13 +142,28 @@ def test_run_kills_the_child_when_communicate_fails(monkeypatch: pytest.MonkeyPa
     assert not zombie_children()
 
 
+# Writes "first" and "err", then a byte on the fd named by argv[1], then sleeps.
+CHATTY_THEN_SLEEPS = (
+    "import os, sys, time; "
+    "sys.stdout.write('first\\n'); sys.stdout.flush(); sys.stderr.write('err\\n'); sys.stderr.flush(); "
+    "os.write(int(sys.argv[1]), b'\\n'); os.close(int(sys.argv[1])); time.sleep(10)"
+)
+
+
 def test_communicate_with_timeout_then_again(any_hub: object, io_mode: str) -> None:
+    # The child says on a pipe when its output is written: the partial output the timeout must keep
+    # is in the pipes before the clock starts, however slow the child's start is.
+    ready, ready_w = os.pipe()
     proc = subprocess.Popen(
-        ["sh", "-c", "echo first; echo err >&2; exec sleep 10"],
+        [PY, "-c", CHATTY_THEN_SLEEPS, str(ready_w)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        pass_fds=(ready_w,),
     )
+    os.close(ready_w)
+    with os.fdopen(ready, "rb", buffering=0) as signal_pipe:
+        assert signal_pipe.read(1) == b"\n"
     with pytest.raises(subprocess.TimeoutExpired) as info:
         proc.communicate(b"input nobody reads", timeout=0.3)
     assert info.value.stdout == b"first\n"
