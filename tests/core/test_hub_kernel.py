@@ -156,3 +156,19 @@ def test_nothing_outside_the_hubs_package_touches_the_hubs_private_state() -> No
                     if base == "hub" or base.endswith((".hub", "_hub", "get_hub()")):
                         offenders.append(f"{path.relative_to(src.parent)}:{node.lineno}: {base}.{node.attr}")
     assert offenders == []
+
+
+def test_sleep_is_a_kernel_trap_that_knows_the_plain_greenlet_classes() -> None:
+    from eventlet.greenthread import GreenThread
+    from eventlet.hubs import _sleep
+
+    assert eventlet.sleep is eventlet.greenthread.sleep is _sleep.sleep
+    assert {greenlet, GreenThread} <= _sleep.PLAIN_GREENLETS
+
+    class Hooked(greenlet):
+        def switch_out(self) -> None:
+            pass
+
+    with pytest.raises(ValueError, match="Hooked has a switch_out hook"):
+        _sleep.register_plain_greenlet(Hooked)
+    assert Hooked not in _sleep.PLAIN_GREENLETS

@@ -21,6 +21,8 @@ from greenlet import GreenletExit, getcurrent, greenlet
 
 from eventlet import hubs as _hubs_module
 from eventlet.hubs import get_hub
+from eventlet.hubs._sleep import register_plain_greenlet
+from eventlet.hubs._sleep import sleep as sleep
 from eventlet.hubs.hub import report_exception
 from eventlet.hubs.timer import _arm_entry, _cancel_entry
 
@@ -47,54 +49,8 @@ _new_greenlet = greenlet.__new__
 _greenlet_dead = greenlet.dead.__get__  # greenlet's own ``dead``, which GreenThread extends
 _greenlet_active = greenlet.__bool__
 
-#: where get_hub() keeps each OS thread's hub (read directly on the hottest path, sleep(0))
+#: where get_hub() keeps each OS thread's hub (read directly on the hot paths, as sleep(0) does)
 _thread_hubs = _hubs_module._registry.local
-
-
-def sleep(seconds: float = 0) -> None:
-    """Yield to other green threads for ``seconds`` (``0``: just let the others run once).
-
-    Never blocks the OS thread.  Called from the hub itself (in a hub callback), ``sleep(0)``
-    returns at once and a longer sleep raises RuntimeError.
-    """
-    try:
-        hub = _thread_hubs.hub
-    except AttributeError:
-        hub = get_hub()
-    current = getcurrent()
-    hub_greenlet = hub.greenlet
-    if current is hub_greenlet:
-        if seconds <= 0:
-            return  # a hub callback yielding: there is nothing to yield to, as upstream
-        raise RuntimeError("Cannot sleep in the hub: it would block forever")
-    if not seconds > 0:  # (NaN too)
-        resume = hub.resume  # a local first: see "Kernel operations" in eventlet.hubs.hub
-        resume(current)  # the hub switches back to us
-        try:
-            # The hot path of cooperative yielding: straight to the loop when it is alive and the
-            # greenlet cannot have a switch_out hook (hub.switch handles the other cases).
-            if type(current) in _PLAIN_GREENLETS and not hub_greenlet.dead:
-                hub_greenlet.switch()
-            else:
-                hub.switch()
-        except BaseException:
-            try:
-                hub.withdraw(current)  # woken by an exception: do not wake it again later
-            except ValueError:
-                pass
-            raise
-        return
-    # hub.schedule_call_global(seconds, current.switch), with a plain-list entry (see
-    # eventlet.hubs._timers); the timer fires (and is done) unless something else wakes us first.
-    timer = _arm_entry(hub, seconds, current.switch, (), None)
-    try:
-        if type(current) in _PLAIN_GREENLETS and not hub_greenlet.dead:
-            hub_greenlet.switch()  # as above
-        else:
-            hub.switch()
-    finally:
-        if timer[2] is not None:
-            _cancel_entry(timer)
 
 
 def _wake_token(token: list[Any], value: Any) -> None:
@@ -302,8 +258,8 @@ class GreenThread(greenlet, Generic[T]):
         return f"<GreenThread {state} at {id(self):#x}>"
 
 
-#: greenlet types known to have no ``switch_out`` hook
-_PLAIN_GREENLETS = frozenset({greenlet, GreenThread})
+# GreenThread has no switch_out hook: sleep() may switch straight to the hub's greenlet from one.
+register_plain_greenlet(GreenThread)
 
 
 def spawn(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> GreenThread[T]:

@@ -69,10 +69,11 @@ these operations; nothing outside :mod:`eventlet.hubs` reads or writes the hub's
 * :meth:`BaseHub.call_soon` and :meth:`BaseHub.call_threadsafe`: ``resume((callback, args))``, the
   second from any OS thread.
 * :meth:`~eventlet.hubs._timers.TimerQueue.schedule_call_global` and ``schedule_call_local``:
-  call back at a time.  The hot paths that make a timer per call (``sleep``, ``spawn_after``)
-  use the lighter pair of :mod:`eventlet.hubs.timer`: ``_arm_entry`` schedules a plain-list
-  entry and ``_cancel_entry`` disarms it (socket waits and ``Timeout`` inline the same steps,
-  inside :mod:`eventlet.hubs`).
+  call back at a time.  ``spawn_after`` uses the lighter pair of :mod:`eventlet.hubs.timer`:
+  ``_arm_entry`` schedules a plain-list entry and ``_cancel_entry`` disarms it; socket waits,
+  ``Timeout`` and ``sleep`` inline the same steps, inside :mod:`eventlet.hubs`.
+* ``sleep`` itself (:mod:`eventlet.hubs._sleep`, re-exported by :mod:`eventlet.greenthread`): a
+  kernel trap, the hottest user of the ready queue and the timers.
 * :func:`eventlet.hubs.wait_fd` (green sockets and pipes) and :func:`eventlet.hubs.trampoline`:
   wait for a file descriptor to be readable or writable; :meth:`~eventlet.hubs._fds.FdTable.add`
   and :meth:`~eventlet.hubs._fds.FdTable.remove` keep a callback on one (upstream's interface).
