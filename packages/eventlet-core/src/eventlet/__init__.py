@@ -269,6 +269,7 @@ def _lazy_exports(
 
 # ``eventlet.<name>`` read for the first time imports what defines it; a name that is not an
 # export is a submodule or one of upstream's extras (_submodule).
+__dir__: "Callable[[], list[str]]"
 _lazy_attribute, __dir__ = _lazy_exports(
     globals(), _EXPORTS, fallback=_submodule, needs={"wrap_ssl": "eventlet-ssl"}
 )

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import select
 from collections.abc import Callable
+from typing import ClassVar
 
+from eventlet.hubs._poller import Poller
 from eventlet.hubs.hub import BaseHub
 
 __all__ = ["EpollPoller", "Hub", "is_available"]
@@ -55,4 +57,4 @@ class Hub(BaseHub):
     """A hub whose backend is :class:`EpollPoller`."""
 
     name = "epolls"
-    poller_class = EpollPoller
+    poller_class: ClassVar[type[Poller]] = EpollPoller

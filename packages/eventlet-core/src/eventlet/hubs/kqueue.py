@@ -9,9 +9,9 @@ contract on it there).
 from __future__ import annotations
 
 import select as _select_module
-from typing import Any
+from typing import Any, ClassVar
 
-from eventlet.hubs._poller import EV_ERROR, EV_READ, EV_WRITE, refuse_closed
+from eventlet.hubs._poller import EV_ERROR, EV_READ, EV_WRITE, Poller, refuse_closed
 from eventlet.hubs.hub import BaseHub
 
 # kqueue names exist only on macOS/BSD: typed loosely so the module type-checks on Linux too.
@@ -34,6 +34,8 @@ class KqueuePoller:  # pragma: no cover - kqueue exists only on macOS/BSD; run b
 
     def _change(self, fd: int, old: int, new: int) -> None:
         """Tell the kernel: add the filters of ``new`` not in ``old``, delete those gone."""
+        if self._kqueue.closed:
+            refuse_closed()
         changes = []
         for bit, kfilter in ((EV_READ, select.KQ_FILTER_READ), (EV_WRITE, select.KQ_FILTER_WRITE)):
             if new & bit and not old & bit:
@@ -50,6 +52,8 @@ class KqueuePoller:  # pragma: no cover - kqueue exists only on macOS/BSD; run b
 
     def modify(self, fd: int, mask: int) -> None:
         """Change the mask of the watched ``fd`` (``FileNotFoundError`` if it is not watched)."""
+        if self._kqueue.closed:
+            refuse_closed()
         old = self._masks.get(fd)
         if old is None:
             raise FileNotFoundError(2, "fd not registered")
@@ -59,8 +63,7 @@ class KqueuePoller:  # pragma: no cover - kqueue exists only on macOS/BSD; run b
     def unregister(self, fd: int) -> None:
         """Stop watching ``fd`` (nothing if it is not watched; ``OSError(EBADF)`` if it was closed)."""
         old = self._masks.pop(fd, 0)  # forgotten first: a closed fd's filters are gone anyway
-        if old:
-            self._change(fd, old, 0)
+        self._change(fd, old, 0)  # (no change for an unknown fd; ValueError once closed)
 
     def poll(self, timeout: float | None) -> list[tuple[int, int]]:
         """Wait up to ``timeout`` seconds (None: no limit); one ``(fd, events)`` pair per fd."""
@@ -74,11 +77,10 @@ class KqueuePoller:  # pragma: no cover - kqueue exists only on macOS/BSD; run b
         return list(events.items())
 
     def close(self) -> None:
-        """Close the kqueue fd (idempotent); every operation then raises ``ValueError``."""
+        """Close the kqueue fd (idempotent); every operation then raises ``ValueError`` (``poll``:
+        the closed kqueue's own)."""
         self._kqueue.close()
         self._masks.clear()
-        self.register = self.modify = self.unregister = refuse_closed  # type: ignore[assignment]
-        self.poll = refuse_closed  # type: ignore[assignment]
 
     def fileno(self) -> int:
         """The kqueue fd."""
@@ -89,4 +91,4 @@ class Hub(BaseHub):
     """A hub whose backend is :class:`KqueuePoller`."""
 
     name = "kqueue"
-    poller_class = KqueuePoller
+    poller_class: ClassVar[type[Poller]] = KqueuePoller

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import select
 from collections.abc import Callable
+from typing import ClassVar
 
-from eventlet.hubs._poller import refuse_closed
+from eventlet.hubs._poller import Poller, refuse_closed
 from eventlet.hubs.hub import BaseHub
 
 __all__ = ["Hub", "PollPoller", "is_available"]
@@ -49,4 +50,4 @@ class Hub(BaseHub):
     """A hub whose backend is :class:`PollPoller`."""
 
     name = "poll"
-    poller_class = PollPoller
+    poller_class: ClassVar[type[Poller]] = PollPoller

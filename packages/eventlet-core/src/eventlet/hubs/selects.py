@@ -9,8 +9,9 @@ import errno
 import select
 import time
 from collections.abc import Callable, Iterable
+from typing import ClassVar
 
-from eventlet.hubs._poller import EV_ERROR, EV_READ, EV_WRITE, refuse_closed
+from eventlet.hubs._poller import EV_ERROR, EV_READ, EV_WRITE, Poller, refuse_closed
 from eventlet.hubs.hub import BaseHub
 
 __all__ = ["Hub", "SelectPoller", "is_available"]
@@ -93,4 +94,4 @@ class Hub(BaseHub):
     """A hub whose backend is :class:`SelectPoller`."""
 
     name = "selects"
-    poller_class = SelectPoller
+    poller_class: ClassVar[type[Poller]] = SelectPoller

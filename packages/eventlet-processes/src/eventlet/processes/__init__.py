@@ -48,6 +48,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    from collections.abc import Callable
+
     from eventlet.processes._pool import ProcessPool
     from eventlet.processes._process import Process
     from eventlet.processes._results import (
@@ -62,6 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
 
 
 # A name of __all__ read for the first time imports the module that defines it (core's mechanism).
+__dir__: Callable[[], list[str]]
 _lazy_attribute, __dir__ = _lazy_exports(globals(), _EXPORTS)
 
 # Hidden from type checkers, which read the imports above: a module __getattr__ would make every
