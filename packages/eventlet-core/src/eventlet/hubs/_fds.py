@@ -155,12 +155,9 @@ class FdTable:
     #: the poller's operations, bound by the hub (see the module docstring)
     _register: Callable[[int, int], None]
     _modify: Callable[[int, int], None]
-
-    def _unregister(self, fd: int) -> None:  # pragma: no cover - BaseHub's
-        raise NotImplementedError
-
-    def _report_callback_error(self, callback: Any) -> None:  # pragma: no cover - BaseHub's
-        raise NotImplementedError
+    #: BaseHub's methods, which the table calls
+    _unregister: Callable[[int], None]
+    _report_callback_error: Callable[[Any], None]
 
     def add(
         self,

@@ -98,9 +98,8 @@ class TimerQueue:
     clock: Callable[[], float]
     debug_exceptions: bool
     _LOOP_EXITS: tuple[type[BaseException], ...]
-
-    def _report_callback_error(self, callback: Any) -> None:  # pragma: no cover - BaseHub's
-        raise NotImplementedError
+    #: BaseHub's method, which a firing pass calls for a timer that raised
+    _report_callback_error: Callable[[Any], None]
 
     def _init_timers(self) -> None:
         self._incoming: deque[Entry] = deque()  # scheduled since the last timer pass, in order
