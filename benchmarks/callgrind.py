@@ -119,6 +119,37 @@ def _echo_timeout(n: int) -> None:
     _echo(n, 30.0)
 
 
+def _echo_many(n: int, timeout: float | None = None) -> None:
+    # 100 lock-step connections, as the tcp_echo / recv_timeout workloads' server sees them
+    import eventlet
+    from eventlet.green import socket
+
+    pairs = [socket.socketpair() for _ in range(100)]
+    rounds = n // 100
+
+    def server(sock: Any) -> None:
+        sock.settimeout(timeout)
+        for _ in range(rounds):
+            sock.sendall(sock.recv(64))
+
+    def client(sock: Any) -> None:
+        for _ in range(rounds):
+            sock.sendall(b"x" * 64)
+            sock.recv(64)
+
+    threads = [eventlet.spawn(server, b) for _a, b in pairs]
+    threads += [eventlet.spawn(client, a) for a, _b in pairs]
+    for thread in threads:
+        thread.wait()
+    for a, b in pairs:
+        a.close()
+        b.close()
+
+
+def _echo_many_timeout(n: int) -> None:
+    _echo_many(n, 30.0)
+
+
 def _spawn_wait(n: int) -> None:
     import eventlet
 
@@ -136,6 +167,8 @@ PATHS: dict[str, tuple[str, Callable[[int], Any]]] = {
     "timers_half": ("timers, half cancelled, then fired", _timers_half),
     "echo": ("echo over a socket pair", _echo),
     "echo_timeout": ("echo with settimeout(30)", _echo_timeout),
+    "echo100": ("echo over 100 socket pairs (per round trip)", _echo_many),
+    "echo100_timeout": ("echo over 100 socket pairs, settimeout(30) on one side", _echo_many_timeout),
     "spawn_wait": ("spawn + wait", _spawn_wait),
 }
 

@@ -1,14 +1,16 @@
 """A green socket with a timeout waiting for the answer to what it sent: the timer it arms.
 
 After a send, ``recv`` waits for readability first (``GreenSocket._recv_after_send``); with a
-timeout, that wait arms a hub timer that the data usually beats.  Real socket pairs on this
-host; no test depends on how long anything takes.
+timeout, that wait uses the hub timer the socket's reads share (``eventlet.hubs._deadline``),
+which the data usually beats.  Real socket pairs on this host; no test depends on how long
+anything takes.
 """
 
 from __future__ import annotations
 
 import _socket
 import errno
+from typing import cast
 
 import pytest
 
@@ -16,6 +18,7 @@ import eventlet
 from eventlet import hubs
 from eventlet.event import Event
 from eventlet.green import socket
+from eventlet.greenio.socket import GreenSocket
 from eventlet.hubs import get_hub
 from eventlet.hubs.hub import EV_READ
 
@@ -27,7 +30,7 @@ def _pair(timeout: float) -> tuple[socket.socket, socket.socket]:
     return a, b
 
 
-def test_the_answer_beats_the_timeout_and_its_timer_is_gone() -> None:
+def test_the_answer_beats_the_timeout_and_its_timer_goes_with_the_socket() -> None:
     a, b = _pair(30.0)
     try:
 
@@ -38,10 +41,16 @@ def test_the_answer_beats_the_timeout_and_its_timer_is_gone() -> None:
         a.sendall(b"ping")
         assert a.recv(16) == b"ping"
         server.wait()
-        assert get_hub().statistics()["timers"] == 0  # both waits' timers were cancelled
+        # a waited (b found the data there): a's reads share one armed timer, which outlives
+        # the wait without firing...
+        assert get_hub().statistics()["timers"] == 1
+        shared = cast(GreenSocket, a)._read_deadline
+        assert shared is not None
+        assert shared.waiter is None
     finally:
         a.close()
         b.close()
+    assert get_hub().statistics()["timers"] == 0  # ...until the socket closes
 
 
 def test_no_answer_times_out() -> None:
@@ -80,10 +89,11 @@ def test_a_reader_woken_for_data_another_took_waits_again() -> None:
         assert not reader.dead
         b.sendall(b"2")
         assert reader.wait() == b"2"  # it waited again, within the same deadline
-        assert hub.statistics()["timers"] == 0
+        assert hub.statistics()["timers"] == 1  # the one timer a's reads share
     finally:
         a.close()
         b.close()
+    assert hub.statistics()["timers"] == 0
 
 
 def test_a_closed_socket_with_a_timeout_raises_ebadf_after_a_send() -> None:

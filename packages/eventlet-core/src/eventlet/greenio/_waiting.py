@@ -20,8 +20,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from eventlet.hubs import wait_fd
+from eventlet.hubs._deadline import SharedDeadline, wait_fd_until
+from eventlet.hubs.hub import EV_READ
 
-__all__ = ["deadline_after", "parse_timeout", "retry_until", "wait_until"]
+__all__ = ["deadline_after", "parse_timeout", "retry_until", "shared_deadline", "wait_until"]
 
 R = TypeVar("R")
 
@@ -39,12 +41,35 @@ def deadline_after(timeout: float | None) -> float | None:
     return None if timeout is None else _clock() + timeout
 
 
-def wait_until(sock: _socket.socket, mask: int, deadline: float | None, serial: int = 0) -> None:
+def shared_deadline(sock: Any, mask: int) -> SharedDeadline:
+    """The hub timer that ``sock``'s timed waits for ``mask`` share (made on the first one).
+
+    A green socket of ours keeps it in its ``_read_deadline`` or ``_write_deadline`` attribute
+    (None until then); see :mod:`eventlet.hubs._deadline`.
+    """
+    shared = SharedDeadline(timed_out)
+    if mask == EV_READ:
+        sock._read_deadline = shared
+    else:
+        sock._write_deadline = shared
+    return shared
+
+
+def release_deadlines(sock: Any) -> None:
+    """Cancel the timers ``sock``'s timed waits armed (it is closing); see :func:`shared_deadline`."""
+    for shared in (sock._read_deadline, sock._write_deadline):
+        if shared is not None:
+            shared.release()
+
+
+def wait_until(sock: Any, mask: int, deadline: float | None, serial: int = 0) -> None:
     """Block the green thread until ``sock`` is ready for ``mask`` (``EV_READ``/``EV_WRITE``).
 
     ``deadline`` is a ``time.monotonic()`` time (None: wait for ever); past it, raises
     ``TimeoutError("timed out")`` as the standard library's socket timeouts do.  A closed socket
     raises ``OSError(EBADF)``.  ``serial`` is the owner's hub serial (see ``eventlet.hubs.wait_fd``).
+    ``sock`` is a green socket of ours: its timed waits share a hub timer per direction, kept in
+    its ``_read_deadline`` and ``_write_deadline`` attributes (see :func:`shared_deadline`).
     """
     fd = _c_fileno(sock)
     if fd < 0:
@@ -52,10 +77,12 @@ def wait_until(sock: _socket.socket, mask: int, deadline: float | None, serial: 
     if deadline is None:
         wait_fd(fd, mask, None, TimeoutError, serial)
         return
-    remaining = deadline - _clock()
-    if remaining <= 0.0:
+    if deadline <= _clock():
         raise timed_out()
-    wait_fd(fd, mask, remaining, timed_out, serial)  # the exception is made only if it fires
+    shared = sock._read_deadline if mask == EV_READ else sock._write_deadline
+    if shared is None:
+        shared = shared_deadline(sock, mask)
+    wait_fd_until(fd, mask, deadline, shared, serial)
 
 
 def retry_until(

@@ -46,10 +46,18 @@ except ImportError:  # pragma: no cover - Windows
 
 from eventlet.greenio._address import resolve_address as _resolve_address
 from eventlet.greenio._sendfile import sendfile_on_hub
-from eventlet.greenio._waiting import deadline_after, parse_timeout, retry_until, wait_until
+from eventlet.greenio._waiting import (
+    deadline_after,
+    parse_timeout,
+    release_deadlines,
+    retry_until,
+    shared_deadline,
+    wait_until,
+)
 from eventlet.greenio._waiting import timed_out as _timed_out
 from eventlet.greenthread import sleep
 from eventlet.hubs import notify_close, notify_opened, wait_fd
+from eventlet.hubs._deadline import SharedDeadline, wait_fd_until
 from eventlet.hubs.hub import EV_READ, EV_WRITE, new_serial
 
 # Also importable from here (eventlet-ssl does): deadline_after, parse_timeout, retry_until, wait_until,
@@ -129,10 +137,13 @@ class GreenSocket(_stdsocket.socket):
     Attributes can be set on an instance (``sock.setsockopt = ...``), as on upstream's.
     """
 
-    __slots__ = ("__dict__", "_sent", "_serial", "_user_timeout")
+    __slots__ = ("__dict__", "_read_deadline", "_sent", "_serial", "_user_timeout", "_write_deadline")
 
     _user_timeout: float | None
     _serial: int
+    #: the hub timers that timed waits share, per direction (see eventlet.hubs._deadline)
+    _read_deadline: SharedDeadline | None
+    _write_deadline: SharedDeadline | None
     #: True after a send: the next receive waits for readability before trying (see recv).
     _sent: bool
 
@@ -162,6 +173,7 @@ class GreenSocket(_stdsocket.socket):
             _keep_blocking_flag(self)
         self._serial = new_serial()
         self._sent = False
+        self._read_deadline = self._write_deadline = None
         notify_opened(_c_fileno(self))  # the hub drops what it knew of an earlier file with this number
 
     # ------------------------------------------------------------------ timeouts
@@ -231,9 +243,12 @@ class GreenSocket(_stdsocket.socket):
                     pass
             else:
                 # A socket with a timeout, inlined as well (retry_until's first wait): one clock
-                # reading for the deadline, and wait_fd arms the timer that the data usually beats.
+                # reading for the deadline, and the wait reuses the socket's armed timer.
                 deadline = _clock() + timeout
-                wait_fd(fd, EV_READ, timeout, _timed_out, self._serial)  # made if it fires
+                shared = self._read_deadline
+                if shared is None:
+                    shared = shared_deadline(self, EV_READ)
+                wait_fd_until(fd, EV_READ, deadline, shared, self._serial)
                 try:
                     return func(self, *args)
                 except BlockingIOError:
@@ -464,6 +479,8 @@ class GreenSocket(_stdsocket.socket):
         fd = _c_fileno(self)
         if fd >= 0:
             _notify(fd)
+        if self._read_deadline is not None or self._write_deadline is not None:
+            release_deadlines(self)
         _ss.close(self)
 
     def detach(self) -> int:
@@ -471,6 +488,7 @@ class GreenSocket(_stdsocket.socket):
         fd = _c_fileno(self)
         if fd >= 0:
             notify_close(fd)
+            release_deadlines(self)
             if self._user_timeout is None:
                 try:
                     _c_setblocking(self, True)

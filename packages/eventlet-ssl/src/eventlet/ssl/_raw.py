@@ -24,9 +24,15 @@ import errno
 import os
 import socket as _stdsocket
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from eventlet.greenio._waiting import deadline_after, parse_timeout, retry_until, wait_until
+from eventlet.greenio._waiting import (
+    deadline_after,
+    parse_timeout,
+    release_deadlines,
+    retry_until,
+    wait_until,
+)
 
 # The standard socket's C methods, unbound (core's aliases: one copy for both green sockets).
 from eventlet.greenio.socket import (
@@ -43,6 +49,9 @@ from eventlet.greenio.socket import (
 )
 from eventlet.hubs import notify_close
 from eventlet.hubs.hub import EV_READ, EV_WRITE, new_serial
+
+if TYPE_CHECKING:  # pragma: no cover - imported for the type checker only
+    from eventlet.hubs._deadline import SharedDeadline
 
 __all__ = ["GreenRawSocket", "deadline_after", "parse_timeout"]
 
@@ -71,11 +80,15 @@ class GreenRawSocket(_stdsocket.socket):
 
     _green_timeout: float | None
     _green_serial: int
+    #: the hub timers that timed waits share, per direction (see eventlet.hubs._deadline)
+    _read_deadline: SharedDeadline | None
+    _write_deadline: SharedDeadline | None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> GreenRawSocket:
         self = super().__new__(cls, *args, **kwargs)
         self._green_timeout = None
         self._green_serial = new_serial()
+        self._read_deadline = self._write_deadline = None
         return self
 
     def __init__(self, family: Any = -1, type: int = -1, proto: int = -1, fileno: Any = None) -> None:
@@ -201,6 +214,7 @@ class GreenRawSocket(_stdsocket.socket):
         fd = _c_fileno(self)
         if fd >= 0:
             notify_close(fd)
+        release_deadlines(self)
         super()._real_close(*args)  # type: ignore[misc]
 
     def detach(self) -> int:
@@ -208,6 +222,7 @@ class GreenRawSocket(_stdsocket.socket):
         fd = _c_fileno(self)
         if fd >= 0:
             notify_close(fd)
+            release_deadlines(self)
             if self._green_timeout is None:
                 _c_settimeout(self, None)
         return super().detach()

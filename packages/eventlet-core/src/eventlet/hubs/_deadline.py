@@ -1,0 +1,132 @@
+"""Socket timeouts that the data beats: one hub timer per socket and direction, shared by its waits.
+
+A green socket with a timeout (``sock.settimeout(30)``) waits on the hub whenever a call would
+block, and every such wait has a deadline.  The data nearly always comes first.  Arming a timer for
+each wait and cancelling it when the data comes costs, per wait, a timer entry (an allocation the
+garbage collector then tracks), an append to the hub's incoming timers and the cancel's bookkeeping
+(a cancelled timer that is not the last one scheduled stays stored until the hub drops it), all for
+a timer that never fires.
+
+So a socket keeps one :class:`SharedDeadline` per direction (reading, writing), and the waits of
+that direction share its one hub timer:
+
+* A wait whose deadline is no earlier than the armed timer's reuses it: it writes its green thread
+  and its deadline into the ``SharedDeadline`` (attribute writes) and clears the green thread when
+  it ends.  With a fixed timeout each wait's deadline is later than the one before, so this is the
+  steady state: no allocation, no queue work.
+* When the timer fires, it looks at who waits now: nobody (the socket is idle) and nothing
+  happens; a wait whose deadline is still ahead (one that began after the timer was armed) and the
+  timer is armed again for that deadline; a wait whose deadline has passed, and that green thread
+  gets the timeout exception (``TimeoutError("timed out")`` for a socket).
+* A wait with an earlier deadline than the armed timer's (the timeout was lowered) or on another
+  hub arms a new timer and gives the old one up.
+
+A busy socket's timer therefore fires about once per timeout period, rather than never; an idle
+socket leaves its timer armed until the deadline, or until the socket closes
+(:meth:`SharedDeadline.release`).  The timer holds the ``SharedDeadline``, never the socket, and
+while nobody waits the ``SharedDeadline`` holds no green thread either.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from greenlet import getcurrent, greenlet
+
+from eventlet.hubs._choice import _hub_if_exists, get_hub
+from eventlet.hubs.hub import EV_READ, READ, WRITE, FdListener
+from eventlet.hubs.timer import Entry, _arm_entry, _cancel_entry
+
+__all__ = ["SharedDeadline", "wait_fd_until"]
+
+_monotonic = time.monotonic  # the green sockets' clock for deadlines
+
+
+class SharedDeadline:
+    """The hub timer that one socket's waits in one direction share (see the module's essay)."""
+
+    __slots__ = ("deadline", "entry", "timeout_exc", "waiter")
+
+    def __init__(self, timeout_exc: Callable[[], BaseException]) -> None:
+        #: the armed timer entry (None: none armed, or it fired)
+        self.entry: Entry | None = None
+        #: the green thread waiting now (None between waits)
+        self.waiter: greenlet | None = None
+        #: the waiting green thread's deadline, a ``time.monotonic()`` reading
+        self.deadline = 0.0
+        #: makes the exception a wait past its deadline gets
+        self.timeout_exc = timeout_exc
+
+    def release(self) -> None:
+        """Cancel the armed timer, if any (the socket is closing).
+
+        Only the hub that runs the timer is touched: from another OS thread the timer is given up
+        instead, and fires there as a no-op.
+        """
+        entry = self.entry
+        if entry is not None:
+            self.entry = None
+            if entry[4] is _hub_if_exists():  # _HUB
+                _cancel_entry(entry)
+
+    def __repr__(self) -> str:
+        armed = self.entry is not None and self.entry[2] is not None
+        return f"<SharedDeadline {'armed' if armed else 'idle'} waiter={self.waiter!r}>"
+
+
+def _deadline_reached(shared: SharedDeadline) -> None:
+    """The shared timer's callback: time the current wait out, re-arm for it, or do nothing."""
+    entry = shared.entry
+    if entry is None or entry[2] is not None:
+        return  # a timer the socket gave up (released, or replaced by an earlier one)
+    shared.entry = None
+    waiter = shared.waiter
+    if waiter is None:
+        return  # nobody waits: the socket is idle
+    remaining = shared.deadline - _monotonic()
+    if remaining > 0.0:
+        # The wait began after this timer was armed: its own deadline is later.
+        shared.entry = _arm_entry(entry[4], remaining, _deadline_reached, (shared,), None)
+        return
+    waiter.throw(shared.timeout_exc())
+
+
+def wait_fd_until(fileno: int, mask: int, deadline: float, shared: SharedDeadline, serial: int = 0) -> Any:
+    """Block the current green thread until ``fileno`` is ready for ``mask``, or ``deadline`` passes.
+
+    :func:`eventlet.hubs.wait_fd` with a deadline (a ``time.monotonic()`` reading) instead of a
+    timeout, for an fd that waits again and again, as a socket does: its waits in one direction
+    share the hub timer that ``shared`` holds (see the module's essay).  Past the deadline the
+    wait raises ``shared.timeout_exc()``.  ``serial``: see :func:`eventlet.hubs.wait_fd`.
+    """
+    hub = get_hub()
+    current = getcurrent()
+    if current is hub.greenlet:
+        raise RuntimeError("Cannot wait for a file descriptor from the hub itself")
+    listener = FdListener(READ if mask == EV_READ else WRITE, fileno, current.switch, current.throw, None)
+    hub._add_listener(listener, mask, serial)
+    clock = hub.clock
+    due = deadline if clock is _monotonic else clock() + (deadline - _monotonic())
+    entry = shared.entry
+    # Reuse the armed timer if it fires no later than this deadline (the steady state); otherwise
+    # arm one for this wait (hub.schedule_call_global inlined with a plain-list entry).
+    if entry is None or entry[2] is None or entry[0] > due or entry[4] is not hub:
+        if entry is not None:
+            shared.release()
+        now = clock()
+        entry = [due, 0, _deadline_reached, (shared,), hub, None, due - now]
+        hub._incoming.append(entry)
+        if due < hub._next_due:
+            hub._next_due = due
+        shared.entry = entry
+    shared.waiter = current
+    shared.deadline = deadline
+    try:
+        return hub.switch()
+    finally:
+        shared.waiter = None
+        listener.tb = None  # drop a close notice queued for us, if we leave for another reason
+        if not listener.spent:
+            hub._remove_listener(listener)
