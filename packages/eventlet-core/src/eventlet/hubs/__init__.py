@@ -23,6 +23,7 @@ from eventlet.hubs._choice import _registry as _registry
 from eventlet.hubs._choice import _resolve as _resolve
 from eventlet.hubs._choice import builtin_hub_names as builtin_hub_names
 from eventlet.hubs._fds import IOClosed
+from eventlet.hubs._sleep import PLAIN_GREENLETS, _thread_hubs
 from eventlet.hubs._timeout import Timeout as _Timeout
 from eventlet.hubs.hub import EV_READ, EV_WRITE, READ, WRITE, BaseHub, FdListener, Timer
 from eventlet.hubs.timer import _CHECK_MASK, _HALF_THRESHOLD
@@ -71,17 +72,24 @@ def wait_fd(
     an owner that promises :func:`notify_close` before closing lets the hub keep the fd
     registered between waits.
     """
-    hub = get_hub()
+    try:
+        hub = _thread_hubs.hub  # get_hub(), inlined
+    except AttributeError:
+        hub = get_hub()
     current = getcurrent()
-    if current is hub.greenlet:
+    hub_greenlet = hub.greenlet
+    if current is hub_greenlet:
         raise RuntimeError("Cannot wait for a file descriptor from the hub itself")
     listener = FdListener(
         READ if mask == EV_READ else WRITE, fileno, current.switch, current.throw, mark_as_closed
     )
     hub._add_listener(listener, mask, serial)
+    # Straight to the hub's greenlet when nothing can hook the switch (as sleep does; see
+    # eventlet.hubs._sleep): hub.switch() otherwise.
+    plain = type(current) in PLAIN_GREENLETS and not hub_greenlet.dead
     if timeout is None:
         try:
-            return hub.switch()
+            return hub_greenlet.switch() if plain else hub.switch()
         finally:
             listener.tb = None  # drop a close notice queued for us, if we leave for another reason
             if not listener.spent:
@@ -97,7 +105,7 @@ def wait_fd(
     if deadline < hub._next_due:
         hub._next_due = deadline
     try:
-        return hub.switch()
+        return hub_greenlet.switch() if plain else hub.switch()
     finally:
         if timer[2] is not None:
             timer[2] = None

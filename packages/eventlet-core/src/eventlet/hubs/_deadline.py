@@ -36,6 +36,7 @@ from typing import Any
 from greenlet import getcurrent, greenlet
 
 from eventlet.hubs._choice import _hub_if_exists, get_hub
+from eventlet.hubs._sleep import PLAIN_GREENLETS, _thread_hubs
 from eventlet.hubs.hub import EV_READ, READ, WRITE, FdListener
 from eventlet.hubs.timer import Entry, _arm_entry, _cancel_entry
 
@@ -101,9 +102,13 @@ def wait_fd_until(fileno: int, mask: int, deadline: float, shared: SharedDeadlin
     share the hub timer that ``shared`` holds (see the module's essay).  Past the deadline the
     wait raises ``shared.timeout_exc()``.  ``serial``: see :func:`eventlet.hubs.wait_fd`.
     """
-    hub = get_hub()
+    try:
+        hub = _thread_hubs.hub  # get_hub(), inlined
+    except AttributeError:
+        hub = get_hub()
     current = getcurrent()
-    if current is hub.greenlet:
+    hub_greenlet = hub.greenlet
+    if current is hub_greenlet:
         raise RuntimeError("Cannot wait for a file descriptor from the hub itself")
     listener = FdListener(READ if mask == EV_READ else WRITE, fileno, current.switch, current.throw, None)
     hub._add_listener(listener, mask, serial)
@@ -124,6 +129,9 @@ def wait_fd_until(fileno: int, mask: int, deadline: float, shared: SharedDeadlin
     shared.waiter = current
     shared.deadline = deadline
     try:
+        # Straight to the hub's greenlet when nothing can hook the switch (see wait_fd).
+        if type(current) in PLAIN_GREENLETS and not hub_greenlet.dead:
+            return hub_greenlet.switch()
         return hub.switch()
     finally:
         shared.waiter = None

@@ -311,7 +311,16 @@ class FdTable:
             woke = True
             readers = state.readers
             if len(readers) == 1 and not readers[0].persistent:
-                self._wake(readers.pop(), fd)
+                # The usual case, self._wake(readers.pop(), fd) inlined (two Python calls fewer
+                # for every wake-up of a green thread waiting on a socket).
+                listener = readers.pop()
+                listener.spent = True
+                try:
+                    listener.cb(fd)
+                except self._LOOP_EXITS:
+                    raise
+                except BaseException:
+                    self._report_callback_error(listener.cb)
             else:
                 self._wake_readers(state, fd)
         if events & (EV_WRITE | EV_ERROR) and state.writers:
@@ -321,7 +330,7 @@ class FdTable:
             self._wake_all(state, writers, fd)
         if self._fds.get(fd) is not state:
             return  # a woken callback closed the fd
-        wanted = state.wanted()
+        wanted = (EV_READ if state.readers else 0) | (EV_WRITE if state.writers else 0)  # wanted()
         if wanted:
             if not woke and wanted != state.registered:
                 # An event nobody waits for (a kept registration of the other direction):
