@@ -497,8 +497,9 @@ def test_timers_of_a_begun_slot_go_straight_to_a_large_heap() -> None:
     with virtual_clock() as hub:
         fired: list[str] = []
         far = [hub.schedule_call_global(10 + i / 1000, fired.append, "far") for i in range(hubmod.SMALL_HEAP)]
+        hub._place_incoming()  # as the hub's next timer pass does: they fill the near deque up
         bucketed = [hub.schedule_call_global(5, fired.append, "bucketed") for _ in range(10)]
-        hub._place_incoming()  # as the hub's next timer pass does
+        hub._place_incoming()
         assert hub._bucketed == 10
         assert len(hub._near) == hubmod.SMALL_HEAP
         eventlet.sleep(6)  # the bucket's slot began: merged into the heap, and fired

@@ -632,7 +632,8 @@ def test_equal_deadlines_fire_in_scheduling_order_across_near_and_run() -> None:
         assert first.deadline == second.deadline
         eventlet.sleep(3)
         assert fired == ["near first", "run second"]
-        filler.append(hub.schedule_call_global(50, print))  # the near deque is full again
+        filler.append(hub.schedule_call_global(50, print))
+        hub._place_incoming()  # the near deque is full again
         early = hub.schedule_call_global(2, fired.append, "run first")
         hub._place_incoming()  # so: a bucket
         assert hub._bucketed == 1

@@ -41,11 +41,11 @@ from __future__ import annotations
 
 import heapq
 import math
-from bisect import insort
+from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Callable
-from itertools import chain
-from operator import itemgetter
+from itertools import chain, repeat
+from operator import itemgetter, setitem
 from typing import Any
 
 from greenlet import getcurrent
@@ -90,6 +90,8 @@ _NEAR_AHEAD = 1 / SLOTS_PER_SECOND
 
 _deadline_of = itemgetter(_DEADLINE)
 _INF = math.inf
+#: runs an iterator to its end in C, keeping nothing (``_consume(map(f, ...))`` is a C loop)
+_consume = deque(maxlen=0).extend
 
 
 class TimerQueue:
@@ -186,74 +188,76 @@ class TimerQueue:
     def _place_incoming(self) -> None:
         """Move the incoming timers into the near deque or their buckets; drop the cancelled ones.
 
-        (``_next_due`` already covers them: scheduling lowered it.)
+        (``_next_due`` already covers them: scheduling lowered it.)  The per-timer work is C
+        where it can be: sequence numbers are set by ``map`` over the batch, the batch is sorted
+        by deadline once, a binary search splits off the timers that go to buckets, and the rest
+        are merged into the near deque with one stable sort, or appended when they all come after
+        it (timers of one delay, as a pool of sleepers schedules them).
         """
         incoming = self._incoming
-        near = self._near
-        near_time = self._near_time + _NEAR_AHEAD  # timers due before this go to near
-        room = SMALL_HEAP - len(near)  # while the near deque is short, it takes every timer
-        buckets = self._buckets
-        seq = self._timer_seq
-        dead = 0
-        bucketed = 0
-        new_near: list[Entry] = []
-        add_near = new_near.append
-        if room >= len(incoming):
-            # The usual case when few timers are stored: every one goes to the near deque.
-            for timer in incoming:
-                if timer[2] is None:
-                    dead += 1
-                    continue
-                seq += 1
-                timer[1] = seq
-                add_near(timer)
+        if self.timers_canceled:
+            # Some stored timer is cancelled, maybe an incoming one: drop those.
+            timers = [timer for timer in incoming if timer[2] is not None]
+            self.timers_canceled -= len(incoming) - len(timers)
         else:
-            timers = iter(incoming)
-            if room > 0:
-                for timer in timers:  # the first ones fill the near deque up
-                    if timer[2] is None:
-                        dead += 1
-                        continue
-                    seq += 1
-                    timer[1] = seq
-                    add_near(timer)
-                    room -= 1
-                    if not room:
-                        break
-            for timer in timers:  # the rest: near if due soon, else their slot's bucket
-                if timer[2] is None:
-                    dead += 1
-                    continue
-                seq += 1
-                timer[1] = seq
-                deadline = timer[0]
-                if deadline < near_time:
-                    add_near(timer)
-                    continue
-                slot = deadline * SLOTS_PER_SECOND // 1
-                bucket = buckets.get(slot)
-                if bucket is None:
-                    buckets[slot] = [timer]
-                    heapq.heappush(self._bucket_keys, slot)
-                else:
-                    bucket.append(timer)
-                bucketed += 1
+            timers = list(incoming)
         incoming.clear()
-        self._timer_seq = seq
-        self._bucketed += bucketed
-        if dead:
-            self.timers_canceled -= dead
-        if new_near:
-            if len(new_near) <= _INSERT_EACH:
-                for timer in new_near:
-                    insort(near, timer, key=_deadline_of)  # after equal deadlines: scheduling order
+        count = len(timers)
+        if not count:
+            return
+        seq = self._timer_seq
+        _consume(map(setitem, timers, repeat(_SEQ, count), range(seq + 1, seq + 1 + count)))
+        self._timer_seq = seq + count
+        near = self._near
+        if count == 1:
+            timer = timers[0]
+            deadline = timer[0]
+            if len(near) >= SMALL_HEAP and deadline >= self._near_time + _NEAR_AHEAD:
+                self._to_buckets(timers)
+            elif not near or near[-1][0] <= deadline:
+                near.append(timer)
             else:
-                # Stable: the deque's entries stay before new ones of equal deadline.
-                merged = sorted(chain(near, new_near), key=_deadline_of)
-                near.clear()
-                near.extend(merged)
+                insort(near, timer, key=_deadline_of)  # after equal deadlines: scheduling order
+        else:
+            timers.sort(key=_deadline_of)  # stable: equal deadlines stay in scheduling order
+            # The near deque takes the timers due before the end of the slot after the last one
+            # begun, and, while it is short, the earliest others up to SMALL_HEAP.
+            near_count = bisect_left(timers, self._near_time + _NEAR_AHEAD, key=_deadline_of)
+            room = SMALL_HEAP - len(near)
+            if near_count < room:
+                near_count = min(room, count)
+            if near_count < count:
+                self._to_buckets(timers[near_count:])
+                del timers[near_count:]
+            if timers:
+                if not near or near[-1][0] <= timers[0][0]:
+                    near.extend(timers)  # all due after the near deque's last
+                elif len(timers) <= _INSERT_EACH:
+                    for timer in timers:
+                        insort(near, timer, key=_deadline_of)
+                else:
+                    # Stable: the deque's entries stay before new ones of equal deadline.
+                    merged = sorted(chain(near, timers), key=_deadline_of)
+                    near.clear()
+                    near.extend(merged)
         if near and near[0][2] is None:
             self._drop_dead_heads()
+
+    def _to_buckets(self, timers: list[Entry]) -> None:
+        """Put ``timers`` (sorted by deadline) in the buckets of their slots."""
+        buckets = self._buckets
+        bucket: list[Entry] | None = None
+        current = -1.0
+        for timer in timers:
+            slot = timer[0] * SLOTS_PER_SECOND // 1
+            if slot != current:
+                current = slot
+                bucket = buckets.get(slot)
+                if bucket is None:
+                    bucket = buckets[slot] = []
+                    heapq.heappush(self._bucket_keys, slot)
+            bucket.append(timer)  # type: ignore[union-attr]
+        self._bucketed += len(timers)
 
     def _merge_buckets(self, now: float) -> None:
         """Sort the buckets of every slot that has begun by ``now`` onto the end of the run."""
@@ -335,6 +339,10 @@ class TimerQueue:
             self._place_incoming()
         if self._bucket_keys:
             self._merge_buckets(now)
+        # From here every timer stored is in the near deque, the run or a bucket: the bound
+        # starts again from nothing, and each timer scheduled by a callback lowers it as usual,
+        # so the pass's end need not look through them (see _bound_after_pass).
+        self._next_due = _INF
         near = self._near
         run = self._run
         near_popleft = near.popleft
@@ -384,7 +392,26 @@ class TimerQueue:
                 except BaseException:
                     self._report_callback_error(callback)
         finally:
-            self._update_next_due()
+            self._bound_after_pass()
+
+    def _bound_after_pass(self) -> None:
+        """Set ``_next_due`` at the end of a firing pass: the heads of the near deque and of the
+        run, the next bucket's slot, and the bound that the timers scheduled during the pass (now
+        incoming) have lowered since the pass began (:meth:`_update_next_due`, without looking
+        through those)."""
+        due = self._next_due
+        near = self._near
+        if near and near[0][0] < due:
+            due = near[0][0]
+        run = self._run
+        if run and run[0][0] < due:
+            due = run[0][0]
+        keys = self._bucket_keys
+        if keys:
+            start = keys[0] / SLOTS_PER_SECOND
+            if start < due:
+                due = start
+        self._next_due = due
 
     def _next_deadline(self) -> float | None:
         """When the next timer may be due (or the next bucket of timers has to be sorted in)."""
