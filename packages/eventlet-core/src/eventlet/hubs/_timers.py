@@ -43,7 +43,7 @@ import heapq
 import math
 from bisect import bisect_left, insort
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from itertools import chain, repeat
 from operator import itemgetter, setitem
 from typing import Any
@@ -91,7 +91,7 @@ _NEAR_AHEAD = 1 / SLOTS_PER_SECOND
 _deadline_of = itemgetter(_DEADLINE)
 _INF = math.inf
 #: runs an iterator to its end in C, keeping nothing (``_consume(map(f, ...))`` is a C loop)
-_consume = deque(maxlen=0).extend
+_consume: Callable[[Iterable[Any]], None] = deque(maxlen=0).extend
 
 
 class TimerQueue:
