@@ -17,9 +17,11 @@ Where a timer lives, from its scheduling to its end:
   neither ever touches anything else.  (A deque, not a list: a list that is emptied frees its
   array and the next append allocates one again, an allocation per timer when each is cancelled
   right after it was scheduled; a deque keeps its block.)
-* **Near deque or buckets.**  Timers due in a time slot (1/256 s) that has already begun or in the
-  next one, and every timer while few are stored, go to the *near* deque, kept sorted by
-  deadline: one binary search and insert (C) for a few new timers, one stable sort (C) for many.
+* **Near deque or buckets.**  The incoming timers are placed as a batch: numbered in scheduling
+  order and sorted by deadline (stable), both in C.  Those due in a time slot (1/256 s) that has
+  already begun or in the next one, and, while the near deque is short, the earliest of the others,
+  go to the *near* deque, kept sorted by deadline: an append when they all come after it (timers of
+  one delay), a binary search and insert (C) for a few, one stable merge sort (C) for many.
   The others go to an unsorted per-slot bucket (an append): most of them are timeouts that will
   be cancelled long before their slot, and a cancelled one never costs more than that.  When a
   slot begins, its bucket's live timers are sorted by deadline (stable) and appended to the
