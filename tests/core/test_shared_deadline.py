@@ -281,3 +281,54 @@ def test_a_hub_with_its_own_clock_times_socket_waits_out() -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_a_socket_moved_to_another_os_thread_is_not_timed_out_by_the_old_hub() -> None:
+    a, b = _pair(0.05)
+    try:
+        b.sendall(b"x")
+        a.sendall(b"?")
+        assert a.recv(1) == b"x"  # this thread's hub holds a's read timer, due in 50 ms
+        a.settimeout(30.0)
+        result: list[object] = []
+
+        def read_in_another_thread() -> None:
+            try:
+                result.append(a.recv(1))  # a timer on that thread's hub; ours is given up
+            except BaseException as exc:  # pragma: no cover - the failure this test looks for
+                result.append(exc)
+
+        thread = threading.Thread(target=read_in_another_thread)
+        thread.start()
+        while a._read_deadline is not None and a._read_deadline.waiter is None:
+            eventlet.sleep(0.001)  # until the other thread waits
+        eventlet.sleep(0.1)  # our hub's given-up timer fires meanwhile, and must leave it alone
+        b.sendall(b"y")
+        thread.join(10)
+        assert result == [b"y"]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_greenlet_with_a_switch_out_hook_has_it_called_by_a_timed_wait() -> None:
+    import greenlet
+
+    a, b = _pair(30.0)
+    switched_out: list[int] = []
+
+    class Hooked(greenlet.greenlet):
+        def switch_out(self) -> None:
+            switched_out.append(1)
+
+    try:
+        reader = Hooked(a.recv, parent=get_hub().greenlet)
+        get_hub().schedule_call_global(0, reader.switch, 1)
+        eventlet.sleep(0.001)  # the reader waits, through hub.switch() and its hook
+        assert switched_out
+        b.sendall(b"h")
+        eventlet.sleep(0.001)
+        assert reader.dead
+    finally:
+        a.close()
+        b.close()

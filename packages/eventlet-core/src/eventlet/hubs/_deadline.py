@@ -23,8 +23,8 @@ that direction share its one hub timer:
 
 A busy socket's timer therefore fires about once per timeout period, rather than never; an idle
 socket leaves its timer armed until the deadline, or until the socket closes
-(:meth:`SharedDeadline.release`).  The timer holds the ``SharedDeadline``, never the socket, and
-while nobody waits the ``SharedDeadline`` holds no green thread either.
+(:meth:`SharedDeadline.release`).  The timer holds the ``SharedDeadline`` (and its hub), never the
+socket, and while nobody waits the ``SharedDeadline`` holds no green thread either.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from greenlet import getcurrent, greenlet
 
 from eventlet.hubs._choice import _hub_if_exists, get_hub
 from eventlet.hubs._sleep import PLAIN_GREENLETS, _thread_hubs
-from eventlet.hubs.hub import EV_READ, READ, WRITE, FdListener
+from eventlet.hubs.hub import EV_READ, READ, WRITE, BaseHub, FdListener
 from eventlet.hubs.timer import Entry, _arm_entry, _cancel_entry
 
 __all__ = ["SharedDeadline", "wait_fd_until"]
@@ -77,11 +77,14 @@ class SharedDeadline:
         return f"<SharedDeadline {'armed' if armed else 'idle'} waiter={self.waiter!r}>"
 
 
-def _deadline_reached(shared: SharedDeadline) -> None:
-    """The shared timer's callback: time the current wait out, re-arm for it, or do nothing."""
+def _deadline_reached(shared: SharedDeadline, hub: BaseHub) -> None:
+    """The shared timer's callback on ``hub``: time the current wait out, re-arm for it, or do
+    nothing."""
     entry = shared.entry
-    if entry is None or entry[2] is not None:
-        return  # a timer the socket gave up (released, or replaced by an earlier one)
+    if entry is None or entry[2] is not None or entry[4] is not hub:
+        # A timer the socket gave up: released, replaced by an earlier one, or left on another
+        # thread's hub when the socket moved (that thread's waits are not ours to time out).
+        return
     shared.entry = None
     waiter = shared.waiter
     if waiter is None:
@@ -89,7 +92,7 @@ def _deadline_reached(shared: SharedDeadline) -> None:
     remaining = shared.deadline - _monotonic()
     if remaining > 0.0:
         # The wait began after this timer was armed: its own deadline is later.
-        shared.entry = _arm_entry(entry[4], remaining, _deadline_reached, (shared,), None)
+        shared.entry = _arm_entry(hub, remaining, _deadline_reached, (shared, hub), None)
         return
     waiter.throw(shared.timeout_exc())
 
@@ -121,7 +124,7 @@ def wait_fd_until(fileno: int, mask: int, deadline: float, shared: SharedDeadlin
         if entry is not None:
             shared.release()
         now = clock()
-        entry = [due, 0, _deadline_reached, (shared,), hub, None, due - now]
+        entry = [due, 0, _deadline_reached, (shared, hub), hub, None, due - now]
         hub._incoming.append(entry)
         if due < hub._next_due:
             hub._next_due = due
