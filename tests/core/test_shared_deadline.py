@@ -16,8 +16,8 @@ import eventlet
 from eventlet.event import Event
 from eventlet.green import socket
 from eventlet.greenio.socket import GreenSocket
-from eventlet.hubs import get_hub
-from eventlet.hubs._deadline import SharedDeadline, wait_fd_until
+from eventlet.hubs import get_hub, wait_fd
+from eventlet.hubs._deadline import SharedDeadline
 from eventlet.hubs.hub import EV_READ
 
 
@@ -30,6 +30,18 @@ def _pair(timeout: float | None) -> tuple[GreenSocket, GreenSocket]:
 
 def _pending_timers() -> int:
     return int(get_hub().statistics()["timers"])
+
+
+def _arm_read_timer(a: GreenSocket, b: GreenSocket) -> SharedDeadline:
+    """Have ``a`` wait once to read (after a send, as an echo client does), for data ``b`` sent
+    already: that wait arms ``a``'s shared read timer.  Returns it."""
+    b.sendall(b"x")
+    a.sendall(b"?")
+    assert a.recv(1) == b"x"
+    shared = a._read_deadline
+    assert shared is not None
+    assert shared.entry is not None
+    return shared
 
 
 def test_every_wait_of_a_busy_socket_reuses_one_timer() -> None:
@@ -63,11 +75,7 @@ def test_every_wait_of_a_busy_socket_reuses_one_timer() -> None:
 def test_a_lowered_timeout_arms_an_earlier_timer_and_times_out() -> None:
     a, b = _pair(30.0)
     try:
-        b.sendall(b"x")
-        a.sendall(b"?")
-        assert a.recv(1) == b"x"  # waited (after a send) on a 30 s timer
-        shared = a._read_deadline
-        assert shared is not None
+        shared = _arm_read_timer(a, b)
         old = shared.entry
         assert old is not None
         a.settimeout(0.02)
@@ -86,11 +94,7 @@ def test_a_lowered_timeout_arms_an_earlier_timer_and_times_out() -> None:
 def test_a_wait_that_outlives_the_shared_timer_gets_it_armed_again() -> None:
     a, b = _pair(0.05)
     try:
-        b.sendall(b"x")
-        a.sendall(b"?")
-        assert a.recv(1) == b"x"  # arms the shared timer, due in 50 ms
-        shared = a._read_deadline
-        assert shared is not None
+        shared = _arm_read_timer(a, b)
         first = shared.entry
         eventlet.sleep(0.03)  # the next wait's deadline is later than the armed timer's
         start = time.monotonic()
@@ -109,11 +113,7 @@ def test_a_wait_that_outlives_the_shared_timer_gets_it_armed_again() -> None:
 def test_data_that_comes_after_the_shared_timer_fires_still_wins() -> None:
     a, b = _pair(0.05)
     try:
-        b.sendall(b"x")
-        a.sendall(b"?")
-        assert a.recv(1) == b"x"
-        shared = a._read_deadline
-        assert shared is not None
+        shared = _arm_read_timer(a, b)
         first = shared.entry
         eventlet.sleep(0.03)
         fired_first: Event[bool] = Event()
@@ -136,12 +136,8 @@ def test_data_that_comes_after_the_shared_timer_fires_still_wins() -> None:
 def test_an_idle_socket_timer_fires_as_a_no_op(caplog: pytest.LogCaptureFixture) -> None:
     a, b = _pair(0.01)
     try:
-        b.sendall(b"x")
-        a.sendall(b"?")
         with caplog.at_level(logging.DEBUG):
-            assert a.recv(1) == b"x"
-            shared = a._read_deadline
-            assert shared is not None
+            shared = _arm_read_timer(a, b)
             eventlet.sleep(0.03)  # past the timer's deadline, nobody waiting
             assert shared.entry is None
             assert _pending_timers() == 0
@@ -200,11 +196,7 @@ def test_killing_a_timed_waiter_leaves_the_socket_usable() -> None:
 def test_release_from_another_os_thread_leaves_the_timer_to_fire_as_a_no_op() -> None:
     a, b = _pair(0.01)
     try:
-        b.sendall(b"x")
-        a.sendall(b"?")
-        assert a.recv(1) == b"x"
-        shared = a._read_deadline
-        assert shared is not None
+        shared = _arm_read_timer(a, b)
         old = shared.entry
         assert old is not None
         thread = threading.Thread(target=shared.release)  # a thread with no hub
@@ -230,9 +222,7 @@ def test_release_from_another_os_thread_leaves_the_timer_to_fire_as_a_no_op() ->
 
 def test_detach_releases_the_timer() -> None:
     a, b = _pair(30.0)
-    b.sendall(b"x")
-    a.sendall(b"?")
-    assert a.recv(1) == b"x"
+    _arm_read_timer(a, b)
     assert _pending_timers() == 1
     fd = a.detach()
     assert _pending_timers() == 0
@@ -240,12 +230,12 @@ def test_detach_releases_the_timer() -> None:
     b.close()
 
 
-def test_wait_fd_until_times_out_with_the_shared_exception() -> None:
+def test_wait_fd_with_a_shared_deadline_times_out_with_its_exception() -> None:
     a, b = socket.socketpair()
     try:
         shared = SharedDeadline(lambda: OSError("custom"))
         with pytest.raises(OSError, match="custom"):
-            wait_fd_until(a.fileno(), EV_READ, time.monotonic() + 0.01, shared)
+            wait_fd(a.fileno(), EV_READ, shared=shared, deadline=time.monotonic() + 0.01)
         assert shared.entry is None
         assert shared.waiter is None
     finally:
@@ -253,14 +243,14 @@ def test_wait_fd_until_times_out_with_the_shared_exception() -> None:
         b.close()
 
 
-def test_wait_fd_until_refuses_the_hub_greenlet() -> None:
+def test_wait_fd_with_a_shared_deadline_refuses_the_hub_greenlet() -> None:
     hub = get_hub()
     shared = SharedDeadline(TimeoutError)
     errors: list[BaseException] = []
 
     def in_hub() -> None:
         try:
-            wait_fd_until(0, EV_READ, time.monotonic() + 1, shared)
+            wait_fd(0, EV_READ, shared=shared, deadline=time.monotonic() + 1)
         except RuntimeError as exc:
             errors.append(exc)
 
@@ -286,9 +276,7 @@ def test_a_hub_with_its_own_clock_times_socket_waits_out() -> None:
 def test_a_socket_moved_to_another_os_thread_is_not_timed_out_by_the_old_hub() -> None:
     a, b = _pair(0.05)
     try:
-        b.sendall(b"x")
-        a.sendall(b"?")
-        assert a.recv(1) == b"x"  # this thread's hub holds a's read timer, due in 50 ms
+        _arm_read_timer(a, b)  # this thread's hub holds a's read timer, due in 50 ms
         a.settimeout(30.0)
         result: list[object] = []
 

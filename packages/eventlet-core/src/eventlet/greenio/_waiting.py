@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from eventlet.hubs import wait_fd
-from eventlet.hubs._deadline import SharedDeadline, wait_fd_until
+from eventlet.hubs._deadline import SharedDeadline
 from eventlet.hubs.hub import EV_READ
 
 __all__ = ["deadline_after", "parse_timeout", "retry_until", "shared_deadline", "wait_until"]
@@ -82,7 +82,7 @@ def wait_until(sock: Any, mask: int, deadline: float | None, serial: int = 0) ->
     shared = sock._read_deadline if mask == EV_READ else sock._write_deadline
     if shared is None:
         shared = shared_deadline(sock, mask)
-    wait_fd_until(fd, mask, deadline, shared, serial)
+    wait_fd(fd, mask, None, TimeoutError, serial, None, shared, deadline)
 
 
 def retry_until(

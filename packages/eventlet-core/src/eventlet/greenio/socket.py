@@ -57,7 +57,7 @@ from eventlet.greenio._waiting import (
 from eventlet.greenio._waiting import timed_out as _timed_out
 from eventlet.greenthread import sleep
 from eventlet.hubs import notify_close, notify_opened, wait_fd
-from eventlet.hubs._deadline import SharedDeadline, wait_fd_until
+from eventlet.hubs._deadline import SharedDeadline
 from eventlet.hubs.hub import EV_READ, EV_WRITE, new_serial
 
 # Also importable from here (eventlet-ssl does): deadline_after, parse_timeout, retry_until, wait_until,
@@ -248,7 +248,7 @@ class GreenSocket(_stdsocket.socket):
                 shared = self._read_deadline
                 if shared is None:
                     shared = shared_deadline(self, EV_READ)
-                wait_fd_until(fd, EV_READ, deadline, shared, self._serial)
+                wait_fd(fd, EV_READ, None, TimeoutError, self._serial, None, shared, deadline)
                 try:
                     return func(self, *args)
                 except BlockingIOError:

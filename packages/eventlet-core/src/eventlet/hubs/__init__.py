@@ -8,6 +8,7 @@ selects on Windows).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from types import FunctionType
 from typing import Any
@@ -22,6 +23,7 @@ from eventlet.hubs._choice import _hub_if_exists as _hub_if_exists
 from eventlet.hubs._choice import _registry as _registry
 from eventlet.hubs._choice import _resolve as _resolve
 from eventlet.hubs._choice import builtin_hub_names as builtin_hub_names
+from eventlet.hubs._deadline import SharedDeadline, _deadline_reached
 from eventlet.hubs._fds import IOClosed
 from eventlet.hubs._sleep import PLAIN_GREENLETS, _thread_hubs
 from eventlet.hubs._timeout import Timeout as _Timeout
@@ -48,6 +50,7 @@ __all__ = [
 
 
 _throw = greenlet.throw  # a wait's timeout: _throw(waiter, exception)
+_monotonic = time.monotonic  # the clock of a shared deadline (green sockets' timeouts)
 
 
 def _throw_made(waiter: greenlet, make: Callable[[], BaseException]) -> None:
@@ -62,6 +65,8 @@ def wait_fd(
     timeout_exc: BaseException | type[BaseException] | Callable[[], BaseException] = TimeoutError,
     serial: int = 0,
     mark_as_closed: Callable[[], Any] | None = None,
+    shared: SharedDeadline | None = None,
+    deadline: float = 0.0,
 ) -> Any:
     """Block the current green thread until ``fileno`` is ready (the fast path behind sockets).
 
@@ -71,6 +76,11 @@ def wait_fd(
     no exception).  ``serial`` is the owner's identity (see :func:`eventlet.hubs.hub.new_serial`);
     an owner that promises :func:`notify_close` before closing lets the hub keep the fd
     registered between waits.
+
+    With ``shared`` (a :class:`~eventlet.hubs._deadline.SharedDeadline`), the wait ends at
+    ``deadline`` (a ``time.monotonic()`` reading; ``timeout`` and ``timeout_exc`` are ignored) on
+    the hub timer that an fd's waits in one direction share: a green socket's timeout (see
+    :mod:`eventlet.hubs._deadline`).
     """
     try:
         hub = _thread_hubs.hub  # get_hub(), inlined
@@ -87,27 +97,48 @@ def wait_fd(
     # Straight to the hub's greenlet when nothing can hook the switch (as sleep does; see
     # eventlet.hubs._sleep): hub.switch() otherwise.
     plain = type(current) in PLAIN_GREENLETS and not hub_greenlet.dead
-    if timeout is None:
+    if timeout is None and shared is None:
         try:
             return hub_greenlet.switch() if plain else hub.switch()
         finally:
             listener.tb = None  # drop a close notice queued for us, if we leave for another reason
             if not listener.spent:
                 hub._remove_listener(listener)
-    # hub.schedule_call_global(timeout, greenlet.throw, current, timeout_exc), inlined with a
-    # plain-list entry: usually the fd wins and the timer is cancelled, which must cost next to
-    # nothing (see eventlet.hubs._timers).
-    now = hub.clock()
-    deadline = now + timeout if timeout > 0 else now
-    thrower: Callable[..., Any] = _throw_made if type(timeout_exc) is FunctionType else _throw
-    timer: list[Any] = [deadline, 0, thrower, (current, timeout_exc), hub, None, timeout]
-    hub._incoming.append(timer)
-    if deadline < hub._next_due:
-        hub._next_due = deadline
+    timer: list[Any] | None = None  # the one-off timer, without shared
+    if shared is not None:
+        # The armed timer of the fd's direction fires no later than this deadline (the steady
+        # state: two attribute writes), or one is armed for it.
+        clock = hub.clock
+        due = deadline if clock is _monotonic else clock() + (deadline - _monotonic())
+        entry = shared.entry
+        if entry is None or entry[2] is None or entry[0] > due or entry[4] is not hub:
+            if entry is not None:
+                shared.release()
+            entry = [due, 0, _deadline_reached, (shared, hub), hub, None, due - clock()]
+            hub._incoming.append(entry)
+            if due < hub._next_due:
+                hub._next_due = due
+            shared.entry = entry
+        shared.waiter = current
+        shared.deadline = deadline
+    else:
+        # hub.schedule_call_global(timeout, greenlet.throw, current, timeout_exc), inlined with a
+        # plain-list entry: usually the fd wins and the timer is cancelled, which must cost next
+        # to nothing (see eventlet.hubs._timers).
+        seconds = 0.0 if timeout is None else timeout  # (never None here)
+        now = hub.clock()
+        due = now + seconds if seconds > 0 else now
+        thrower: Callable[..., Any] = _throw_made if type(timeout_exc) is FunctionType else _throw
+        timer = [due, 0, thrower, (current, timeout_exc), hub, None, timeout]
+        hub._incoming.append(timer)
+        if due < hub._next_due:
+            hub._next_due = due
     try:
         return hub_greenlet.switch() if plain else hub.switch()
     finally:
-        if timer[2] is not None:
+        if shared is not None:
+            shared.waiter = None
+        elif timer is not None and timer[2] is not None:
             timer[2] = None
             timer[3] = ()
             incoming = hub._incoming

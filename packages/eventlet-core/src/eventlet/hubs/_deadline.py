@@ -8,7 +8,7 @@ garbage collector then tracks), an append to the hub's incoming timers and the c
 a timer that never fires.
 
 So a socket keeps one :class:`SharedDeadline` per direction (reading, writing), and the waits of
-that direction share its one hub timer:
+that direction (:func:`eventlet.hubs.wait_fd` with ``shared``) share its one hub timer:
 
 * A wait whose deadline is no earlier than the armed timer's reuses it: it writes its green thread
   and its deadline into the ``SharedDeadline`` (attribute writes) and clears the green thread when
@@ -31,16 +31,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
-from greenlet import getcurrent, greenlet
+from greenlet import greenlet
 
-from eventlet.hubs._choice import _hub_if_exists, get_hub
-from eventlet.hubs._sleep import PLAIN_GREENLETS, _thread_hubs
-from eventlet.hubs.hub import EV_READ, READ, WRITE, BaseHub, FdListener
+from eventlet.hubs._choice import _hub_if_exists
 from eventlet.hubs.timer import Entry, _arm_entry, _cancel_entry
 
-__all__ = ["SharedDeadline", "wait_fd_until"]
+if TYPE_CHECKING:  # pragma: no cover - imported for the type checker only
+    from eventlet.hubs.hub import BaseHub
+
+__all__ = ["SharedDeadline"]
 
 _monotonic = time.monotonic  # the green sockets' clock for deadlines
 
@@ -95,49 +96,3 @@ def _deadline_reached(shared: SharedDeadline, hub: BaseHub) -> None:
         shared.entry = _arm_entry(hub, remaining, _deadline_reached, (shared, hub), None)
         return
     waiter.throw(shared.timeout_exc())
-
-
-def wait_fd_until(fileno: int, mask: int, deadline: float, shared: SharedDeadline, serial: int = 0) -> Any:
-    """Block the current green thread until ``fileno`` is ready for ``mask``, or ``deadline`` passes.
-
-    :func:`eventlet.hubs.wait_fd` with a deadline (a ``time.monotonic()`` reading) instead of a
-    timeout, for an fd that waits again and again, as a socket does: its waits in one direction
-    share the hub timer that ``shared`` holds (see the module's essay).  Past the deadline the
-    wait raises ``shared.timeout_exc()``.  ``serial``: see :func:`eventlet.hubs.wait_fd`.
-    """
-    try:
-        hub = _thread_hubs.hub  # get_hub(), inlined
-    except AttributeError:
-        hub = get_hub()
-    current = getcurrent()
-    hub_greenlet = hub.greenlet
-    if current is hub_greenlet:
-        raise RuntimeError("Cannot wait for a file descriptor from the hub itself")
-    listener = FdListener(READ if mask == EV_READ else WRITE, fileno, current.switch, current.throw, None)
-    hub._add_listener(listener, mask, serial)
-    clock = hub.clock
-    due = deadline if clock is _monotonic else clock() + (deadline - _monotonic())
-    entry = shared.entry
-    # Reuse the armed timer if it fires no later than this deadline (the steady state); otherwise
-    # arm one for this wait (hub.schedule_call_global inlined with a plain-list entry).
-    if entry is None or entry[2] is None or entry[0] > due or entry[4] is not hub:
-        if entry is not None:
-            shared.release()
-        now = clock()
-        entry = [due, 0, _deadline_reached, (shared, hub), hub, None, due - now]
-        hub._incoming.append(entry)
-        if due < hub._next_due:
-            hub._next_due = due
-        shared.entry = entry
-    shared.waiter = current
-    shared.deadline = deadline
-    try:
-        # Straight to the hub's greenlet when nothing can hook the switch (see wait_fd).
-        if type(current) in PLAIN_GREENLETS and not hub_greenlet.dead:
-            return hub_greenlet.switch()
-        return hub.switch()
-    finally:
-        shared.waiter = None
-        listener.tb = None  # drop a close notice queued for us, if we leave for another reason
-        if not listener.spent:
-            hub._remove_listener(listener)

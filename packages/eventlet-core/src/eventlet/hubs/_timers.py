@@ -308,24 +308,9 @@ class TimerQueue:
     def _update_next_due(self) -> None:
         """Set ``_next_due`` from the heads of the near deque and of the run, the next bucket's
         slot and the incoming timers (those that callbacks scheduled during a firing pass, say)."""
-        due = _INF
-        near = self._near
-        if near:
-            due = near[0][0]
-        run = self._run
-        if run and run[0][0] < due:
-            due = run[0][0]
-        keys = self._bucket_keys
-        if keys:
-            start = keys[0] / SLOTS_PER_SECOND
-            if start < due:
-                due = start
         incoming = self._incoming
-        if incoming:
-            soonest = min(map(_deadline_of, incoming))
-            if soonest < due:
-                due = soonest
-        self._next_due = due
+        self._next_due = min(map(_deadline_of, incoming)) if incoming else _INF
+        self._lower_bound_to_heads()
 
     # ------------------------------------------------------------------ firing
     def _fire_timers(self, now: float) -> None:
@@ -343,7 +328,7 @@ class TimerQueue:
             self._merge_buckets(now)
         # From here every timer stored is in the near deque, the run or a bucket: the bound
         # starts again from nothing, and each timer scheduled by a callback lowers it as usual,
-        # so the pass's end need not look through them (see _bound_after_pass).
+        # so the pass's end need not look through them (see _lower_bound_to_heads).
         self._next_due = _INF
         near = self._near
         run = self._run
@@ -394,13 +379,13 @@ class TimerQueue:
                 except BaseException:
                     self._report_callback_error(callback)
         finally:
-            self._bound_after_pass()
+            self._lower_bound_to_heads()
 
-    def _bound_after_pass(self) -> None:
-        """Set ``_next_due`` at the end of a firing pass: the heads of the near deque and of the
-        run, the next bucket's slot, and the bound that the timers scheduled during the pass (now
-        incoming) have lowered since the pass began (:meth:`_update_next_due`, without looking
-        through those)."""
+    def _lower_bound_to_heads(self) -> None:
+        """Lower ``_next_due`` to the heads of the near deque and of the run and to the next
+        bucket's slot.  At the end of a firing pass that is the whole update: the pass began the
+        bound again from nothing, and every timer its callbacks scheduled (now incoming) lowered
+        it, so they need no look (:meth:`_update_next_due` looks through them)."""
         due = self._next_due
         near = self._near
         if near and near[0][0] < due:
