@@ -320,3 +320,29 @@ def test_a_greenlet_with_a_switch_out_hook_has_it_called_by_a_timed_wait() -> No
     finally:
         a.close()
         b.close()
+
+
+@pytest.mark.usefixtures("allow_multiple_readers")
+def test_two_readers_of_one_socket_each_time_out() -> None:
+    """With hub_prevent_multiple_readers(False), a second reader cannot share the first one's
+    deadline: it gets a timer of its own, and both time out."""
+    a, b = _pair(0.05)
+    try:
+        outcomes: list[str] = []
+
+        def read() -> None:
+            try:
+                a.recv(1)
+                outcomes.append("data")
+            except TimeoutError:
+                outcomes.append("timed out")
+
+        first = eventlet.spawn(read)
+        second = eventlet.spawn(read)
+        with eventlet.Timeout(5):
+            first.wait()
+            second.wait()
+        assert outcomes == ["timed out", "timed out"]
+    finally:
+        a.close()
+        b.close()

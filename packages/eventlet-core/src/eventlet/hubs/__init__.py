@@ -97,6 +97,12 @@ def wait_fd(
     # Straight to the hub's greenlet when nothing can hook the switch (as sleep does; see
     # eventlet.hubs._sleep): hub.switch() otherwise.
     plain = type(current) in PLAIN_GREENLETS and not hub_greenlet.dead
+    if shared is not None and shared.waiter is not None:
+        # Another green thread waits in this direction already (allowed by
+        # eventlet.debug.hub_prevent_multiple_readers(False)): this wait gets a timer of its own.
+        timeout = deadline - _monotonic()
+        timeout_exc = shared.timeout_exc
+        shared = None
     if timeout is None and shared is None:
         try:
             return hub_greenlet.switch() if plain else hub.switch()

@@ -20,6 +20,9 @@ that direction (:func:`eventlet.hubs.wait_fd` with ``shared``) share its one hub
   gets the timeout exception (``TimeoutError("timed out")`` for a socket).
 * A wait with an earlier deadline than the armed timer's (the timeout was lowered) or on another
   hub arms a new timer and gives the old one up.
+* A second green thread waiting in the same direction while the first still waits (only allowed
+  by ``eventlet.debug.hub_prevent_multiple_readers(False)``) gets a one-off timer of its own, as
+  any other wait with a timeout does.
 
 A busy socket's timer therefore fires about once per timeout period, rather than never; an idle
 socket leaves its timer armed until the deadline, or until the socket closes
