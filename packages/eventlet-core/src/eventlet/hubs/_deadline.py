@@ -60,9 +60,9 @@ class SharedDeadline:
         #: the green thread waiting now (None between waits)
         self.waiter: greenlet | None = None
         #: the waiting green thread's deadline, a ``time.monotonic()`` reading
-        self.deadline = 0.0
+        self.deadline: float = 0.0
         #: makes the exception a wait past its deadline gets
-        self.timeout_exc = timeout_exc
+        self.timeout_exc: Callable[[], BaseException] = timeout_exc
 
     def release(self) -> None:
         """Cancel the armed timer, if any (the socket is closing).
