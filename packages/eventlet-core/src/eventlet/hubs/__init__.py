@@ -8,7 +8,6 @@ selects on Windows).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from types import FunctionType
 from typing import Any
@@ -23,7 +22,7 @@ from eventlet.hubs._choice import _hub_if_exists as _hub_if_exists
 from eventlet.hubs._choice import _registry as _registry
 from eventlet.hubs._choice import _resolve as _resolve
 from eventlet.hubs._choice import builtin_hub_names as builtin_hub_names
-from eventlet.hubs._deadline import SharedDeadline, _deadline_reached
+from eventlet.hubs._deadline import SharedDeadline, _monotonic
 from eventlet.hubs._fds import IOClosed
 from eventlet.hubs._sleep import PLAIN_GREENLETS, _thread_hubs
 from eventlet.hubs._timeout import Timeout as _Timeout
@@ -50,7 +49,6 @@ __all__ = [
 
 
 _throw = greenlet.throw  # a wait's timeout: _throw(waiter, exception)
-_monotonic = time.monotonic  # the clock of a shared deadline (green sockets' timeouts)
 
 
 def _throw_made(waiter: greenlet, make: Callable[[], BaseException]) -> None:
@@ -118,13 +116,7 @@ def wait_fd(
         due = deadline if clock is _monotonic else clock() + (deadline - _monotonic())
         entry = shared.entry
         if entry is None or entry[2] is None or entry[0] > due or entry[4] is not hub:
-            if entry is not None:
-                shared.release()
-            entry = [due, 0, _deadline_reached, (shared, hub), hub, None, due - clock()]
-            hub._incoming.append(entry)
-            if due < hub._next_due:
-                hub._next_due = due
-            shared.entry = entry
+            shared.arm(hub, due)
         shared.waiter = current
         shared.deadline = deadline
     else:

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 from greenlet import greenlet
 
 from eventlet.hubs._choice import _hub_if_exists
-from eventlet.hubs.timer import Entry, _arm_entry, _cancel_entry
+from eventlet.hubs.timer import Entry, _cancel_entry
 
 if TYPE_CHECKING:  # pragma: no cover - imported for the type checker only
     from eventlet.hubs.hub import BaseHub
@@ -63,6 +63,18 @@ class SharedDeadline:
         self.deadline: float = 0.0
         #: makes the exception a wait past its deadline gets
         self.timeout_exc: Callable[[], BaseException] = timeout_exc
+
+    def arm(self, hub: BaseHub, due: float) -> None:
+        """Arm a timer on ``hub`` for ``due`` (a reading of the hub's clock) that the waits will
+        share, giving up the one armed before (a plain-list entry, as ``timer._arm_entry``
+        schedules, but for a deadline rather than a delay)."""
+        if self.entry is not None:
+            self.release()
+        entry = [due, 0, _deadline_reached, (self, hub), hub, None, due - hub.clock()]
+        hub._incoming.append(entry)
+        if due < hub._next_due:
+            hub._next_due = due
+        self.entry = entry
 
     def release(self) -> None:
         """Cancel the armed timer, if any (the socket is closing).
@@ -96,6 +108,6 @@ def _deadline_reached(shared: SharedDeadline, hub: BaseHub) -> None:
     remaining = shared.deadline - _monotonic()
     if remaining > 0.0:
         # The wait began after this timer was armed: its own deadline is later.
-        shared.entry = _arm_entry(hub, remaining, _deadline_reached, (shared, hub), None)
+        shared.arm(hub, hub.clock() + remaining)
         return
     waiter.throw(shared.timeout_exc())
