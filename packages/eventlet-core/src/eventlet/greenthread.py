@@ -19,9 +19,8 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
-from eventlet import hubs as _hubs_module
 from eventlet.hubs import get_hub
-from eventlet.hubs._sleep import register_plain_greenlet
+from eventlet.hubs._sleep import _thread_hubs, register_plain_greenlet
 from eventlet.hubs._sleep import sleep as sleep
 from eventlet.hubs.hub import report_exception
 from eventlet.hubs.timer import _arm_entry, _cancel_entry
@@ -48,9 +47,6 @@ _TO_MAIN = (KeyboardInterrupt, SystemExit)
 _new_greenlet = greenlet.__new__
 _greenlet_dead = greenlet.dead.__get__  # greenlet's own ``dead``, which GreenThread extends
 _greenlet_active = greenlet.__bool__
-
-#: where get_hub() keeps each OS thread's hub (read directly on the hot paths, as sleep(0) does)
-_thread_hubs = _hubs_module._registry.local
 
 
 def _wake_token(token: list[Any], value: Any) -> None:
