@@ -19,6 +19,7 @@ import eventlet
 from eventlet import hubs
 from eventlet.hubs import hub as hubmod
 from eventlet.hubs.hub import EV_READ, BaseHub, Timer
+from eventlet.hubs.timer import _as_timer, _entry_of
 from eventlet.testing import virtual_clock
 from eventlet.testing.virtual_clock import make_virtual_clock_hub
 
@@ -297,20 +298,20 @@ def test_timers_fire_by_deadline_then_scheduling_order_across_heap_run_and_bucke
             eventlet.sleep(0.0005)
         assert hub._bucket_keys
         assert hub.clock() < start + 0.1
-        head = hub._run[0]
+        head = _as_timer(hub._run[0])
         assert head.deadline > hub.clock()  # still to fire
         head.cancel()
         hub._next_deadline()  # drops the cancelled head of the run
-        assert hub._run[0] is not head
+        assert hub._run[0] is not _entry_of(head)
         # Due within the slots already begun: into the heap, interleaved with the run's entries.
         timers += [
             hub.schedule_call_global(rng.randrange(5) / 1000, fired.append, 3000 + i) for i in range(300)
         ]
         eventlet.sleep(1)
         live = [
-            (timer[0], timer[1], i)
+            (_entry_of(timer)[0], _entry_of(timer)[1], i)
             for i, timer in enumerate(timers)
-            if (i % 3 or i >= 3000) and timer is not head
+            if (i % 3 or i >= 3000) and timer != head
         ]
         assert fired == [i for _deadline, _seq, i in sorted(live)]
         assert not hub._run

@@ -13,7 +13,7 @@ from greenlet import getcurrent, greenlet
 import eventlet
 from eventlet import debug
 from eventlet.hubs.hub import READ, BaseHub
-from eventlet.hubs.timer import _arm_entry, _cancel_entry
+from eventlet.hubs.timer import _arm_entry, _cancel_entry, _entry_of
 
 
 def test_resume_switches_to_a_greenlet_on_the_next_turn(any_hub: BaseHub) -> None:
@@ -130,7 +130,7 @@ def test_a_timer_recorder_sees_every_way_of_scheduling(any_hub: BaseHub) -> None
         entry = _arm_entry(any_hub, 5, print, (), None)
         with eventlet.Timeout(5):
             pass
-        assert recorded[:2] == [timer, entry]
+        assert recorded[:2] == [_entry_of(timer), entry]
         assert len(recorded) == 3
     finally:
         any_hub.set_timer_recorder(None)

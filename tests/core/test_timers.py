@@ -24,6 +24,11 @@ from eventlet.testing import virtual_clock
 from eventlet.timeout import Timeout
 
 
+def _handles(entries: deque[timer.Entry]) -> list[timer.Timer]:
+    """Handles on the hub's entries in one of its queues, to compare with the timers a test made."""
+    return [timer._as_timer(entry) for entry in entries]
+
+
 def _pending(hub: BaseHub) -> int:
     return hub.get_timers_count() - hub.timers_canceled
 
@@ -127,7 +132,19 @@ def test_repr_says_pending_or_done() -> None:
     assert "Timer pending in 1.5s" in repr(t)
     t.cancel()
     assert "done" in repr(t)
-    assert hash(t) == id(t)
+    assert "LocalTimer pending" in repr(timer.LocalTimer(1, print))
+
+
+def test_handles_on_one_entry_are_equal_and_hash_alike() -> None:
+    t = timer.Timer(1.5, print)
+    other = timer._as_timer(timer._entry_of(t))
+    assert other is not t
+    assert other == t
+    assert hash(other) == hash(t)
+    assert len({t, other}) == 1
+    assert t != timer.Timer(1.5, print)
+    assert t != timer._entry_of(t)  # a handle is not its entry
+    assert (t == "a timer") is False
 
 
 def test_set_timer_exceptions_turns_the_printed_report_off(
@@ -214,10 +231,10 @@ def test_incoming_list_only_pops_the_last_timer() -> None:
         first = hub.schedule_call_global(1, print)
         second = hub.schedule_call_global(1, print)
         first.cancel()
-        assert list(hub._incoming) == [first, second]
+        assert _handles(hub._incoming) == [first, second]
         assert hub.timers_canceled == 1
         second.cancel()
-        assert list(hub._incoming) == [first]
+        assert _handles(hub._incoming) == [first]
         assert hub.timers_canceled == 1
         eventlet.sleep(1)  # the hub's timer pass at first's deadline drops it
         assert list(hub._incoming) == []
@@ -233,7 +250,7 @@ def test_cancelled_incoming_timers_leave_room_in_the_near_deque() -> None:
         for t in timers[:100]:  # cancelled, but not the last scheduled: they stay in the list
             t.cancel()
         hub._place_incoming()  # more timers than room, but few enough live ones: all go near
-        assert list(hub._near) == timers[100:]
+        assert _handles(hub._near) == timers[100:]
         assert hub._bucketed == 0
         assert hub.timers_canceled == 0
         assert hub.get_timers_count() == len(timers) - 100
@@ -248,8 +265,8 @@ def test_a_timer_due_in_the_next_slot_skips_the_buckets() -> None:
         soon = hub.schedule_call_global(1 / _timers.SLOTS_PER_SECOND, print)
         later = hub.schedule_call_global(1, print)
         hub._place_incoming()
-        assert soon in hub._near
-        assert later not in hub._near
+        assert soon in _handles(hub._near)
+        assert later not in _handles(hub._near)
         assert hub._bucketed == 1
         for t in [*filler, soon, later]:
             t.cancel()
@@ -263,7 +280,7 @@ def test_compaction_also_cleans_the_incoming_list() -> None:
         for t in placed + fresh[:5]:
             t.cancel()
         hub._compact_timers()
-        assert list(hub._incoming) == fresh[5:]
+        assert _handles(hub._incoming) == fresh[5:]
         assert hub.timers_canceled == 0
         for t in fresh:
             t.cancel()
@@ -545,8 +562,8 @@ def test_internal_timers_show_as_timers() -> None:
         eventlet.sleep(0)
         public = hub.schedule_call_global(10, print)
         shown = hub.get_timers()
-        assert shown[1] is public
-        assert timer._as_timer(public) is public
+        assert shown[1] == public
+        assert timer._entry_of(shown[1]) is timer._entry_of(public)
         view = shown[0]
         assert isinstance(view, timer.Timer)
         assert view.pending
@@ -627,7 +644,7 @@ def test_equal_deadlines_fire_in_scheduling_order_across_near_and_run() -> None:
         hub._place_incoming()
         second = hub.schedule_call_global(2, fired.append, "run second")
         hub._place_incoming()
-        assert first in hub._near
+        assert first in _handles(hub._near)
         assert hub._bucketed == 1
         assert first.deadline == second.deadline
         eventlet.sleep(3)
@@ -642,7 +659,7 @@ def test_equal_deadlines_fire_in_scheduling_order_across_near_and_run() -> None:
         hub._next_deadline()  # drops them (they come first): room for ten
         late = hub.schedule_call_global(2, fired.append, "near second")
         hub._place_incoming()  # room again: the near deque
-        assert late in hub._near
+        assert late in _handles(hub._near)
         assert early.deadline == late.deadline
         eventlet.sleep(3)
         assert fired[2:] == ["run first", "near second"]

@@ -1,8 +1,8 @@
 """The hub's timer store: where its timers wait, and which one fires next.
 
-The timers themselves are :mod:`eventlet.hubs.timer`'s: each a small list, its own queue entry,
-``[deadline, sequence, callback, args, hub, owner, seconds]`` (a :class:`Timer`, or a plain list
-on the hub's own hot paths).  Timers fire in deadline order, then in the order they were scheduled
+The timers themselves are :mod:`eventlet.hubs.timer`'s entries: each a plain list,
+``[deadline, sequence, callback, args, hub, owner, seconds]`` (a :class:`Timer` is a handle on
+one; the store holds entries only).  Timers fire in deadline order, then in the order they were scheduled
 (the sequence number, unique, given as they are placed).
 
 Where a timer lives, from its scheduling to its end:
@@ -129,10 +129,12 @@ class TimerQueue:
             callback = _Keywords(callback, **kwargs)
         now = self.clock()
         deadline = now + seconds if seconds > 0 else now
-        timer: Timer = _HubTimer((deadline, 0, callback, args, self, None, seconds))
-        self._incoming.append(timer)
+        entry = [deadline, 0, callback, args, self, None, seconds]
+        self._incoming.append(entry)
         if deadline < self._next_due:
             self._next_due = deadline
+        timer: Timer = _HubTimer()
+        timer._entry = entry
         return timer
 
     def schedule_call_local(
@@ -144,10 +146,12 @@ class TimerQueue:
             callback = _Keywords(callback, **kwargs)
         now = self.clock()
         deadline = now + seconds if seconds > 0 else now
-        timer: Timer = _HubLocalTimer((deadline, 0, callback, args, self, getcurrent(), seconds))
-        self._incoming.append(timer)
+        entry = [deadline, 0, callback, args, self, getcurrent(), seconds]
+        self._incoming.append(entry)
         if deadline < self._next_due:
             self._next_due = deadline
+        timer: Timer = _HubLocalTimer()
+        timer._entry = entry
         return timer
 
     def add_timer(self, timer: Timer) -> float:
@@ -157,15 +161,16 @@ class TimerQueue:
         scheduled once: one that is scheduled already, has fired or was cancelled is refused with
         ``ValueError`` (``timer.copy()`` makes a fresh one).
         """
-        if timer[_CALLBACK] is None:
+        entry = timer._entry
+        if entry[_CALLBACK] is None:
             raise ValueError("This timer has fired or was cancelled; schedule timer.copy() instead")
-        if timer[_HUB] is not None:
+        if entry[_HUB] is not None:
             raise ValueError("This timer is scheduled already")
-        seconds = timer[_SECONDS]
+        seconds = entry[_SECONDS]
         now = self.clock()
-        deadline = timer[_DEADLINE] = now + seconds if seconds > 0 else now
-        timer[_HUB] = self
-        self._incoming.append(timer)
+        deadline = entry[_DEADLINE] = now + seconds if seconds > 0 else now
+        entry[_HUB] = self
+        self._incoming.append(entry)
         if deadline < self._next_due:
             self._next_due = deadline
         return float(deadline)
@@ -446,7 +451,7 @@ class TimerQueue:
         self._next_due = _INF
 
     def get_timers(self) -> list[Timer]:
-        """The pending timers, soonest first (the hub's internal entries as :class:`_EntryTimer`)."""
+        """The pending timers, soonest first (as :class:`Timer` handles on the hub's entries)."""
         found = sorted(self._timer_entries())
         return [_as_timer(entry) for _deadline, _seq, entry in found if entry[_CALLBACK] is not None]
 
