@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar, overload
 from greenlet import getcurrent, greenlet
 
 from eventlet.hubs import get_hub
+from eventlet.hubs.timer import _CALLBACK, _arm_entry, _cancel_entry
 
 __all__ = ["NOT_USED", "Event"]
 
@@ -156,16 +157,16 @@ class Event(Generic[T]):
         hub = get_hub()
         waiter = _Waiter(current)
         self._waiters[waiter] = None
-        timer = None if timeout is None else hub.schedule_call_global(timeout, _wake, waiter)
+        timer = None if timeout is None else _arm_entry(hub, timeout, _wake, (waiter,), None)
         try:
             while waiter.outcome is None:
-                if timer is not None and not timer.pending:
+                if timer is not None and timer[_CALLBACK] is None:
                     return None
                 hub.switch()
         finally:
             waiter.greenlet = None
             if timer is not None:
-                timer.cancel()
+                _cancel_entry(timer)
             if waiter.outcome is None:
                 self._waiters.pop(waiter, None)
         result: T

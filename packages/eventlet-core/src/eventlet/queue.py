@@ -39,7 +39,7 @@ from greenlet import getcurrent
 
 from eventlet.greenthread import sleep
 from eventlet.hubs import get_hub
-from eventlet.hubs.hub import Timer
+from eventlet.hubs.timer import _CALLBACK, Entry, _arm_entry, _cancel_entry
 
 __all__ = ["Empty", "Full", "LifoQueue", "LightQueue", "PriorityQueue", "Queue"]
 
@@ -190,16 +190,16 @@ class LightQueue(Generic[T]):
         hub = get_hub()
         waiter = [getcurrent(), item, hub]
         self.putters.append(waiter)
-        timer = None if timeout is None else hub.schedule_call_global(timeout, _wake, waiter)
+        timer = None if timeout is None else _arm_entry(hub, timeout, _wake, (waiter,), None)
         try:
             while waiter[1] is not _NONE:
-                if timer is not None and not timer.pending:
+                if timer is not None and timer[_CALLBACK] is None:
                     break
                 hub.switch()
         finally:
             waiter[0] = None
             if timer is not None:
-                timer.cancel()
+                _cancel_entry(timer)
             if waiter[1] is not _NONE:  # not accepted: withdraw it
                 self.putters.remove(waiter)
         if waiter[1] is not _NONE:
@@ -246,10 +246,10 @@ class LightQueue(Generic[T]):
         hub = get_hub()
         waiter = [getcurrent(), _NONE, hub]
         self.getters.append(waiter)
-        timer = None if timeout is None else hub.schedule_call_global(timeout, _wake, waiter)
+        timer = None if timeout is None else _arm_entry(hub, timeout, _wake, (waiter,), None)
         try:
             while waiter[1] is _NONE:
-                if timer is not None and not timer.pending:
+                if timer is not None and timer[_CALLBACK] is None:
                     break
                 hub.switch()
         except BaseException:
@@ -257,7 +257,7 @@ class LightQueue(Generic[T]):
             raise
         waiter[0] = None
         if timer is not None:
-            timer.cancel()
+            _cancel_entry(timer)
         item = waiter[1]
         if item is _NONE:
             self.getters.remove(waiter)
@@ -268,11 +268,11 @@ class LightQueue(Generic[T]):
         """``get(block=False)``."""
         return self.get(False)
 
-    def _leave_get(self, waiter: _Waiter, timer: Timer | None) -> None:
+    def _leave_get(self, waiter: _Waiter, timer: Entry | None) -> None:
         """A getter leaves by an exception: withdraw, or pass on the item it was handed."""
         waiter[0] = None
         if timer is not None:
-            timer.cancel()
+            _cancel_entry(timer)
         if waiter[1] is _NONE:
             self.getters.remove(waiter)
         else:
@@ -338,16 +338,16 @@ class Queue(LightQueue[T]):
         hub = get_hub()
         waiter = [getcurrent(), _NONE, hub]
         self._joiners.append(waiter)
-        timer = None if timeout is None else hub.schedule_call_global(timeout, _wake, waiter)
+        timer = None if timeout is None else _arm_entry(hub, timeout, _wake, (waiter,), None)
         try:
             while waiter[1] is _NONE:
-                if timer is not None and not timer.pending:
+                if timer is not None and timer[_CALLBACK] is None:
                     return False
                 hub.switch()
         finally:
             waiter[0] = None
             if timer is not None:
-                timer.cancel()
+                _cancel_entry(timer)
             if waiter[1] is _NONE:
                 self._joiners.remove(waiter)
         return True

@@ -29,6 +29,7 @@ from typing import Any
 from greenlet import getcurrent, greenlet
 
 from eventlet.hubs import get_hub
+from eventlet.hubs.timer import _CALLBACK, _arm_entry, _cancel_entry
 
 __all__ = ["BoundedSemaphore", "CappedSemaphore", "Semaphore"]
 
@@ -111,16 +112,16 @@ class Semaphore:
         hub = get_hub()
         waiter = _Waiter(getcurrent())
         self._waiters.append(waiter)
-        timer = None if timeout is None else hub.schedule_call_global(timeout, _wake, waiter)
+        timer = None if timeout is None else _arm_entry(hub, timeout, _wake, (waiter,), None)
         try:
             while not waiter.granted:
-                if timer is not None and not timer.pending:
+                if timer is not None and timer[_CALLBACK] is None:
                     break
                 hub.switch()
         except BaseException:
             waiter.greenlet = None
             if timer is not None:
-                timer.cancel()
+                _cancel_entry(timer)
             if waiter.granted:
                 Semaphore.release(self)  # pass the token on: nothing is lost
             else:
@@ -128,7 +129,7 @@ class Semaphore:
             raise
         waiter.greenlet = None
         if timer is not None:
-            timer.cancel()
+            _cancel_entry(timer)
         if waiter.granted:
             return True
         self._waiters.remove(waiter)

@@ -30,6 +30,7 @@ from greenlet import getcurrent, greenlet
 
 from eventlet import hubs
 from eventlet._patching.state import original_attr
+from eventlet.hubs.timer import _arm_entry, _cancel_entry
 
 __all__ = ["TIMEOUT_MAX", "LockType", "RLock", "allocate_lock", "get_ident", "real_get_ident"]
 
@@ -117,7 +118,7 @@ class LockType:
         if current is hub.greenlet:
             raise RuntimeError("A lock held by a green thread cannot be waited for in the hub")
         waiter = _Waiter(current, hub)
-        timer = hub.schedule_call_global(timeout, _expire, waiter) if timeout > 0 else None
+        timer = _arm_entry(hub, timeout, _expire, (waiter,), None) if timeout > 0 else None
         try:
             while True:
                 if not waiter.queued:
@@ -132,7 +133,7 @@ class LockType:
         finally:
             waiter.active = False
             if timer is not None:
-                timer.cancel()
+                _cancel_entry(timer)
             if waiter.queued:
                 try:
                     self._waiters.remove(waiter)
