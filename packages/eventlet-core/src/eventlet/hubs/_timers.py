@@ -2,8 +2,8 @@
 
 The timers themselves are :mod:`eventlet.hubs.timer`'s entries: each a plain list,
 ``[deadline, sequence, callback, args, hub, owner, seconds]`` (a :class:`Timer` is a handle on
-one; the store holds entries only).  Timers fire in deadline order, then in the order they were scheduled
-(the sequence number, unique, given as they are placed).
+one; the store holds entries only).  Timers fire in deadline order, then in the order they were
+scheduled (the sequence number, unique, given as they are placed).
 
 Where a timer lives, from its scheduling to its end:
 

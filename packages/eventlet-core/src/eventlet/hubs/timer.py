@@ -63,7 +63,9 @@ def _arm_entry(
     hub: BaseHub, seconds: float, callback: Callable[..., Any], args: tuple[Any, ...], owner: Any
 ) -> Entry:
     """Schedule a plain-list timer entry on ``hub``: ``callback(*args)`` in ``seconds`` (a kernel
-    operation: ``sleep`` and ``spawn_after`` arm their timers with it; ``_cancel_entry`` disarms).
+    operation: ``spawn_after`` and the timed waits of ``Event``, ``Semaphore``, the queues and the
+    green locks arm their timers with it, ``sleep`` and ``Timeout`` inline its steps;
+    ``_cancel_entry`` disarms).
 
     It costs what ``schedule_call_global`` costs minus the :class:`Timer` handle and the keyword
     arguments: a list, a clock reading, an append to the hub's incoming timers and a comparison
