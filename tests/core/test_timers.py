@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import socket
+import sys
 from collections import deque
 
 import pytest
@@ -133,6 +134,18 @@ def test_repr_says_pending_or_done() -> None:
     t.cancel()
     assert "done" in repr(t)
     assert "LocalTimer pending" in repr(timer.LocalTimer(1, print))
+
+
+def test_a_timer_whose_handle_nobody_keeps_still_fires() -> None:
+    with virtual_clock() as hub:
+        fired: list[int] = []
+        handle = hub.schedule_call_global(1, fired.append, 1)
+        # Only this name and getrefcount's argument hold it: the hub keeps the entry, not the
+        # handle, so a handle nobody keeps is freed at once.
+        assert sys.getrefcount(handle) == 2
+        del handle
+        eventlet.sleep(2)
+        assert fired == [1]
 
 
 def test_handles_on_one_entry_are_equal_and_hash_alike() -> None:
