@@ -157,6 +157,27 @@ def _spawn_wait(n: int) -> None:
         eventlet.spawn(_tick).wait()
 
 
+def _queue_timeout(n: int) -> None:
+    # a ping-pong through two queues where every get has a timeout (Event, Semaphore and the
+    # green locks arm theirs the same way)
+    import eventlet
+    from eventlet.queue import LightQueue
+
+    there: LightQueue[int | None] = LightQueue()
+    back: LightQueue[int] = LightQueue()
+
+    def echo() -> None:
+        while (item := there.get(timeout=5)) is not None:
+            back.put(item)
+
+    thread = eventlet.spawn(echo)
+    for i in range(n):
+        there.put(i)
+        back.get(timeout=5)
+    there.put(None)
+    thread.wait()
+
+
 PATHS: dict[str, tuple[str, Callable[[int], Any]]] = {
     "sleep0": ("sleep(0)", _sleep0),
     "sleep": ("sleep(t), the timer due at the next turn (100 threads)", _sleep_timed),
@@ -170,6 +191,7 @@ PATHS: dict[str, tuple[str, Callable[[int], Any]]] = {
     "echo100": ("echo over 100 socket pairs (per round trip)", _echo_many),
     "echo100_timeout": ("echo over 100 socket pairs, settimeout(30) on one side", _echo_many_timeout),
     "spawn_wait": ("spawn + wait", _spawn_wait),
+    "queue_timeout": ("queue ping-pong, every get with a timeout (per round trip)", _queue_timeout),
 }
 
 
