@@ -48,7 +48,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from itertools import chain, repeat
 from operator import itemgetter, setitem
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from greenlet import getcurrent
 
@@ -63,11 +63,14 @@ from eventlet.hubs.timer import (
     Entry,
     LocalTimer,
     Timer,
+    _arm_entry,
     _as_timer,
-    _HubLocalTimer,
     _HubTimer,
     _Keywords,
 )
+
+if TYPE_CHECKING:  # pragma: no cover - imported for the type checker only
+    from eventlet.hubs.hub import BaseHub
 
 __all__ = [
     "COMPACT_THRESHOLD",
@@ -127,6 +130,8 @@ class TimerQueue:
         """Run ``callback(*args, **kwargs)`` in ``seconds``; return a :class:`Timer` that can cancel it."""
         if kwargs:
             callback = _Keywords(callback, **kwargs)
+        # _arm_entry(self, seconds, callback, args, None), inlined: the call would add 5% to a
+        # timer scheduled and cancelled (the timers_cancel_now row).
         now = self.clock()
         deadline = now + seconds if seconds > 0 else now
         entry = [deadline, 0, callback, args, self, None, seconds]
@@ -144,15 +149,8 @@ class TimerQueue:
         ended by then (a :class:`LocalTimer`)."""
         if kwargs:
             callback = _Keywords(callback, **kwargs)
-        now = self.clock()
-        deadline = now + seconds if seconds > 0 else now
-        entry = [deadline, 0, callback, args, self, getcurrent(), seconds]
-        self._incoming.append(entry)
-        if deadline < self._next_due:
-            self._next_due = deadline
-        timer: Timer = _HubLocalTimer()
-        timer._entry = entry
-        return timer
+        hub = cast("BaseHub", self)  # (this is BaseHub's mixin)
+        return _as_timer(_arm_entry(hub, seconds, callback, args, getcurrent()))
 
     def add_timer(self, timer: Timer) -> float:
         """Schedule a :class:`Timer` made by ``Timer(seconds, callback, ...)``, from now.
